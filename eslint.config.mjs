@@ -1,0 +1,48 @@
+// ESLint flat config: typescript-eslint, import sorting, unused imports, Prettier compatibility,
+// and Nx module boundaries (a service never imports another service; libs never import apps).
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
+import unusedImports from 'eslint-plugin-unused-imports';
+import tseslint from 'typescript-eslint';
+
+const boundaries = (allow = []) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allow,
+    depConstraints: [
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+    ],
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'dist/**', 'coverage/**', '.stagecraft/**', '.nx/**', 'bench/results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js', '**/*.cjs'],
+    plugins: { '@nx': nx, 'simple-import-sort': simpleImportSort, 'unused-imports': unusedImports },
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(),
+      'simple-import-sort/imports': 'error',
+      'simple-import-sort/exports': 'error',
+      'unused-imports/no-unused-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
+  },
+  {
+    // Whole-platform specs and benchmarks start every service in one process on purpose.
+    files: ['**/*.e2e-spec.ts', 'gateway/test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(['@stagecraft/service-*']) },
+  },
+  {
+    // Config files reach the shared presets by path; they are not part of any project's code.
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off', '@nx/enforce-module-boundaries': 'off' },
+  },
+  prettier,
+);

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+
+import type { RequestMeta } from '@stagecraft/messaging';
+import type { Request } from 'express';
+
+/** What the gateway knows about one GraphQL request; passed on to services in NATS headers. */
+export interface RequestContext extends RequestMeta {
+  correlationId: string;
+  token?: string;
+}
+
+export interface GraphQLContext {
+  req?: Request;
+  requestContext: RequestContext;
+}
+
+export function requestContextFromHeaders(authorization: string | undefined, correlationId: string | undefined): RequestContext {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  return { token, correlationId: correlationId && /^[\w.-]{1,64}$/.test(correlationId) ? correlationId : randomUUID() };
+}
+
+export function requestContextOf(context: unknown): RequestContext | undefined {
+  return (context as Partial<GraphQLContext> | undefined)?.requestContext;
+}

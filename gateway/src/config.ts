@@ -1,0 +1,17 @@
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+
+/** The gateway's environment. Each property is named as the variable it reads. */
+export class GatewayConfig {
+  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
+  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
+  @IsString() HOST = '0.0.0.0';
+  @IsInt() @Min(0) @Max(65535) PORT = 4000;
+  /** `production` turns introspection and the landing page off. */
+  @IsIn(['development', 'production', 'test']) NODE_ENV: 'development' | 'production' | 'test' = 'development';
+  @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH = 10;
+  @IsInt() @Min(1) GRAPHQL_MAX_COST = 5000;
+  @IsInt() @Min(100) REQUEST_TIMEOUT_MS = 10_000;
+  /** The services /health asks, comma-separated. */
+  @IsString() @Matches(/^[a-z]+(,[a-z]+)*$/) SERVICES = 'iam';
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}

@@ -1,0 +1,65 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { AuthzModule } from '@stagecraft/authz';
+import { MessagingModule } from '@stagecraft/messaging';
+import type { Request } from 'express';
+
+import { GqlAuthGuard } from './auth/gql-auth.guard';
+import { type GraphQLContext, requestContextFromHeaders } from './auth/request-context';
+import { GatewayConfig } from './config';
+import { costLimitPlugin } from './graphql/cost-limit.plugin';
+import { depthLimitRule } from './graphql/depth-limit.rule';
+import { formatError } from './graphql/format-error';
+import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
+import { DateTimeScalar } from './graphql/scalars';
+import { HealthController } from './health/health.controller';
+import { GATEWAY_RESOLVERS } from './resolvers';
+
+@Module({})
+export class GatewayModule {
+  static forConfig(config: GatewayConfig): DynamicModule {
+    const production = config.NODE_ENV === 'production';
+    return {
+      module: GatewayModule,
+      imports: [
+        { module: GatewayConfigModule, global: true, providers: [{ provide: GatewayConfig, useValue: config }], exports: [GatewayConfig] },
+        MessagingModule.forRoot({
+          url: config.NATS_URL,
+          subjectPrefix: config.NATS_SUBJECT_PREFIX,
+          name: 'gateway',
+          requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+        }),
+        AuthzModule.forTokens(),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          // The checked-in gateway/schema.graphql is written by `npm run schema` and checked by a test.
+          autoSchemaFile: true,
+          sortSchema: true,
+          buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+          introspection: !production,
+          playground: false,
+          graphiql: !production,
+          includeStacktraceInErrorResponses: false,
+          validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
+          plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST)],
+          formatError,
+          context: ({ req }: { req: Request }): GraphQLContext => ({
+            req,
+            requestContext: requestContextFromHeaders(req.headers.authorization, req.header('x-correlation-id')),
+          }),
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        ...GATEWAY_RESOLVERS,
+        { provide: APP_GUARD, useClass: GqlAuthGuard },
+        { provide: APP_FILTER, useClass: GraphQLErrorFilter },
+      ],
+    };
+  }
+}
+
+@Module({})
+class GatewayConfigModule {}

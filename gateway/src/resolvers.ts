@@ -1,0 +1,6 @@
+import { IdentityResolver } from './iam/identity.resolver';
+import { PoliciesResolver } from './iam/policies.resolver';
+import { ProjectsResolver } from './iam/projects.resolver';
+
+/** Every resolver the gateway mounts; the schema is generated from these. */
+export const GATEWAY_RESOLVERS = [IdentityResolver, ProjectsResolver, PoliciesResolver];

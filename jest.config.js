@@ -1,0 +1,4 @@
+// `npm test` runs every project's specs in one Jest run (two workers, see package.json).
+module.exports = {
+  projects: ['<rootDir>/libs/*/jest.config.js', '<rootDir>/services/*/jest.config.js', '<rootDir>/gateway/jest.config.js'],
+};

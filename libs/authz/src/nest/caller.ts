@@ -1,0 +1,19 @@
+import type { RequestMeta } from '@stagecraft/messaging';
+
+import { allows, type AppAbility } from '../policy-compiler';
+
+/** The verified identity behind a request, with the ability its policies compile to. */
+export class Caller {
+  constructor(
+    readonly userId: string,
+    readonly accountId: string,
+    readonly isAdmin: boolean,
+    readonly ability: AppAbility,
+    /** Passed on when this request calls another service for the same user. */
+    readonly meta: RequestMeta,
+  ) {}
+
+  can(action: string, enterpriseProjectId: string): boolean {
+    return allows(this.ability, action, enterpriseProjectId);
+  }
+}

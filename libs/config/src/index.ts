@@ -1,0 +1,1 @@
+export { ConfigError, configKeys, loadConfig } from './load-config';

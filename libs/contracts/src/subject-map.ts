@@ -1,0 +1,57 @@
+import type { HealthDto } from './health';
+import type {
+  AccessKeyDto,
+  AccessTokenDto,
+  CallerRulesDto,
+  EnterpriseProjectDto,
+  JsonWebKeySetDto,
+  PermissionDecisionDto,
+  PolicyAttachmentDto,
+  PolicyDto,
+  UserDto,
+} from './iam/iam.dto';
+import type {
+  AttachPolicyRequest,
+  CreateAccessKeyRequest,
+  CreateAccessTokenRequest,
+  CreateEnterpriseProjectRequest,
+  CreatePolicyRequest,
+  CreateUserRequest,
+  EmptyRequest,
+  ExplainPermissionRequest,
+  IdRequest,
+  ListAttachmentsRequest,
+  ProjectIdsRequest,
+  UpdatePolicyRequest,
+  UserIdsRequest,
+} from './iam/iam.requests';
+import type { IamSubjects } from './iam/iam.subjects';
+
+type Rpc<Req, Res> = { request: Req; response: Res };
+
+/** Subject → request and response: what makes `client.send(subject, payload)` typed. */
+export interface SubjectMap {
+  [IamSubjects.createAccessToken]: Rpc<CreateAccessTokenRequest, AccessTokenDto>;
+  [IamSubjects.getSigningKeys]: Rpc<EmptyRequest, JsonWebKeySetDto>;
+  [IamSubjects.getCallerRules]: Rpc<EmptyRequest, CallerRulesDto>;
+  [IamSubjects.me]: Rpc<EmptyRequest, UserDto>;
+  [IamSubjects.listEnterpriseProjects]: Rpc<EmptyRequest, EnterpriseProjectDto[]>;
+  [IamSubjects.getEnterpriseProjects]: Rpc<ProjectIdsRequest, EnterpriseProjectDto[]>;
+  [IamSubjects.createEnterpriseProject]: Rpc<CreateEnterpriseProjectRequest, EnterpriseProjectDto>;
+  [IamSubjects.createUser]: Rpc<CreateUserRequest, UserDto>;
+  [IamSubjects.getUsers]: Rpc<UserIdsRequest, UserDto[]>;
+  [IamSubjects.createAccessKey]: Rpc<CreateAccessKeyRequest, AccessKeyDto>;
+  [IamSubjects.listPolicies]: Rpc<EmptyRequest, PolicyDto[]>;
+  [IamSubjects.createPolicy]: Rpc<CreatePolicyRequest, PolicyDto>;
+  [IamSubjects.updatePolicy]: Rpc<UpdatePolicyRequest, PolicyDto>;
+  [IamSubjects.deletePolicy]: Rpc<IdRequest, { id: string }>;
+  [IamSubjects.listAttachments]: Rpc<ListAttachmentsRequest, PolicyAttachmentDto[]>;
+  [IamSubjects.attachPolicy]: Rpc<AttachPolicyRequest, PolicyAttachmentDto>;
+  [IamSubjects.detachPolicy]: Rpc<IdRequest, { id: string }>;
+  [IamSubjects.explainPermission]: Rpc<ExplainPermissionRequest, PermissionDecisionDto>;
+  [IamSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+}
+
+export type Subject = keyof SubjectMap;
+export type RequestOf<S extends Subject> = SubjectMap[S]['request'];
+export type ResponseOf<S extends Subject> = SubjectMap[S]['response'];

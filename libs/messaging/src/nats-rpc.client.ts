@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  ErrorCode,
+  Headers as HeaderNames,
+  RequestOf,
+  ResponseOf,
+  ServiceError,
+  Subject,
+} from '@stagecraft/contracts';
+import { ErrorCode as NatsErrorCode, headers as natsHeaders, NatsConnection, NatsError } from 'nats';
+
+import { encodeJson, unwrapReply } from './wire-format';
+
+/** Who a request is made for: travels in NATS headers. */
+export interface RequestMeta {
+  token?: string;
+  correlationId?: string;
+}
+
+export interface NatsRpcClientOptions {
+  /** Prepended to every subject, so several installations (or test runs) share one NATS. */
+  subjectPrefix: string;
+  /** How long a request waits for a reply that a responder is working on. */
+  timeoutMs: number;
+}
+
+/**
+ * The typed request client. A request nobody listens to fails at once with UNAVAILABLE
+ * (NATS answers "no responders"), not after the timeout.
+ */
+export class NatsRpcClient {
+  constructor(
+    readonly connection: NatsConnection,
+    private readonly options: NatsRpcClientOptions,
+  ) {}
+
+  async send<S extends Subject>(subject: S, payload: RequestOf<S>, meta: RequestMeta = {}): Promise<ResponseOf<S>> {
+    const headers = natsHeaders();
+    headers.set(HeaderNames.correlationId, meta.correlationId ?? randomUUID());
+    if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
+    try {
+      const reply = await this.connection.request(this.qualify(subject), encodeJson(payload), {
+        timeout: this.options.timeoutMs,
+        headers,
+      });
+      return unwrapReply<ResponseOf<S>>(reply.data);
+    } catch (error) {
+      throw toServiceError(error, subject);
+    }
+  }
+
+  /** A fire-and-forget event (every subscriber receives it; no queue group). */
+  publish(subject: string, payload: unknown): void {
+    this.connection.publish(this.qualify(subject), encodeJson(payload));
+  }
+
+  qualify(subject: string): string {
+    return `${this.options.subjectPrefix}${subject}`;
+  }
+}
+
+function toServiceError(error: unknown, subject: string): ServiceError {
+  if (error instanceof ServiceError) return error;
+  if (error instanceof NatsError) {
+    const service = subject.split('.')[0];
+    if (error.code === NatsErrorCode.NoResponders) {
+      return new ServiceError(ErrorCode.UNAVAILABLE, `the ${service} service is not running`);
+    }
+    if (error.code === NatsErrorCode.Timeout) {
+      return new ServiceError(ErrorCode.UNAVAILABLE, `the ${service} service did not answer in time`);
+    }
+    return new ServiceError(ErrorCode.UNAVAILABLE, `messaging failed: ${error.code}`);
+  }
+  return new ServiceError(ErrorCode.INTERNAL, 'internal error');
+}

@@ -1,0 +1,75 @@
+import { CustomTransportStrategy, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { ServiceError } from '@stagecraft/contracts';
+import type { NatsConnection, Subscription } from 'nats';
+
+import { decodeJson, encodeJson } from './wire-format';
+
+export interface NatsRpcServerOptions {
+  url: string;
+  /** The queue group: the service's name, so replicas share requests. */
+  queue: string;
+  subjectPrefix: string;
+}
+
+/**
+ * Nest's NATS transport with Stagecraft's wire format (bare JSON requests, `{data}` or
+ * `{error}` replies), a subject prefix, and event handlers outside the queue group so that
+ * every replica sees every event (cache invalidation needs that).
+ */
+export class NatsRpcServer extends ServerNats implements CustomTransportStrategy {
+  private readonly subjectPrefix: string;
+  private readonly queue: string;
+  private readonly ownSubscriptions: Subscription[] = [];
+
+  constructor(options: NatsRpcServerOptions) {
+    const natsOptions: NatsOptions['options'] = {
+      servers: options.url,
+      queue: options.queue,
+      name: options.queue,
+      serializer: { serialize: serializeReply },
+      deserializer: { deserialize: deserializeRequest },
+    };
+    super(natsOptions);
+    this.subjectPrefix = options.subjectPrefix;
+    this.queue = options.queue;
+  }
+
+  override bindEvents(client: NatsConnection): void {
+    for (const [pattern, handler] of this.messageHandlers) {
+      const subscription = client.subscribe(`${this.subjectPrefix}${pattern}`, {
+        queue: handler.isEventHandler ? undefined : this.queue,
+        callback: this.getMessageHandler(pattern).bind(this),
+      });
+      this.ownSubscriptions.push(subscription);
+    }
+  }
+
+  override async close(): Promise<void> {
+    for (const subscription of this.ownSubscriptions.splice(0)) subscription.unsubscribe();
+    await super.close();
+  }
+}
+
+/** A request without a reply subject is an event: Nest tells them apart by `id`. */
+function deserializeRequest(raw: Uint8Array, options?: { channel?: string; replyTo?: string }) {
+  let data: unknown;
+  try {
+    data = decodeJson(raw);
+  } catch {
+    data = undefined;
+  }
+  return { pattern: options?.channel, data, id: options?.replyTo };
+}
+
+interface WritePacketLike {
+  response?: unknown;
+  err?: unknown;
+}
+
+function serializeReply(packet: WritePacketLike) {
+  if (packet.err !== undefined) {
+    const error = packet.err instanceof ServiceError ? packet.err.toBody() : ServiceError.fromBody(packet.err).toBody();
+    return { data: encodeJson({ error }) };
+  }
+  return { data: encodeJson({ data: packet.response ?? null }) };
+}

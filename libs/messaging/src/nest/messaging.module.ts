@@ -1,0 +1,51 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { connect, type NatsConnection } from 'nats';
+
+import { NatsRpcClient } from '../nats-rpc.client';
+
+export interface MessagingOptions {
+  url: string;
+  subjectPrefix: string;
+  /** Connection name, shown by the NATS server's monitoring. */
+  name: string;
+  requestTimeoutMs?: number;
+}
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+
+@Injectable()
+class ConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(NATS_CONNECTION) private readonly connection: NatsConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+}
+
+/** One NATS connection per process, and the typed request client on top of it. */
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () => connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1 }),
+        },
+        {
+          provide: NatsRpcClient,
+          inject: [NATS_CONNECTION],
+          useFactory: (connection: NatsConnection) =>
+            new NatsRpcClient(connection, {
+              subjectPrefix: options.subjectPrefix,
+              timeoutMs: options.requestTimeoutMs ?? 10_000,
+            }),
+        },
+        ConnectionCloser,
+      ],
+      exports: [NATS_CONNECTION, NatsRpcClient],
+    };
+  }
+}

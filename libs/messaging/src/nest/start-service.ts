@@ -1,0 +1,29 @@
+import { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+
+import { NatsRpcServer } from '../nats-rpc.server';
+import { RpcErrorFilter } from './rpc-error.filter';
+import { rpcValidationPipe } from './rpc-validation.pipe';
+
+export interface ServiceStartOptions {
+  name: string;
+  natsUrl: string;
+  subjectPrefix: string;
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/** Creates and starts a service: NATS transport in the service's queue group, validation, error masking. */
+export async function startService(
+  module: Parameters<typeof NestFactory.createMicroservice>[0],
+  options: ServiceStartOptions,
+): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice(module, {
+    strategy: new NatsRpcServer({ url: options.natsUrl, queue: options.name, subjectPrefix: options.subjectPrefix }),
+    logger: options.logger,
+  });
+  app.useGlobalPipes(rpcValidationPipe());
+  app.useGlobalFilters(new RpcErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen();
+  return app;
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Actions, type Caller,type CallerRulesSource, compilePolicies, explainPermission, type TokenClaims } from '@stagecraft/authz';
+import { CallerRulesDto, ExplainPermissionRequest, PermissionDecisionDto, ServiceError } from '@stagecraft/contracts';
+import { Repository } from 'typeorm';
+
+import { PolicyEntity } from '../policies/infra/policy.entity';
+import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
+import { toPolicyDto } from '../shared/mappers';
+import { requireAdmin } from '../shared/require-admin';
+import { UserEntity } from '../users/infra/user.entity';
+import { GrantsRepository } from './grants.repository';
+
+/** Compiles a user's policies into CASL rules, and explains single decisions. */
+@Injectable()
+export class AuthorizationService implements CallerRulesSource {
+  constructor(
+    private readonly grants: GrantsRepository,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
+    @InjectRepository(PolicyEntity) private readonly policies: Repository<PolicyEntity>,
+  ) {}
+
+  async rulesFor(claims: TokenClaims): Promise<CallerRulesDto> {
+    const user = await this.users.findOneBy({ id: claims.userId, accountId: claims.accountId });
+    if (!user) throw ServiceError.unauthenticated('the token names a user that no longer exists');
+    const rules = compilePolicies(await this.grants.grantsFor(user.id), user.isAdmin);
+    return { userId: user.id, accountId: user.accountId, isAdmin: user.isAdmin, rules };
+  }
+
+  async explain(caller: Caller, request: ExplainPermissionRequest): Promise<PermissionDecisionDto> {
+    requireAdmin(caller, Actions.permissions.explain);
+    const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId });
+    if (!user) throw ServiceError.notFound('user');
+    const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: caller.accountId });
+    if (!project) throw ServiceError.notFound('enterprise project');
+    let decision: ReturnType<typeof explainPermission>;
+    try {
+      decision = explainPermission(await this.grants.grantsFor(user.id), user.isAdmin, request.action, project.id);
+    } catch (error) {
+      throw ServiceError.badInput('action', error instanceof Error ? error.message : 'action is not in the catalog');
+    }
+    const policy = decision.matchedPolicy ? await this.policies.findOneBy({ id: decision.matchedPolicy.id }) : null;
+    return { allowed: decision.allowed, reason: decision.reason, matchedPolicy: policy ? toPolicyDto(policy) : null };
+  }
+}

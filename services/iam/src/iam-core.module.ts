@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AccountEntity } from './accounts/infra/account.entity';
+import { AuthorizationService } from './authorization/authorization.service';
+import { AuthzEventsPublisher } from './authorization/authz-events.publisher';
+import { GrantsRepository } from './authorization/grants.repository';
+import { PolicyEntity } from './policies/infra/policy.entity';
+import { PolicyAttachmentEntity } from './policies/infra/policy-attachment.entity';
+import { PoliciesService } from './policies/policies.service';
+import { EnterpriseProjectEntity } from './projects/infra/enterprise-project.entity';
+import { ProjectsService } from './projects/projects.service';
+import { signingKeyProvider } from './tokens/signing-key.provider';
+import { TokensService } from './tokens/tokens.service';
+import { AccessKeyEntity } from './users/infra/access-key.entity';
+import { UserEntity } from './users/infra/user.entity';
+import { UsersService } from './users/users.service';
+
+export const IAM_ENTITIES = [
+  AccountEntity,
+  UserEntity,
+  AccessKeyEntity,
+  EnterpriseProjectEntity,
+  PolicyEntity,
+  PolicyAttachmentEntity,
+];
+
+/** iam's use cases and repositories; its own authz sources (key and rules) come from here. */
+@Module({
+  imports: [TypeOrmModule.forFeature(IAM_ENTITIES)],
+  providers: [
+    signingKeyProvider,
+    TokensService,
+    GrantsRepository,
+    AuthorizationService,
+    AuthzEventsPublisher,
+    UsersService,
+    ProjectsService,
+    PoliciesService,
+  ],
+  exports: [TokensService, AuthorizationService, UsersService, ProjectsService, PoliciesService],
+})
+export class IamCoreModule {}

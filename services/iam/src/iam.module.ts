@@ -1,0 +1,59 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthzModule, CALLER_RULES_SOURCE, VERIFICATION_KEY_SOURCE } from '@stagecraft/authz';
+import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { openDatabase } from '@stagecraft/persistence';
+
+import { AccountsService } from './accounts/accounts.service';
+import { AuthorizationNatsController } from './authorization/authorization.nats-controller';
+import { AuthorizationService } from './authorization/authorization.service';
+import { IamConfig } from './config';
+import { IAM_ENTITIES, IamCoreModule } from './iam-core.module';
+import { iamMigrations } from './migrations';
+import { PoliciesNatsController } from './policies/policies.nats-controller';
+import { ProjectsNatsController } from './projects/projects.nats-controller';
+import { TokensNatsController } from './tokens/tokens.nats-controller';
+import { TokensService } from './tokens/tokens.service';
+import { UsersNatsController } from './users/users.nats-controller';
+
+@Module({})
+export class IamModule {
+  static forConfig(config: IamConfig): DynamicModule {
+    return {
+      module: IamModule,
+      imports: [
+        { module: IamConfigModule, global: true, providers: [{ provide: IamConfig, useValue: config }], exports: [IamConfig] },
+        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'iam' }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
+          dataSourceFactory: () =>
+            openDatabase({
+              url: config.DATABASE_URL,
+              schema: config.DATABASE_SCHEMA,
+              entities: IAM_ENTITIES,
+              migrations: iamMigrations,
+            }),
+        }),
+        IamCoreModule,
+        // iam verifies tokens with its own key and builds callers from its own database.
+        AuthzModule.forService({
+          imports: [IamCoreModule],
+          keySource: { provide: VERIFICATION_KEY_SOURCE, useExisting: TokensService },
+          rulesSource: { provide: CALLER_RULES_SOURCE, useExisting: AuthorizationService },
+        }),
+      ],
+      controllers: [
+        TokensNatsController,
+        UsersNatsController,
+        ProjectsNatsController,
+        PoliciesNatsController,
+        AuthorizationNatsController,
+        healthNatsController('iam'),
+      ],
+      providers: [AccountsService],
+    };
+  }
+}
+
+@Module({})
+class IamConfigModule {}

@@ -1,0 +1,54 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { type Caller, CurrentCaller } from '@stagecraft/authz';
+import {
+  AttachPolicyRequest,
+  CreatePolicyRequest,
+  EmptyRequest,
+  IamSubjects,
+  IdRequest,
+  ListAttachmentsRequest,
+  UpdatePolicyRequest,
+} from '@stagecraft/contracts';
+
+import { PoliciesService } from './policies.service';
+
+@Controller()
+export class PoliciesNatsController {
+  constructor(private readonly policies: PoliciesService) {}
+
+  @MessagePattern(IamSubjects.listPolicies)
+  list(@Payload() _request: EmptyRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.list(caller);
+  }
+
+  @MessagePattern(IamSubjects.createPolicy)
+  create(@Payload() request: CreatePolicyRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.create(caller, request);
+  }
+
+  @MessagePattern(IamSubjects.updatePolicy)
+  update(@Payload() request: UpdatePolicyRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.update(caller, request);
+  }
+
+  @MessagePattern(IamSubjects.deletePolicy)
+  delete(@Payload() request: IdRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.delete(caller, request.id);
+  }
+
+  @MessagePattern(IamSubjects.listAttachments)
+  listAttachments(@Payload() request: ListAttachmentsRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.listAttachments(caller, request.userId);
+  }
+
+  @MessagePattern(IamSubjects.attachPolicy)
+  attach(@Payload() request: AttachPolicyRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.attach(caller, request);
+  }
+
+  @MessagePattern(IamSubjects.detachPolicy)
+  detach(@Payload() request: IdRequest, @CurrentCaller() caller: Caller) {
+    return this.policies.detach(caller, request.id);
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Actions, type Caller, grantedActions } from '@stagecraft/authz';
+import { CreateEnterpriseProjectRequest, EnterpriseProjectDto, ServiceError } from '@stagecraft/contracts';
+import { In, Repository } from 'typeorm';
+
+import { GrantsRepository } from '../authorization/grants.repository';
+import { toProjectDto } from '../shared/mappers';
+import { assertName, isUniqueViolation, normalizeDescription } from '../shared/naming.rules';
+import { requireAdmin } from '../shared/require-admin';
+import { EnterpriseProjectEntity } from './infra/enterprise-project.entity';
+
+export const DEFAULT_PROJECT_NAME = 'default';
+
+@Injectable()
+export class ProjectsService {
+  constructor(
+    @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
+    private readonly grants: GrantsRepository,
+  ) {}
+
+  /** Admins see every project; others see the projects a policy grants them anything in. */
+  async listVisible(caller: Caller): Promise<EnterpriseProjectDto[]> {
+    const all = await this.projects.find({ where: { accountId: caller.accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    if (caller.isAdmin) return all.map(toProjectDto);
+    const visible = await this.visibleProjectIds(caller.userId);
+    return all.filter((p) => visible === 'all' || visible.has(p.id)).map(toProjectDto);
+  }
+
+  async create(caller: Caller, request: CreateEnterpriseProjectRequest): Promise<EnterpriseProjectDto> {
+    requireAdmin(caller, Actions.projects.create);
+    const name = assertName('name', request.name);
+    const description = normalizeDescription('description', request.description);
+    try {
+      return toProjectDto(await this.projects.save(this.projects.create({ accountId: caller.accountId, name, description })));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw ServiceError.conflict(`an enterprise project named ${name} already exists`, 'name');
+      throw error;
+    }
+  }
+
+  /** Projects of the caller's account by id (other services resolve names with this). */
+  async getByIds(caller: Caller, ids: string[]): Promise<EnterpriseProjectDto[]> {
+    if (ids.length === 0) return [];
+    return (await this.projects.findBy({ id: In(ids), accountId: caller.accountId })).map(toProjectDto);
+  }
+
+  private async visibleProjectIds(userId: string): Promise<Set<string> | 'all'> {
+    const grants = await this.grants.grantsFor(userId);
+    const visible = new Set<string>();
+    for (const granted of grantedActions(grants)) {
+      if (granted.effect !== 'ALLOW' || granted.definition.adminOnly) continue;
+      if (granted.grant.enterpriseProjectIds === null) return 'all';
+      for (const id of granted.grant.enterpriseProjectIds) visible.add(id);
+    }
+    return visible;
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { INestMicroservice } from '@nestjs/common';
+import { loadConfig } from '@stagecraft/config';
+import type { NatsRpcClient } from '@stagecraft/messaging';
+import {
+  connectTestClient,
+  createTestDatabase,
+  generateSigningKeyPem,
+  TEST_NATS_URL,
+  type TestDatabase,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
+
+import { IamConfig } from '../src/config';
+import { startIam } from '../src/start-iam';
+
+export interface IamHarness {
+  client: NatsRpcClient;
+  database: TestDatabase;
+  subjectPrefix: string;
+  admin: { userId: string; accessKey: string; secretKey: string };
+  config: IamConfig;
+  app: INestMicroservice;
+  close(): Promise<void>;
+}
+
+/** iam in this process on a fresh database and its own subject prefix, bootstrapped with an admin. */
+export async function startIamHarness(): Promise<IamHarness> {
+  const database = await createTestDatabase('iam');
+  const subjectPrefix = testSubjectPrefix();
+  const folder = mkdtempSync(join(tmpdir(), 'iam-test-'));
+  const credentialsFile = join(folder, 'admin.json');
+  const config = loadConfig(IamConfig, {
+    DATABASE_URL: database.url,
+    NATS_URL: TEST_NATS_URL,
+    NATS_SUBJECT_PREFIX: subjectPrefix,
+    IAM_SIGNING_KEY: generateSigningKeyPem(),
+    IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
+  });
+  const app = await startIam(config, ['error', 'warn']);
+  const client = await connectTestClient(subjectPrefix);
+  const admin = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+  return {
+    client,
+    database,
+    subjectPrefix,
+    admin,
+    config,
+    app,
+    close: async () => {
+      await client.connection.close();
+      await app.close();
+      await database.drop();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
