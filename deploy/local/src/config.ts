@@ -1,0 +1,10 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+
+/** What `npm start` reads. Without DATABASE_URL or NATS_URL it starts its own. */
+export class LauncherConfig {
+  @IsInt() @Min(0) @Max(65535) STAGECRAFT_PORT = 4000;
+  @IsString() STAGECRAFT_HOST = '127.0.0.1';
+  @IsString() STAGECRAFT_DATA_DIR = '.stagecraft';
+  @IsOptional() @IsString() DATABASE_URL?: string;
+  @IsOptional() @IsString() NATS_URL?: string;
+}

@@ -1,0 +1,104 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import type { LauncherConfig } from './config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { waitFor } from './free-port';
+import { startNatsServer } from './nats-server';
+import { ServiceProcess } from './service-process';
+import type { ShutdownList } from './shutdown-list';
+import { ensureSigningKey } from './signing-key';
+
+/** The compiled workspace: dist/, two folders above this file's folder's parent. */
+const DIST = resolve(__dirname, '..', '..', '..');
+
+export interface RunningPlatform {
+  graphqlUrl: string;
+  adminToken: string;
+  credentialsFile: string;
+  dataDir: string;
+  logDir: string;
+  /** Resolves with a message when a platform process dies on its own. */
+  failed: Promise<string>;
+}
+
+/**
+ * Starts Postgres and NATS (unless given), iam and the gateway, and logs the admin in. Each
+ * part is added to `shutdown` as soon as it runs, so an interrupted start leaves nothing behind.
+ */
+export async function startPlatform(config: LauncherConfig, shutdown: ShutdownList): Promise<RunningPlatform> {
+  const dataDir = resolve(config.STAGECRAFT_DATA_DIR);
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const keyFile = join(dataDir, 'keys', 'iam-signing-key.pem');
+  const credentialsFile = join(dataDir, 'admin-credentials.json');
+  ensureSigningKey(keyFile);
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const postgres = await startEmbeddedPostgres(dataDir);
+    shutdown.add(postgres.stop);
+    databaseUrl = postgres.url;
+  }
+  let natsUrl = config.NATS_URL;
+  if (!natsUrl) {
+    const nats = await startNatsServer(dataDir, logDir);
+    shutdown.add(nats.stop);
+    natsUrl = nats.url;
+  }
+
+  const common = { PATH: process.env.PATH, NATS_URL: natsUrl, LOG_LEVEL: 'log' };
+  const services = [
+    new ServiceProcess(
+      'iam',
+      join(DIST, 'services', 'iam', 'src', 'main.js'),
+      {
+        ...common,
+        DATABASE_URL: databaseUrl,
+        IAM_SIGNING_KEY_FILE: keyFile,
+        IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
+        IAM_TOKEN_TTL_SECONDS: String(12 * 3600),
+      },
+      logDir,
+    ),
+    new ServiceProcess(
+      'gateway',
+      join(DIST, 'gateway', 'src', 'main.js'),
+      { ...common, HOST: config.STAGECRAFT_HOST, PORT: String(config.STAGECRAFT_PORT), NODE_ENV: 'development', SERVICES: 'iam' },
+      logDir,
+    ),
+  ];
+  for (const service of services) shutdown.add(() => service.stop());
+
+  const failed = Promise.race(
+    services.map((service) =>
+      service.exited.then(
+        (code) => `${service.name} exited (code ${code}); its last lines (${service.logFile}):\n${service.tail()}`,
+      ),
+    ),
+  );
+  const base = `http://${config.STAGECRAFT_HOST === '0.0.0.0' ? '127.0.0.1' : config.STAGECRAFT_HOST}:${config.STAGECRAFT_PORT}`;
+  await Promise.race([
+    waitFor(async () => (await fetch(`${base}/health`)).ok, 60_000, `the platform did not become healthy; logs are in ${logDir}`),
+    failed.then((message) => Promise.reject(new Error(message))),
+  ]);
+
+  const adminToken = await login(`${base}/graphql`, credentialsFile);
+  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, failed };
+}
+
+async function login(graphqlUrl: string, credentialsFile: string): Promise<string> {
+  const { accessKey, secretKey } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { accessKey: string; secretKey: string };
+  const response = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }',
+      variables: { a: accessKey, s: secretKey },
+    }),
+  });
+  const body = (await response.json()) as { data?: { createAccessToken?: string }; errors?: { message: string }[] };
+  const token = body.data?.createAccessToken;
+  if (!token) throw new Error(`could not log the admin in: ${body.errors?.[0]?.message ?? response.statusText}`);
+  return token;
+}

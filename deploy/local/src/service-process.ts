@@ -1,0 +1,44 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A platform process (a service or the gateway) with its output in `<logs>/<name>.log`. */
+export class ServiceProcess {
+  private readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly logFile: string;
+
+  constructor(
+    readonly name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    logDir: string,
+  ) {
+    this.logFile = join(logDir, `${name}.log`);
+    const log = openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines it wrote, to explain an early exit. */
+  tail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

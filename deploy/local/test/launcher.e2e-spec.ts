@@ -1,0 +1,96 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { freePort } from '../src/free-port';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const MAIN = join(ROOT, 'dist', 'deploy', 'local', 'src', 'main.js');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  endpoint: string;
+  token: string;
+}
+
+/** `npm start` as a user runs it (without NATS_URL or DATABASE_URL: it starts its own). */
+async function start(dataDir: string, port: number): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, STAGECRAFT_DATA_DIR: dataDir, STAGECRAFT_PORT: String(port) };
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 90_000;
+  while (!/^Admin token: /m.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the launcher did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    output: () => output,
+    endpoint: output.match(/^GraphQL endpoint: (\S+)$/m)![1],
+    token: output.match(/^Admin token: (\S+)$/m)![1],
+  };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill('SIGINT');
+  return exited;
+}
+
+async function me(endpoint: string, token: string) {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ me { id name isAdmin } }' }),
+  });
+  return ((await response.json()) as { data: { me: { id: string; name: string; isAdmin: boolean } } }).data.me;
+}
+
+function portAccepts(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/health`).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('npm start (the dev launcher, embedded Postgres and nats-server)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-start-'));
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(ROOT, 'deploy', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  }, 180_000);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the endpoint and an admin token, stops everything on Ctrl-C, and reuses the data next time', async () => {
+    const port = await freePort();
+    const first = await start(dataDir, port);
+    expect(first.endpoint).toBe(`http://127.0.0.1:${port}/graphql`);
+    const admin = await me(first.endpoint, first.token);
+    expect(admin).toMatchObject({ name: 'admin', isAdmin: true });
+    expect(await stop(first)).toBe(130);
+    expect(await portAccepts(port)).toBe(false);
+
+    const second = await start(dataDir, port);
+    expect((await me(second.endpoint, second.token)).id).toBe(admin.id);
+    expect(await stop(second)).toBe(130);
+  }, 240_000);
+
+  it('names what to install when nats-server is missing and NATS_URL is unset', () => {
+    let output = '';
+    try {
+      execFileSync(process.execPath, [MAIN], {
+        env: { PATH: '/nonexistent', STAGECRAFT_DATA_DIR: join(dataDir, 'no-nats'), DATABASE_URL: 'postgres://unused@127.0.0.1:1/x' },
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      output = String((error as { stderr: Buffer }).stderr);
+    }
+    expect(output.trim()).toBe(
+      'Stagecraft did not start: nats-server is not on PATH: install it (Debian: apt-get install nats-server) or set NATS_URL',
+    );
+  });
+});
