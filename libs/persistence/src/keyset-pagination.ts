@@ -13,6 +13,7 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface KeysetColumns {
   /** A timestamptz(3) column: millisecond precision, so a JS Date round-trips exactly. */
@@ -57,7 +58,7 @@ export function decodeCursor(cursor: string): [Date, string] {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(date.getTime())) return [date, id];
+    if (typeof createdAt === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) return [date, id];
   } catch {
     // fall through to the error below
   }

@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+
+/** Nearest-rank percentile of an ascending-sorted array (p in 0..100). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i += 1) sum += values[i];
+  return values.length === 0 ? Number.NaN : sum / values.length;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(Float64Array.from(values).sort(), 50);
+}
+
+/** A GitHub-flavoured Markdown table; numbers are right-aligned. */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = rows.map((row) => row.map(String));
+  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i].length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number'));
+  const pad = (text: string, i: number) => (numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]));
+  const line = (values: readonly string[]) => `| ${values.map(pad).join(' | ')} |`;
+  const rule = `|${widths.map((width, i) => (numeric[i] ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
+  return [line(headers), rule, ...cells.map(line)].join('\n');
+}
+
+/** Rounds to a fixed number of significant decimals, keeping the value a number for JSON. */
+export function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+export interface BenchEnvironment {
+  node: string;
+  cpus: number;
+  cpuModel: string;
+}
+
+export function benchEnvironment(): BenchEnvironment {
+  return { node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown' };
+}
+
+/** Writes `bench/results/<name>.json` as `{ name, date, node, cpus, ..., results }`; returns its path. */
+export function writeResults(name: string, results: unknown[], extra: Record<string, unknown> = {}): string {
+  const folder = join(__dirname, '..', 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `${name}.json`);
+  const { node, cpus: cpuCount, cpuModel } = benchEnvironment();
+  const body = { name, date: new Date().toISOString(), node, cpus: cpuCount, cpuModel, ...extra, results };
+  writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
+  return file;
+}
+
+/** A positive integer from the environment, or the default. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function passFail(ok: boolean): 'PASS' | 'FAIL' {
+  return ok ? 'PASS' : 'FAIL';
+}

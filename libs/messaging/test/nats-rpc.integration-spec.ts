@@ -1,0 +1,111 @@
+import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import { IsString } from 'class-validator';
+import { connect } from 'nats';
+
+import { NatsRpcClient, startService } from '../src';
+
+// @stagecraft/testing builds on this lib, so this spec sets its NATS up by hand.
+const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+class EchoRequest {
+  @IsString() text!: string;
+}
+
+const events: string[] = [];
+
+function echoModule(replica: string) {
+  @Controller()
+  class EchoController {
+    // Any typed subject works for the wire; these tests borrow two of iam's.
+    @MessagePattern(IamSubjects.me)
+    echo(@Payload() request: EchoRequest, @Ctx() context: NatsContext) {
+      return {
+        replica,
+        text: request.text,
+        correlationId: context.getHeaders()?.get(Headers.correlationId),
+        authorization: context.getHeaders()?.get(Headers.authorization),
+      };
+    }
+
+    @MessagePattern(IamSubjects.listPolicies)
+    fail(@Payload() request: EchoRequest) {
+      if (request.text === 'conflict') throw ServiceError.conflict('already there', 'text');
+      if (request.text === 'slow') return new Promise((resolve) => setTimeout(resolve, 800));
+      throw new Error('SELECT secret FROM t failed at /srv/app.js');
+    }
+
+    @EventPattern(IamSubjects.authzChanged)
+    heard(@Payload() event: { userIds: string[] | null }) {
+      events.push(`${replica}:${JSON.stringify(event.userIds)}`);
+    }
+  }
+
+  @Module({ controllers: [EchoController] })
+  class EchoModule {}
+  return EchoModule;
+}
+
+describe('NATS request/reply (real NATS)', () => {
+  const prefix = `t${Math.random().toString(36).slice(2, 10)}.`;
+  let replicas: INestMicroservice[];
+  let client: NatsRpcClient;
+
+  beforeAll(async () => {
+    replicas = await Promise.all(
+      ['a', 'b'].map((name) => startService(echoModule(name), { name: 'echo', natsUrl: TEST_NATS_URL, subjectPrefix: prefix, logger: false })),
+    );
+    client = new NatsRpcClient(await connect({ servers: TEST_NATS_URL }), { subjectPrefix: prefix, timeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await client.connection.close();
+    await Promise.all(replicas.map((replica) => replica.close()));
+  });
+
+  it('carries the correlation id and the caller token in headers', async () => {
+    const reply = (await client.send(IamSubjects.me, { text: 'hi' } as never, { token: 'tok', correlationId: 'corr-1' })) as unknown as Record<string, string>;
+    expect(reply).toMatchObject({ text: 'hi', correlationId: 'corr-1', authorization: 'Bearer tok' });
+  });
+
+  it('shares requests between replicas of the queue group, and gives each request to one', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () => client.send(IamSubjects.me, { text: 'x' } as never) as Promise<unknown>),
+    );
+    const byReplica = new Map<string, number>();
+    for (const reply of replies as { replica: string }[]) byReplica.set(reply.replica, (byReplica.get(reply.replica) ?? 0) + 1);
+    expect([...byReplica.values()].reduce((a, b) => a + b, 0)).toBe(40);
+    expect(byReplica.size).toBe(2);
+  });
+
+  it('delivers an event to every replica (no queue group)', async () => {
+    events.length = 0;
+    client.publish(IamSubjects.authzChanged, { accountId: 'a', userIds: ['u1'] });
+    await client.connection.flush();
+    const deadline = Date.now() + 2_000;
+    while (events.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events.sort()).toEqual(['a:["u1"]', 'b:["u1"]']);
+  });
+
+  it('returns a ServiceError as it is, validates on arrival, and masks anything else', async () => {
+    await expect(client.send(IamSubjects.listPolicies, { text: 'conflict' } as never)).rejects.toMatchObject({
+      code: ErrorCode.CONFLICT,
+      field: 'text',
+    });
+    await expect(client.send(IamSubjects.me, { text: 7 } as never)).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'text' });
+    const masked = await client.send(IamSubjects.listPolicies, { text: 'boom' } as never).catch((error: ServiceError) => error);
+    expect(masked).toMatchObject({ code: ErrorCode.INTERNAL });
+    expect((masked as ServiceError).message).toMatch(/^internal error \(correlation id [\w-]+\)$/);
+    expect((masked as ServiceError).message).not.toMatch(/SELECT|\/srv/);
+  });
+
+  it('answers UNAVAILABLE when a responder is too slow, and at once when there is none', async () => {
+    await expect(client.send(IamSubjects.listPolicies, { text: 'slow' } as never)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    const started = Date.now();
+    await expect(client.send(IamSubjects.createUser, { name: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.UNAVAILABLE,
+      message: 'the iam service is not running',
+    });
+    expect(Date.now() - started).toBeLessThan(250);
+  });
+});
