@@ -1,7 +1,7 @@
 import { ErrorCode, ServiceError } from '@stagecraft/contracts';
 
-import { formatError } from './format-error';
 import { graphqlCodeFor, toGraphQLError } from './error-mapping';
+import { formatError } from './format-error';
 
 describe('error mapping', () => {
   it.each([

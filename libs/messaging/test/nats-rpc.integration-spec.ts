@@ -1,6 +1,6 @@
-import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
 import { IsString } from 'class-validator';
 import { connect } from 'nats';
 
