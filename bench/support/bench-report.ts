@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 /** Nearest-rank percentile of an ascending-sorted array (p in 0..100). */
@@ -40,10 +40,22 @@ export interface BenchEnvironment {
   node: string;
   cpus: number;
   cpuModel: string;
+  /** The machine's 1-minute load average when the results were written: how busy the rest of it was. */
+  loadAverage1m: number;
 }
 
 export function benchEnvironment(): BenchEnvironment {
-  return { node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown' };
+  return {
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverage1m: round(loadavg()[0], 2),
+  };
+}
+
+/** One line naming what the figures were measured on. */
+export function describeEnvironment(env: BenchEnvironment = benchEnvironment()): string {
+  return `Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), load average ${env.loadAverage1m}`;
 }
 
 /** Writes `bench/results/<name>.json` as `{ name, date, node, cpus, ..., results }`; returns its path. */
@@ -51,8 +63,8 @@ export function writeResults(name: string, results: unknown[], extra: Record<str
   const folder = join(__dirname, '..', 'results');
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${name}.json`);
-  const { node, cpus: cpuCount, cpuModel } = benchEnvironment();
-  const body = { name, date: new Date().toISOString(), node, cpus: cpuCount, cpuModel, ...extra, results };
+  const { node, cpus: cpuCount, cpuModel, loadAverage1m } = benchEnvironment();
+  const body = { name, date: new Date().toISOString(), node, cpus: cpuCount, cpuModel, loadAverage1m, ...extra, results };
   writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
   return file;
 }
