@@ -8,6 +8,8 @@ import { configKeys, loadConfig } from '@stagecraft/config';
 import { parse } from 'yaml';
 
 import { GatewayConfig } from '../../gateway/src/config';
+import { ArtifactsConfig } from '../../services/artifacts/src/config';
+import { ClustersConfig } from '../../services/clusters/src/config';
 import { IamConfig } from '../../services/iam/src/config';
 
 type ConfigClass = new () => object;
@@ -16,7 +18,15 @@ type ConfigClass = new () => object;
 const CONFIG_CLASSES: Record<string, ConfigClass> = {
   gateway: GatewayConfig,
   'services/iam': IamConfig,
+  'services/artifacts': ArtifactsConfig,
+  'services/clusters': ClustersConfig,
 };
+
+/**
+ * Services that exist in services/ but have no compose block yet, each with the reason. Giving
+ * one a compose block means removing its line here (the test fails while both are true).
+ */
+const NOT_IN_COMPOSE_YET: Record<string, string> = {};
 
 const ROOT = join(__dirname, '..', '..');
 const DOCKERFILE = 'deploy/Dockerfile';
@@ -47,7 +57,14 @@ const dockerfile = readFileSync(join(ROOT, DOCKERFILE), 'utf8');
 function interpolate(value: string, variables: Record<string, string | undefined> = {}): string {
   return value.replace(
     /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
-    (_match, dollar: string | undefined, name: string | undefined, operator: string | undefined, word: string | undefined, bare: string | undefined) => {
+    (
+      _match,
+      dollar: string | undefined,
+      name: string | undefined,
+      operator: string | undefined,
+      word: string | undefined,
+      bare: string | undefined,
+    ) => {
       if (dollar) return '$';
       const variable = name ?? bare!;
       const current = variables[variable];
@@ -69,7 +86,8 @@ function environmentOf(service: ComposeService): Record<string, string | undefin
       env[key] = rest.length > 0 ? interpolate(rest.join('=')) : undefined;
     }
   } else {
-    for (const [key, value] of Object.entries(entries)) env[key] = value === null || value === undefined ? undefined : interpolate(String(value));
+    for (const [key, value] of Object.entries(entries))
+      env[key] = value === null || value === undefined ? undefined : interpolate(String(value));
   }
   return env;
 }
@@ -96,7 +114,9 @@ function hasHealthcheck(service: ComposeService | undefined): boolean {
 
 /** Where a service's volumes and secrets appear inside its container. */
 function mountTargets(service: ComposeService): string[] {
-  const volumes = (service.volumes ?? []).map((volume) => (typeof volume === 'string' ? volume.split(':')[1] ?? volume : volume.target));
+  const volumes = (service.volumes ?? []).map((volume) =>
+    typeof volume === 'string' ? (volume.split(':')[1] ?? volume) : volume.target,
+  );
   const secrets = (service.secrets ?? []).map((secret) => {
     if (typeof secret === 'string') return `/run/secrets/${secret}`;
     const target = secret.target ?? secret.source;
@@ -136,14 +156,26 @@ describe('docker-compose.yml', () => {
   it('has a known config class for the APP of every app service', () => {
     const problems = appServices
       .filter(([, service]) => !(appOf(service) in CONFIG_CLASSES))
-      .map(([name, service]) => `compose service "${name}" builds APP=${JSON.stringify(appOf(service))}, which has no config class in CONFIG_CLASSES (${Object.keys(CONFIG_CLASSES).join(', ')})`);
+      .map(
+        ([name, service]) =>
+          `compose service "${name}" builds APP=${JSON.stringify(appOf(service))}, which has no config class in CONFIG_CLASSES (${Object.keys(CONFIG_CLASSES).join(', ')})`,
+      );
     expectNoProblems(problems);
   });
 
-  it('runs every service that exists in services/', () => {
+  it('runs every service that exists in services/, unless it is listed as not in compose yet', () => {
     const built = new Set(appServices.map(([, service]) => appOf(service)));
-    const existing = readdirSync(join(ROOT, 'services')).filter((name) => existsSync(join(ROOT, 'services', name, 'src', 'main.ts')));
-    const problems = existing.filter((name) => !built.has(`services/${name}`)).map((name) => `services/${name} has no compose service (copy the iam block)`);
+    const existing = readdirSync(join(ROOT, 'services'))
+      .map((name) => `services/${name}`)
+      .filter((app) => existsSync(join(ROOT, app, 'src', 'main.ts')));
+    const problems = [
+      ...existing
+        .filter((app) => !built.has(app) && !(app in NOT_IN_COMPOSE_YET))
+        .map((app) => `${app} has no compose service (copy the iam block, or list it in NOT_IN_COMPOSE_YET with a reason)`),
+      ...Object.keys(NOT_IN_COMPOSE_YET)
+        .filter((app) => built.has(app))
+        .map((app) => `${app} is in compose now: remove it from NOT_IN_COMPOSE_YET`),
+    ];
     expectNoProblems(problems);
   });
 
@@ -151,14 +183,20 @@ describe('docker-compose.yml', () => {
     const gateway = appServices.find(([, service]) => appOf(service) === 'gateway');
     expect(gateway).toBeDefined();
     const asked = (loadConfig(GatewayConfig, environmentOf(gateway![1])).SERVICES ?? '').split(',').sort();
-    const running = appServices.map(([, service]) => appOf(service)).filter((app) => app.startsWith('services/')).map((app) => app.slice('services/'.length)).sort();
+    const running = appServices
+      .map(([, service]) => appOf(service))
+      .filter((app) => app.startsWith('services/'))
+      .map((app) => app.slice('services/'.length))
+      .sort();
     expect(asked).toEqual(running);
   });
 
   it('publishes the gateway on the port it listens on', () => {
     const [, gateway] = appServices.find(([, service]) => appOf(service) === 'gateway')!;
     const port = loadConfig(GatewayConfig, environmentOf(gateway)).PORT;
-    const targets = (gateway.ports ?? []).map((entry) => (typeof entry === 'object' ? Number(entry.target) : Number(String(entry).split(':').pop())));
+    const targets = (gateway.ports ?? []).map((entry) =>
+      typeof entry === 'object' ? Number(entry.target) : Number(String(entry).split(':').pop()),
+    );
     expect(targets).toContain(port);
   });
 
@@ -185,13 +223,19 @@ describe('docker-compose.yml', () => {
     const problems: string[] = [];
     for (const [name, service] of Object.entries(services)) {
       for (const volume of service.volumes ?? []) {
-        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.type === 'volume' || volume.type === undefined ? volume.source : undefined;
+        const source =
+          typeof volume === 'string'
+            ? volume.split(':')[0]
+            : volume.type === 'volume' || volume.type === undefined
+              ? volume.source
+              : undefined;
         if (source && !/^[./~]/.test(source) && !(source in (compose.volumes ?? {})))
           problems.push(`compose service "${name}" mounts volume "${source}", which is not declared under volumes:`);
       }
       for (const secret of service.secrets ?? []) {
         const source = typeof secret === 'string' ? secret : secret.source;
-        if (!(source in (compose.secrets ?? {}))) problems.push(`compose service "${name}" uses secret "${source}", which is not declared under secrets:`);
+        if (!(source in (compose.secrets ?? {})))
+          problems.push(`compose service "${name}" uses secret "${source}", which is not declared under secrets:`);
       }
     }
     expectNoProblems(problems);
@@ -206,7 +250,9 @@ describe('docker-compose.yml', () => {
       const keys = configKeys(configClass);
       const problems = Object.keys(env)
         .filter((key) => !keys.includes(key))
-        .map((key) => `compose service "${name}" sets ${key}, which ${configClass.name} does not read (it reads ${keys.join(', ')})`);
+        .map(
+          (key) => `compose service "${name}" sets ${key}, which ${configClass.name} does not read (it reads ${keys.join(', ')})`,
+        );
       expectNoProblems(problems);
     });
 
@@ -223,17 +269,30 @@ describe('docker-compose.yml', () => {
     it('points no address at the container itself', () => {
       const config = loadConfig(configClass, env) as Record<string, unknown>;
       const problems = Object.entries(config)
-        .filter(([, value]) => typeof value === 'string' && LOOPBACK.has(hostOf(value) ?? ''))
-        .map(([key, value]) => `compose service "${name}": ${key} is ${String(value)}, which inside a container is the container itself; set it to a compose service`);
+        // *_PUBLIC_ENDPOINT addresses are for clients outside compose (presigned URLs), not for the container.
+        .filter(
+          ([key, value]) => !key.endsWith('_PUBLIC_ENDPOINT') && typeof value === 'string' && LOOPBACK.has(hostOf(value) ?? ''),
+        )
+        .map(
+          ([key, value]) =>
+            `compose service "${name}": ${key} is ${String(value)}, which inside a container is the container itself; set it to a compose service`,
+        );
       expectNoProblems(problems);
     });
 
     it('waits for every compose service its addresses name, healthy where it has a healthcheck', () => {
-      const needed = new Set(Object.values(env).map((value) => (value === undefined ? undefined : hostOf(value))).filter((host): host is string => !!host && host in services));
+      const needed = new Set(
+        Object.values(env)
+          .map((value) => (value === undefined ? undefined : hostOf(value)))
+          .filter((host): host is string => !!host && host in services),
+      );
       const deps = dependsOn(service);
       const problems = [...needed]
         .filter((host) => !(host in deps) || (hasHealthcheck(services[host]) && deps[host] !== 'service_healthy'))
-        .map((host) => `compose service "${name}" uses "${host}" but does not depend on it${hasHealthcheck(services[host]) ? ' with condition: service_healthy' : ''}`);
+        .map(
+          (host) =>
+            `compose service "${name}" uses "${host}" but does not depend on it${hasHealthcheck(services[host]) ? ' with condition: service_healthy' : ''}`,
+        );
       expectNoProblems(problems);
     });
 
@@ -242,7 +301,10 @@ describe('docker-compose.yml', () => {
       const problems = Object.entries(env)
         .filter(([key, value]) => key.endsWith('_FILE') && value !== undefined)
         .filter(([, value]) => !targets.some((target) => value === target || value!.startsWith(`${target.replace(/\/$/, '')}/`)))
-        .map(([key, value]) => `compose service "${name}": ${key}=${value} is in none of its volumes or secrets (${targets.join(', ') || 'none'})`);
+        .map(
+          ([key, value]) =>
+            `compose service "${name}": ${key}=${value} is in none of its volumes or secrets (${targets.join(', ') || 'none'})`,
+        );
       expectNoProblems(problems);
     });
 

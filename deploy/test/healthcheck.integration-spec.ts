@@ -17,9 +17,14 @@ interface ProbeResult {
 
 function probe(env: Record<string, string>, args: string[] = []): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
-    });
+    execFile(
+      process.execPath,
+      [SCRIPT, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 },
+      (error, _stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
+      },
+    );
   });
 }
 
@@ -67,10 +72,12 @@ describe('healthcheck.cjs for a service (<service>.health.v1 over NATS)', () => 
   beforeAll(async () => {
     connection = await connect({ servers: TEST_NATS_URL, name: 'healthcheck-spec' });
     connection.subscribe(`${prefix}healthy.health.v1`, {
-      callback: (_error, message) => message.respond(JSON.stringify({ data: { service: 'healthy', status: 'ok', uptimeSeconds: 1 } })),
+      callback: (_error, message) =>
+        message.respond(JSON.stringify({ data: { service: 'healthy', status: 'ok', uptimeSeconds: 1 } })),
     });
     connection.subscribe(`${prefix}failing.health.v1`, {
-      callback: (_error, message) => message.respond(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'database down' } })),
+      callback: (_error, message) =>
+        message.respond(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'database down' } })),
     });
     await connection.flush();
   });
