@@ -3,9 +3,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthzModule } from '@stagecraft/authz';
-import { MessagingModule } from '@stagecraft/messaging';
+import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
 import type { Request } from 'express';
 
+import { PackageContentController } from './artifacts/package-content.controller';
 import { GqlAuthGuard } from './auth/gql-auth.guard';
 import { type GraphQLContext, requestContextFromHeaders } from './auth/request-context';
 import { GatewayConfig } from './config';
@@ -13,6 +14,7 @@ import { costLimitPlugin } from './graphql/cost-limit.plugin';
 import { depthLimitRule } from './graphql/depth-limit.rule';
 import { formatError } from './graphql/format-error';
 import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
+import { createLoaders } from './graphql/loaders';
 import { DateTimeScalar } from './graphql/scalars';
 import { HealthController } from './health/health.controller';
 import { GATEWAY_RESOLVERS } from './resolvers';
@@ -24,7 +26,12 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        { module: GatewayConfigModule, global: true, providers: [{ provide: GatewayConfig, useValue: config }], exports: [GatewayConfig] },
+        {
+          module: GatewayConfigModule,
+          global: true,
+          providers: [{ provide: GatewayConfig, useValue: config }],
+          exports: [GatewayConfig],
+        },
         MessagingModule.forRoot({
           url: config.NATS_URL,
           subjectPrefix: config.NATS_SUBJECT_PREFIX,
@@ -32,26 +39,29 @@ export class GatewayModule {
           requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
         }),
         AuthzModule.forTokens(),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          // The checked-in gateway/schema.graphql is written by `npm run schema` and checked by a test.
-          autoSchemaFile: true,
-          sortSchema: true,
-          buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
-          introspection: !production,
-          playground: false,
-          graphiql: !production,
-          includeStacktraceInErrorResponses: false,
-          validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
-          plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST)],
-          formatError,
-          context: ({ req }: { req: Request }): GraphQLContext => ({
-            req,
-            requestContext: requestContextFromHeaders(req.headers.authorization, req.header('x-correlation-id')),
+          inject: [NatsRpcClient],
+          useFactory: (client: NatsRpcClient) => ({
+            // The checked-in gateway/schema.graphql is written by `npm run schema` and checked by a test.
+            autoSchemaFile: true,
+            sortSchema: true,
+            buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+            introspection: !production,
+            playground: false,
+            graphiql: !production,
+            includeStacktraceInErrorResponses: false,
+            validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
+            plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST)],
+            formatError,
+            context: ({ req }: { req: Request }): GraphQLContext => {
+              const requestContext = requestContextFromHeaders(req.headers.authorization, req.header('x-correlation-id'));
+              return { req, requestContext, loaders: createLoaders(client, requestContext) };
+            },
           }),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PackageContentController],
       providers: [
         ...GATEWAY_RESOLVERS,
         { provide: APP_GUARD, useClass: GqlAuthGuard },

@@ -7,8 +7,8 @@ import { startGateway } from './start-gateway';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfig);
-  const app = await startGateway(config);
-  console.log(`gateway listening on ${await app.getUrl()}/graphql`);
+  await startGateway(config);
+  console.log(`gateway listening on ${config.HOST}:${config.PORT}, GraphQL at /graphql`);
 }
 
 main().catch((error: unknown) => {

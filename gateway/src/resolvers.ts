@@ -1,6 +1,8 @@
+import { PackagesResolver } from './artifacts/packages.resolver';
+import { ClustersResolver } from './clusters/clusters.resolver';
 import { IdentityResolver } from './iam/identity.resolver';
 import { PoliciesResolver } from './iam/policies.resolver';
 import { ProjectsResolver } from './iam/projects.resolver';
 
 /** Every resolver the gateway mounts; the schema is generated from these. */
-export const GATEWAY_RESOLVERS = [IdentityResolver, ProjectsResolver, PoliciesResolver];
+export const GATEWAY_RESOLVERS = [IdentityResolver, ProjectsResolver, PoliciesResolver, PackagesResolver, ClustersResolver];

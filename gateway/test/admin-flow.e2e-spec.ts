@@ -21,7 +21,10 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
 
   beforeAll(async () => {
     platform = await startPlatform();
-    const login = await platform.gql<{ createAccessToken: string }>(LOGIN, { a: platform.admin.accessKey, s: platform.admin.secretKey });
+    const login = await platform.gql<{ createAccessToken: string }>(LOGIN, {
+      a: platform.admin.accessKey,
+      s: platform.admin.secretKey,
+    });
     admin = login.data!.createAccessToken;
   });
   afterAll(() => platform.close());
@@ -34,7 +37,9 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
   it('refuses missing, tampered and expired tokens as UNAUTHENTICATED', async () => {
     expect(errorOf(await platform.gql(`{ me { id } }`))).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
     const [header, payload, signature] = admin.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'someone-else' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'someone-else' }),
+    ).toString('base64url');
     expect(errorOf(await platform.gql(`{ me { id } }`, {}, `${header}.${forged}.${signature}`)).code).toBe('UNAUTHENTICATED');
     const expired = await new SignJWT({ acc: 'x' })
       .setProtectedHeader({ alg: 'EdDSA', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid })
@@ -57,13 +62,20 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
     );
     expect(project.errors).toBeUndefined();
     const shopId = project.data!.createEnterpriseProject.id;
-    expect(errorOf(await platform.gql(`mutation { createEnterpriseProject(name: "SHOP") { id } }`, {}, admin))).toEqual({ code: 'CONFLICT', field: 'name' });
+    expect(errorOf(await platform.gql(`mutation { createEnterpriseProject(name: "SHOP") { id } }`, {}, admin))).toEqual({
+      code: 'CONFLICT',
+      field: 'name',
+    });
     expect(errorOf(await platform.gql(`mutation { createEnterpriseProject(name: "no spaces") { id } }`, {}, admin))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'name',
     });
 
-    const user = await platform.gql<{ createUser: { id: string } }>(`mutation { createUser(name: "dev") { id name isAdmin } }`, {}, admin);
+    const user = await platform.gql<{ createUser: { id: string } }>(
+      `mutation { createUser(name: "dev") { id name isAdmin } }`,
+      {},
+      admin,
+    );
     const devId = user.data!.createUser.id;
     const keys = await platform.gql<{ createAccessKey: { accessKey: string; secretKey: string } }>(
       `mutation($u: ID!) { createAccessKey(userId: $u) }`,
@@ -71,7 +83,8 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
       admin,
     );
     const { accessKey, secretKey } = keys.data!.createAccessKey;
-    const dev = (await platform.gql<{ createAccessToken: string }>(LOGIN, { a: accessKey, s: secretKey })).data!.createAccessToken;
+    const dev = (await platform.gql<{ createAccessToken: string }>(LOGIN, { a: accessKey, s: secretKey })).data!
+      .createAccessToken;
     expect((await platform.gql(`{ enterpriseProjects { name } }`, {}, dev)).data).toEqual({ enterpriseProjects: [] });
 
     const before = await platform.gql(`{ policies { id } }`, {}, admin);
@@ -95,8 +108,14 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
       admin,
     );
     expect(attached.data!.attachPolicy.enterpriseProjects).toEqual([{ name: 'shop' }]);
-    expect((await platform.gql(`{ enterpriseProjects { name } }`, {}, dev)).data).toEqual({ enterpriseProjects: [{ name: 'shop' }] });
-    const listed = await platform.gql<{ policyAttachments: unknown[] }>(`query($u: ID) { policyAttachments(userId: $u) { id policy { name } } }`, { u: devId }, admin);
+    expect((await platform.gql(`{ enterpriseProjects { name } }`, {}, dev)).data).toEqual({
+      enterpriseProjects: [{ name: 'shop' }],
+    });
+    const listed = await platform.gql<{ policyAttachments: unknown[] }>(
+      `query($u: ID) { policyAttachments(userId: $u) { id policy { name } } }`,
+      { u: devId },
+      admin,
+    );
     expect(listed.data!.policyAttachments).toEqual([{ id: attached.data!.attachPolicy.id, policy: { name: 'builders' } }]);
 
     const explain = `query($u: ID!, $a: String!, $e: ID!) { explainPermission(userId: $u, action: $a, enterpriseProjectId: $e) { allowed reason matchedPolicy { name } } }`;
@@ -112,7 +131,11 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
       {},
       admin,
     );
-    await platform.gql(`mutation($p: ID!, $u: ID!) { attachPolicy(policyId: $p, userId: $u) { id } }`, { p: deny.data!.createPolicy.id, u: devId }, admin);
+    await platform.gql(
+      `mutation($p: ID!, $u: ID!) { attachPolicy(policyId: $p, userId: $u) { id } }`,
+      { p: deny.data!.createPolicy.id, u: devId },
+      admin,
+    );
     const denied = await platform.gql<{ explainPermission: { allowed: boolean; matchedPolicy: { name: string } } }>(
       explain,
       { u: devId, a: 'servicestage:assembling:create', e: shopId },
@@ -133,22 +156,40 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
       admin,
     );
     expect(updated.data).toEqual({ updatePolicy: { statements: [{ actions: ['servicestage:package:*'] }] } });
-    const detached = await platform.gql(`mutation($id: ID!) { detachPolicy(attachmentId: $id) }`, { id: attached.data!.attachPolicy.id }, admin);
+    const detached = await platform.gql(
+      `mutation($id: ID!) { detachPolicy(attachmentId: $id) }`,
+      { id: attached.data!.attachPolicy.id },
+      admin,
+    );
     expect(detached.data).toEqual({ detachPolicy: attached.data!.attachPolicy.id });
     expect((await platform.gql(`{ enterpriseProjects { name } }`, {}, dev)).data).toEqual({ enterpriseProjects: [] });
-    expect((await platform.gql(`mutation($id: ID!) { deletePolicy(id: $id) }`, { id: buildersId }, admin)).data).toEqual({ deletePolicy: buildersId });
-    expect(errorOf(await platform.gql(`mutation($id: ID!) { deletePolicy(id: $id) }`, { id: buildersId }, admin)).code).toBe('NOT_FOUND');
+    expect((await platform.gql(`mutation($id: ID!) { deletePolicy(id: $id) }`, { id: buildersId }, admin)).data).toEqual({
+      deletePolicy: buildersId,
+    });
+    expect(errorOf(await platform.gql(`mutation($id: ID!) { deletePolicy(id: $id) }`, { id: buildersId }, admin)).code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('reports NATS and every service on GET /health', async () => {
     const response = await fetch(`${platform.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', nats: 'connected', services: { iam: { status: 'ok' } } });
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      nats: 'connected',
+      services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' } },
+    });
   });
 
   it('turns introspection and the landing page off in production', async () => {
     const production = await startGateway(
-      loadConfig(GatewayConfig, { NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: platform.subjectPrefix, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production' }),
+      loadConfig(GatewayConfig, {
+        NATS_URL: TEST_NATS_URL,
+        NATS_SUBJECT_PREFIX: platform.subjectPrefix,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        NODE_ENV: 'production',
+      }),
       false,
     );
     try {

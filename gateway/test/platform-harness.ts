@@ -2,13 +2,46 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import type { INestApplication, INestMicroservice, LoggerService } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
+import { SecretBox } from '@stagecraft/secrets';
+import { ArtifactsConfig, startArtifacts } from '@stagecraft/service-artifacts';
+import { ClustersConfig, startClusters } from '@stagecraft/service-clusters';
 import { IamConfig, startIam } from '@stagecraft/service-iam';
-import { createTestDatabase, generateSigningKeyPem, TEST_NATS_URL, testSubjectPrefix } from '@stagecraft/testing';
+import {
+  createTestDatabase,
+  generateSigningKeyPem,
+  startTestS3,
+  TEST_NATS_URL,
+  type TestS3,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
 
 import { GatewayConfig } from '../src/config';
 import { startGateway } from '../src/start-gateway';
+
+/** Keeps every line the services log, so tests can check what never appears in them. */
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown, ...rest: unknown[]) {
+    this.lines.push([message, ...rest].map(String).join(' '));
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+    console.error(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.log(message, ...rest);
+  }
+}
+
+const LOGIN = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -21,18 +54,38 @@ export interface Platform {
   /** The iam signing key, so tests can forge tokens (expired ones, say). */
   signingKeyPem: string;
   admin: { userId: string; accessKey: string; secretKey: string };
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
+  /** Logs the bootstrap administrator in. */
+  adminToken(): Promise<string>;
+  /** A new user holding one policy of `actions`, attached in `projectIds` (null: every project); returns a token. */
+  userWith(admin: string, name: string, actions: string[], projectIds: string[] | null): Promise<{ id: string; token: string }>;
+  createProject(admin: string, name: string): Promise<string>;
   iam: INestMicroservice;
+  artifacts: INestMicroservice;
+  clusters: INestMicroservice;
   gateway: INestApplication;
+  s3: TestS3;
+  /** Every line any service or the gateway logged. */
+  logs: string[];
+  /** The database every service keeps its schema in. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
 /** Every service and the gateway in this process, on a fresh database and a subject prefix of their own. */
-export async function startPlatform(gatewayEnv: Record<string, string> = {}): Promise<Platform> {
+export async function startPlatform(
+  gatewayEnv: Record<string, string> = {},
+  artifactsEnv: Record<string, string> = {},
+): Promise<Platform> {
   const database = await createTestDatabase('e2e');
   const prefix = testSubjectPrefix();
   const folder = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-'));
   const credentialsFile = join(folder, 'admin.json');
+  const logger = new CapturingLogger();
   const signingKeyPem = generateSigningKeyPem();
   const iam = await startIam(
     loadConfig(IamConfig, {
@@ -42,31 +95,115 @@ export async function startPlatform(gatewayEnv: Record<string, string> = {}): Pr
       IAM_SIGNING_KEY: signingKeyPem,
       IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
     }),
-    ['error', 'warn'],
+    logger,
+  );
+  const s3 = await startTestS3();
+  const artifacts = await startArtifacts(
+    loadConfig(ArtifactsConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      SECRETS_KEY: SecretBox.generateKey(),
+      ...artifactsEnv,
+    }),
+    logger,
+  );
+  const clusters = await startClusters(
+    loadConfig(ClustersConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      SECRETS_KEY: SecretBox.generateKey(),
+      LOCAL_NODE_NAME: 'local-builder',
+      KUBE_CONNECT_TIMEOUT_MS: '3000',
+      KUBE_WATCH_BACKOFF_MAX_MS: '1000',
+    }),
+    logger,
   );
   const gateway = await startGateway(
-    loadConfig(GatewayConfig, { NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', ...gatewayEnv }),
-    ['error'],
+    loadConfig(GatewayConfig, {
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      NODE_ENV: 'test',
+      SERVICES: 'iam,artifacts,clusters',
+      ...gatewayEnv,
+    }),
+    logger,
   );
   const url = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+  const gql: Platform['gql'] = async (query, variables, token) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<never>;
+  };
+  const must = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
+    const response = await gql<T>(query, variables, token);
+    if (response.errors?.length || !response.data) throw new Error(`GraphQL failed: ${JSON.stringify(response.errors)}`);
+    return response.data;
+  };
+  const login = async (accessKey: string, secretKey: string) =>
+    (await must<{ createAccessToken: string }>(LOGIN, { a: accessKey, s: secretKey })).createAccessToken;
+  const admin = JSON.parse(readFileSync(credentialsFile, 'utf8'));
   return {
     url,
+    gql,
+    adminToken: () => login(admin.accessKey, admin.secretKey),
+    async createProject(adminToken, name) {
+      return (
+        await must<{ createEnterpriseProject: { id: string } }>(
+          `mutation($n: String!) { createEnterpriseProject(name: $n) { id } }`,
+          { n: name },
+          adminToken,
+        )
+      ).createEnterpriseProject.id;
+    },
+    async userWith(adminToken, name, actions, projectIds) {
+      const { createUser } = await must<{ createUser: { id: string } }>(
+        `mutation($n: String!) { createUser(name: $n) { id } }`,
+        { n: name },
+        adminToken,
+      );
+      const { createPolicy } = await must<{ createPolicy: { id: string } }>(
+        `mutation($n: String!, $a: [String!]!) { createPolicy(name: $n, statements: [{ effect: ALLOW, actions: $a }]) { id } }`,
+        { n: `${name}-policy`, a: actions },
+        adminToken,
+      );
+      await must(
+        `mutation($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
+        { p: createPolicy.id, u: createUser.id, e: projectIds },
+        adminToken,
+      );
+      const { createAccessKey } = await must<{ createAccessKey: { accessKey: string; secretKey: string } }>(
+        `mutation($u: ID!) { createAccessKey(userId: $u) }`,
+        { u: createUser.id },
+        adminToken,
+      );
+      return { id: createUser.id, token: await login(createAccessKey.accessKey, createAccessKey.secretKey) };
+    },
     subjectPrefix: prefix,
     signingKeyPem,
-    admin: JSON.parse(readFileSync(credentialsFile, 'utf8')),
+    admin,
     iam,
+    artifacts,
+    clusters,
     gateway,
-    async gql(query, variables, token) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<never>;
-    },
+    s3,
+    databaseUrl: database.url,
+    logs: logger.lines,
     async close() {
       await gateway.close();
+      await clusters.close();
+      await artifacts.close();
       await iam.close();
+      await s3.close();
       await database.drop();
       rmSync(folder, { recursive: true, force: true });
     },

@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 
 import type { LauncherConfig } from './config';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
+import { ensureSecretsKey, ensureSigningKey } from './keys';
 import { startNatsServer } from './nats-server';
 import { ServiceProcess } from './service-process';
 import type { ShutdownList } from './shutdown-list';
-import { ensureSigningKey } from './signing-key';
 
 /** The compiled workspace: dist/, two folders above this file's folder's parent. */
 const DIST = resolve(__dirname, '..', '..', '..');
@@ -47,6 +48,10 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     natsUrl = nats.url;
   }
 
+  const s3 = await startEmbeddedS3(dataDir);
+  shutdown.add(s3.stop);
+  const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
+
   const common = { PATH: process.env.PATH, NATS_URL: natsUrl, LOG_LEVEL: 'log' };
   const services = [
     new ServiceProcess(
@@ -62,9 +67,34 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
       logDir,
     ),
     new ServiceProcess(
+      'artifacts',
+      join(DIST, 'services', 'artifacts', 'src', 'main.js'),
+      {
+        ...common,
+        DATABASE_URL: databaseUrl,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        SECRETS_KEY: secretsKey,
+      },
+      logDir,
+    ),
+    new ServiceProcess(
+      'clusters',
+      join(DIST, 'services', 'clusters', 'src', 'main.js'),
+      { ...common, DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
+      logDir,
+    ),
+    new ServiceProcess(
       'gateway',
       join(DIST, 'gateway', 'src', 'main.js'),
-      { ...common, HOST: config.STAGECRAFT_HOST, PORT: String(config.STAGECRAFT_PORT), NODE_ENV: 'development', SERVICES: 'iam' },
+      {
+        ...common,
+        HOST: config.STAGECRAFT_HOST,
+        PORT: String(config.STAGECRAFT_PORT),
+        NODE_ENV: 'development',
+        SERVICES: 'iam,artifacts,clusters',
+      },
       logDir,
     ),
   ];
@@ -84,21 +114,40 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   ]);
 
   const adminToken = await login(`${base}/graphql`, credentialsFile);
+  await ensureLocalCluster(`${base}/graphql`, adminToken);
   return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, failed };
 }
 
 async function login(graphqlUrl: string, credentialsFile: string): Promise<string> {
   const { accessKey, secretKey } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { accessKey: string; secretKey: string };
-  const response = await fetch(graphqlUrl, {
+  const data = await graphql<{ createAccessToken: string }>(
+    graphqlUrl,
+    'mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }',
+    { a: accessKey, s: secretKey },
+  );
+  return data.createAccessToken;
+}
+
+/** On first start, this machine becomes the LOCAL cluster `local` of the default project. */
+async function ensureLocalCluster(graphqlUrl: string, token: string): Promise<void> {
+  const { clusters } = await graphql<{ clusters: { edges: { node: { type: string } }[] } }>(
+    graphqlUrl,
+    '{ clusters(first: 100) { edges { node { type } } } }',
+    {},
+    token,
+  );
+  if (clusters.edges.some((edge) => edge.node.type === 'LOCAL')) return;
+  await graphql(graphqlUrl, 'mutation { registerCluster(name: "local", type: LOCAL) { id } }', {}, token);
+}
+
+async function graphql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }',
-      variables: { a: accessKey, s: secretKey },
-    }),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: { createAccessToken?: string }; errors?: { message: string }[] };
-  const token = body.data?.createAccessToken;
-  if (!token) throw new Error(`could not log the admin in: ${body.errors?.[0]?.message ?? response.statusText}`);
-  return token;
+  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  if (!body.data || body.errors?.length)
+    throw new Error(`the platform refused a setup call: ${body.errors?.[0]?.message ?? response.statusText}`);
+  return body.data;
 }

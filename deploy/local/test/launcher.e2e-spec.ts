@@ -17,7 +17,12 @@ interface Started {
 
 /** `npm start` as a user runs it (without NATS_URL or DATABASE_URL: it starts its own). */
 async function start(dataDir: string, port: number): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, STAGECRAFT_DATA_DIR: dataDir, STAGECRAFT_PORT: String(port) };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    STAGECRAFT_DATA_DIR: dataDir,
+    STAGECRAFT_PORT: String(port),
+  };
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -41,13 +46,24 @@ async function stop(started: Started): Promise<number | null> {
   return exited;
 }
 
-async function me(endpoint: string, token: string) {
+async function query<T>(endpoint: string, token: string, text: string): Promise<T> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: '{ me { id name isAdmin } }' }),
+    body: JSON.stringify({ query: text }),
   });
-  return ((await response.json()) as { data: { me: { id: string; name: string; isAdmin: boolean } } }).data.me;
+  return ((await response.json()) as { data: T }).data;
+}
+
+async function me(endpoint: string, token: string) {
+  return (await query<{ me: { id: string; name: string; isAdmin: boolean } }>(endpoint, token, '{ me { id name isAdmin } }')).me;
+}
+
+async function clusters(endpoint: string, token: string) {
+  const data = await query<{
+    clusters: { edges: { node: { name: string; type: string; status: string; enterpriseProject: { name: string } } }[] };
+  }>(endpoint, token, '{ clusters { edges { node { name type status enterpriseProject { name } } } } }');
+  return data.clusters.edges.map((edge) => edge.node);
 }
 
 function portAccepts(port: number): Promise<boolean> {
@@ -71,11 +87,19 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     expect(first.endpoint).toBe(`http://127.0.0.1:${port}/graphql`);
     const admin = await me(first.endpoint, first.token);
     expect(admin).toMatchObject({ name: 'admin', isAdmin: true });
+    const local = [{ name: 'local', type: 'LOCAL', status: 'AVAILABLE', enterpriseProject: { name: 'default' } }];
+    expect(await clusters(first.endpoint, first.token)).toEqual(local);
+    const health = await fetch(first.endpoint.replace('/graphql', '/health'));
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' } },
+    });
     expect(await stop(first)).toBe(130);
     expect(await portAccepts(port)).toBe(false);
 
     const second = await start(dataDir, port);
     expect((await me(second.endpoint, second.token)).id).toBe(admin.id);
+    expect(await clusters(second.endpoint, second.token)).toHaveLength(1);
     expect(await stop(second)).toBe(130);
   }, 240_000);
 
@@ -83,7 +107,11 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     let output = '';
     try {
       execFileSync(process.execPath, [MAIN], {
-        env: { PATH: '/nonexistent', STAGECRAFT_DATA_DIR: join(dataDir, 'no-nats'), DATABASE_URL: 'postgres://unused@127.0.0.1:1/x' },
+        env: {
+          PATH: '/nonexistent',
+          STAGECRAFT_DATA_DIR: join(dataDir, 'no-nats'),
+          DATABASE_URL: 'postgres://unused@127.0.0.1:1/x',
+        },
         stdio: 'pipe',
       });
     } catch (error) {

@@ -7,8 +7,10 @@ export const PERMISSION = 'stagecraft:permission';
 export const PUBLIC = 'public';
 /** Any signed-in user; what they see is filtered by the service. */
 export const SIGNED_IN = 'signed-in';
+/** Account-wide settings outside the action catalog: administrators only. */
+export const ADMIN_ONLY = 'admin-only';
 
-export type DeclaredPermission = IamAction | typeof PUBLIC | typeof SIGNED_IN;
+export type DeclaredPermission = IamAction | typeof PUBLIC | typeof SIGNED_IN | typeof ADMIN_ONLY;
 
 /**
  * States the permission an operation needs, next to the resolver. The service that answers
@@ -18,3 +20,4 @@ export type DeclaredPermission = IamAction | typeof PUBLIC | typeof SIGNED_IN;
 export const RequirePermission = (action: IamAction) => SetMetadata(PERMISSION, action);
 export const Public = () => SetMetadata(PERMISSION, PUBLIC);
 export const SignedIn = () => SetMetadata(PERMISSION, SIGNED_IN);
+export const AdminOnly = () => SetMetadata(PERMISSION, ADMIN_ONLY);

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { RequestMeta } from '@stagecraft/messaging';
 import type { Request } from 'express';
 
+import type { Loaders } from '../graphql/loaders';
+
 /** What the gateway knows about one GraphQL request; passed on to services in NATS headers. */
 export interface RequestContext extends RequestMeta {
   correlationId: string;
@@ -12,6 +14,7 @@ export interface RequestContext extends RequestMeta {
 export interface GraphQLContext {
   req?: Request;
   requestContext: RequestContext;
+  loaders: Loaders;
 }
 
 export function requestContextFromHeaders(authorization: string | undefined, correlationId: string | undefined): RequestContext {

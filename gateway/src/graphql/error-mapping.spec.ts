@@ -41,7 +41,9 @@ describe('formatError', () => {
   });
 
   it('keeps known codes and drops stack traces', () => {
-    expect(formatError({ message: 'the token has expired', extensions: { code: 'UNAUTHENTICATED', stacktrace: ['at x'] } })).toEqual({
+    expect(
+      formatError({ message: 'the token has expired', extensions: { code: 'UNAUTHENTICATED', stacktrace: ['at x'] } }),
+    ).toEqual({
       message: 'the token has expired',
       extensions: { code: 'UNAUTHENTICATED' },
     });

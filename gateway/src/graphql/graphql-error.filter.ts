@@ -17,7 +17,8 @@ export class GraphQLErrorFilter implements GqlExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): GraphQLError {
     const correlationId = requestContextOf(GqlArgumentsHost.create(host).getContext())?.correlationId;
     if (exception instanceof ServiceError) {
-      if (exception.code === ErrorCode.INTERNAL) this.logger.warn(`a service reported an internal error (correlation id ${correlationId})`);
+      if (exception.code === ErrorCode.INTERNAL)
+        this.logger.warn(`a service reported an internal error (correlation id ${correlationId})`);
       return toGraphQLError(exception, correlationId);
     }
     if (exception instanceof GraphQLError) return exception;

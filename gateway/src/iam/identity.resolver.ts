@@ -26,7 +26,8 @@ export class IdentityResolver {
     @Args('secretKey') secretKey: string,
     @Meta() meta: RequestContext,
   ): Promise<string> {
-    return (await this.iam.send(IamSubjects.createAccessToken, { accessKey, secretKey }, { correlationId: meta.correlationId })).token;
+    return (await this.iam.send(IamSubjects.createAccessToken, { accessKey, secretKey }, { correlationId: meta.correlationId }))
+      .token;
   }
 
   @RequirePermission(Actions.users.create)

@@ -21,9 +21,9 @@ describe('the generated schema', () => {
     const undeclared: string[] = [];
     for (const root of roots) {
       for (const field of Object.keys(root.getFields())) {
-        const method = GATEWAY_RESOLVERS.map((resolver) => (resolver.prototype as unknown as Record<string, unknown>)[field]).find(
-          (candidate): candidate is object => typeof candidate === 'function',
-        );
+        const method = GATEWAY_RESOLVERS.map(
+          (resolver) => (resolver.prototype as unknown as Record<string, unknown>)[field],
+        ).find((candidate): candidate is object => typeof candidate === 'function');
         if (!method || Reflect.getMetadata(PERMISSION, method) === undefined) undeclared.push(`${root.name}.${field}`);
       }
     }

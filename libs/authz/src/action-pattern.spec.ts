@@ -1,5 +1,11 @@
 import { ACTION_CATALOG } from './action-catalog';
-import { ActionPatternError, type ActionPatternProblem, actionsMatchedBy, expandActionPattern, validateStatements } from './action-pattern';
+import {
+  ActionPatternError,
+  type ActionPatternProblem,
+  actionsMatchedBy,
+  expandActionPattern,
+  validateStatements,
+} from './action-pattern';
 
 const ALL_NAMES = ACTION_CATALOG.map((d) => d.name);
 

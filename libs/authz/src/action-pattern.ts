@@ -41,7 +41,9 @@ interface SegmentMatcher {
   exact: boolean;
 }
 
-export type ParsedActionPattern = { kind: 'any' } | { kind: 'segments'; segments: [SegmentMatcher, SegmentMatcher, SegmentMatcher] };
+export type ParsedActionPattern =
+  | { kind: 'any' }
+  | { kind: 'segments'; segments: [SegmentMatcher, SegmentMatcher, SegmentMatcher] };
 
 /** Checks the syntax only; throws ActionPatternError. Does not look at the catalog. */
 export function parseActionPattern(pattern: string): ParsedActionPattern {
@@ -64,7 +66,9 @@ export function parseActionPattern(pattern: string): ParsedActionPattern {
 export function patternMatchesAction(parsed: ParsedActionPattern, actionName: string): boolean {
   if (parsed.kind === 'any') return true;
   const parts = actionName.split(':');
-  return parsed.segments.every((segment, i) => (segment.exact ? parts[i] === segment.prefix : parts[i].startsWith(segment.prefix)));
+  return parsed.segments.every((segment, i) =>
+    segment.exact ? parts[i] === segment.prefix : parts[i].startsWith(segment.prefix),
+  );
 }
 
 /**
@@ -116,7 +120,12 @@ export function validateStatements(statements: readonly StatementShape[]): State
       return { index, actionIndex: null, field: `statements[${index}].effect`, message: 'effect must be ALLOW or DENY' };
     }
     if (statement.actions.length === 0) {
-      return { index, actionIndex: null, field: `statements[${index}].actions`, message: 'a statement needs at least one action' };
+      return {
+        index,
+        actionIndex: null,
+        field: `statements[${index}].actions`,
+        message: 'a statement needs at least one action',
+      };
     }
     for (const [actionIndex, pattern] of statement.actions.entries()) {
       try {

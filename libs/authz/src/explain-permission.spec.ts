@@ -16,14 +16,25 @@ const noBuildsInB = grant('no-builds-in-b', [deny('servicestage:assembling:*')],
 
 describe('explainPermission', () => {
   it.each<[string, PolicyGrant[], boolean, string, string, PermissionDecision]>([
-    ['administrator', [noBuilds], true, Actions.assembling.create, 'ep-a', { allowed: true, reason: 'administrator', matchedPolicy: null }],
+    [
+      'administrator',
+      [noBuilds],
+      true,
+      Actions.assembling.create,
+      'ep-a',
+      { allowed: true, reason: 'administrator', matchedPolicy: null },
+    ],
     [
       'explicit deny names the denying policy',
       [developer, noBuilds],
       false,
       Actions.assembling.create,
       'ep-a',
-      { allowed: false, reason: 'explicitly denied by policy "no-builds"', matchedPolicy: { id: 'id-no-builds', name: 'no-builds' } },
+      {
+        allowed: false,
+        reason: 'explicitly denied by policy "no-builds"',
+        matchedPolicy: { id: 'id-no-builds', name: 'no-builds' },
+      },
     ],
     [
       'allow names the first allowing policy',

@@ -32,7 +32,11 @@ export function explainPermission(
   for (const granted of [...grantedActions(grants)]) {
     if (granted.definition.name !== definition.name || !grantCovers(granted.grant, enterpriseProjectId)) continue;
     if (granted.effect === 'DENY') {
-      return { allowed: false, reason: `explicitly denied by policy "${granted.grant.policy.name}"`, matchedPolicy: policyRef(granted) };
+      return {
+        allowed: false,
+        reason: `explicitly denied by policy "${granted.grant.policy.name}"`,
+        matchedPolicy: policyRef(granted),
+      };
     }
     firstAllow ??= granted;
   }

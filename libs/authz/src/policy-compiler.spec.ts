@@ -41,7 +41,9 @@ describe('compilePolicies: rules', () => {
     {
       name: 'deny rules come after every allow rule, even when stated first',
       grants: [
-        grant('no-builds', [deny('servicestage:assembling:create', 'servicestage:assembling:modify', 'servicestage:assembling:delete')]),
+        grant('no-builds', [
+          deny('servicestage:assembling:create', 'servicestage:assembling:modify', 'servicestage:assembling:delete'),
+        ]),
         grant('developer', [allow('servicestage:*:*')]),
       ],
       rules: [
@@ -66,7 +68,10 @@ describe('compilePolicies: rules', () => {
     },
     {
       name: 'scoped deny becomes a scoped inverted rule',
-      grants: [grant('all', [allow('servicestage:assembling:get')]), grant('not-b', [deny('servicestage:assembling:get')], ['ep-b'])],
+      grants: [
+        grant('all', [allow('servicestage:assembling:get')]),
+        grant('not-b', [deny('servicestage:assembling:get')], ['ep-b']),
+      ],
       rules: [
         { action: 'get', subject: 'assembling' },
         { action: 'get', subject: 'assembling', conditions: inProjects('ep-b'), inverted: true },
@@ -101,7 +106,9 @@ describe('compilePolicies: rules', () => {
 
   it('keeps the rule count small for many statements', () => {
     const statements = Array.from({ length: 1000 }, (_, i) =>
-      i % 3 === 0 ? deny(`servicestage:cluster:${['get', 'delete'][i % 2]}`) : allow('servicestage:*:*', 'servicestage:assembling:get'),
+      i % 3 === 0
+        ? deny(`servicestage:cluster:${['get', 'delete'][i % 2]}`)
+        : allow('servicestage:*:*', 'servicestage:assembling:get'),
     );
     const grants = Array.from({ length: 10 }, (_, i) => grant(`p${i}`, statements, i % 2 === 0 ? ['ep-a'] : ['ep-a', 'ep-b']));
     const rules = compilePolicies(grants, false);
@@ -131,7 +138,14 @@ describe('compilePolicies + allows: decisions', () => {
     ['deny only removes what it names', [developer, noBuilds], false, Actions.assembling.get, 'ep-b', true],
     ['deny in one project only', [readerEverywhere, denyInB], false, Actions.cluster.get, 'ep-b', false],
     ['deny in one project leaves the others', [readerEverywhere, denyInB], false, Actions.cluster.get, 'ep-c', true],
-    ['non-admin cannot use iam actions even if allowed', [grant('iam', [allow('*')])], false, Actions.users.create, 'ep-a', false],
+    [
+      'non-admin cannot use iam actions even if allowed',
+      [grant('iam', [allow('*')])],
+      false,
+      Actions.users.create,
+      'ep-a',
+      false,
+    ],
     [
       'deny and allow in one policy: deny wins',
       [grant('mixed', [deny('servicestage:package:*'), allow('*')])],

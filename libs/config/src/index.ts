@@ -1,1 +1,2 @@
 export { ConfigError, configKeys, loadConfig } from './load-config';
+export { logLevelsUpTo } from './log-levels';

@@ -28,7 +28,12 @@ describe('loadConfig', () => {
       error = caught as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect([...error!.problems].sort()).toEqual(['DATABASE_URL: fails isString', 'PORT: fails isInt', 'PORT: fails min', 'VERBOSE: fails isBoolean']);
+    expect([...error!.problems].sort()).toEqual([
+      'DATABASE_URL: fails isString',
+      'PORT: fails isInt',
+      'PORT: fails min',
+      'VERBOSE: fails isBoolean',
+    ]);
     expect(error!.message).not.toContain('eighty');
   });
 });

@@ -1,6 +1,15 @@
 // Payload classes carry decorator metadata; load the polyfill wherever contracts are used.
 import 'reflect-metadata';
 
+export * from './artifacts/artifacts.dto';
+export * from './artifacts/artifacts.requests';
+export * from './artifacts/artifacts.subjects';
+export * from './clusters/clusters.dto';
+export * from './clusters/clusters.requests';
+export * from './clusters/clusters.subjects';
+export * from './common/page';
+export * from './common/resource-name';
+export * from './common/tech-stack';
 export * from './errors/error-code';
 export * from './errors/service-error';
 export * from './headers';

@@ -1,3 +1,22 @@
+import type { ObsCredentialsDto, PackageUploadDto, SoftwarePackageDto, UploadTargetDto } from './artifacts/artifacts.dto';
+import type {
+  ConfigureObsCredentialsRequest,
+  CreatePackageUploadRequest,
+  ListPackagesRequest,
+  PackageIdRequest,
+  RegisterObsPackageRequest,
+  UploadTargetRequest,
+} from './artifacts/artifacts.requests';
+import type { ArtifactsSubjects } from './artifacts/artifacts.subjects';
+import type { ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
+import type {
+  ClusterIdRequest,
+  ListClustersRequest,
+  RegisterClusterRequest,
+  SelectNodesRequest,
+} from './clusters/clusters.requests';
+import type { ClustersSubjects } from './clusters/clusters.subjects';
+import type { PageDto } from './common/page';
 import type { HealthDto } from './health';
 import type {
   AccessKeyDto,
@@ -49,7 +68,26 @@ export interface SubjectMap {
   [IamSubjects.attachPolicy]: Rpc<AttachPolicyRequest, PolicyAttachmentDto>;
   [IamSubjects.detachPolicy]: Rpc<IdRequest, { id: string }>;
   [IamSubjects.explainPermission]: Rpc<ExplainPermissionRequest, PermissionDecisionDto>;
+  [IamSubjects.getDefaultProject]: Rpc<EmptyRequest, EnterpriseProjectDto>;
   [IamSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [ArtifactsSubjects.createPackageUpload]: Rpc<CreatePackageUploadRequest, PackageUploadDto>;
+  [ArtifactsSubjects.completePackageUpload]: Rpc<PackageIdRequest, SoftwarePackageDto>;
+  [ArtifactsSubjects.uploadTarget]: Rpc<UploadTargetRequest, UploadTargetDto>;
+  [ArtifactsSubjects.registerObsPackage]: Rpc<RegisterObsPackageRequest, SoftwarePackageDto>;
+  [ArtifactsSubjects.deletePackage]: Rpc<PackageIdRequest, { id: string }>;
+  [ArtifactsSubjects.getPackage]: Rpc<PackageIdRequest, SoftwarePackageDto>;
+  [ArtifactsSubjects.listPackages]: Rpc<ListPackagesRequest, PageDto<SoftwarePackageDto>>;
+  [ArtifactsSubjects.configureObsCredentials]: Rpc<ConfigureObsCredentialsRequest, ObsCredentialsDto>;
+  [ArtifactsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [ClustersSubjects.registerCluster]: Rpc<RegisterClusterRequest, ClusterDto>;
+  [ClustersSubjects.refreshCluster]: Rpc<ClusterIdRequest, ClusterDto>;
+  [ClustersSubjects.deleteCluster]: Rpc<ClusterIdRequest, { id: string }>;
+  [ClustersSubjects.getCluster]: Rpc<ClusterIdRequest, ClusterDto>;
+  [ClustersSubjects.listClusters]: Rpc<ListClustersRequest, PageDto<ClusterDto>>;
+  [ClustersSubjects.selectNodes]: Rpc<SelectNodesRequest, NodeSelectionDto>;
+  [ClustersSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 }
 
 export type Subject = keyof SubjectMap;

@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import {
-  ErrorCode,
-  Headers as HeaderNames,
-  RequestOf,
-  ResponseOf,
-  ServiceError,
-  Subject,
-} from '@stagecraft/contracts';
+import { ErrorCode, Headers as HeaderNames, RequestOf, ResponseOf, ServiceError, Subject } from '@stagecraft/contracts';
 import { ErrorCode as NatsErrorCode, headers as natsHeaders, NatsConnection, NatsError } from 'nats';
 
 import { encodeJson, unwrapReply } from './wire-format';

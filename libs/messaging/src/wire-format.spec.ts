@@ -14,17 +14,18 @@ describe('wire format', () => {
     );
   });
 
-  it.each([[encodeJson({ error: { code: 'TEAPOT', message: 'x' } })], [encodeJson({ what: 1 })], [new TextEncoder().encode('{oops')]])(
-    'turns a malformed reply into INTERNAL',
-    (bytes) => {
-      let thrown: unknown;
-      try {
-        unwrapReply(bytes);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(ServiceError);
-      expect((thrown as ServiceError).code).toBe(ErrorCode.INTERNAL);
-    },
-  );
+  it.each([
+    [encodeJson({ error: { code: 'TEAPOT', message: 'x' } })],
+    [encodeJson({ what: 1 })],
+    [new TextEncoder().encode('{oops')],
+  ])('turns a malformed reply into INTERNAL', (bytes) => {
+    let thrown: unknown;
+    try {
+      unwrapReply(bytes);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ServiceError);
+    expect((thrown as ServiceError).code).toBe(ErrorCode.INTERNAL);
+  });
 });

@@ -54,7 +54,9 @@ describe('NATS request/reply (real NATS)', () => {
 
   beforeAll(async () => {
     replicas = await Promise.all(
-      ['a', 'b'].map((name) => startService(echoModule(name), { name: 'echo', natsUrl: TEST_NATS_URL, subjectPrefix: prefix, logger: false })),
+      ['a', 'b'].map((name) =>
+        startService(echoModule(name), { name: 'echo', natsUrl: TEST_NATS_URL, subjectPrefix: prefix, logger: false }),
+      ),
     );
     client = new NatsRpcClient(await connect({ servers: TEST_NATS_URL }), { subjectPrefix: prefix, timeoutMs: 500 });
   });
@@ -64,7 +66,10 @@ describe('NATS request/reply (real NATS)', () => {
   });
 
   it('carries the correlation id and the caller token in headers', async () => {
-    const reply = (await client.send(IamSubjects.me, { text: 'hi' } as never, { token: 'tok', correlationId: 'corr-1' })) as unknown as Record<string, string>;
+    const reply = (await client.send(IamSubjects.me, { text: 'hi' } as never, {
+      token: 'tok',
+      correlationId: 'corr-1',
+    })) as unknown as Record<string, string>;
     expect(reply).toMatchObject({ text: 'hi', correlationId: 'corr-1', authorization: 'Bearer tok' });
   });
 
@@ -92,7 +97,10 @@ describe('NATS request/reply (real NATS)', () => {
       code: ErrorCode.CONFLICT,
       field: 'text',
     });
-    await expect(client.send(IamSubjects.me, { text: 7 } as never)).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'text' });
+    await expect(client.send(IamSubjects.me, { text: 7 } as never)).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'text',
+    });
     const masked = await client.send(IamSubjects.listPolicies, { text: 'boom' } as never).catch((error: ServiceError) => error);
     expect(masked).toMatchObject({ code: ErrorCode.INTERNAL });
     expect((masked as ServiceError).message).toMatch(/^internal error \(correlation id [\w-]+\)$/);
@@ -100,7 +108,9 @@ describe('NATS request/reply (real NATS)', () => {
   });
 
   it('answers UNAVAILABLE when a responder is too slow, and at once when there is none', async () => {
-    await expect(client.send(IamSubjects.listPolicies, { text: 'slow' } as never)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(client.send(IamSubjects.listPolicies, { text: 'slow' } as never)).rejects.toMatchObject({
+      code: ErrorCode.UNAVAILABLE,
+    });
     const started = Date.now();
     await expect(client.send(IamSubjects.createUser, { name: 'x' })).rejects.toMatchObject({
       code: ErrorCode.UNAVAILABLE,

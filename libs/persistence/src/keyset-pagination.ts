@@ -58,7 +58,8 @@ export function decodeCursor(cursor: string): [Date, string] {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof createdAt === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) return [date, id];
+    if (typeof createdAt === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime()))
+      return [date, id];
   } catch {
     // fall through to the error below
   }

@@ -2,7 +2,7 @@ import { ErrorCode } from '@stagecraft/contracts';
 import { Client } from 'pg';
 import { Column, CreateDateColumn, DataSource, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryRunner } from 'typeorm';
 
-import { decodeCursor, encodeCursor, openDatabase, paginate } from '../src';
+import { decodeCursor, encodeCursor, openDatabase, type Page, paginate } from '../src';
 
 // @stagecraft/testing builds on this lib's neighbours; this spec makes its database by hand.
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -16,7 +16,9 @@ class Widget {
 
 class CreateWidgets1700000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE widgets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, created_at timestamptz(3) NOT NULL)`);
+    await queryRunner.query(
+      `CREATE TABLE widgets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, created_at timestamptz(3) NOT NULL)`,
+    );
   }
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('DROP TABLE widgets');
@@ -36,9 +38,9 @@ describe('persistence (real Postgres)', () => {
     dataSource = await openDatabase({ url, schema: 'widgets_svc', entities: [Widget], migrations: [CreateWidgets1700000000000] });
     // 45 rows, several sharing a created_at, so the id breaks ties.
     const base = Date.parse('2026-01-01T00:00:00.000Z');
-    await dataSource.getRepository(Widget).insert(
-      Array.from({ length: 45 }, (_, i) => ({ name: `w${i}`, createdAt: new Date(base + Math.floor(i / 3) * 1000) })),
-    );
+    await dataSource
+      .getRepository(Widget)
+      .insert(Array.from({ length: 45 }, (_, i) => ({ name: `w${i}`, createdAt: new Date(base + Math.floor(i / 3) * 1000) })));
   });
   afterAll(async () => {
     await dataSource.destroy();
@@ -49,9 +51,16 @@ describe('persistence (real Postgres)', () => {
   });
 
   it('keeps each service in its own schema, with its migrations applied once', async () => {
-    const schemas = await dataSource.query(`SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name IN ('widgets', 'migrations')`);
+    const schemas = await dataSource.query(
+      `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name IN ('widgets', 'migrations')`,
+    );
     expect(schemas).toEqual([{ table_schema: 'widgets_svc' }]);
-    const again = await openDatabase({ url, schema: 'widgets_svc', entities: [Widget], migrations: [CreateWidgets1700000000000] });
+    const again = await openDatabase({
+      url,
+      schema: 'widgets_svc',
+      entities: [Widget],
+      migrations: [CreateWidgets1700000000000],
+    });
     expect(await again.query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: 1 }]);
     await again.destroy();
   });
@@ -61,7 +70,11 @@ describe('persistence (real Postgres)', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const page = await paginate(dataSource.getRepository(Widget).createQueryBuilder('w'), { createdAt: 'w.created_at', id: 'w.id' }, { first: 10, after });
+      const page: Page<Widget> = await paginate(
+        dataSource.getRepository(Widget).createQueryBuilder('w'),
+        { createdAt: 'w.created_at', id: 'w.id' },
+        { first: 10, after },
+      );
       seen.push(...page.edges.map((edge) => edge.node.id));
       after = page.hasNextPage ? page.endCursor : null;
       pages += 1;
@@ -74,17 +87,29 @@ describe('persistence (real Postgres)', () => {
   it('refuses a bad page size or a cursor it did not make, naming the argument', async () => {
     const query = () => dataSource.getRepository(Widget).createQueryBuilder('w');
     const columns = { createdAt: 'w.created_at', id: 'w.id' };
-    await expect(paginate(query(), columns, { first: 0 })).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'first' });
-    await expect(paginate(query(), columns, { first: 101 })).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'first' });
+    await expect(paginate(query(), columns, { first: 0 })).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'first',
+    });
+    await expect(paginate(query(), columns, { first: 101 })).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'first',
+    });
     await expect(paginate(query(), columns, { after: encodeCursor(new Date(), 'not-a-uuid') })).rejects.toMatchObject({
       code: ErrorCode.BAD_USER_INPUT,
       field: 'after',
     });
-    await expect(paginate(query(), columns, { after: 'bm9wZQ' })).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'after' });
+    await expect(paginate(query(), columns, { after: 'bm9wZQ' })).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'after',
+    });
   });
 
   it('round-trips cursors', () => {
     const at = new Date('2026-11-26T17:38:40.123Z');
-    expect(decodeCursor(encodeCursor(at, '6f1c2b2e-0000-4000-8000-000000000000'))).toEqual([at, '6f1c2b2e-0000-4000-8000-000000000000']);
+    expect(decodeCursor(encodeCursor(at, '6f1c2b2e-0000-4000-8000-000000000000'))).toEqual([
+      at,
+      '6f1c2b2e-0000-4000-8000-000000000000',
+    ]);
   });
 });

@@ -1,3 +1,5 @@
+export * from './test-archives';
 export * from './test-database';
 export * from './test-keys';
 export * from './test-nats';
+export * from './test-s3';

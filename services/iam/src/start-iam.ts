@@ -1,4 +1,5 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
+import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import type { IamConfig } from './config';
@@ -10,6 +11,6 @@ export function startIam(config: IamConfig, logger?: LoggerService | LogLevel[] 
     name: 'iam',
     natsUrl: config.NATS_URL,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
-    logger: logger ?? ['error', 'warn', 'log'],
+    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

@@ -1,4 +1,11 @@
-import { Actions, CallerResolver, listenForAuthzChanges, NatsCallerRulesSource, NatsVerificationKeySource, TokenVerifier } from '@stagecraft/authz';
+import {
+  Actions,
+  CallerResolver,
+  listenForAuthzChanges,
+  NatsCallerRulesSource,
+  NatsVerificationKeySource,
+  TokenVerifier,
+} from '@stagecraft/authz';
 import { ErrorCode, IamSubjects, type ServiceError } from '@stagecraft/contracts';
 import { Client } from 'pg';
 
@@ -10,7 +17,9 @@ describe('iam over NATS (real Postgres and NATS)', () => {
 
   beforeAll(async () => {
     iam = await startIamHarness();
-    adminToken = (await iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: iam.admin.secretKey })).token;
+    adminToken = (
+      await iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: iam.admin.secretKey })
+    ).token;
   });
   afterAll(() => iam.close());
 
@@ -34,8 +43,12 @@ describe('iam over NATS (real Postgres and NATS)', () => {
       code: ErrorCode.UNAUTHENTICATED,
     });
     const refused = { code: ErrorCode.UNAUTHENTICATED, message: 'invalid access key or secret key' };
-    await expect(iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: 'nope' })).rejects.toMatchObject(refused);
-    await expect(iam.client.send(IamSubjects.createAccessToken, { accessKey: 'SCAKNOPE', secretKey: iam.admin.secretKey })).rejects.toMatchObject(refused);
+    await expect(
+      iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: 'nope' }),
+    ).rejects.toMatchObject(refused);
+    await expect(
+      iam.client.send(IamSubjects.createAccessToken, { accessKey: 'SCAKNOPE', secretKey: iam.admin.secretKey }),
+    ).rejects.toMatchObject(refused);
   });
 
   it('stores access key secrets only as hashes', async () => {
@@ -77,7 +90,11 @@ describe('iam over NATS (real Postgres and NATS)', () => {
       [[], 'statements[0].actions'],
     ] as const) {
       const result = await codeOf(
-        iam.client.send(IamSubjects.createPolicy, { name: 'bad', statements: [{ effect: 'ALLOW', actions: [...actions] }] }, asAdmin()),
+        iam.client.send(
+          IamSubjects.createPolicy,
+          { name: 'bad', statements: [{ effect: 'ALLOW', actions: [...actions] }] },
+          asAdmin(),
+        ),
       );
       expect(result).toEqual({ code: ErrorCode.BAD_USER_INPUT, field });
     }
@@ -88,14 +105,19 @@ describe('iam over NATS (real Postgres and NATS)', () => {
     const user = await iam.client.send(IamSubjects.createUser, { name: 'dev-only' }, asAdmin());
     const key = await iam.client.send(IamSubjects.createAccessKey, { userId: user.id }, asAdmin());
     const { token } = await iam.client.send(IamSubjects.createAccessToken, key);
-    expect(await codeOf(iam.client.send(IamSubjects.createUser, { name: 'sneaky' }, { token }))).toEqual({ code: ErrorCode.FORBIDDEN });
+    expect(await codeOf(iam.client.send(IamSubjects.createUser, { name: 'sneaky' }, { token }))).toEqual({
+      code: ErrorCode.FORBIDDEN,
+    });
     expect(await codeOf(iam.client.send(IamSubjects.listPolicies, {}, { token }))).toEqual({ code: ErrorCode.FORBIDDEN });
   });
 
   it('scopes a user to the projects a policy is attached for, and invalidates cached rules within a second', async () => {
     const project = await iam.client.send(IamSubjects.createEnterpriseProject, { name: 'shop' }, asAdmin());
     const user = await iam.client.send(IamSubjects.createUser, { name: 'builder' }, asAdmin());
-    const { token } = await iam.client.send(IamSubjects.createAccessToken, await iam.client.send(IamSubjects.createAccessKey, { userId: user.id }, asAdmin()));
+    const { token } = await iam.client.send(
+      IamSubjects.createAccessToken,
+      await iam.client.send(IamSubjects.createAccessKey, { userId: user.id }, asAdmin()),
+    );
     expect(await iam.client.send(IamSubjects.listEnterpriseProjects, {}, { token })).toEqual([]);
 
     const policy = await iam.client.send(
@@ -111,15 +133,25 @@ describe('iam over NATS (real Postgres and NATS)', () => {
     expect((await iam.client.send(IamSubjects.listEnterpriseProjects, {}, { token })).map((p) => p.name)).toEqual(['shop']);
 
     // Another service's view: rules fetched over NATS, cached for a minute, cleared by events.
-    const resolver = new CallerResolver(new TokenVerifier(new NatsVerificationKeySource(iam.client)), new NatsCallerRulesSource(iam.client), {
-      cacheTtlMs: 60_000,
-    });
+    const resolver = new CallerResolver(
+      new TokenVerifier(new NatsVerificationKeySource(iam.client)),
+      new NatsCallerRulesSource(iam.client),
+      {
+        cacheTtlMs: 60_000,
+      },
+    );
     const listener = listenForAuthzChanges(iam.client, resolver);
     try {
       expect((await resolver.resolve({ token })).can(Actions.assembling.create, project.id)).toBe(true);
       await iam.client.send(
         IamSubjects.updatePolicy,
-        { id: policy.id, statements: [{ effect: 'ALLOW', actions: ['servicestage:assembling:*'] }, { effect: 'DENY', actions: ['servicestage:assembling:create'] }] },
+        {
+          id: policy.id,
+          statements: [
+            { effect: 'ALLOW', actions: ['servicestage:assembling:*'] },
+            { effect: 'DENY', actions: ['servicestage:assembling:create'] },
+          ],
+        },
         asAdmin(),
       );
       const deadline = Date.now() + 1000;
@@ -141,13 +173,29 @@ describe('iam over NATS (real Postgres and NATS)', () => {
   it('explains a decision and names the policy that made it', async () => {
     const project = await iam.client.send(IamSubjects.createEnterpriseProject, { name: 'explained' }, asAdmin());
     const user = await iam.client.send(IamSubjects.createUser, { name: 'explainee' }, asAdmin());
-    const allow = await iam.client.send(IamSubjects.createPolicy, { name: 'allow-all', statements: [{ effect: 'ALLOW', actions: ['*'] }] }, asAdmin());
-    const deny = await iam.client.send(
+    const allow = await iam.client.send(
       IamSubjects.createPolicy,
-      { name: 'no-builds', statements: [{ effect: 'DENY', actions: ['servicestage:assembling:create', 'servicestage:assembling:modify', 'servicestage:assembling:delete'] }] },
+      { name: 'allow-all', statements: [{ effect: 'ALLOW', actions: ['*'] }] },
       asAdmin(),
     );
-    await iam.client.send(IamSubjects.attachPolicy, { policyId: deny.id, userId: user.id, enterpriseProjectIds: null }, asAdmin());
+    const deny = await iam.client.send(
+      IamSubjects.createPolicy,
+      {
+        name: 'no-builds',
+        statements: [
+          {
+            effect: 'DENY',
+            actions: ['servicestage:assembling:create', 'servicestage:assembling:modify', 'servicestage:assembling:delete'],
+          },
+        ],
+      },
+      asAdmin(),
+    );
+    await iam.client.send(
+      IamSubjects.attachPolicy,
+      { policyId: deny.id, userId: user.id, enterpriseProjectIds: null },
+      asAdmin(),
+    );
     await iam.client.send(IamSubjects.attachPolicy, { policyId: allow.id, userId: user.id }, asAdmin());
     const ask = (action: string) =>
       iam.client.send(IamSubjects.explainPermission, { userId: user.id, action, enterpriseProjectId: project.id }, asAdmin());

@@ -20,11 +20,25 @@ export interface VerificationKeySource {
  */
 export class TokenVerifier {
   private keySet?: Promise<ReturnType<typeof createLocalJWKSet>>;
+  /**
+   * Tokens already verified, until they expire: a signature check costs far more than a
+   * request's other work, and a token's signature never changes. Oldest entries go first.
+   */
+  private readonly verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
 
-  constructor(private readonly source: VerificationKeySource) {}
+  constructor(
+    private readonly source: VerificationKeySource,
+    private readonly maxCachedTokens = 10_000,
+  ) {}
 
   async verify(token: string | undefined): Promise<TokenClaims> {
     if (!token) throw ServiceError.unauthenticated('a bearer token is required');
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAtMs > Date.now()) return known.claims;
+      this.verified.delete(token);
+      throw ServiceError.unauthenticated('the token has expired');
+    }
     try {
       return await this.verifyWith(await this.currentKeySet(), token);
     } catch (error) {
@@ -51,10 +65,13 @@ export class TokenVerifier {
 
   private async verifyWith(keySet: ReturnType<typeof createLocalJWKSet>, token: string): Promise<TokenClaims> {
     const { payload } = await jwtVerify(token, keySet, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
-    if (typeof payload.sub !== 'string' || typeof payload.acc !== 'string') {
+    if (typeof payload.sub !== 'string' || typeof payload.acc !== 'string' || typeof payload.exp !== 'number') {
       throw ServiceError.unauthenticated('the token does not name a user');
     }
-    return { userId: payload.sub, accountId: payload.acc };
+    const claims = { userId: payload.sub, accountId: payload.acc };
+    if (this.verified.size >= this.maxCachedTokens) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+    return claims;
   }
 }
 

@@ -84,18 +84,22 @@ describe('accessibleWhere on Postgres (property)', () => {
     }
   }
 
-  it('selects exactly the rows CASL allows, for compiled policy sets', async () => {
-    const stats = { rowsSeen: 0, nulls: 0 };
-    await fc.assert(
-      fc.asyncProperty(grantsArb, isAdminArb, async (grants, isAdmin) => {
-        await check(buildAbility(compilePolicies(grants, isAdmin)), stats);
-      }),
-      RUN,
-    );
-    // Guards against a generator that only produces trivial cases.
-    expect(stats.rowsSeen).toBeGreaterThan(10_000);
-    expect(stats.nulls).toBeGreaterThan(100);
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'selects exactly the rows CASL allows, for compiled policy sets',
+    async () => {
+      const stats = { rowsSeen: 0, nulls: 0 };
+      await fc.assert(
+        fc.asyncProperty(grantsArb, isAdminArb, async (grants, isAdmin) => {
+          await check(buildAbility(compilePolicies(grants, isAdmin)), stats);
+        }),
+        RUN,
+      );
+      // Guards against a generator that only produces trivial cases.
+      expect(stats.rowsSeen).toBeGreaterThan(10_000);
+      expect(stats.nulls).toBeGreaterThan(100);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   // The converter must not depend on the compiler's shapes: any order of scoped can/cannot.
   // Built with map() into plain objects: CASL reads operators only from plain objects, and
@@ -120,23 +124,27 @@ describe('accessibleWhere on Postgres (property)', () => {
       }),
     );
 
-  it('selects exactly the rows CASL allows, for arbitrary can/cannot sequences', async () => {
-    const stats = { rowsSeen: 0, nulls: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(rawRuleArb, { maxLength: 6 }), async (rules) => {
-        const ability = buildAbility(rules);
-        for (const verb of ['get', 'list'] as const) {
-          for (const resource of ['assembling', 'cluster'] as const) {
-            const selected = await selectedIds(ability, verb, resource);
-            const expected = expectedIds(ability, verb, resource);
-            if (selected === null) expect(expected).toEqual([]);
-            else expect(selected).toEqual(expected);
-            if (selected !== null) stats.rowsSeen += selected.length;
+  it(
+    'selects exactly the rows CASL allows, for arbitrary can/cannot sequences',
+    async () => {
+      const stats = { rowsSeen: 0, nulls: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(rawRuleArb, { maxLength: 6 }), async (rules) => {
+          const ability = buildAbility(rules);
+          for (const verb of ['get', 'list'] as const) {
+            for (const resource of ['assembling', 'cluster'] as const) {
+              const selected = await selectedIds(ability, verb, resource);
+              const expected = expectedIds(ability, verb, resource);
+              if (selected === null) expect(expected).toEqual([]);
+              else expect(selected).toEqual(expected);
+              if (selected !== null) stats.rowsSeen += selected.length;
+            }
           }
-        }
-      }),
-      RUN,
-    );
-    expect(stats.rowsSeen).toBeGreaterThan(10_000);
-  }, PROPERTY_TIMEOUT_MS);
+        }),
+        RUN,
+      );
+      expect(stats.rowsSeen).toBeGreaterThan(10_000);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

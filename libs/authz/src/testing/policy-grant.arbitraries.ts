@@ -32,7 +32,10 @@ export const PATTERN_POOL = [
 ] as const;
 
 const statementArb: fc.Arbitrary<PolicyStatement> = fc.record({
-  effect: fc.oneof({ arbitrary: fc.constant('ALLOW' as const), weight: 2 }, { arbitrary: fc.constant('DENY' as const), weight: 1 }),
+  effect: fc.oneof(
+    { arbitrary: fc.constant('ALLOW' as const), weight: 2 },
+    { arbitrary: fc.constant('DENY' as const), weight: 1 },
+  ),
   actions: fc.array(fc.constantFrom(...PATTERN_POOL), { minLength: 1, maxLength: 3 }),
 });
 
@@ -42,7 +45,11 @@ const scopeArb: fc.Arbitrary<string[] | null> = fc.option(fc.subarray([...PROJEC
 export const grantsArb: fc.Arbitrary<PolicyGrant[]> = fc
   .array(fc.array(statementArb, { maxLength: 4 }), { minLength: 1, maxLength: 4 })
   .chain((statementLists) => {
-    const policies: PolicyDocument[] = statementLists.map((statements, i) => ({ id: `policy-${i}`, name: `Policy ${i}`, statements }));
+    const policies: PolicyDocument[] = statementLists.map((statements, i) => ({
+      id: `policy-${i}`,
+      name: `Policy ${i}`,
+      statements,
+    }));
     return fc.array(fc.record({ policy: fc.constantFrom(...policies), enterpriseProjectIds: scopeArb }), { maxLength: 5 });
   });
 
@@ -55,7 +62,9 @@ function permutation<T>(values: readonly T[]): fc.Arbitrary<T[]> {
 /** The same grants with statements reordered inside each policy and attachments reordered. */
 export function reorderedArb(grants: readonly PolicyGrant[]): fc.Arbitrary<PolicyGrant[]> {
   const perGrant = grants.map((grant) =>
-    permutation(grant.policy.statements).map((statements): PolicyGrant => ({ ...grant, policy: { ...grant.policy, statements } })),
+    permutation(grant.policy.statements).map(
+      (statements): PolicyGrant => ({ ...grant, policy: { ...grant.policy, statements } }),
+    ),
   );
   return fc.tuple(...perGrant).chain((reordered) => permutation(reordered));
 }

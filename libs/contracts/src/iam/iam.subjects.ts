@@ -6,6 +6,8 @@ export const IamSubjects = {
   listEnterpriseProjects: 'iam.projects.list.v1',
   getEnterpriseProjects: 'iam.projects.get.v1',
   createEnterpriseProject: 'iam.projects.create.v1',
+  /** The caller's account's `default` project: where resources go when no project is named. */
+  getDefaultProject: 'iam.projects.default.get.v1',
   createUser: 'iam.users.create.v1',
   getUsers: 'iam.users.get.v1',
   createAccessKey: 'iam.access-keys.create.v1',

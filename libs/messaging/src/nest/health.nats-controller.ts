@@ -1,6 +1,6 @@
 import { Controller, type Type } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { type HealthDto,healthSubject } from '@stagecraft/contracts';
+import { type HealthDto, healthSubject } from '@stagecraft/contracts';
 
 import { PublicRpc } from './public-rpc.decorator';
 

@@ -14,8 +14,7 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
     if (exception instanceof ServiceError) return throwError(() => exception);
     const context = host.switchToRpc().getContext<unknown>();
-    const correlationId =
-      context instanceof NatsContext ? context.getHeaders()?.get(HeaderNames.correlationId) : undefined;
+    const correlationId = context instanceof NatsContext ? context.getHeaders()?.get(HeaderNames.correlationId) : undefined;
     const subject = context instanceof NatsContext ? context.getSubject() : 'unknown subject';
     this.logger.error(
       `unexpected error on ${subject} (correlation id ${correlationId ?? 'none'}): ${describe(exception)}`,

@@ -24,13 +24,20 @@ async function problem(value: unknown): Promise<ServiceError | null> {
 
 describe('rpcValidationPipe', () => {
   it('accepts a valid payload and returns a class instance', async () => {
-    const value = await rpcValidationPipe().transform({ name: 'x', statements: [{ effect: 'ALLOW' }] }, { type: 'body', metatype: Request });
+    const value = await rpcValidationPipe().transform(
+      { name: 'x', statements: [{ effect: 'ALLOW' }] },
+      { type: 'body', metatype: Request },
+    );
     expect(value).toBeInstanceOf(Request);
   });
 
   it.each([
     [{ name: 1, statements: [] }, 'name', 'name: must be a string'],
-    [{ name: 'x', statements: [{ effect: 'ALLOW' }, { effect: 'MAYBE' }] }, 'statements[1].effect', 'statements[1].effect: must be one of the following values: ALLOW, DENY'],
+    [
+      { name: 'x', statements: [{ effect: 'ALLOW' }, { effect: 'MAYBE' }] },
+      'statements[1].effect',
+      'statements[1].effect: must be one of the following values: ALLOW, DENY',
+    ],
     [{ name: 'x', statements: [], extra: true }, 'extra', 'extra: property extra should not exist'],
   ])('names the field of the first problem in %j', async (value, field, message) => {
     const error = await problem(value);

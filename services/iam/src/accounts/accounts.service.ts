@@ -46,7 +46,13 @@ export class AccountsService implements OnApplicationBootstrap {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       if ((await manager.count(AccountEntity)) > 0) return null;
       const account = await manager.save(manager.create(AccountEntity, { name: 'default' }));
-      await manager.save(manager.create(EnterpriseProjectEntity, { accountId: account.id, name: DEFAULT_PROJECT_NAME, description: 'Created with the account' }));
+      await manager.save(
+        manager.create(EnterpriseProjectEntity, {
+          accountId: account.id,
+          name: DEFAULT_PROJECT_NAME,
+          description: 'Created with the account',
+        }),
+      );
       const admin = await manager.save(manager.create(UserEntity, { accountId: account.id, name: 'admin', isAdmin: true }));
       return { accountId: account.id, adminId: admin.id };
     });

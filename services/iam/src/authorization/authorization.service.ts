@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Actions, type Caller,type CallerRulesSource, compilePolicies, explainPermission, type TokenClaims } from '@stagecraft/authz';
+import {
+  Actions,
+  type Caller,
+  type CallerRulesSource,
+  compilePolicies,
+  explainPermission,
+  type TokenClaims,
+} from '@stagecraft/authz';
 import { CallerRulesDto, ExplainPermissionRequest, PermissionDecisionDto, ServiceError } from '@stagecraft/contracts';
 import { Repository } from 'typeorm';
 

@@ -46,7 +46,9 @@ export class PoliciesService {
     const description = normalizeDescription('description', request.description);
     const statements = checkedStatements(request.statements);
     try {
-      const policy = await this.policies.save(this.policies.create({ accountId: caller.accountId, name, description, statements }));
+      const policy = await this.policies.save(
+        this.policies.create({ accountId: caller.accountId, name, description, statements }),
+      );
       return toPolicyDto(policy);
     } catch (error) {
       if (isUniqueViolation(error)) throw ServiceError.conflict(`a policy named ${name} already exists`, 'name');
@@ -126,7 +128,10 @@ export class PoliciesService {
     const found = new Set((await this.projects.findBy({ id: In(ids), accountId })).map((p) => p.id));
     const missing = ids.findIndex((id) => !found.has(id));
     if (missing >= 0) {
-      throw ServiceError.badInput(`enterpriseProjectIds[${missing}]`, `enterpriseProjectIds[${missing}] names no enterprise project of this account`);
+      throw ServiceError.badInput(
+        `enterpriseProjectIds[${missing}]`,
+        `enterpriseProjectIds[${missing}] names no enterprise project of this account`,
+      );
     }
   }
 

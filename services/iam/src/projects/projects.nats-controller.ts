@@ -19,6 +19,11 @@ export class ProjectsNatsController {
     return this.projects.getByIds(caller, request.ids);
   }
 
+  @MessagePattern(IamSubjects.getDefaultProject)
+  defaultProject(@Payload() _request: EmptyRequest, @CurrentCaller() caller: Caller) {
+    return this.projects.defaultProject(caller);
+  }
+
   @MessagePattern(IamSubjects.createEnterpriseProject)
   create(@Payload() request: CreateEnterpriseProjectRequest, @CurrentCaller() caller: Caller) {
     return this.projects.create(caller, request);

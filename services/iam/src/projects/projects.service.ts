@@ -39,6 +39,13 @@ export class ProjectsService {
     }
   }
 
+  /** The account's `default` project, created with the account. */
+  async defaultProject(caller: Caller): Promise<EnterpriseProjectDto> {
+    const project = await this.projects.findOneBy({ accountId: caller.accountId, name: DEFAULT_PROJECT_NAME });
+    if (!project) throw ServiceError.notFound('default enterprise project');
+    return toProjectDto(project);
+  }
+
   /** Projects of the caller's account by id (other services resolve names with this). */
   async getByIds(caller: Caller, ids: string[]): Promise<EnterpriseProjectDto[]> {
     if (ids.length === 0) return [];

@@ -5,7 +5,13 @@ import type { EnterpriseProjectEntity } from '../projects/infra/enterprise-proje
 import type { UserEntity } from '../users/infra/user.entity';
 
 export function toUserDto(user: UserEntity): UserDto {
-  return { id: user.id, accountId: user.accountId, name: user.name, isAdmin: user.isAdmin, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    accountId: user.accountId,
+    name: user.name,
+    isAdmin: user.isAdmin,
+    createdAt: user.createdAt.toISOString(),
+  };
 }
 
 export function toProjectDto(project: EnterpriseProjectEntity): EnterpriseProjectDto {

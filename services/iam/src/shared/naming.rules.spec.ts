@@ -1,8 +1,8 @@
-import { ErrorCode } from '@stagecraft/contracts';
+import { ErrorCode, resourceNameProblem } from '@stagecraft/contracts';
 
-import { assertName, nameProblem, normalizeDescription } from './naming.rules';
+import { assertName, normalizeDescription } from './naming.rules';
 
-describe('nameProblem', () => {
+describe('resourceNameProblem', () => {
   it.each([
     ['a', null],
     ['0build', null],
@@ -16,11 +16,13 @@ describe('nameProblem', () => {
     ['dot.ted', 'must start with a letter or digit and use only letters, digits, _ and -'],
     ['ünï', 'must start with a letter or digit and use only letters, digits, _ and -'],
   ])('%j → %j', (value, expected) => {
-    expect(nameProblem(value)).toBe(expected);
+    expect(resourceNameProblem(value)).toBe(expected);
   });
 
   it('names the field in the error', () => {
-    expect(() => assertName('name', 'bad name')).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, field: 'name' }));
+    expect(() => assertName('name', 'bad name')).toThrow(
+      expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, field: 'name' }),
+    );
   });
 });
 

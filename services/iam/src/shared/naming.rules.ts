@@ -1,16 +1,8 @@
-import { ServiceError } from '@stagecraft/contracts';
+import { resourceNameProblem, ServiceError } from '@stagecraft/contracts';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-
-/** Names of users, projects and policies: 1–64 characters, a letter or digit first, then letters, digits, _ and -. */
-export function nameProblem(value: string): string | null {
-  if (value.length < 1 || value.length > 64) return 'must be 1 to 64 characters';
-  if (!NAME.test(value)) return 'must start with a letter or digit and use only letters, digits, _ and -';
-  return null;
-}
-
+/** Names of users, projects and policies follow the console's resource naming rule. */
 export function assertName(field: string, value: string): string {
-  const problem = nameProblem(value);
+  const problem = resourceNameProblem(value);
   if (problem) throw ServiceError.badInput(field, `${field} ${problem}`);
   return value;
 }

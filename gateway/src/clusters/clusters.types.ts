@@ -1,0 +1,68 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+
+import { connectionOf } from '../graphql/connection';
+import { DateTimeScalar } from '../graphql/scalars';
+
+export enum ClusterType {
+  CCE_TURBO = 'CCE_TURBO',
+  CCE_STANDARD = 'CCE_STANDARD',
+  KUBERNETES = 'KUBERNETES',
+  LOCAL = 'LOCAL',
+}
+registerEnumType(ClusterType, { name: 'ClusterType', description: 'LOCAL: this machine, no kubeconfig.' });
+
+export enum ClusterStatus {
+  CONNECTING = 'CONNECTING',
+  AVAILABLE = 'AVAILABLE',
+  UNAVAILABLE = 'UNAVAILABLE',
+}
+registerEnumType(ClusterStatus, { name: 'ClusterStatus' });
+
+@ObjectType()
+export class Label {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@InputType()
+export class LabelInput {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@ObjectType()
+export class ClusterNode {
+  @Field() name!: string;
+  @Field(() => [Label]) labels!: Label[];
+  @Field() ready!: boolean;
+  @Field(() => String, { nullable: true }) internalIP!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The bound EIP: a build node needs one to fetch packages and base images.',
+  })
+  externalIP!: string | null;
+}
+
+@ObjectType()
+export class Cluster {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => ClusterType) type!: ClusterType;
+  @Field(() => ClusterStatus) status!: ClusterStatus;
+  @Field(() => String, { nullable: true, description: 'Why the cluster is UNAVAILABLE.' }) statusReason!: string | null;
+  @Field(() => String, { nullable: true, description: 'The API server of a Kubernetes cluster.' }) server!: string | null;
+  @Field(() => String, { nullable: true, description: 'The namespace builds run in.' }) buildNamespace!: string | null;
+  @Field(() => [ClusterNode]) nodes!: ClusterNode[];
+  @Field(() => DateTimeScalar) createdAt!: string;
+  /** Resolved through iam by the cluster resolver. */
+  enterpriseProjectId!: string;
+}
+
+export const ClusterConnection = connectionOf(Cluster);
+
+@ObjectType({ description: 'Which nodes a build pinned to some labels could run on.' })
+export class NodeSelection {
+  @Field(() => [ClusterNode], { description: 'Ready nodes carrying every label.' }) matching!: ClusterNode[];
+  @Field(() => [ClusterNode], { description: 'Of those, the ones a build may run on (with an EIP, or the LOCAL node).' })
+  eligible!: ClusterNode[];
+}

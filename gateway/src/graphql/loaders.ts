@@ -1,0 +1,24 @@
+import { type EnterpriseProjectDto, IamSubjects, type UserDto } from '@stagecraft/contracts';
+import type { NatsRpcClient } from '@stagecraft/messaging';
+import DataLoader from 'dataloader';
+
+import type { RequestContext } from '../auth/request-context';
+
+/** Per-request batching: a page of 100 packages asks iam for their projects once. */
+export interface Loaders {
+  projects: DataLoader<string, EnterpriseProjectDto | null>;
+  users: DataLoader<string, UserDto | null>;
+}
+
+export function createLoaders(client: NatsRpcClient, meta: RequestContext): Loaders {
+  return {
+    projects: new DataLoader(async (ids) => {
+      const found = await client.send(IamSubjects.getEnterpriseProjects, { ids: [...ids] }, meta);
+      return ids.map((id) => found.find((project) => project.id === id) ?? null);
+    }),
+    users: new DataLoader(async (ids) => {
+      const found = await client.send(IamSubjects.getUsers, { ids: [...ids] }, meta);
+      return ids.map((id) => found.find((user) => user.id === id) ?? null);
+    }),
+  };
+}

@@ -1,0 +1,37 @@
+import { IamSubjects, ServiceError } from '@stagecraft/contracts';
+import type { NatsRpcClient } from '@stagecraft/messaging';
+
+import type { Caller } from './caller';
+
+/**
+ * Decides the enterprise project a new resource goes into: the one named (it must exist in the
+ * caller's account) or the account's `default` one, and the caller must hold `action` there.
+ */
+export class EnterpriseProjectScope {
+  /** An account's default project never changes, so its id is remembered. */
+  private readonly defaults = new Map<string, string>();
+
+  constructor(private readonly client: NatsRpcClient) {}
+
+  async forCreate(caller: Caller, requested: string | null | undefined, action: string): Promise<string> {
+    const projectId = requested ?? (await this.defaultProjectId(caller));
+    if (requested) {
+      const found = await this.client.send(IamSubjects.getEnterpriseProjects, { ids: [requested] }, caller.meta);
+      if (found.length === 0) {
+        throw ServiceError.badInput('enterpriseProjectId', 'enterpriseProjectId names no enterprise project of this account');
+      }
+    }
+    if (!caller.can(action, projectId)) {
+      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+    }
+    return projectId;
+  }
+
+  private async defaultProjectId(caller: Caller): Promise<string> {
+    const known = this.defaults.get(caller.accountId);
+    if (known) return known;
+    const project = await this.client.send(IamSubjects.getDefaultProject, {}, caller.meta);
+    this.defaults.set(caller.accountId, project.id);
+    return project.id;
+  }
+}

@@ -1,0 +1,44 @@
+import type { TechStack } from '../common/tech-stack';
+
+export type PackageSource = 'SWR' | 'OBS';
+export type PackageStatus = 'PENDING_UPLOAD' | 'READY' | 'REJECTED';
+
+export interface SoftwarePackageDto {
+  id: string;
+  accountId: string;
+  enterpriseProjectId: string;
+  name: string;
+  version: string;
+  source: PackageSource;
+  /** OBS only: the bucket holding the object. */
+  bucket: string | null;
+  objectKey: string;
+  /** Detected from the contents (or declared, then checked) once the bytes were read. */
+  techStack: TechStack | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  status: PackageStatus;
+  /** Why the package was REJECTED. */
+  rejectionReason: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface PackageUploadDto {
+  package: SoftwarePackageDto;
+  uploadUrl: string;
+  expiresAt: string;
+}
+
+/** Where the gateway streams bytes it received itself (PUT /packages/:id/content). */
+export interface UploadTargetDto {
+  url: string;
+  expiresAt: string;
+}
+
+export interface ObsCredentialsDto {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  updatedAt: string;
+}

@@ -1,0 +1,48 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Min } from 'class-validator';
+
+import { PageRequest } from '../common/page';
+import { TECH_STACKS, type TechStack } from '../common/tech-stack';
+
+export class CreatePackageUploadRequest {
+  @IsString() name!: string;
+  @IsString() version!: string;
+  @IsIn(['SWR', 'OBS']) source!: 'SWR' | 'OBS';
+  @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
+  @IsOptional() @IsIn(TECH_STACKS) techStack?: TechStack | null;
+  /** OBS uploads: the account's bucket to put the object in. */
+  @IsOptional() @IsString() bucket?: string | null;
+  /** When known, the URL is signed for exactly this many bytes. */
+  @IsOptional() @IsInt() @Min(1) sizeBytes?: number | null;
+}
+
+export class PackageIdRequest {
+  @IsUUID() id!: string;
+}
+
+export class UploadTargetRequest {
+  @IsUUID() id!: string;
+  @IsInt() @Min(1) sizeBytes!: number;
+}
+
+export class RegisterObsPackageRequest {
+  @IsString() name!: string;
+  @IsString() version!: string;
+  @IsString() bucket!: string;
+  @IsString() objectKey!: string;
+  @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
+  @IsOptional() @IsIn(TECH_STACKS) techStack?: TechStack | null;
+}
+
+export class ListPackagesRequest extends PageRequest {
+  @IsOptional() @IsIn(TECH_STACKS) techStack?: TechStack | null;
+  @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
+  /** Only packages a job can build (used by the jobs service). */
+  @IsOptional() @IsBoolean() readyOnly?: boolean | null;
+}
+
+export class ConfigureObsCredentialsRequest {
+  @IsString() endpoint!: string;
+  @IsString() region!: string;
+  @IsString() accessKeyId!: string;
+  @IsString() secretAccessKey!: string;
+}

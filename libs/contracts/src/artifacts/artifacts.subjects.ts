@@ -1,0 +1,11 @@
+export const ArtifactsSubjects = {
+  createPackageUpload: 'artifacts.packages.upload.create.v1',
+  completePackageUpload: 'artifacts.packages.upload.complete.v1',
+  uploadTarget: 'artifacts.packages.upload.target.v1',
+  registerObsPackage: 'artifacts.packages.obs.register.v1',
+  deletePackage: 'artifacts.packages.delete.v1',
+  getPackage: 'artifacts.packages.get.v1',
+  listPackages: 'artifacts.packages.list.v1',
+  configureObsCredentials: 'artifacts.obs-credentials.set.v1',
+  health: 'artifacts.health.v1',
+} as const;

@@ -1,0 +1,41 @@
+export type ClusterType = 'CCE_TURBO' | 'CCE_STANDARD' | 'KUBERNETES' | 'LOCAL';
+export type ClusterStatus = 'CONNECTING' | 'AVAILABLE' | 'UNAVAILABLE';
+
+export interface LabelDto {
+  key: string;
+  value: string;
+}
+
+export interface ClusterNodeDto {
+  name: string;
+  labels: LabelDto[];
+  ready: boolean;
+  internalIP: string | null;
+  /** The bound EIP: a build node without one cannot fetch packages or base images. */
+  externalIP: string | null;
+}
+
+export interface ClusterDto {
+  id: string;
+  accountId: string;
+  enterpriseProjectId: string;
+  name: string;
+  type: ClusterType;
+  status: ClusterStatus;
+  /** Why the cluster is UNAVAILABLE (never contains credentials). */
+  statusReason: string | null;
+  /** The API server, for Kubernetes clusters. */
+  server: string | null;
+  buildNamespace: string | null;
+  nodes: ClusterNodeDto[];
+  createdAt: string;
+}
+
+/** Which nodes of a cluster could run a build pinned to some labels. */
+export interface NodeSelectionDto {
+  clusterId: string;
+  /** Ready nodes carrying every label. */
+  matching: ClusterNodeDto[];
+  /** Of those, the ones with an ExternalIP: the nodes a build may run on. */
+  eligible: ClusterNodeDto[];
+}

@@ -1,0 +1,17 @@
+import { type ConfigurationOptions, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
+
+/**
+ * Per-call options for client-node's generated APIs (their last argument) that abort the request
+ * after `timeoutMs` (client-node sets no timeout of its own) or when `signal` aborts.
+ */
+export function requestOptions(timeoutMs: number, signal?: AbortSignal): ConfigurationOptions {
+  const timeout: ObservableMiddleware = {
+    pre: (context) => {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      context.setSignal(signal ? AbortSignal.any([signal, deadline]) : deadline);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [timeout], middlewareMergeStrategy: 'append' };
+}

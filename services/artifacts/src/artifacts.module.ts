@@ -1,0 +1,91 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
+import { healthNatsController, MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
+import { openDatabase } from '@stagecraft/persistence';
+import { secretBoxFrom } from '@stagecraft/secrets';
+
+import { ArtifactsConfig } from './config';
+import { artifactsMigrations } from './migrations';
+import { ObsCredentialsEntity } from './obs-credentials/infra/obs-credentials.entity';
+import { ObsCredentialsService, SECRET_BOX } from './obs-credentials/obs-credentials.service';
+import { SoftwarePackageEntity } from './packages/infra/software-package.entity';
+import { PackagesNatsController } from './packages/packages.nats-controller';
+import { PackagesService, SWR_STORE } from './packages/packages.service';
+import { S3Store } from './storage/s3-store';
+
+const ENTITIES = [SoftwarePackageEntity, ObsCredentialsEntity];
+
+/** Makes sure Stagecraft's own bucket exists before the first upload, and closes the client. */
+@Injectable()
+class SwrBucket implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    @Inject(SWR_STORE) private readonly store: S3Store,
+    private readonly config: ArtifactsConfig,
+  ) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.store.ensureBucket(this.config.S3_BUCKET);
+  }
+
+  onModuleDestroy(): void {
+    this.store.destroy();
+  }
+}
+
+@Module({})
+export class ArtifactsModule {
+  static forConfig(config: ArtifactsConfig): DynamicModule {
+    return {
+      module: ArtifactsModule,
+      imports: [
+        {
+          module: ArtifactsConfigModule,
+          global: true,
+          providers: [{ provide: ArtifactsConfig, useValue: config }],
+          exports: [ArtifactsConfig],
+        },
+        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'artifacts' }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
+          dataSourceFactory: () =>
+            openDatabase({
+              url: config.DATABASE_URL,
+              schema: config.DATABASE_SCHEMA,
+              entities: ENTITIES,
+              migrations: artifactsMigrations,
+            }),
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+        AuthzModule.forService(),
+      ],
+      controllers: [PackagesNatsController, healthNatsController('artifacts')],
+      providers: [
+        {
+          provide: SWR_STORE,
+          useFactory: () =>
+            new S3Store({
+              endpoint: config.S3_ENDPOINT,
+              publicEndpoint: config.S3_PUBLIC_ENDPOINT,
+              region: config.S3_REGION,
+              accessKeyId: config.S3_ACCESS_KEY_ID,
+              secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+              forcePathStyle: config.S3_FORCE_PATH_STYLE,
+            }),
+        },
+        { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },
+        {
+          provide: EnterpriseProjectScope,
+          inject: [NatsRpcClient],
+          useFactory: (client: NatsRpcClient) => new EnterpriseProjectScope(client),
+        },
+        SwrBucket,
+        ObsCredentialsService,
+        PackagesService,
+      ],
+    };
+  }
+}
+
+@Module({})
+class ArtifactsConfigModule {}

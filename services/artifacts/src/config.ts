@@ -1,0 +1,26 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** The artifacts service's environment. Each property is named as the variable it reads. */
+export class ArtifactsConfig {
+  @IsString() @MinLength(1) DATABASE_URL!: string;
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'artifacts';
+  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
+  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
+  /** Stagecraft's own package repository (SWR): any S3 API. */
+  @IsString() S3_ENDPOINT = 'http://127.0.0.1:9000';
+  /** The endpoint clients reach for presigned URLs, when it differs (e.g. inside compose). */
+  @IsOptional() @IsString() S3_PUBLIC_ENDPOINT?: string;
+  @IsString() S3_REGION = 'us-east-1';
+  @IsString() @MinLength(1) S3_ACCESS_KEY_ID!: string;
+  @IsString() @MinLength(1) S3_SECRET_ACCESS_KEY!: string;
+  @IsString() @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/) S3_BUCKET = 'stagecraft-packages';
+  @IsBoolean() S3_FORCE_PATH_STYLE = true;
+  /** The largest package accepted (2 GiB). */
+  @IsInt() @Min(1) PACKAGE_MAX_BYTES = 2 * 1024 ** 3;
+  @IsInt() @Min(60) @Max(7 * 24 * 3600) UPLOAD_URL_TTL_SECONDS = 900;
+  /** AES-256-GCM key (32 bytes, base64) for OBS credentials at rest. */
+  @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
+  /** Or a file holding that key (a Docker or Kubernetes secret). */
+  @IsOptional() @IsString() SECRETS_KEY_FILE?: string;
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}

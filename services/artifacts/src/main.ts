@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+
+import { loadConfig } from '@stagecraft/config';
+
+import { ArtifactsConfig } from './config';
+import { startArtifacts } from './start-artifacts';
+
+async function main(): Promise<void> {
+  const config = loadConfig(ArtifactsConfig);
+  await startArtifacts(config);
+}
+
+main().catch((error: unknown) => {
+  console.error(`artifacts failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { ServiceError } from '@stagecraft/contracts';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+// S3 bucket naming: 3–63 lower-case letters, digits, dots and hyphens, alphanumeric at both ends.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function packageNameProblem(name: string): string | null {
+  if (name.length < 1 || name.length > 64) return 'name must be 1 to 64 characters';
+  if (!NAME.test(name)) return 'name must start with a letter or digit and use only letters, digits, ., _ and -';
+  return null;
+}
+
+export function packageVersionProblem(version: string): string | null {
+  if (version.length < 1 || version.length > 64) return 'version must be 1 to 64 characters';
+  if (!VERSION.test(version)) return 'version must start with a letter or digit and use only letters, digits, ., _, + and -';
+  return null;
+}
+
+export function bucketProblem(bucket: string): string | null {
+  if (!BUCKET.test(bucket) || bucket.includes('..')) {
+    return 'bucket must be 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  }
+  return null;
+}
+
+export function objectKeyProblem(key: string): string | null {
+  if (key.length < 1 || Buffer.byteLength(key) > 1024) return 'objectKey must be 1 to 1024 bytes';
+  if (key.startsWith('/')) return 'objectKey must not start with /';
+  if (/[\u0000-\u001f]/.test(key)) return 'objectKey must not contain control characters';
+  return null;
+}
+
+/** Throws BAD_USER_INPUT naming `field` when `problem` found one. */
+export function check(field: string, problem: string | null): void {
+  if (problem) throw ServiceError.badInput(field, problem);
+}

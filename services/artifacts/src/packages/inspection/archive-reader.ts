@@ -1,0 +1,54 @@
+/** What a streaming archive reader reports, in archive order. */
+export interface ArchiveEntrySink {
+  /** Returns true when the entry's content is wanted (then `content` follows once it is read). */
+  entry(path: string, isDirectory: boolean): boolean;
+  /** The first bytes of a wanted entry, at most MAX_WANTED_ENTRY_BYTES. */
+  content(path: string, bytes: Buffer): void;
+}
+
+/** A push parser: the caller writes the archive's bytes once, in order, and awaits each write. */
+export interface ArchiveReader {
+  /** Resolves when the reader can take more bytes; rejects with ArchiveRejection when the archive is bad. */
+  write(chunk: Buffer): Promise<void>;
+  /** Resolves when the whole archive was read and is complete; rejects with ArchiveRejection otherwise. */
+  end(): Promise<void>;
+  /** Frees zlib handles and parser state; safe to call at any time, more than once. */
+  destroy(): void;
+}
+
+/** Only the small entries the detector reads (a manifest) are held, and only this much of each. */
+export const MAX_WANTED_ENTRY_BYTES = 64 * 1024;
+
+/** The archive itself is at fault; `message` is the reason shown to the user. */
+export class ArchiveRejection extends Error {
+  override readonly name = 'ArchiveRejection';
+}
+
+/**
+ * Bounds the CPU a decompression bomb can cost: more unpacked bytes than this many times the
+ * packed bytes read so far (after a floor that covers small, very repetitive archives) is refused.
+ * Real packages unpack to a few times their size; only crafted or degenerate data reaches 200×.
+ */
+export class UnpackBudget {
+  static readonly RATIO = 200;
+  static readonly FLOOR_BYTES = 64 * 1024 * 1024;
+  private unpacked = 0;
+  private packed = 0;
+
+  constructor(private readonly format: string) {}
+
+  addPacked(bytes: number): void {
+    this.packed += bytes;
+  }
+
+  /** Throws ArchiveRejection when the unpacked total goes over the budget. */
+  addUnpacked(bytes: number): void {
+    this.unpacked += bytes;
+    if (this.unpacked > Math.max(UnpackBudget.FLOOR_BYTES, UnpackBudget.RATIO * this.packed)) {
+      throw new ArchiveRejection(
+        `the ${this.format} archive unpacks to more than ${UnpackBudget.RATIO} times its size ` +
+          `(${this.unpacked} bytes from ${this.packed}): refusing a likely decompression bomb`,
+      );
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+import { SNIFF_BYTES, sniffArchiveFormat } from './archive-format';
+import { type ArchiveReader, ArchiveRejection, UnpackBudget } from './archive-reader';
+import type { ArchiveFormat, InspectionResult, InspectPackageOptions } from './package-inspection.types';
+import { decideStack, StackDetector } from './stack-detector';
+import { TarStreamReader } from './tar-stream.reader';
+import { ZipStreamReader } from './zip-stream.reader';
+
+/**
+ * Reads a package once, as a stream, in bounded memory: its sha256 and size from every byte, its
+ * format from the first bytes and its tech stack from the archive's entries.
+ *
+ * - Bad contents never throw: they answer REJECTED with a reason. After the archive is found bad
+ *   (or is no archive), the rest of the stream is still read and hashed, so sha256 and sizeBytes
+ *   always describe the exact bytes of the object.
+ * - More than `maxBytes` stops at once: the stream is destroyed, REJECTED with sha256 null.
+ * - The promise rejects only when the source stream itself fails (a broken S3 read): that is no
+ *   verdict on the package and worth a retry. The source is destroyed in that case too.
+ */
+export async function inspectPackage(stream: Readable, options: InspectPackageOptions): Promise<InspectionResult> {
+  const { maxBytes } = options;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new TypeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
+  }
+  return new PackageInspection(options).run(stream);
+}
+
+class PackageInspection {
+  private readonly hash: Hash = createHash('sha256');
+  private sizeBytes = 0;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private sniffed = false;
+  private format: ArchiveFormat | null = null;
+  private detector: StackDetector | null = null;
+  private budget: UnpackBudget | null = null;
+  private reader: ArchiveReader | null = null;
+  private rejection: string | null = null;
+
+  constructor(private readonly options: InspectPackageOptions) {}
+
+  async run(stream: Readable): Promise<InspectionResult> {
+    try {
+      // Leaving this loop early (return or throw) destroys the source stream.
+      for await (const data of stream) {
+        const chunk = toBuffer(data);
+        this.sizeBytes += chunk.length;
+        if (this.sizeBytes > this.options.maxBytes) {
+          return this.rejected(`larger than the limit of ${this.options.maxBytes} bytes`, null);
+        }
+        this.hash.update(chunk);
+        await this.accept(chunk);
+      }
+      if (!this.sniffed) await this.sniff();
+      if (this.reader && this.rejection === null) await this.guard(this.reader.end());
+    } finally {
+      this.reader?.destroy();
+    }
+
+    const sha256 = this.hash.digest('hex');
+    if (this.rejection !== null) return this.rejected(this.rejection, sha256);
+    if (!this.detector || !this.format) throw new Error('inspection ended without a format or a rejection');
+    const decision = decideStack(this.detector.findings(), this.options.declared);
+    if (!decision.ok) return this.rejected(decision.reason, sha256);
+    return {
+      status: 'READY',
+      sha256,
+      sizeBytes: this.sizeBytes,
+      techStack: decision.techStack,
+      format: this.format,
+      evidence: decision.evidence,
+    };
+  }
+
+  private async accept(chunk: Buffer): Promise<void> {
+    if (this.rejection !== null) return; // only hashing from here on
+    if (!this.sniffed) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes >= SNIFF_BYTES) await this.sniff();
+      return;
+    }
+    await this.feed(chunk);
+  }
+
+  private async sniff(): Promise<void> {
+    this.sniffed = true;
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.format = sniffArchiveFormat(head);
+    if (this.format === null) {
+      this.rejection = head.length === 0 ? 'not a zip or tar.gz archive: the package is empty' : 'not a zip or tar.gz archive';
+      return;
+    }
+    this.detector = new StackDetector(this.format);
+    this.budget = new UnpackBudget(this.format);
+    this.reader =
+      this.format === 'zip'
+        ? new ZipStreamReader(this.detector, this.budget)
+        : new TarStreamReader(this.format, this.detector, this.budget);
+    await this.feed(head);
+  }
+
+  private async feed(chunk: Buffer): Promise<void> {
+    if (!this.reader || this.rejection !== null || chunk.length === 0) return;
+    this.budget?.addPacked(chunk.length);
+    await this.guard(this.reader.write(chunk));
+  }
+
+  /** An ArchiveRejection ends the parse (the stream is still drained); anything else is a fault. */
+  private async guard(work: Promise<void>): Promise<void> {
+    try {
+      await work;
+    } catch (err) {
+      if (!(err instanceof ArchiveRejection)) throw err;
+      this.rejection = err.message;
+      this.reader?.destroy();
+      this.reader = null;
+    }
+  }
+
+  private rejected(reason: string, sha256: string | null): InspectionResult {
+    return { status: 'REJECTED', sha256, sizeBytes: this.sizeBytes, reason };
+  }
+}
+
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (typeof data === 'string') return Buffer.from(data);
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`a package stream must yield bytes, got ${typeof data}`);
+}

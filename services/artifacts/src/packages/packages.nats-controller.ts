@@ -1,0 +1,63 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { type Caller, CurrentCaller } from '@stagecraft/authz';
+import {
+  ArtifactsSubjects,
+  ConfigureObsCredentialsRequest,
+  CreatePackageUploadRequest,
+  ListPackagesRequest,
+  PackageIdRequest,
+  RegisterObsPackageRequest,
+  UploadTargetRequest,
+} from '@stagecraft/contracts';
+
+import { ObsCredentialsService } from '../obs-credentials/obs-credentials.service';
+import { PackagesService } from './packages.service';
+
+@Controller()
+export class PackagesNatsController {
+  constructor(
+    private readonly packages: PackagesService,
+    private readonly obsCredentials: ObsCredentialsService,
+  ) {}
+
+  @MessagePattern(ArtifactsSubjects.createPackageUpload)
+  createUpload(@Payload() request: CreatePackageUploadRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.createUpload(caller, request);
+  }
+
+  @MessagePattern(ArtifactsSubjects.completePackageUpload)
+  completeUpload(@Payload() request: PackageIdRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.completeUpload(caller, request.id);
+  }
+
+  @MessagePattern(ArtifactsSubjects.uploadTarget)
+  uploadTarget(@Payload() request: UploadTargetRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.uploadTarget(caller, request.id, request.sizeBytes);
+  }
+
+  @MessagePattern(ArtifactsSubjects.registerObsPackage)
+  registerObs(@Payload() request: RegisterObsPackageRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.registerObs(caller, request);
+  }
+
+  @MessagePattern(ArtifactsSubjects.deletePackage)
+  delete(@Payload() request: PackageIdRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.delete(caller, request.id);
+  }
+
+  @MessagePattern(ArtifactsSubjects.getPackage)
+  get(@Payload() request: PackageIdRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.get(caller, request.id);
+  }
+
+  @MessagePattern(ArtifactsSubjects.listPackages)
+  list(@Payload() request: ListPackagesRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.list(caller, request);
+  }
+
+  @MessagePattern(ArtifactsSubjects.configureObsCredentials)
+  configureObsCredentials(@Payload() request: ConfigureObsCredentialsRequest, @CurrentCaller() caller: Caller) {
+    return this.obsCredentials.configure(caller, request);
+  }
+}

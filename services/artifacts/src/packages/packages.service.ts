@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
+import {
+  CreatePackageUploadRequest,
+  ErrorCode,
+  ListPackagesRequest,
+  PackageUploadDto,
+  PageDto,
+  RegisterObsPackageRequest,
+  ServiceError,
+  SoftwarePackageDto,
+  UploadTargetDto,
+} from '@stagecraft/contracts';
+import { paginate } from '@stagecraft/persistence';
+import { Repository } from 'typeorm';
+
+import { ArtifactsConfig } from '../config';
+import { ObsCredentialsService } from '../obs-credentials/obs-credentials.service';
+import { S3Store, StorageError } from '../storage/s3-store';
+import { bucketProblem, check, objectKeyProblem, packageNameProblem, packageVersionProblem } from './domain/package.rules';
+import { SoftwarePackageEntity } from './infra/software-package.entity';
+import { inspectPackage } from './inspection';
+
+export const SWR_STORE = Symbol('SWR_STORE');
+
+/** A verification that started longer ago than this was abandoned (its process died). */
+const VERIFY_LEASE = "interval '30 minutes'";
+
+@Injectable()
+export class PackagesService {
+  private readonly logger = new Logger('PackagesService');
+
+  constructor(
+    @InjectRepository(SoftwarePackageEntity) private readonly packages: Repository<SoftwarePackageEntity>,
+    @Inject(SWR_STORE) private readonly swr: S3Store,
+    private readonly obs: ObsCredentialsService,
+    private readonly scope: EnterpriseProjectScope,
+    private readonly config: ArtifactsConfig,
+  ) {}
+
+  async createUpload(caller: Caller, request: CreatePackageUploadRequest): Promise<PackageUploadDto> {
+    check('name', packageNameProblem(request.name));
+    check('version', packageVersionProblem(request.version));
+    if (request.sizeBytes && request.sizeBytes > this.config.PACKAGE_MAX_BYTES) {
+      throw ServiceError.badInput('sizeBytes', `sizeBytes exceeds the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`);
+    }
+    const id = randomUUID();
+    let bucket = this.config.S3_BUCKET;
+    let objectKey = `packages/${caller.accountId}/${id}`;
+    if (request.source === 'OBS') {
+      if (!request.bucket) throw ServiceError.badInput('bucket', 'bucket is required for OBS packages');
+      check('bucket', bucketProblem(request.bucket));
+      bucket = request.bucket;
+      objectKey = `stagecraft/${request.name}/${request.version}/${id}`;
+    }
+    const store = await this.storeFor(caller, request.source);
+    const enterpriseProjectId = await this.scope.forCreate(caller, request.enterpriseProjectId, Actions.package.create);
+    const entity = this.packages.create({
+      id,
+      accountId: caller.accountId,
+      enterpriseProjectId,
+      name: request.name,
+      version: request.version,
+      source: request.source,
+      bucket,
+      objectKey,
+      ownsObject: true,
+      declaredTechStack: request.techStack ?? null,
+      techStack: null,
+      sizeBytes: null,
+      sha256: null,
+      status: 'PENDING_UPLOAD',
+      rejectionReason: null,
+      verifyingSince: null,
+      createdBy: caller.userId,
+    });
+    await this.insert(entity);
+    const upload = await this.presign(store, entity, request.sizeBytes ?? undefined);
+    return { package: toDto(entity), uploadUrl: upload.url, expiresAt: upload.expiresAt.toISOString() };
+  }
+
+  /** Reads the uploaded bytes once: size, sha256 and tech stack, then READY or REJECTED. */
+  async completeUpload(caller: Caller, id: string): Promise<SoftwarePackageDto> {
+    const entity = await this.visible(caller, id);
+    this.requireRight(caller, Actions.package.create, entity);
+    if (entity.status !== 'PENDING_UPLOAD') throw ServiceError.conflict(`the package is already ${entity.status}`, 'id');
+    await this.claimVerification(entity.id);
+    try {
+      const store = await this.storeFor(caller, entity.source);
+      const head = await store.head(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
+      if (!head) throw ServiceError.conflict('nothing has been uploaded for this package yet', 'id');
+      const result = await this.inspect(store, entity, head.sizeBytes);
+      Object.assign(entity, result, { verifyingSince: null });
+      if (result.status === 'REJECTED') {
+        // Bytes that are no usable package are not kept; the row says why.
+        await store
+          .delete(entity.bucket, entity.objectKey)
+          .catch((error: unknown) => this.logger.warn(`could not delete a rejected package's object: ${String(error)}`));
+      }
+      return toDto(await this.packages.save(entity));
+    } catch (error) {
+      await this.packages.update({ id: entity.id }, { verifyingSince: null });
+      throw error;
+    }
+  }
+
+  /** Registers an object that already is in one of the account's OBS buckets, after the same checks. */
+  async registerObs(caller: Caller, request: RegisterObsPackageRequest): Promise<SoftwarePackageDto> {
+    check('name', packageNameProblem(request.name));
+    check('version', packageVersionProblem(request.version));
+    check('bucket', bucketProblem(request.bucket));
+    check('objectKey', objectKeyProblem(request.objectKey));
+    const store = await this.storeFor(caller, 'OBS');
+    const enterpriseProjectId = await this.scope.forCreate(caller, request.enterpriseProjectId, Actions.package.create);
+    await this.assertNameFree(caller.accountId, 'OBS', request.name, request.version);
+    const head = await store.head(request.bucket, request.objectKey).catch(rethrowStorage('bucket'));
+    if (!head) throw ServiceError.badInput('objectKey', `bucket ${request.bucket} holds no object ${request.objectKey}`);
+    const entity = this.packages.create({
+      id: randomUUID(),
+      accountId: caller.accountId,
+      enterpriseProjectId,
+      name: request.name,
+      version: request.version,
+      source: 'OBS',
+      bucket: request.bucket,
+      objectKey: request.objectKey,
+      ownsObject: false,
+      declaredTechStack: request.techStack ?? null,
+      createdBy: caller.userId,
+      verifyingSince: null,
+    });
+    const result = await this.inspect(store, entity, head.sizeBytes);
+    if (result.status === 'REJECTED')
+      throw ServiceError.badInput('objectKey', result.rejectionReason ?? 'the object is not a usable package');
+    Object.assign(entity, result);
+    await this.insert(entity);
+    return toDto(entity);
+  }
+
+  async uploadTarget(caller: Caller, id: string, sizeBytes: number): Promise<UploadTargetDto> {
+    const entity = await this.visible(caller, id);
+    this.requireRight(caller, Actions.package.create, entity);
+    if (entity.status !== 'PENDING_UPLOAD') throw ServiceError.conflict(`the package is already ${entity.status}`, 'id');
+    if (sizeBytes > this.config.PACKAGE_MAX_BYTES) {
+      throw ServiceError.badInput('sizeBytes', `the package is larger than the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`);
+    }
+    const upload = await this.presign(await this.storeFor(caller, entity.source), entity, sizeBytes);
+    return { url: upload.url, expiresAt: upload.expiresAt.toISOString() };
+  }
+
+  async delete(caller: Caller, id: string): Promise<{ id: string }> {
+    const entity = await this.visible(caller, id);
+    this.requireRight(caller, Actions.package.delete, entity);
+    if (entity.ownsObject) {
+      const store = await this.storeFor(caller, entity.source);
+      // The object goes first: if storage is down, the package stays and the call can be repeated.
+      await store.delete(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
+    }
+    await this.packages.delete({ id: entity.id });
+    return { id };
+  }
+
+  async get(caller: Caller, id: string): Promise<SoftwarePackageDto> {
+    return toDto(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, request: ListPackagesRequest): Promise<PageDto<SoftwarePackageDto>> {
+    const where = accessibleWhere(caller.ability, 'list', 'package', { enterpriseProjectId: 'p.enterprise_project_id' });
+    if (!where) return { edges: [], hasNextPage: false, endCursor: null };
+    const query = this.packages
+      .createQueryBuilder('p')
+      .where('p.account_id = :accountId', { accountId: caller.accountId })
+      .andWhere(where.sql, where.params);
+    if (request.techStack) query.andWhere('p.tech_stack = :techStack', { techStack: request.techStack });
+    if (request.enterpriseProjectId)
+      query.andWhere('p.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
+    if (request.readyOnly) query.andWhere(`p.status = 'READY'`);
+    const page = await paginate(query, { createdAt: 'p.created_at', id: 'p.id' }, request);
+    return { ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })) };
+  }
+
+  /** Another project's package answers exactly as a missing one. */
+  private async visible(caller: Caller, id: string): Promise<SoftwarePackageEntity> {
+    const entity = await this.packages.findOneBy({ id, accountId: caller.accountId });
+    if (!entity || !caller.can(Actions.package.get, entity.enterpriseProjectId)) throw ServiceError.notFound('software package');
+    return entity;
+  }
+
+  private requireRight(caller: Caller, action: string, entity: SoftwarePackageEntity): void {
+    if (!caller.can(action, entity.enterpriseProjectId))
+      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+  }
+
+  private async storeFor(caller: Caller, source: 'SWR' | 'OBS'): Promise<S3Store> {
+    if (source === 'SWR') return this.swr;
+    const store = await this.obs.storeFor(caller.accountId);
+    if (!store) {
+      throw ServiceError.badInput(
+        'bucket',
+        'this account has no OBS credentials: an administrator sets them with configureObsCredentials',
+      );
+    }
+    return store;
+  }
+
+  private async presign(store: S3Store, entity: SoftwarePackageEntity, contentLength?: number) {
+    return store
+      .presignPut(entity.bucket, entity.objectKey, { expiresInSeconds: this.config.UPLOAD_URL_TTL_SECONDS, contentLength })
+      .catch(rethrowStorage('bucket'));
+  }
+
+  private async inspect(
+    store: S3Store,
+    entity: SoftwarePackageEntity,
+    sizeBytes: number,
+  ): Promise<Partial<SoftwarePackageEntity>> {
+    if (sizeBytes > this.config.PACKAGE_MAX_BYTES) {
+      return rejected(
+        sizeBytes,
+        null,
+        `the package is ${sizeBytes} bytes, larger than the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`,
+      );
+    }
+    const stream = await store.read(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
+    const result = await inspectPackage(stream, {
+      maxBytes: this.config.PACKAGE_MAX_BYTES,
+      declared: entity.declaredTechStack ?? undefined,
+    });
+    if (result.status === 'REJECTED') return rejected(result.sizeBytes, result.sha256, result.reason);
+    return {
+      status: 'READY',
+      techStack: result.techStack,
+      sizeBytes: result.sizeBytes,
+      sha256: result.sha256,
+      rejectionReason: null,
+    };
+  }
+
+  private async claimVerification(id: string): Promise<void> {
+    const claimed = await this.packages
+      .createQueryBuilder()
+      .update()
+      .set({ verifyingSince: () => 'now()' })
+      .where('id = :id', { id })
+      .andWhere(`status = 'PENDING_UPLOAD'`)
+      .andWhere(`(verifying_since IS NULL OR verifying_since < now() - ${VERIFY_LEASE})`)
+      .execute();
+    if (!claimed.affected) throw ServiceError.conflict('the package is being verified by another request', 'id');
+  }
+
+  private async assertNameFree(accountId: string, source: 'SWR' | 'OBS', name: string, version: string): Promise<void> {
+    const taken = await this.packages
+      .createQueryBuilder('p')
+      .where(
+        'p.account_id = :accountId AND p.source = :source AND lower(p.name) = lower(:name) AND lower(p.version) = lower(:version)',
+        {
+          accountId,
+          source,
+          name,
+          version,
+        },
+      )
+      .getExists();
+    if (taken) throw conflictFor(name, version);
+  }
+
+  private async insert(entity: SoftwarePackageEntity): Promise<void> {
+    try {
+      await this.packages.insert(entity);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw conflictFor(entity.name, entity.version);
+      throw error;
+    }
+  }
+}
+
+function rejected(sizeBytes: number, sha256: string | null, reason: string): Partial<SoftwarePackageEntity> {
+  return { status: 'REJECTED', sizeBytes, sha256, techStack: null, rejectionReason: reason };
+}
+
+function conflictFor(name: string, version: string): ServiceError {
+  return ServiceError.conflict(`a package ${name} ${version} already exists in this repository`, 'name');
+}
+
+/** Storage problems become errors a user can act on; nothing from the SDK leaks. */
+function rethrowStorage(field: string) {
+  return (error: unknown): never => {
+    if (error instanceof StorageError) {
+      if (error.kind === 'unreachable') throw new ServiceError(ErrorCode.UNAVAILABLE, error.message);
+      throw ServiceError.badInput(field, error.message);
+    }
+    throw error;
+  };
+}
+
+export function toDto(entity: SoftwarePackageEntity): SoftwarePackageDto {
+  return {
+    id: entity.id,
+    accountId: entity.accountId,
+    enterpriseProjectId: entity.enterpriseProjectId,
+    name: entity.name,
+    version: entity.version,
+    source: entity.source,
+    bucket: entity.source === 'OBS' ? entity.bucket : null,
+    objectKey: entity.objectKey,
+    techStack: entity.techStack,
+    sizeBytes: entity.sizeBytes,
+    sha256: entity.sha256,
+    status: entity.status,
+    rejectionReason: entity.rejectionReason,
+    createdBy: entity.createdBy,
+    createdAt: (entity.createdAt ?? new Date()).toISOString(),
+  };
+}

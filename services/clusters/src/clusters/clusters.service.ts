@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
+import {
+  ClusterDto,
+  ClusterNodeDto,
+  LabelInput,
+  ListClustersRequest,
+  NodeSelectionDto,
+  PageDto,
+  RegisterClusterRequest,
+  resourceNameProblem,
+  ServiceError,
+} from '@stagecraft/contracts';
+import { parseKubeconfig, selectBuildNodes } from '@stagecraft/kube';
+import { paginate } from '@stagecraft/persistence';
+import { SecretBox } from '@stagecraft/secrets';
+import { IsNull, Not, Repository } from 'typeorm';
+
+import { ClustersConfig } from '../config';
+import { localNode, parseLabelList } from './domain/local-node';
+import { ClusterEntity } from './infra/cluster.entity';
+import { ClusterConnections } from './infra/cluster-connections';
+import { ClusterNodesRepository } from './infra/cluster-nodes.repository';
+
+export const SECRET_BOX = Symbol('SECRET_BOX');
+
+@Injectable()
+export class ClustersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ClustersService');
+
+  constructor(
+    @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
+    private readonly nodes: ClusterNodesRepository,
+    private readonly connections: ClusterConnections,
+    private readonly scope: EnterpriseProjectScope,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    private readonly config: ClustersConfig,
+  ) {}
+
+  /** After a restart, watch every Kubernetes cluster again (level-driven: what the cluster says now). */
+  async onApplicationBootstrap(): Promise<void> {
+    const kubernetes = await this.clusters.findBy({ kubeconfigSealed: Not(IsNull()) });
+    for (const cluster of kubernetes) {
+      void this.reconnect(cluster).catch((error: unknown) =>
+        this.logger.warn(
+          `cluster ${cluster.id} could not be reconnected: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
+  }
+
+  async register(caller: Caller, request: RegisterClusterRequest): Promise<ClusterDto> {
+    const nameProblem = resourceNameProblem(request.name);
+    if (nameProblem) throw ServiceError.badInput('name', `name ${nameProblem}`);
+    const id = randomUUID();
+    let server: string | null = null;
+    if (request.type === 'LOCAL') {
+      if (request.kubeconfig)
+        throw ServiceError.badInput('kubeconfig', 'a LOCAL cluster is this machine and takes no kubeconfig');
+    } else {
+      if (!request.kubeconfig) throw ServiceError.badInput('kubeconfig', `a ${request.type} cluster needs a kubeconfig`);
+      const parsed = parseKubeconfig(request.kubeconfig);
+      if (!parsed.ok) throw ServiceError.badInput('kubeconfig', `kubeconfig ${parsed.problem}`);
+      server = parsed.server;
+    }
+    const enterpriseProjectId = await this.scope.forCreate(caller, request.enterpriseProjectId, Actions.cluster.create);
+    const cluster = this.clusters.create({
+      id,
+      accountId: caller.accountId,
+      enterpriseProjectId,
+      name: request.name,
+      type: request.type,
+      status: request.type === 'LOCAL' ? 'AVAILABLE' : 'CONNECTING',
+      statusReason: null,
+      server,
+      kubeconfigSealed: request.kubeconfig ? this.secrets.seal(request.kubeconfig, id) : null,
+      buildNamespace: request.type === 'LOCAL' ? null : this.config.BUILD_NAMESPACE,
+      createdBy: caller.userId,
+    });
+    try {
+      await this.clusters.insert(cluster);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505')
+        throw ServiceError.conflict(`a cluster named ${request.name} already exists`, 'name');
+      throw error;
+    }
+    if (request.type === 'LOCAL') await this.nodes.replace(id, [this.localNode()]);
+    else await this.reconnect(cluster);
+    return this.toDto(await this.clusters.findOneByOrFail({ id }));
+  }
+
+  async refresh(caller: Caller, id: string): Promise<ClusterDto> {
+    const cluster = await this.visible(caller, id);
+    this.requireRight(caller, Actions.cluster.modify, cluster);
+    if (cluster.type === 'LOCAL') await this.nodes.replace(id, [this.localNode()]);
+    else await this.reconnect(cluster);
+    return this.toDto(await this.clusters.findOneByOrFail({ id }));
+  }
+
+  async delete(caller: Caller, id: string): Promise<{ id: string }> {
+    const cluster = await this.visible(caller, id);
+    this.requireRight(caller, Actions.cluster.delete, cluster);
+    await this.connections.disconnect(id);
+    await this.clusters.delete({ id });
+    return { id };
+  }
+
+  async get(caller: Caller, id: string): Promise<ClusterDto> {
+    return this.toDto(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, request: ListClustersRequest): Promise<PageDto<ClusterDto>> {
+    const where = accessibleWhere(caller.ability, 'list', 'cluster', { enterpriseProjectId: 'c.enterprise_project_id' });
+    if (!where) return { edges: [], hasNextPage: false, endCursor: null };
+    const query = this.clusters
+      .createQueryBuilder('c')
+      .where('c.account_id = :accountId', { accountId: caller.accountId })
+      .andWhere(where.sql, where.params);
+    if (request.enterpriseProjectId)
+      query.andWhere('c.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
+    const page = await paginate(query, { createdAt: 'c.created_at', id: 'c.id' }, request);
+    const nodes = await this.nodes.forClusters(page.edges.map((edge) => edge.node.id));
+    return {
+      ...page,
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node, nodes.get(edge.node.id) ?? []) })),
+    };
+  }
+
+  /** The nodes a build pinned to `labels` may run on: ready, matching, and (but for LOCAL) with an EIP. */
+  async selectNodes(caller: Caller, clusterId: string, labels: LabelInput[]): Promise<NodeSelectionDto> {
+    const cluster = await this.visible(caller, clusterId);
+    const nodes = (await this.nodes.forClusters([clusterId])).get(clusterId) ?? [];
+    const wanted = Object.fromEntries(labels.map((label) => [label.key, label.value]));
+    const selection = selectBuildNodes(
+      nodes.map((node) => ({
+        name: node.name,
+        labels: Object.fromEntries(node.labels.map((label) => [label.key, label.value])),
+        ready: node.ready,
+        unschedulable: false,
+        internalIP: node.internalIP ?? undefined,
+        externalIP: node.externalIP ?? undefined,
+      })),
+      wanted,
+    );
+    const byName = new Map(nodes.map((node) => [node.name, node]));
+    const matching = selection.nodes.map((candidate) => byName.get(candidate.name)!);
+    const eligible =
+      cluster.type === 'LOCAL' ? matching : selection.nodes.filter((n) => n.hasExternalIP).map((n) => byName.get(n.name)!);
+    return { clusterId, matching, eligible };
+  }
+
+  private async reconnect(cluster: ClusterEntity): Promise<void> {
+    const kubeconfig = this.secrets.open(cluster.kubeconfigSealed!, cluster.id);
+    const outcome = await this.connections.connect(cluster.id, kubeconfig);
+    await this.clusters.update(
+      { id: cluster.id },
+      outcome.ok
+        ? { status: 'AVAILABLE', statusReason: null, server: outcome.server }
+        : { status: 'UNAVAILABLE', statusReason: outcome.reason },
+    );
+  }
+
+  private localNode(): ClusterNodeDto {
+    return localNode(
+      this.config.LOCAL_NODE_NAME,
+      parseLabelList(this.config.LOCAL_NODE_LABELS),
+      this.config.LOCAL_NODE_INTERNAL_IP,
+    );
+  }
+
+  /** Another project's cluster answers exactly as a missing one. */
+  private async visible(caller: Caller, id: string): Promise<ClusterEntity> {
+    const cluster = await this.clusters.findOneBy({ id, accountId: caller.accountId });
+    if (!cluster || !caller.can(Actions.cluster.get, cluster.enterpriseProjectId)) throw ServiceError.notFound('cluster');
+    return cluster;
+  }
+
+  private requireRight(caller: Caller, action: string, cluster: ClusterEntity): void {
+    if (!caller.can(action, cluster.enterpriseProjectId))
+      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+  }
+
+  private async toDto(cluster: ClusterEntity): Promise<ClusterDto> {
+    const nodes = await this.nodes.forClusters([cluster.id]);
+    return toDto(cluster, nodes.get(cluster.id) ?? []);
+  }
+}
+
+function toDto(cluster: ClusterEntity, nodes: ClusterNodeDto[]): ClusterDto {
+  return {
+    id: cluster.id,
+    accountId: cluster.accountId,
+    enterpriseProjectId: cluster.enterpriseProjectId,
+    name: cluster.name,
+    type: cluster.type,
+    status: cluster.status,
+    statusReason: cluster.statusReason,
+    server: cluster.server,
+    buildNamespace: cluster.buildNamespace,
+    nodes,
+    createdAt: cluster.createdAt.toISOString(),
+  };
+}

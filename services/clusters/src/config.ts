@@ -1,0 +1,29 @@
+import { hostname } from 'node:os';
+
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** The clusters service's environment. Each property is named as the variable it reads. */
+export class ClustersConfig {
+  @IsString() @MinLength(1) DATABASE_URL!: string;
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'clusters';
+  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
+  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
+  /** AES-256-GCM key (32 bytes, base64) for kubeconfigs at rest. */
+  @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
+  /** Or a file holding that key (a Docker or Kubernetes secret). */
+  @IsOptional() @IsString() SECRETS_KEY_FILE?: string;
+  /** The one node of a LOCAL cluster: this machine. */
+  @IsString() @MinLength(1) LOCAL_NODE_NAME = hostname();
+  /** Its labels, as `key=value` pairs separated by commas. */
+  @IsString()
+  @Matches(/^$|^[^=,\s]+=[^=,\s]*(,[^=,\s]+=[^=,\s]*)*$/, { message: 'must be key=value pairs separated by commas' })
+  LOCAL_NODE_LABELS = 'stagecraft.io/build-node=true';
+  /** The namespace builds run in, on each Kubernetes cluster. */
+  @IsString() @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/) BUILD_NAMESPACE = 'stagecraft-builds';
+  /** How many build pods may run at once in the build namespace (its ResourceQuota). */
+  @IsInt() @Min(1) BUILD_QUOTA_PODS = 20;
+  @IsInt() @Min(100) @Max(60_000) KUBE_CONNECT_TIMEOUT_MS = 5000;
+  @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
+  @IsOptional() @IsString() LOCAL_NODE_INTERNAL_IP?: string;
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
