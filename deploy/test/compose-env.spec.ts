@@ -11,6 +11,7 @@ import { GatewayConfig } from '../../gateway/src/config';
 import { ArtifactsConfig } from '../../services/artifacts/src/config';
 import { ClustersConfig } from '../../services/clusters/src/config';
 import { IamConfig } from '../../services/iam/src/config';
+import { JobsConfig } from '../../services/jobs/src/config';
 
 type ConfigClass = new () => object;
 
@@ -20,6 +21,7 @@ const CONFIG_CLASSES: Record<string, ConfigClass> = {
   'services/iam': IamConfig,
   'services/artifacts': ArtifactsConfig,
   'services/clusters': ClustersConfig,
+  'services/jobs': JobsConfig,
 };
 
 /**

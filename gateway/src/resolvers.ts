@@ -3,6 +3,14 @@ import { ClustersResolver } from './clusters/clusters.resolver';
 import { IdentityResolver } from './iam/identity.resolver';
 import { PoliciesResolver } from './iam/policies.resolver';
 import { ProjectsResolver } from './iam/projects.resolver';
+import { PackageJobsResolver } from './jobs/package-jobs.resolver';
 
 /** Every resolver the gateway mounts; the schema is generated from these. */
-export const GATEWAY_RESOLVERS = [IdentityResolver, ProjectsResolver, PoliciesResolver, PackagesResolver, ClustersResolver];
+export const GATEWAY_RESOLVERS = [
+  IdentityResolver,
+  ProjectsResolver,
+  PoliciesResolver,
+  PackagesResolver,
+  ClustersResolver,
+  PackageJobsResolver,
+];

@@ -8,6 +8,7 @@ import { SecretBox } from '@stagecraft/secrets';
 import { ArtifactsConfig, startArtifacts } from '@stagecraft/service-artifacts';
 import { ClustersConfig, startClusters } from '@stagecraft/service-clusters';
 import { IamConfig, startIam } from '@stagecraft/service-iam';
+import { JobsConfig, startJobs } from '@stagecraft/service-jobs';
 import {
   createTestDatabase,
   generateSigningKeyPem,
@@ -67,6 +68,7 @@ export interface Platform {
   iam: INestMicroservice;
   artifacts: INestMicroservice;
   clusters: INestMicroservice;
+  jobs: INestMicroservice;
   gateway: INestApplication;
   s3: TestS3;
   /** Every line any service or the gateway logged. */
@@ -123,6 +125,10 @@ export async function startPlatform(
     }),
     logger,
   );
+  const jobs = await startJobs(
+    loadConfig(JobsConfig, { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix }),
+    logger,
+  );
   const gateway = await startGateway(
     loadConfig(GatewayConfig, {
       NATS_URL: TEST_NATS_URL,
@@ -130,7 +136,7 @@ export async function startPlatform(
       HOST: '127.0.0.1',
       PORT: '0',
       NODE_ENV: 'test',
-      SERVICES: 'iam,artifacts,clusters',
+      SERVICES: 'iam,artifacts,clusters,jobs',
       ...gatewayEnv,
     }),
     logger,
@@ -194,12 +200,14 @@ export async function startPlatform(
     iam,
     artifacts,
     clusters,
+    jobs,
     gateway,
     s3,
     databaseUrl: database.url,
     logs: logger.lines,
     async close() {
       await gateway.close();
+      await jobs.close();
       await clusters.close();
       await artifacts.close();
       await iam.close();

@@ -86,6 +86,12 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
       logDir,
     ),
     new ServiceProcess(
+      'jobs',
+      join(DIST, 'services', 'jobs', 'src', 'main.js'),
+      { ...common, DATABASE_URL: databaseUrl },
+      logDir,
+    ),
+    new ServiceProcess(
       'gateway',
       join(DIST, 'gateway', 'src', 'main.js'),
       {

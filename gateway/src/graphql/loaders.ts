@@ -1,4 +1,12 @@
-import { type EnterpriseProjectDto, IamSubjects, type UserDto } from '@stagecraft/contracts';
+import {
+  ArtifactsSubjects,
+  type ClusterDto,
+  ClustersSubjects,
+  type EnterpriseProjectDto,
+  IamSubjects,
+  type SoftwarePackageDto,
+  type UserDto,
+} from '@stagecraft/contracts';
 import type { NatsRpcClient } from '@stagecraft/messaging';
 import DataLoader from 'dataloader';
 
@@ -8,6 +16,8 @@ import type { RequestContext } from '../auth/request-context';
 export interface Loaders {
   projects: DataLoader<string, EnterpriseProjectDto | null>;
   users: DataLoader<string, UserDto | null>;
+  packages: DataLoader<string, SoftwarePackageDto>;
+  clusters: DataLoader<string, ClusterDto>;
 }
 
 export function createLoaders(client: NatsRpcClient, meta: RequestContext): Loaders {
@@ -20,5 +30,12 @@ export function createLoaders(client: NatsRpcClient, meta: RequestContext): Load
       const found = await client.send(IamSubjects.getUsers, { ids: [...ids] }, meta);
       return ids.map((id) => found.find((user) => user.id === id) ?? null);
     }),
+    // One request per id, all at once: a page of jobs mostly shares a few packages and clusters.
+    packages: new DataLoader((ids) =>
+      Promise.all(ids.map((id) => client.send(ArtifactsSubjects.getPackage, { id }, meta).catch((error: Error) => error))),
+    ),
+    clusters: new DataLoader((ids) =>
+      Promise.all(ids.map((id) => client.send(ClustersSubjects.getCluster, { id }, meta).catch((error: Error) => error))),
+    ),
   };
 }

@@ -45,6 +45,16 @@ import type {
   UserIdsRequest,
 } from './iam/iam.requests';
 import type { IamSubjects } from './iam/iam.subjects';
+import type { JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
+import type {
+  BaseImagesRequest,
+  CreatePackageJobRequest,
+  JobIdRequest,
+  JobUsageRequest,
+  ListPackageJobsRequest,
+  UpdatePackageJobRequest,
+} from './jobs/jobs.requests';
+import type { JobsSubjects } from './jobs/jobs.subjects';
 
 type Rpc<Req, Res> = { request: Req; response: Res };
 
@@ -88,6 +98,15 @@ export interface SubjectMap {
   [ClustersSubjects.listClusters]: Rpc<ListClustersRequest, PageDto<ClusterDto>>;
   [ClustersSubjects.selectNodes]: Rpc<SelectNodesRequest, NodeSelectionDto>;
   [ClustersSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [JobsSubjects.createJob]: Rpc<CreatePackageJobRequest, PackageJobDto>;
+  [JobsSubjects.updateJob]: Rpc<UpdatePackageJobRequest, PackageJobDto>;
+  [JobsSubjects.deleteJob]: Rpc<JobIdRequest, { id: string }>;
+  [JobsSubjects.getJob]: Rpc<JobIdRequest, PackageJobDto>;
+  [JobsSubjects.listJobs]: Rpc<ListPackageJobsRequest, PackageJobPageDto>;
+  [JobsSubjects.baseImages]: Rpc<BaseImagesRequest, string[]>;
+  [JobsSubjects.usage]: Rpc<JobUsageRequest, JobUsageDto>;
+  [JobsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 }
 
 export type Subject = keyof SubjectMap;

@@ -82,7 +82,13 @@ describe('build namespace manifests', () => {
             { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128'] } },
           ],
         },
-        { to: [{ namespaceSelector: {} }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        {
+          to: [{ namespaceSelector: {} }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
       ],
     });
   });

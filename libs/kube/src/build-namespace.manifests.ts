@@ -220,14 +220,20 @@ export function buildLimitRangeManifest(options: BuildNamespaceOptions): KubeMan
   for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const) {
     const [request, limit, max] = [l.defaultRequest[key], l.default[key], l.max[key]].map(parseQuantity);
     if (request > limit || limit > max) {
-      throw new TypeError(`containerLimits.${key}: defaultRequest (${l.defaultRequest[key]}) <= default (${l.default[key]}) <= max (${l.max[key]}) does not hold`);
+      throw new TypeError(
+        `containerLimits.${key}: defaultRequest (${l.defaultRequest[key]}) <= default (${l.default[key]}) <= max (${l.max[key]}) does not hold`,
+      );
     }
   }
   return {
     apiVersion: 'v1',
     kind: 'LimitRange',
     metadata: metadata(options, BUILD_LIMIT_RANGE),
-    spec: { limits: [{ type: 'Container', default: amounts(l.default), defaultRequest: amounts(l.defaultRequest), max: amounts(l.max) }] },
+    spec: {
+      limits: [
+        { type: 'Container', default: amounts(l.default), defaultRequest: amounts(l.defaultRequest), max: amounts(l.max) },
+      ],
+    },
   };
 }
 

@@ -38,10 +38,27 @@ export async function ensureBuildNamespace(
   const opts = () => requestOptions(callOptions.requestTimeoutMs ?? 10_000);
   const steps: [string, () => Promise<unknown>][] = [
     [`Namespace/${ns}`, () => core.createNamespace({ body: toClientModel<V1Namespace>(m.namespace) }, opts())],
-    [`ServiceAccount/${m.serviceAccount.metadata.name}`, () => core.createNamespacedServiceAccount({ namespace: ns, body: toClientModel<V1ServiceAccount>(m.serviceAccount) }, opts())],
-    [`NetworkPolicy/${m.networkPolicy.metadata.name}`, () => networking.createNamespacedNetworkPolicy({ namespace: ns, body: toClientModel<V1NetworkPolicy>(m.networkPolicy) }, opts())],
-    [`ResourceQuota/${m.resourceQuota.metadata.name}`, () => core.createNamespacedResourceQuota({ namespace: ns, body: toClientModel<V1ResourceQuota>(m.resourceQuota) }, opts())],
-    [`LimitRange/${m.limitRange.metadata.name}`, () => core.createNamespacedLimitRange({ namespace: ns, body: toClientModel<V1LimitRange>(m.limitRange) }, opts())],
+    [
+      `ServiceAccount/${m.serviceAccount.metadata.name}`,
+      () =>
+        core.createNamespacedServiceAccount({ namespace: ns, body: toClientModel<V1ServiceAccount>(m.serviceAccount) }, opts()),
+    ],
+    [
+      `NetworkPolicy/${m.networkPolicy.metadata.name}`,
+      () =>
+        networking.createNamespacedNetworkPolicy(
+          { namespace: ns, body: toClientModel<V1NetworkPolicy>(m.networkPolicy) },
+          opts(),
+        ),
+    ],
+    [
+      `ResourceQuota/${m.resourceQuota.metadata.name}`,
+      () => core.createNamespacedResourceQuota({ namespace: ns, body: toClientModel<V1ResourceQuota>(m.resourceQuota) }, opts()),
+    ],
+    [
+      `LimitRange/${m.limitRange.metadata.name}`,
+      () => core.createNamespacedLimitRange({ namespace: ns, body: toClientModel<V1LimitRange>(m.limitRange) }, opts()),
+    ],
   ];
   const result: EnsureBuildNamespaceResult = { namespace: ns, created: [], existing: [] };
   for (const [what, create] of steps) {

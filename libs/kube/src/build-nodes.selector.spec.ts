@@ -41,11 +41,16 @@ describe('selectBuildNodes', () => {
   });
 
   it('without labels every ready node is a candidate', () => {
-    expect(selectBuildNodes(nodes).nodes.map((n) => n.name)).toEqual(['a-ready-internal-only', 'b-other-pool', 'd-ready-external', 'f-two-labels']);
+    expect(selectBuildNodes(nodes).nodes.map((n) => n.name)).toEqual([
+      'a-ready-internal-only',
+      'b-other-pool',
+      'd-ready-external',
+      'f-two-labels',
+    ]);
     expect(selectBuildNodes(nodes, {}).eligibleCount).toBe(3);
   });
 
-  it('does not hand out the caller\'s objects', () => {
+  it("does not hand out the caller's objects", () => {
     const input = [node('a', { externalIP: '203.0.113.1' })];
     const [selected] = selectBuildNodes(input, {}).nodes;
     selected.labels.pool = 'changed';

@@ -19,6 +19,7 @@ export type ConnectionCheck = { ok: true; version: KubeVersion } | { ok: false; 
  */
 export async function checkConnection(kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}): Promise<ConnectionCheck> {
   const timeoutMs = options.timeoutMs ?? 5000;
+  if (!kubeConfig.getCurrentCluster()) return { ok: false, reason: 'the kubeconfig has no current cluster' };
   try {
     const info = await kubeConfig.makeApiClient(VersionApi).getCode({}, requestOptions(timeoutMs));
     return {

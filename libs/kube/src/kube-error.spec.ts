@@ -2,7 +2,8 @@ import { ApiException } from '@kubernetes/client-node';
 
 import { describeKubeError, KubeRequestError } from './kube-error';
 
-const systemError = (code: string) => Object.assign(new Error(`request to https://10.0.0.1/version failed, reason: ${code}`), { type: 'system', code, errno: code });
+const systemError = (code: string) =>
+  Object.assign(new Error(`request to https://10.0.0.1/version failed, reason: ${code}`), { type: 'system', code, errno: code });
 
 describe('describeKubeError', () => {
   it.each([
@@ -21,19 +22,33 @@ describe('describeKubeError', () => {
   });
 
   it('HTTP errors give the status line, and the server message only on request', () => {
-    const body = JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'namespaces is forbidden: User "x" cannot create', code: 403 });
+    const body = JSON.stringify({
+      kind: 'Status',
+      reason: 'Forbidden',
+      message: 'namespaces is forbidden: User "x" cannot create',
+      code: 403,
+    });
     const err = new ApiException(403, 'Unknown API Status Code!', body, { 'content-type': 'application/json' });
     expect(describeKubeError(err)).toEqual({ kind: 'http', status: 403, statusReason: 'Forbidden', reason: '403 Forbidden' });
-    expect(describeKubeError(err, { includeServerMessage: true }).reason).toBe('403 Forbidden: namespaces is forbidden: User "x" cannot create');
+    expect(describeKubeError(err, { includeServerMessage: true }).reason).toBe(
+      '403 Forbidden: namespaces is forbidden: User "x" cannot create',
+    );
   });
 
   it('401 never carries a message, and a watch error (statusCode) counts as HTTP too', () => {
-    expect(describeKubeError(new ApiException(401, 'Unauthorized', undefined, {}), { includeServerMessage: true }).reason).toBe('401 Unauthorized');
-    expect(describeKubeError(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }))).toMatchObject({ kind: 'http', reason: '503 Service Unavailable' });
+    expect(describeKubeError(new ApiException(401, 'Unauthorized', undefined, {}), { includeServerMessage: true }).reason).toBe(
+      '401 Unauthorized',
+    );
+    expect(describeKubeError(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }))).toMatchObject({
+      kind: 'http',
+      reason: '503 Service Unavailable',
+    });
   });
 
   it('aborts are timeouts', () => {
-    expect(describeKubeError(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' }))).toEqual({ kind: 'timeout', reason: 'timed out' });
+    expect(
+      describeKubeError(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' })),
+    ).toEqual({ kind: 'timeout', reason: 'timed out' });
   });
 
   it('anything else is "request failed", never the original message', () => {

@@ -62,19 +62,29 @@ function statusBody(body: unknown): StatusBody | undefined {
  * server, not from our credentials, but is left out of connection checks, where it adds nothing.
  */
 export function describeKubeError(err: unknown, options: { includeServerMessage?: boolean } = {}): KubeErrorDescription {
-  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; body?: unknown; name?: unknown; type?: unknown; cause?: unknown };
+  const e = (err ?? {}) as {
+    code?: unknown;
+    statusCode?: unknown;
+    body?: unknown;
+    name?: unknown;
+    type?: unknown;
+    cause?: unknown;
+  };
   const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined) {
     const body = statusBody(e.body);
     const base = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
-    const message = options.includeServerMessage && body?.message && status !== 401 ? `${base}: ${body.message.slice(0, 300)}` : base;
+    const message =
+      options.includeServerMessage && body?.message && status !== 401 ? `${base}: ${body.message.slice(0, 300)}` : base;
     return { kind: 'http', status, statusReason: body?.reason, reason: message };
   }
-  if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError') return { kind: 'timeout', reason: 'timed out' };
+  if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError')
+    return { kind: 'timeout', reason: 'timed out' };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const known = code ? NETWORK_CODES[code] : undefined;
   if (known) return { kind: known[0], reason: known[1] };
-  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return { kind: 'tls', reason: `TLS: handshake failed (${code})` };
+  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_'))
+    return { kind: 'tls', reason: `TLS: handshake failed (${code})` };
   if (e.cause && e.cause !== err) return describeKubeError(e.cause, options);
   return { kind: 'unknown', reason: code && /^[A-Z0-9_]{2,40}$/.test(code) ? `request failed (${code})` : 'request failed' };
 }

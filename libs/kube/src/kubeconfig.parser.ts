@@ -48,7 +48,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 const quote = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name);
 
-function entries(raw: Record<string, unknown>, list: 'clusters' | 'users' | 'contexts', field: 'cluster' | 'user' | 'context'): Entry[] {
+function entries(
+  raw: Record<string, unknown>,
+  list: 'clusters' | 'users' | 'contexts',
+  field: 'cluster' | 'user' | 'context',
+): Entry[] {
   const value = raw[list];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new Problem(`"${list}" must be a list`);
@@ -84,7 +88,9 @@ function checkCertificate(value: unknown, where: string, field: string): X509Cer
 
 function checkFile(path: unknown, where: string, field: string, options: ParseKubeconfigOptions): string {
   if (!options.allowFiles) {
-    throw new Problem(`${where}: ${field} refers to a local file, which is not accepted; embed the content as ${field}-data instead`);
+    throw new Problem(
+      `${where}: ${field} refers to a local file, which is not accepted; embed the content as ${field}-data instead`,
+    );
   }
   if (!nonEmpty(path) || !isAbsolute(path)) throw new Problem(`${where}: ${field} must be an absolute file path`);
   try {
@@ -105,7 +111,8 @@ function checkServer(cluster: Entry): { server: string; skipTLSVerify: boolean }
   } catch {
     throw new Problem(`${where}: the server is not a valid URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Problem(`${where}: the server URL must start with https:// or http://`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Problem(`${where}: the server URL must start with https:// or http://`);
   if (url.username || url.password) throw new Problem(`${where}: the server URL must not contain a user name or password`);
   const skipTLSVerify = cluster.body['insecure-skip-tls-verify'] === true;
   // client-node refuses plain HTTP unless TLS verification is explicitly switched off.
@@ -126,7 +133,8 @@ function buildCluster(cluster: Entry, options: ParseKubeconfigOptions): Cluster 
   const caFile = caFileRaw !== undefined ? checkFile(caFileRaw, where, 'certificate-authority', options) : undefined;
   if (caDataRaw !== undefined) checkCertificate(caDataRaw, where, 'certificate-authority-data');
   const proxyUrl = cluster.body['proxy-url'];
-  if (proxyUrl !== undefined && (!nonEmpty(proxyUrl) || !URL.canParse(proxyUrl))) throw new Problem(`${where}: proxy-url is not a valid URL`);
+  if (proxyUrl !== undefined && (!nonEmpty(proxyUrl) || !URL.canParse(proxyUrl)))
+    throw new Problem(`${where}: proxy-url is not a valid URL`);
   const tlsServerName = cluster.body['tls-server-name'];
   return {
     name: cluster.name,
@@ -153,12 +161,18 @@ function buildUser(user: Entry, options: ParseKubeconfigOptions): { user: User; 
   const certSet = has('client-certificate-data') || has('client-certificate');
   const keySet = has('client-key-data') || has('client-key');
   if (certSet !== keySet) {
-    throw new Problem(certSet ? `${where} has a client certificate but no client key` : `${where} has a client key but no client certificate`);
+    throw new Problem(
+      certSet ? `${where} has a client certificate but no client key` : `${where} has a client key but no client certificate`,
+    );
   }
-  const certFile = has('client-certificate') ? checkFile(b['client-certificate'], where, 'client-certificate', options) : undefined;
+  const certFile = has('client-certificate')
+    ? checkFile(b['client-certificate'], where, 'client-certificate', options)
+    : undefined;
   const keyFile = has('client-key') ? checkFile(b['client-key'], where, 'client-key', options) : undefined;
   if (has('client-certificate-data') || has('client-key-data')) {
-    const cert = has('client-certificate-data') ? checkCertificate(b['client-certificate-data'], where, 'client-certificate-data') : undefined;
+    const cert = has('client-certificate-data')
+      ? checkCertificate(b['client-certificate-data'], where, 'client-certificate-data')
+      : undefined;
     let key;
     if (has('client-key-data')) {
       try {
@@ -168,7 +182,8 @@ function buildUser(user: Entry, options: ParseKubeconfigOptions): { user: User; 
         throw new Problem(`${where}: client-key-data is not a base64-encoded PEM private key`);
       }
     }
-    if (cert && key && !cert.checkPrivateKey(key)) throw new Problem(`${where}: client-key-data does not belong to client-certificate-data`);
+    if (cert && key && !cert.checkPrivateKey(key))
+      throw new Problem(`${where}: client-key-data does not belong to client-certificate-data`);
   }
   if (certSet) kinds.push('client-certificate');
 
@@ -181,10 +196,13 @@ function buildUser(user: Entry, options: ParseKubeconfigOptions): { user: User; 
   for (const plugin of ['exec', 'auth-provider'] as const) {
     if (!has(plugin)) continue;
     if (!options.allowExec) {
-      throw new Problem(`${where} uses an ${plugin} credential plugin, which Stagecraft does not run; use a token or a client certificate`);
+      throw new Problem(
+        `${where} uses an ${plugin} credential plugin, which Stagecraft does not run; use a token or a client certificate`,
+      );
     }
     if (!isRecord(b[plugin])) throw new Problem(`${where}: ${plugin} must be a mapping`);
-    if (plugin === 'exec' && !nonEmpty((b.exec as Record<string, unknown>).command)) throw new Problem(`${where}: exec has no command`);
+    if (plugin === 'exec' && !nonEmpty((b.exec as Record<string, unknown>).command))
+      throw new Problem(`${where}: exec has no command`);
     kinds.push(plugin);
   }
 
@@ -199,7 +217,11 @@ function buildUser(user: Entry, options: ParseKubeconfigOptions): { user: User; 
       name: user.name,
       token: has('token') ? (b.token as string).trim() : undefined,
       // A token file is re-read as it rotates, like a projected service-account token.
-      authProvider: tokenFile ? { name: 'tokenFile', config: { tokenFile } } : has('auth-provider') ? b['auth-provider'] : undefined,
+      authProvider: tokenFile
+        ? { name: 'tokenFile', config: { tokenFile } }
+        : has('auth-provider')
+          ? b['auth-provider']
+          : undefined,
       certData: has('client-certificate-data') ? String(b['client-certificate-data']).replace(/\s+/g, '') : undefined,
       certFile,
       keyData: has('client-key-data') ? String(b['client-key-data']).replace(/\s+/g, '') : undefined,

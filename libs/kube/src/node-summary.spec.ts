@@ -38,6 +38,11 @@ describe('summarizeNode', () => {
   });
 
   it('a node without status is not ready and has no addresses', () => {
-    expect(summarizeNode({ metadata: { name: 'bare' } })).toEqual({ name: 'bare', labels: {}, ready: false, unschedulable: false });
+    expect(summarizeNode({ metadata: { name: 'bare' } })).toEqual({
+      name: 'bare',
+      labels: {},
+      ready: false,
+      unschedulable: false,
+    });
   });
 });

@@ -51,6 +51,7 @@ export class NodeWatcher {
   private listAbort: AbortController | undefined;
   private watchAbort: AbortController | undefined;
   private watchStarting: Promise<unknown> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private hasListed = false;
 
   constructor(
@@ -101,6 +102,8 @@ export class NodeWatcher {
   private abandon(): number {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
     this.listAbort?.abort();
     this.listAbort = undefined;
     this.watchAbort?.abort();
@@ -140,12 +143,25 @@ export class NodeWatcher {
     const startedAt = Date.now();
     let healthy = false;
     const current = () => epoch === this.epoch && !this.stopped;
+    // client-node's Watch has no timeouts: a request that never gets its headers, or a stream gone
+    // silent on a dead connection, would hang the watcher. Real servers send a bookmark about once
+    // a minute and end the watch after timeoutSeconds, so silence beyond that means trouble.
+    const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300;
+    const arm = (ms: number, reason: string) => {
+      clearTimeout(this.watchdog);
+      this.watchdog = setTimeout(() => current() && this.fail(reason), ms);
+    };
+    const armSilence = () => arm((timeoutSeconds + 30) * 1000, 'the watch went silent');
+    arm(this.options.listTimeoutMs ?? 10_000, 'the watch request timed out');
 
     const onEvent = (type: string, obj: unknown) => {
       if (!current()) return;
+      armSilence();
       if (type === 'ERROR') {
         const status = obj as { code?: number; message?: string };
-        this.fail(status.code === 410 ? '410 Gone: the watch resourceVersion is too old' : `watch error ${status.code ?? ''}`.trim());
+        this.fail(
+          status.code === 410 ? '410 Gone: the watch resourceVersion is too old' : `watch error ${status.code ?? ''}`.trim(),
+        );
         return;
       }
       const node = obj as V1Node;
@@ -163,6 +179,7 @@ export class NodeWatcher {
 
     const onDone = (err: unknown) => {
       if (!current()) return;
+      clearTimeout(this.watchdog);
       if (err) {
         this.fail(describeKubeError(err).reason);
       } else if (healthy || Date.now() - startedAt >= HEALTHY_WATCH_MS) {
@@ -176,12 +193,16 @@ export class NodeWatcher {
     const params: Record<string, string | number | boolean> = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
-      timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+      timeoutSeconds,
     };
     if (this.options.labelSelector) params.labelSelector = this.options.labelSelector;
     const starting = this.watch.watch('/api/v1/nodes', params, onEvent, onDone).then((controller) => {
-      if (current()) this.watchAbort = controller;
-      else controller.abort();
+      if (!current()) {
+        controller.abort();
+        return;
+      }
+      this.watchAbort = controller;
+      armSilence();
     });
     this.watchStarting = starting;
     starting.catch(() => undefined);
@@ -211,6 +232,8 @@ export class NodeWatcher {
   }
 
   private snapshot(): NodeSummary[] {
-    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => structuredClone(n));
+    return [...this.byName.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((n) => structuredClone(n));
   }
 }

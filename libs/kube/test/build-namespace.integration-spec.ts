@@ -11,7 +11,13 @@ describe('ensureBuildNamespace against the fake API server', () => {
   });
   afterAll(() => fake.close());
 
-  const ALL = ['Namespace/builds', 'ServiceAccount/stagecraft-build', 'NetworkPolicy/stagecraft-build-egress', 'ResourceQuota/stagecraft-build-quota', 'LimitRange/stagecraft-build-limits'];
+  const ALL = [
+    'Namespace/builds',
+    'ServiceAccount/stagecraft-build',
+    'NetworkPolicy/stagecraft-build-egress',
+    'ResourceQuota/stagecraft-build-quota',
+    'LimitRange/stagecraft-build-limits',
+  ];
 
   it('creates the namespace and its four objects, as the builders describe them on the wire', async () => {
     const result = await ensureBuildNamespace(fake.kubeConfig(), { namespace: 'builds', quota: { pods: 4 } });
@@ -19,8 +25,13 @@ describe('ensureBuildNamespace against the fake API server', () => {
 
     const expected = buildNamespaceManifests({ namespace: 'builds', quota: { pods: 4 } });
     const stored = (resource: string) => fake.objects(resource, 'builds')[0];
-    expect(fake.object('namespaces', undefined, 'builds')?.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'stagecraft' });
-    expect(stored('serviceaccounts')).toMatchObject({ metadata: expected.serviceAccount.metadata, automountServiceAccountToken: false });
+    expect(fake.object('namespaces', undefined, 'builds')?.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'stagecraft',
+    });
+    expect(stored('serviceaccounts')).toMatchObject({
+      metadata: expected.serviceAccount.metadata,
+      automountServiceAccountToken: false,
+    });
     expect(stored('networkpolicies').spec).toEqual(expected.networkPolicy.spec);
     expect(stored('resourcequotas').spec).toEqual(expected.resourceQuota.spec);
     // client-node's model calls it `_default`; the API server must receive `default`.
@@ -35,7 +46,10 @@ describe('ensureBuildNamespace against the fake API server', () => {
   });
 
   it('completes a namespace that exists without its objects', async () => {
-    await fake.kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'half' } } });
+    await fake
+      .kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'half' } } });
     const result = await ensureBuildNamespace(fake.kubeConfig(), { namespace: 'half' });
     expect(result.existing).toEqual(['Namespace/half']);
     expect(result.created).toHaveLength(4);
@@ -43,7 +57,11 @@ describe('ensureBuildNamespace against the fake API server', () => {
 
   it('fails with a readable error naming the object, without credentials', async () => {
     const remove = fake.addReactor({ verb: 'create', resource: 'networkpolicies.networking.k8s.io' }, () =>
-      Status.forbidden({ group: 'networking.k8s.io', resource: 'networkpolicies' }, 'stagecraft-build-egress', 'User "stagecraft" cannot create resource "networkpolicies"'),
+      Status.forbidden(
+        { group: 'networking.k8s.io', resource: 'networkpolicies' },
+        'stagecraft-build-egress',
+        'User "stagecraft" cannot create resource "networkpolicies"',
+      ),
     );
     try {
       const error = await ensureBuildNamespace(fake.kubeConfig(), { namespace: 'denied' }).catch((e: unknown) => e);
@@ -66,6 +84,8 @@ describe('ensureBuildNamespace against the fake API server', () => {
 
   it('a wrong token is a 401 error', async () => {
     const parsed = fake.kubeConfig({ token: 'wrong' });
-    await expect(ensureBuildNamespace(parsed, { namespace: 'x' })).rejects.toThrow('creating Namespace/x in namespace x failed: 401 Unauthorized');
+    await expect(ensureBuildNamespace(parsed, { namespace: 'x' })).rejects.toThrow(
+      'creating Namespace/x in namespace x failed: 401 Unauthorized',
+    );
   });
 });

@@ -93,7 +93,12 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       await core.createNamespacedPod({ namespace: ns, body: pod('p1') });
       expect(await failure(core.createNamespacedPod({ namespace: ns, body: pod('p1') }))).toEqual({
         code: 409,
-        status: expect.objectContaining({ kind: 'Status', reason: 'AlreadyExists', message: 'pods "p1" already exists', code: 409 }),
+        status: expect.objectContaining({
+          kind: 'Status',
+          reason: 'AlreadyExists',
+          message: 'pods "p1" already exists',
+          code: 409,
+        }),
       });
       expect(await failure(core.readNamespacedPod({ namespace: ns, name: 'nope' }))).toMatchObject({
         code: 404,
@@ -125,7 +130,9 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       expect(await names(undefined, `metadata.namespace=${ns},metadata.name!=c`)).toEqual(['a', 'b']);
       const list = await core.listNamespacedPod({ namespace: ns });
       expect(Number(list.metadata?.resourceVersion)).toBeGreaterThan(0);
-      expect(await failure(core.listNamespacedPod({ namespace: ns, fieldSelector: 'spec.bogus=x' }))).toMatchObject({ code: 400 });
+      expect(await failure(core.listNamespacedPod({ namespace: ns, fieldSelector: 'spec.bogus=x' }))).toMatchObject({
+        code: 400,
+      });
     });
 
     it('pages a list with limit and continue', async () => {
@@ -144,28 +151,52 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       // Compaction keeps the revision it happens at, so something must change after the list first.
       await core.createNamespacedPod({ namespace: ns, body: pod('p3') });
       fake.compactHistory();
-      expect(await failure(core.listNamespacedPod({ namespace: ns, limit: 1, _continue: first.metadata?._continue }))).toMatchObject({
+      expect(
+        await failure(core.listNamespacedPod({ namespace: ns, limit: 1, _continue: first.metadata?._continue })),
+      ).toMatchObject({
         code: 410,
         status: { reason: 'Expired' },
       });
       expect(
-        await failure(core.listNamespacedPod({ namespace: ns, resourceVersion: first.metadata?.resourceVersion, resourceVersionMatch: 'Exact' })),
+        await failure(
+          core.listNamespacedPod({
+            namespace: ns,
+            resourceVersion: first.metadata?.resourceVersion,
+            resourceVersionMatch: 'Exact',
+          }),
+        ),
       ).toMatchObject({ code: 410, status: { message: expect.stringContaining('too old resource version') } });
     });
 
     it('replaces with optimistic concurrency: a stale resourceVersion is a 409 Conflict', async () => {
       const created = await core.createNamespacedPod({ namespace: ns, body: pod('p1') });
-      const updated = await core.replaceNamespacedPod({ namespace: ns, name: 'p1', body: { ...created, metadata: { ...created.metadata, labels: { v: '2' } } } });
+      const updated = await core.replaceNamespacedPod({
+        namespace: ns,
+        name: 'p1',
+        body: { ...created, metadata: { ...created.metadata, labels: { v: '2' } } },
+      });
       expect(updated.metadata?.labels).toEqual({ v: '2' });
-      expect(await failure(core.replaceNamespacedPod({ namespace: ns, name: 'p1', body: { ...created, metadata: { ...created.metadata, labels: { v: '3' } } } }))).toMatchObject({
+      expect(
+        await failure(
+          core.replaceNamespacedPod({
+            namespace: ns,
+            name: 'p1',
+            body: { ...created, metadata: { ...created.metadata, labels: { v: '3' } } },
+          }),
+        ),
+      ).toMatchObject({
         code: 409,
         status: { reason: 'Conflict', message: expect.stringContaining('the object has been modified') },
       });
     });
 
-    it('patches with client-node\'s default JSON patch and with a merge patch', async () => {
+    it("patches with client-node's default JSON patch and with a merge patch", async () => {
       await core.createNamespacedPod({ namespace: ns, body: pod('p1', { a: '1' }) });
-      const jsonPatched = await core.patchNamespacedPod({ namespace: ns, name: 'p1', body: [{ op: 'add', path: '/metadata/labels/b', value: '2' }] });
+      const jsonPatched = await core.patchNamespacedPod({
+        namespace: ns,
+        name: 'p1',
+        body: [{ op: 'add', path: '/metadata/labels/b', value: '2' }],
+      });
       expect(jsonPatched.metadata?.labels).toEqual({ a: '1', b: '2' });
       const merged = await core.patchNamespacedPod(
         { namespace: ns, name: 'p1', body: { metadata: { labels: { a: null, c: '3' } } } },
@@ -178,34 +209,67 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       );
       expect(status.status?.phase).toBe('Running');
       expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.headers['content-type'])).toEqual(
-        expect.arrayContaining(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']),
+        expect.arrayContaining([
+          'application/json-patch+json',
+          'application/merge-patch+json',
+          'application/strategic-merge-patch+json',
+        ]),
       );
     });
 
-    it('deletes with a propagationPolicy: Background collects the Job\'s pods, the default orphans them', async () => {
+    it("deletes with a propagationPolicy: Background collects the Job's pods, the default orphans them", async () => {
       const batch = kc.makeApiClient(BatchV1Api);
-      const job = (name: string) => ({ metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } });
+      const job = (name: string) => ({
+        metadata: { name },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } },
+      });
       for (const name of ['kept', 'collected']) {
         const created = await batch.createNamespacedJob({ namespace: ns, body: job(name) });
         fake.createObject('pods', {
-          metadata: { name: `${name}-pod`, namespace: ns, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: created.metadata?.uid as string }] },
+          metadata: {
+            name: `${name}-pod`,
+            namespace: ns,
+            ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: created.metadata?.uid as string }],
+          },
         });
       }
       const deleted = await batch.deleteNamespacedJob({ namespace: ns, name: 'collected', propagationPolicy: 'Background' });
-      expect(deleted).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'collected', group: 'batch', kind: 'jobs' } });
+      expect(deleted).toMatchObject({
+        kind: 'Status',
+        status: 'Success',
+        details: { name: 'collected', group: 'batch', kind: 'jobs' },
+      });
       await batch.deleteNamespacedJob({ namespace: ns, name: 'kept' });
-      expect(fake.objects('pods', ns).map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([['kept-pod', undefined]]);
-      expect(fake.requests.find((r) => r.method === 'DELETE' && r.path.endsWith('/collected'))?.query).toEqual({ propagationPolicy: 'Background' });
+      expect(fake.objects('pods', ns).map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([
+        ['kept-pod', undefined],
+      ]);
+      expect(fake.requests.find((r) => r.method === 'DELETE' && r.path.endsWith('/collected'))?.query).toEqual({
+        propagationPolicy: 'Background',
+      });
     });
 
     it('serves networking.k8s.io NetworkPolicies and the generic KubernetesObjectApi (via discovery)', async () => {
       const networking = kc.makeApiClient(NetworkingV1Api);
-      await networking.createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: 'np' }, spec: { podSelector: {}, policyTypes: ['Egress'] } } });
-      expect((await networking.listNamespacedNetworkPolicy({ namespace: ns })).items.map((n) => n.metadata?.name)).toEqual(['np']);
+      await networking.createNamespacedNetworkPolicy({
+        namespace: ns,
+        body: { metadata: { name: 'np' }, spec: { podSelector: {}, policyTypes: ['Egress'] } },
+      });
+      expect((await networking.listNamespacedNetworkPolicy({ namespace: ns })).items.map((n) => n.metadata?.name)).toEqual([
+        'np',
+      ]);
 
       const objects = KubernetesObjectApi.makeApiClient(kc);
-      await objects.create<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: ns }, data: { a: 'b' } });
-      const read = await objects.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: ns } });
+      await objects.create<V1ConfigMap>({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cm', namespace: ns },
+        data: { a: 'b' },
+      });
+      const read = await objects.read<V1ConfigMap>({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cm', namespace: ns },
+      });
       expect(read.data).toEqual({ a: 'b' });
     });
 
@@ -224,7 +288,11 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       await core.createNamespacedPod({ namespace: ns, body: pod('b', { role: 'other' }) });
       const w = await watch(kc, `/api/v1/namespaces/${ns}/pods`, { resourceVersion: start, labelSelector: 'role=build' });
       await waitFor(() => w.events.length === 1);
-      await core.patchNamespacedPod({ namespace: ns, name: 'a', body: [{ op: 'add', path: '/metadata/annotations', value: { x: 'y' } }] });
+      await core.patchNamespacedPod({
+        namespace: ns,
+        name: 'a',
+        body: [{ op: 'add', path: '/metadata/annotations', value: { x: 'y' } }],
+      });
       await core.deleteNamespacedPod({ namespace: ns, name: 'a' });
       await waitFor(() => w.events.length === 3);
       expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED a', 'MODIFIED a', 'DELETED a']);
@@ -268,7 +336,10 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     });
 
     it('sends BOOKMARKs to watches that ask for them', async () => {
-      const w = await watch(kc, `/api/v1/namespaces/${ns}/pods`, { allowWatchBookmarks: true, resourceVersion: String(fake.api.store.currentRevision) });
+      const w = await watch(kc, `/api/v1/namespaces/${ns}/pods`, {
+        allowWatchBookmarks: true,
+        resourceVersion: String(fake.api.store.currentRevision),
+      });
       await waitFor(() => fake.openWatchCount === 1);
       fake.sendBookmarks();
       await waitFor(() => w.events.length === 1);
@@ -282,7 +353,12 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       let stopped = false;
       informer.on('error', () => setTimeout(() => void (stopped || informer.start()), 20));
       await informer.start();
-      const names = () => informer.list(ns).map((p) => p.metadata?.name).sort().join(',');
+      const names = () =>
+        informer
+          .list(ns)
+          .map((p) => p.metadata?.name)
+          .sort()
+          .join(',');
 
       await core.createNamespacedPod({ namespace: ns, body: pod('a') });
       await waitFor(() => names() === 'a');
@@ -365,7 +441,15 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     it('answers 401 with a Status to a missing or wrong token', async () => {
       expect(await raw('/api/v1/namespaces')).toEqual({
         status: 401,
-        body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 },
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Unauthorized',
+          reason: 'Unauthorized',
+          code: 401,
+        },
       });
       expect((await raw('/api/v1/namespaces', { authorization: 'Bearer nope' })).status).toBe(401);
       expect((await raw('/version', { authorization: `Bearer ${fake.token}` })).status).toBe(200);
@@ -375,7 +459,12 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       fake.clearRequests();
       await core.listNamespacedPod({ namespace: ns, labelSelector: 'a=b' });
       expect(fake.requests).toEqual([
-        expect.objectContaining({ method: 'GET', path: `/api/v1/namespaces/${ns}/pods`, query: { labelSelector: 'a=b' }, headers: expect.objectContaining({ authorization: 'Bearer [redacted]' }) }),
+        expect.objectContaining({
+          method: 'GET',
+          path: `/api/v1/namespaces/${ns}/pods`,
+          query: { labelSelector: 'a=b' },
+          headers: expect.objectContaining({ authorization: 'Bearer [redacted]' }),
+        }),
       ]);
       expect(JSON.stringify(fake.requests)).not.toContain(fake.token);
     });
@@ -385,7 +474,10 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       await waitFor(() => fake.openWatchCount === 1);
       fake.setUnavailable(true);
       await w.done;
-      expect(await failure(core.listNamespacedPod({ namespace: ns }))).toMatchObject({ code: 503, status: { reason: 'ServiceUnavailable' } });
+      expect(await failure(core.listNamespacedPod({ namespace: ns }))).toMatchObject({
+        code: 503,
+        status: { reason: 'ServiceUnavailable' },
+      });
       fake.setUnavailable(true, 'drop');
       const dropped = await core.listNamespacedPod({ namespace: ns }).catch((err: unknown) => err);
       expect(describeKubeError(dropped)).toMatchObject({ kind: 'network' });
@@ -394,8 +486,13 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     });
 
     it('reactors inject answers for matching requests', async () => {
-      const remove = fake.addReactor({ verb: 'create', resource: 'pods' }, () => Status.forbidden({ group: '', resource: 'pods' }, 'p', 'exceeded quota'));
-      expect(await failure(core.createNamespacedPod({ namespace: ns, body: pod('p') }))).toMatchObject({ code: 403, status: { message: 'pods "p" is forbidden: exceeded quota' } });
+      const remove = fake.addReactor({ verb: 'create', resource: 'pods' }, () =>
+        Status.forbidden({ group: '', resource: 'pods' }, 'p', 'exceeded quota'),
+      );
+      expect(await failure(core.createNamespacedPod({ namespace: ns, body: pod('p') }))).toMatchObject({
+        code: 403,
+        status: { message: 'pods "p" is forbidden: exceeded quota' },
+      });
       remove();
       await core.createNamespacedPod({ namespace: ns, body: pod('p') });
     });
@@ -407,7 +504,12 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       let node = await core.readNode({ name: 'node-a' });
       expect(node.metadata?.labels).toMatchObject({ pool: 'build', 'kubernetes.io/hostname': 'node-a' });
       expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-      expect(node.status?.addresses).toEqual(expect.arrayContaining([{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'ExternalIP', address: '203.0.113.1' }]));
+      expect(node.status?.addresses).toEqual(
+        expect.arrayContaining([
+          { type: 'InternalIP', address: '10.0.0.1' },
+          { type: 'ExternalIP', address: '203.0.113.1' },
+        ]),
+      );
 
       fake.updateNode('node-a', { ready: false, labels: { pool: null, zone: 'z1' }, externalIP: null, unschedulable: true });
       node = await core.readNode({ name: 'node-a' });
@@ -422,11 +524,23 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     });
 
     it('registering another kind is one call, and onChange lets a test add behaviour', async () => {
-      fake.registerResource({ group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, statusSubresource: true });
+      fake.registerResource({
+        group: 'apps',
+        version: 'v1',
+        resource: 'deployments',
+        kind: 'Deployment',
+        namespaced: true,
+        statusSubresource: true,
+      });
       const seen: string[] = [];
       const off = fake.onChange('deployments', (change) => seen.push(`${change.type} ${change.object.metadata.name}`));
       const objects = KubernetesObjectApi.makeApiClient(kc);
-      await objects.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { selector: {}, template: {} } } as never);
+      await objects.create({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: ns },
+        spec: { selector: {}, template: {} },
+      } as never);
       off();
       expect(seen).toEqual(['ADDED web']);
       expect(fake.objects('deployments.apps', ns).map((d) => d.metadata.name)).toEqual(['web']);

@@ -23,7 +23,12 @@ describe('checkConnection against the fake API server', () => {
       version: { gitVersion: 'v1.31.0', major: '1', minor: '31', platform: 'linux/amd64' },
     });
     const last = fake.requests.at(-1);
-    expect(last).toMatchObject({ method: 'GET', path: '/version', user: 'token-user', headers: { authorization: 'Bearer [redacted]' } });
+    expect(last).toMatchObject({
+      method: 'GET',
+      path: '/version',
+      user: 'token-user',
+      headers: { authorization: 'Bearer [redacted]' },
+    });
   });
 
   it('works with a client certificate instead of a token', async () => {
@@ -37,9 +42,17 @@ describe('checkConnection against the fake API server', () => {
 
   it.each([
     ['an untrusted CA', () => fake.kubeconfigWithWrongCa(), 'TLS: certificate signed by unknown authority'],
-    ['no CA at all (the system roots do not know the fake)', () => fake.kubeconfig({ ca: 'none' }), 'TLS: certificate signed by unknown authority'],
+    [
+      'no CA at all (the system roots do not know the fake)',
+      () => fake.kubeconfig({ ca: 'none' }),
+      'TLS: certificate signed by unknown authority',
+    ],
     ['a wrong token', () => fake.kubeconfigWithWrongToken(), '401 Unauthorized'],
-    ['a server name the certificate does not cover', () => fake.kubeconfig({ tlsServerName: 'api.example.com' }), 'TLS: the server certificate is not valid for this host name'],
+    [
+      'a server name the certificate does not cover',
+      () => fake.kubeconfig({ tlsServerName: 'api.example.com' }),
+      'TLS: the server certificate is not valid for this host name',
+    ],
   ])('explains %s', async (_name, kubeconfig, reason) => {
     const text = kubeconfig();
     const result = await connect(text);
@@ -73,7 +86,10 @@ describe('checkConnection against the fake API server', () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const started = Date.now();
-      expect(await connect(fake.kubeconfig({ server: `https://127.0.0.1:${port}` }), 300)).toEqual({ ok: false, reason: 'timed out after 300 ms' });
+      expect(await connect(fake.kubeconfig({ server: `https://127.0.0.1:${port}` }), 300)).toEqual({
+        ok: false,
+        reason: 'timed out after 300 ms',
+      });
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       for (const s of sockets) s.destroy();

@@ -9,7 +9,10 @@ describe('NodeWatcher against the fake API server', () => {
 
   const latest = () => changes.at(-1) ?? [];
   const byName = (name: string) => latest().find((n) => n.name === name);
-  const names = () => latest().map((n) => n.name).join(',');
+  const names = () =>
+    latest()
+      .map((n) => n.name)
+      .join(',');
   const lists = () => fake.requests.filter((r) => r.path === '/api/v1/nodes' && r.query.watch !== 'true');
   const watches = () => fake.requests.filter((r) => r.path === '/api/v1/nodes' && r.query.watch === 'true');
 
@@ -38,8 +41,21 @@ describe('NodeWatcher against the fake API server', () => {
     expect(watcher.synced).toBe(true);
     expect(changes).toHaveLength(1);
     expect(latest()).toEqual([
-      { name: 'node-a', labels: expect.objectContaining({ pool: 'build' }), ready: true, unschedulable: false, internalIP: '10.0.0.1', externalIP: '203.0.113.1' },
-      { name: 'node-b', labels: expect.objectContaining({ 'kubernetes.io/hostname': 'node-b' }), ready: false, unschedulable: false, internalIP: '10.0.0.2' },
+      {
+        name: 'node-a',
+        labels: expect.objectContaining({ pool: 'build' }),
+        ready: true,
+        unschedulable: false,
+        internalIP: '10.0.0.1',
+        externalIP: '203.0.113.1',
+      },
+      {
+        name: 'node-b',
+        labels: expect.objectContaining({ 'kubernetes.io/hostname': 'node-b' }),
+        ready: false,
+        unschedulable: false,
+        internalIP: '10.0.0.2',
+      },
     ]);
 
     fake.updateNode('node-b', { ready: true, externalIP: '203.0.113.2', labels: { pool: 'build' } });
@@ -98,7 +114,11 @@ describe('NodeWatcher against the fake API server', () => {
     fake.setUnavailable(false);
     await waitFor(() => names() === 'node-a,node-b,node-c', { what: 'recovery' });
 
-    expect(errors.slice(1, 4).map((e) => e.reason)).toEqual(['503 Service Unavailable', '503 Service Unavailable', '503 Service Unavailable']);
+    expect(errors.slice(1, 4).map((e) => e.reason)).toEqual([
+      '503 Service Unavailable',
+      '503 Service Unavailable',
+      '503 Service Unavailable',
+    ]);
     expect(errors.slice(0, 4).map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
     // Exponential with jitter: attempt n waits between half and all of min(160, 20·2^(n-1)) ms.
     errors.slice(0, 4).forEach((e) => {
@@ -116,6 +136,28 @@ describe('NodeWatcher against the fake API server', () => {
     expect(errors[0]).toMatchObject({ attempt: 1, reason: 'connection reset by the server' });
     fake.setUnavailable(false);
     await waitFor(() => watcher.synced && names() === 'node-a,node-b');
+  });
+
+  it('gives up on a watch request that never gets an answer, and starts over', async () => {
+    await watcher.stop();
+    watcher = new NodeWatcher(fake.kubeConfig(), {
+      onChange: (n) => changes.push(n),
+      onError: (e) => errors.push(e),
+      listTimeoutMs: 200,
+      backoff: { baseMs: 20, maxMs: 160 },
+    });
+    let hung = 0;
+    const remove = fake.addReactor({ verb: 'watch', resource: 'nodes' }, () => (hung++ === 0 ? { hang: true } : undefined));
+    try {
+      await watcher.start();
+      await waitFor(() => errors.length === 1);
+      expect(errors[0]).toMatchObject({ reason: 'the watch request timed out', attempt: 1 });
+      await waitFor(() => fake.openWatchCount === 1);
+      fake.seedNode({ name: 'node-c' });
+      await waitFor(() => names() === 'node-a,node-b,node-c');
+    } finally {
+      remove();
+    }
   });
 
   it('relist() lists again on demand', async () => {

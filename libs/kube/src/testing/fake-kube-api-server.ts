@@ -93,8 +93,12 @@ export interface FakeRequestInfo {
   body?: unknown;
 }
 
-/** Returns a Status (or any status code and body) to answer instead of the fake, or undefined to go on. */
-export type Reactor = (request: FakeRequestInfo) => KubeStatus | { code: number; body: unknown } | undefined;
+/**
+ * Returns a Status (or any status code and body) to answer instead of the fake, `{ hang: true }`
+ * to never answer (the connection stays open until the client gives up or the fake closes), or
+ * undefined to go on.
+ */
+export type Reactor = (request: FakeRequestInfo) => KubeStatus | { code: number; body: unknown } | { hang: true } | undefined;
 
 export interface ObjectChange {
   type: StoreEventType;
@@ -166,7 +170,12 @@ export class FakeKubeApiServer {
     this.api.store.subscribe((e) => this.onPodChange(e.typeId, e.type, e.object));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.sendJson(res, 500, { ...Status.badRequest(`fake API server error: ${String(err)}`), code: 500, reason: 'InternalError' });
+        if (!res.headersSent)
+          this.sendJson(res, 500, {
+            ...Status.badRequest(`fake API server error: ${String(err)}`),
+            code: 500,
+            reason: 'InternalError',
+          });
         else res.destroy();
       });
     });
@@ -201,8 +210,10 @@ export class FakeKubeApiServer {
     const credential = options.credential ?? 'token';
     const context = options.contextName ?? 'fake';
     const cluster = [`    server: ${yamlString(options.server ?? this.url)}`];
-    if (ca === 'trusted') cluster.push(`    certificate-authority-data: ${yamlString(Buffer.from(this.caPem).toString('base64'))}`);
-    if (ca === 'untrusted') cluster.push(`    certificate-authority-data: ${yamlString(Buffer.from(this.untrustedCa().certPem).toString('base64'))}`);
+    if (ca === 'trusted')
+      cluster.push(`    certificate-authority-data: ${yamlString(Buffer.from(this.caPem).toString('base64'))}`);
+    if (ca === 'untrusted')
+      cluster.push(`    certificate-authority-data: ${yamlString(Buffer.from(this.untrustedCa().certPem).toString('base64'))}`);
     if (ca === 'insecure-skip-tls-verify') cluster.push('    insecure-skip-tls-verify: true');
     if (options.tlsServerName) cluster.push(`    tls-server-name: ${yamlString(options.tlsServerName)}`);
     const user: string[] = [];
@@ -330,13 +341,23 @@ export class FakeKubeApiServer {
       kind: 'Node',
       metadata: {
         name: spec.name,
-        labels: { 'kubernetes.io/hostname': spec.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', ...spec.labels },
+        labels: {
+          'kubernetes.io/hostname': spec.name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          ...spec.labels,
+        },
       },
       spec: spec.unschedulable ? { unschedulable: true } : {},
       status: {
         conditions: [this.readyCondition(spec.ready ?? true, now)],
         addresses: this.addresses(spec.name, spec.internalIP, spec.externalIP),
-        nodeInfo: { kubeletVersion: this.version.gitVersion, operatingSystem: 'linux', architecture: 'amd64', containerRuntimeVersion: 'containerd://1.7.20' },
+        nodeInfo: {
+          kubeletVersion: this.version.gitVersion,
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+          containerRuntimeVersion: 'containerd://1.7.20',
+        },
       },
     };
     return this.createObject('nodes', node);
@@ -345,7 +366,10 @@ export class FakeKubeApiServer {
   updateNode(name: string, changes: NodeChanges): KubeObject {
     const node = this.object('nodes', undefined, name);
     if (!node) throw new FakeKubeError(Status.notFound({ group: '', resource: 'nodes' }, name));
-    const status = (node.status ?? {}) as { conditions?: { type: string; status: string }[]; addresses?: { type: string; address: string }[] };
+    const status = (node.status ?? {}) as {
+      conditions?: { type: string; status: string }[];
+      addresses?: { type: string; address: string }[];
+    };
     if (changes.labels) {
       const labels = { ...node.metadata.labels };
       for (const [k, v] of Object.entries(changes.labels)) {
@@ -361,7 +385,10 @@ export class FakeKubeApiServer {
     if (changes.ready !== undefined) {
       const current = status.conditions?.find((c) => c.type === 'Ready');
       if (current?.status !== (changes.ready ? 'True' : 'False')) {
-        status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), this.readyCondition(changes.ready, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'))];
+        status.conditions = [
+          ...(status.conditions ?? []).filter((c) => c.type !== 'Ready'),
+          this.readyCondition(changes.ready, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')),
+        ];
       }
     }
     if (changes.internalIP !== undefined || changes.externalIP !== undefined) {
@@ -373,7 +400,10 @@ export class FakeKubeApiServer {
     node.status = status;
     // The kubelet writes status through the status subresource, users write labels through the object.
     const type = this.api.resolve('nodes');
-    const updated = this.api.replace(type, undefined, name, { ...node, metadata: { ...node.metadata, resourceVersion: undefined } });
+    const updated = this.api.replace(type, undefined, name, {
+      ...node,
+      metadata: { ...node.metadata, resourceVersion: undefined },
+    });
     return this.api.replace(type, undefined, name, { ...updated, status: node.status }, { subresource: 'status' });
   }
 
@@ -414,7 +444,8 @@ export class FakeKubeApiServer {
   sendBookmarks(): void {
     const rv = String(this.api.store.currentRevision);
     for (const w of this.watches) {
-      if (w.bookmarks) w.res.write(JSON.stringify({ type: 'BOOKMARK', object: { ...w.bookmarks, metadata: { resourceVersion: rv } } }) + '\n');
+      if (w.bookmarks)
+        w.res.write(JSON.stringify({ type: 'BOOKMARK', object: { ...w.bookmarks, metadata: { resourceVersion: rv } } }) + '\n');
     }
   }
 
@@ -495,7 +526,12 @@ export class FakeKubeApiServer {
     for (const r of this.reactors) {
       if ((r.verb && r.verb !== verb) || (r.resource && r.resource !== info.resource && r.resource !== type.resource)) continue;
       const answer = r.reactor(info);
-      if (answer) return 'kind' in answer && answer.kind === 'Status' ? this.sendStatus(res, answer) : this.sendJson(res, (answer as { code: number }).code, (answer as { body: unknown }).body);
+      if (answer) {
+        if ('hang' in answer) return;
+        // A Success Status (Status.deleted) carries no code.
+        if ('kind' in answer && answer.kind === 'Status') return this.sendJson(res, answer.code ?? 200, answer);
+        return this.sendJson(res, (answer as { code: number }).code, (answer as { body: unknown }).body);
+      }
     }
 
     if (subresource === 'log') return this.servePodLog(req, res, route, query);
@@ -528,10 +564,22 @@ export class FakeKubeApiServer {
         // Like the real server: an object still there (finalizers, a terminating namespace) or a pod
         // comes back as the object; anything deleted at once as a Success Status.
         const remains = this.api.store.get(type.id, deleted.metadata.namespace, deleted.metadata.name) !== undefined;
-        return this.sendJson(res, 200, remains || type.deleteReturnsObject ? deleted : Status.deleted(type, deleted.metadata.name, deleted.metadata.uid));
+        return this.sendJson(
+          res,
+          200,
+          remains || type.deleteReturnsObject ? deleted : Status.deleted(type, deleted.metadata.name, deleted.metadata.uid),
+        );
       }
       case 'deletecollection':
-        return this.sendJson(res, 200, this.api.deleteCollection(type, namespace, { ...this.listOptions(query), propagationPolicy: query.get('propagationPolicy') ?? undefined, dryRun }));
+        return this.sendJson(
+          res,
+          200,
+          this.api.deleteCollection(type, namespace, {
+            ...this.listOptions(query),
+            propagationPolicy: query.get('propagationPolicy') ?? undefined,
+            dryRun,
+          }),
+        );
     }
   }
 
@@ -546,7 +594,9 @@ export class FakeKubeApiServer {
       if (method === 'DELETE') return 'deletecollection';
       return undefined;
     }
-    return ({ GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const)[method as 'GET' | 'PUT' | 'PATCH' | 'DELETE'];
+    return ({ GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const)[
+      method as 'GET' | 'PUT' | 'PATCH' | 'DELETE'
+    ];
   }
 
   private parseRoute(segments: string[]): Route | undefined {
@@ -554,7 +604,8 @@ export class FakeKubeApiServer {
     let version: string;
     let rest: string[];
     if (segments[0] === 'api' && segments.length >= 3) [group, version, rest] = ['', segments[1], segments.slice(2)];
-    else if (segments[0] === 'apis' && segments.length >= 4) [group, version, rest] = [segments[1], segments[2], segments.slice(3)];
+    else if (segments[0] === 'apis' && segments.length >= 4)
+      [group, version, rest] = [segments[1], segments[2], segments.slice(3)];
     else return undefined;
 
     const namespaces = this.api.findType('', 'v1', 'namespaces');
@@ -591,15 +642,36 @@ export class FakeKubeApiServer {
         apiVersion: 'v1',
         groupVersion: group ? `${group}/${version}` : version,
         resources: selected.flatMap((t) => [
-          { name: t.resource, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames.length ? { shortNames: t.shortNames } : {}) },
-          ...(t.statusSubresource ? [{ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
+          {
+            name: t.resource,
+            singularName: t.kind.toLowerCase(),
+            namespaced: t.namespaced,
+            kind: t.kind,
+            verbs,
+            ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+          },
+          ...(t.statusSubresource
+            ? [
+                {
+                  name: `${t.resource}/status`,
+                  singularName: '',
+                  namespaced: t.namespaced,
+                  kind: t.kind,
+                  verbs: ['get', 'patch', 'update'],
+                },
+              ]
+            : []),
           ...(t.id === '/v1/pods' ? [{ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] }] : []),
         ]),
       };
     };
     const host = this.url.replace(/^https:\/\//, '');
     if (segments.length === 1 && segments[0] === 'api') {
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }] };
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }],
+      };
     }
     if (segments.length === 2 && segments[0] === 'api') return resourceList('', segments[1]);
     if (segments.length === 1 && segments[0] === 'apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups };
@@ -626,7 +698,11 @@ export class FakeKubeApiServer {
   private serveWatch(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams): void {
     const head = () => {
       if (res.headersSent) return;
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
     };
     const send = (event: WatchEvent) => {
       head();
@@ -652,7 +728,9 @@ export class FakeKubeApiServer {
     const stream: OpenStream = {
       res,
       stop: watch.cancel,
-      bookmarks: truthy(query.get('allowWatchBookmarks')) ? { apiVersion: route.type.apiVersion, kind: route.type.kind } : undefined,
+      bookmarks: truthy(query.get('allowWatchBookmarks'))
+        ? { apiVersion: route.type.apiVersion, kind: route.type.kind }
+        : undefined,
     };
     const timeout = Number(query.get('timeoutSeconds'));
     if (timeout > 0) stream.timer = setTimeout(() => this.finishStream(this.watches, stream, 'end'), timeout * 1000);
@@ -669,12 +747,17 @@ export class FakeKubeApiServer {
       throw new FakeKubeError(Status.badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`));
     }
     if (!container && containers.length > 1) {
-      throw new FakeKubeError(Status.badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(' ')}]`));
+      throw new FakeKubeError(
+        Status.badRequest(
+          `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(' ')}]`,
+        ),
+      );
     }
     const logQuery: PodLogQuery = { timestamps: truthy(query.get('timestamps')) };
     const sinceTime = query.get('sinceTime');
     const sinceSeconds = query.get('sinceSeconds');
-    if (sinceTime && sinceSeconds) throw new FakeKubeError(Status.badRequest('at most one of sinceTime or sinceSeconds may be specified'));
+    if (sinceTime && sinceSeconds)
+      throw new FakeKubeError(Status.badRequest('at most one of sinceTime or sinceSeconds may be specified'));
     if (sinceTime) {
       const parsed = new Date(sinceTime);
       if (Number.isNaN(parsed.getTime())) throw new FakeKubeError(Status.badRequest(`invalid sinceTime "${sinceTime}"`));
@@ -756,7 +839,13 @@ export class FakeKubeApiServer {
       const value = Array.isArray(v) ? v.join(', ') : v;
       headers[k] = k === 'authorization' ? `${value.split(' ')[0]} [redacted]` : value;
     }
-    this.recorded.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, user });
+    this.recorded.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      user,
+    });
   }
 
   private readBody(req: IncomingMessage): Promise<string | 'too-large'> {

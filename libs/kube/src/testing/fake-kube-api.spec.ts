@@ -32,7 +32,12 @@ describe('FakeKubeApi', () => {
   it('sets uid, creationTimestamp, generation and an increasing resourceVersion', () => {
     const a = api.create(pods(), 'ns', { metadata: { name: 'a' } });
     const b = api.create(pods(), 'ns', { metadata: { name: 'b' } });
-    expect(a.metadata).toMatchObject({ name: 'a', namespace: 'ns', generation: 1, uid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(a.metadata).toMatchObject({
+      name: 'a',
+      namespace: 'ns',
+      generation: 1,
+      uid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(a.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Number(b.metadata.resourceVersion)).toBeGreaterThan(Number(a.metadata.resourceVersion));
     expect(a.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
@@ -54,25 +59,71 @@ describe('FakeKubeApi', () => {
 
   it('the main resource ignores status, the status subresource changes only status', () => {
     const pod = api.create(pods(), 'ns', { metadata: { name: 'p' } });
-    const main = api.replace(pods(), 'ns', 'p', { ...pod, status: { phase: 'Running' }, metadata: { ...pod.metadata, labels: { x: 'y' } } });
+    const main = api.replace(pods(), 'ns', 'p', {
+      ...pod,
+      status: { phase: 'Running' },
+      metadata: { ...pod.metadata, labels: { x: 'y' } },
+    });
     expect(main.status).toEqual(pod.status);
-    const status = api.replace(pods(), 'ns', 'p', { ...main, status: { phase: 'Running' }, metadata: { ...main.metadata, labels: {} } }, { subresource: 'status' });
+    const status = api.replace(
+      pods(),
+      'ns',
+      'p',
+      { ...main, status: { phase: 'Running' }, metadata: { ...main.metadata, labels: {} } },
+      { subresource: 'status' },
+    );
     expect(status.status).toEqual({ phase: 'Running' });
     expect(status.metadata.labels).toEqual({ x: 'y' });
   });
 
   it.each([
-    ['a duplicate', () => api.create(pods(), 'ns', { metadata: { name: 'dup' } }), { code: 409, reason: 'AlreadyExists', message: 'pods "dup" already exists' }],
-    ['a missing namespace', () => api.create(pods(), 'nope', { metadata: { name: 'x' } }), { code: 404, reason: 'NotFound', message: 'namespaces "nope" not found' }],
-    ['a missing object', () => api.get(jobs(), 'ns', 'x'), { code: 404, reason: 'NotFound', message: 'jobs.batch "x" not found' }],
-    ['a stale resourceVersion', () => api.replace(pods(), 'ns', 'dup', { metadata: { name: 'dup', resourceVersion: '1' } }), { code: 409, reason: 'Conflict' }],
+    [
+      'a duplicate',
+      () => api.create(pods(), 'ns', { metadata: { name: 'dup' } }),
+      { code: 409, reason: 'AlreadyExists', message: 'pods "dup" already exists' },
+    ],
+    [
+      'a missing namespace',
+      () => api.create(pods(), 'nope', { metadata: { name: 'x' } }),
+      { code: 404, reason: 'NotFound', message: 'namespaces "nope" not found' },
+    ],
+    [
+      'a missing object',
+      () => api.get(jobs(), 'ns', 'x'),
+      { code: 404, reason: 'NotFound', message: 'jobs.batch "x" not found' },
+    ],
+    [
+      'a stale resourceVersion',
+      () => api.replace(pods(), 'ns', 'dup', { metadata: { name: 'dup', resourceVersion: '1' } }),
+      { code: 409, reason: 'Conflict' },
+    ],
     ['an invalid name', () => api.create(pods(), 'ns', { metadata: { name: 'Bad_Name' } }), { code: 422, reason: 'Invalid' }],
-    ['a namespace name with dots', () => api.create(api.resolve('namespaces'), undefined, { metadata: { name: 'a.b' } }), { code: 422, reason: 'Invalid' }],
-    ['a wrong kind', () => api.create(pods(), 'ns', { kind: 'Job', metadata: { name: 'x' } }), { code: 400, reason: 'BadRequest' }],
-    ['a mismatched namespace', () => api.create(pods(), 'ns', { metadata: { name: 'x', namespace: 'other' } }), { code: 400, reason: 'BadRequest' }],
-    ['a resourceVersion on create', () => api.create(pods(), 'ns', { metadata: { name: 'x', resourceVersion: '5' } }), { code: 400, reason: 'BadRequest' }],
+    [
+      'a namespace name with dots',
+      () => api.create(api.resolve('namespaces'), undefined, { metadata: { name: 'a.b' } }),
+      { code: 422, reason: 'Invalid' },
+    ],
+    [
+      'a wrong kind',
+      () => api.create(pods(), 'ns', { kind: 'Job', metadata: { name: 'x' } }),
+      { code: 400, reason: 'BadRequest' },
+    ],
+    [
+      'a mismatched namespace',
+      () => api.create(pods(), 'ns', { metadata: { name: 'x', namespace: 'other' } }),
+      { code: 400, reason: 'BadRequest' },
+    ],
+    [
+      'a resourceVersion on create',
+      () => api.create(pods(), 'ns', { metadata: { name: 'x', resourceVersion: '5' } }),
+      { code: 400, reason: 'BadRequest' },
+    ],
     ['a bad label selector', () => api.list(pods(), 'ns', { labelSelector: 'a in ()' }), { code: 400, reason: 'BadRequest' }],
-    ['an Exact list of compacted history', () => (api.store.compact(), api.list(pods(), 'ns', { resourceVersion: '1', resourceVersionMatch: 'Exact' })), { code: 410, reason: 'Expired' }],
+    [
+      'an Exact list of compacted history',
+      () => (api.store.compact(), api.list(pods(), 'ns', { resourceVersion: '1', resourceVersionMatch: 'Exact' })),
+      { code: 410, reason: 'Expired' },
+    ],
   ])('answers %s like the real server', (_name, call, expected) => {
     api.create(pods(), 'ns', { metadata: { name: 'dup' } });
     expect(statusOf(call)).toMatchObject(expected);
@@ -116,7 +167,12 @@ describe('FakeKubeApi', () => {
 
   it('deleting a Job orphans its pods by default and collects them with Background propagation', () => {
     const owned = (job: { metadata: { name: string; uid?: string } }, name: string) =>
-      api.create(pods(), 'ns', { metadata: { name, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid as string }] } });
+      api.create(pods(), 'ns', {
+        metadata: {
+          name,
+          ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid as string }],
+        },
+      });
     const j1 = api.create(jobs(), 'ns', { metadata: { name: 'j1' }, spec: {} });
     owned(j1, 'j1-pod');
     api.delete(jobs(), 'ns', 'j1');
@@ -131,7 +187,9 @@ describe('FakeKubeApi', () => {
   it('deleting a namespace terminates it, deletes its content and then removes it', () => {
     api.create(pods(), 'ns', { metadata: { name: 'p' } });
     const events: string[] = [];
-    api.watch(api.resolve('namespaces'), undefined, { resourceVersion: String(api.store.currentRevision) }, (e) => events.push(`${e.type} ${(e.object as { status?: { phase?: string } }).status?.phase}`));
+    api.watch(api.resolve('namespaces'), undefined, { resourceVersion: String(api.store.currentRevision) }, (e) =>
+      events.push(`${e.type} ${(e.object as { status?: { phase?: string } }).status?.phase}`),
+    );
     api.delete(api.resolve('namespaces'), undefined, 'ns');
     expect(api.list(pods(), 'ns').items).toEqual([]);
     expect(events).toEqual(['MODIFIED Terminating', 'DELETED Terminating']);
@@ -147,12 +205,26 @@ describe('FakeKubeApi', () => {
     api.patch(pods(), 'ns', 'a', 'application/merge-patch+json', { metadata: { labels: { role: null } } });
     watch.cancel();
     api.create(pods(), 'ns', { metadata: { name: 'c', labels: { role: 'build' } } });
-    expect(events.map((e) => `${e.type} ${(e.object as { metadata: { name: string } }).metadata.name}`)).toEqual(['ADDED a', 'ADDED b', 'DELETED a']);
+    expect(events.map((e) => `${e.type} ${(e.object as { metadata: { name: string } }).metadata.name}`)).toEqual([
+      'ADDED a',
+      'ADDED b',
+      'DELETED a',
+    ]);
 
     api.store.compact();
     const late: WatchEvent[] = [];
     expect(api.watch(pods(), 'ns', { resourceVersion: start }, (e) => late.push(e)).ended).toBe(true);
-    expect(late).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired', message: expect.stringContaining('too old resource version') }) }]);
+    expect(late).toEqual([
+      {
+        type: 'ERROR',
+        object: expect.objectContaining({
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+          message: expect.stringContaining('too old resource version'),
+        }),
+      },
+    ]);
   });
 
   it('keeps a bounded history: the oldest events fall off and resuming before them is 410', () => {

@@ -116,12 +116,19 @@ export class FakeKubeApi {
     return found;
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions & { keepStatus?: boolean } = {}): KubeObject {
+  create(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions & { keepStatus?: boolean } = {},
+  ): KubeObject {
     const obj = this.checkBody(type, body);
     if (type.namespaced) {
       const ns = namespace ?? obj.metadata.namespace;
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
-        throw new FakeKubeError(Status.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+        throw new FakeKubeError(
+          Status.badRequest('the namespace of the provided object does not match the namespace sent on the request'),
+        );
       }
       if (!ns) throw new FakeKubeError(Status.badRequest('a namespace is required for namespaced resources'));
       obj.metadata.namespace = ns;
@@ -141,7 +148,11 @@ export class FakeKubeApi {
       if (!ns) throw new FakeKubeError(Status.notFound({ group: '', resource: 'namespaces' }, obj.metadata.namespace as string));
       if (ns.metadata.deletionTimestamp) {
         throw new FakeKubeError(
-          Status.forbidden(type, obj.metadata.name, `unable to create new content in namespace ${ns.metadata.name} because it is being terminated`),
+          Status.forbidden(
+            type,
+            obj.metadata.name,
+            `unable to create new content in namespace ${ns.metadata.name} because it is being terminated`,
+          ),
         );
       }
     }
@@ -184,14 +195,22 @@ export class FakeKubeApi {
     }
     // Without resourceVersionMatch=Exact a resourceVersion means "not older than": the current state is.
     const all = revision === this.store.currentRevision ? this.store.list(type.id) : this.store.snapshot(type.id, revision);
-    if (all === 'gone') throw new FakeKubeError(Status.gone(`too old resource version: ${revision} (${this.store.oldestRevision})`));
-    let items = all.filter((o) => (namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o));
+    if (all === 'gone')
+      throw new FakeKubeError(Status.gone(`too old resource version: ${revision} (${this.store.oldestRevision})`));
+    let items = all.filter(
+      (o) =>
+        (namespace === undefined || o.metadata.namespace === namespace) &&
+        matchesLabels(labels, o.metadata.labels) &&
+        matchesFields(fields, o),
+    );
     if (after !== undefined) items = items.filter((o) => this.keyOf(o) > (after as string));
     const metadata: KubeList['metadata'] = { resourceVersion: String(revision) };
     if (options.limit && options.limit > 0 && items.length > options.limit) {
       const rest = items.length - options.limit;
       items = items.slice(0, options.limit);
-      metadata.continue = Buffer.from(JSON.stringify({ rv: revision, key: this.keyOf(items[items.length - 1]) })).toString('base64url');
+      metadata.continue = Buffer.from(JSON.stringify({ rv: revision, key: this.keyOf(items[items.length - 1]) })).toString(
+        'base64url',
+      );
       if (!options.labelSelector && !options.fieldSelector) metadata.remainingItemCount = rest;
     }
     return {
@@ -203,14 +222,24 @@ export class FakeKubeApi {
     };
   }
 
-  replace(type: ResourceType, namespace: string | undefined, name: string, body: unknown, options: WriteOptions = {}): KubeObject {
+  replace(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
     const old = this.get(type, namespace, name);
     const obj = this.checkBody(type, body);
     if (obj.metadata.name !== name) {
-      throw new FakeKubeError(Status.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`));
+      throw new FakeKubeError(
+        Status.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`),
+      );
     }
     if (type.namespaced && obj.metadata.namespace && obj.metadata.namespace !== old.metadata.namespace) {
-      throw new FakeKubeError(Status.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+      throw new FakeKubeError(
+        Status.badRequest('the namespace of the provided object does not match the namespace sent on the request'),
+      );
     }
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion) {
       throw new FakeKubeError(Status.conflict(type, name));
@@ -240,7 +269,14 @@ export class FakeKubeApi {
     return this.commitUpdate(type, old, next, options.dryRun);
   }
 
-  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, patch: unknown, options: WriteOptions = {}): KubeObject {
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
     const old = this.get(type, namespace, name);
     const mediaType = contentType.split(';')[0].trim().toLowerCase();
     let patched: unknown;
@@ -260,7 +296,11 @@ export class FakeKubeApi {
     const { preconditions } = options;
     if (preconditions?.uid && preconditions.uid !== old.metadata.uid) {
       throw new FakeKubeError(
-        Status.conflict(type, name, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`),
+        Status.conflict(
+          type,
+          name,
+          `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`,
+        ),
       );
     }
     if (preconditions?.resourceVersion && preconditions.resourceVersion !== old.metadata.resourceVersion) {
@@ -280,7 +320,10 @@ export class FakeKubeApi {
     if (type.id === '/v1/namespaces') return this.terminateNamespace(old);
     if (old.metadata.finalizers?.length) {
       if (old.metadata.deletionTimestamp) return old;
-      return this.store.write(type.id, { ...old, metadata: { ...old.metadata, deletionTimestamp: nowTimestamp(), deletionGracePeriodSeconds: 0 } });
+      return this.store.write(type.id, {
+        ...old,
+        metadata: { ...old.metadata, deletionTimestamp: nowTimestamp(), deletionGracePeriodSeconds: 0 },
+      });
     }
     if (policy === 'Foreground') this.collectDependents(old, 'Foreground');
     const removed = this.store.remove(type.id, old.metadata.namespace, name) as KubeObject;
@@ -300,10 +343,18 @@ export class FakeKubeApi {
    * called. A resourceVersion older than the retained history sends one ERROR (410 Expired) and
    * returns `ended: true`, as the real API server does.
    */
-  watch(type: ResourceType, namespace: string | undefined, options: WatchOptions, send: (event: WatchEvent) => void): { ended: boolean; cancel: () => void } {
+  watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    options: WatchOptions,
+    send: (event: WatchEvent) => void,
+  ): { ended: boolean; cancel: () => void } {
     const { labels, fields } = this.selectors(type, options);
     const matches = (o: KubeObject | undefined) =>
-      o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
+      o !== undefined &&
+      (namespace === undefined || o.metadata.namespace === namespace) &&
+      matchesLabels(labels, o.metadata.labels) &&
+      matchesFields(fields, o);
     const translate = (e: StoreEvent): WatchEvent | undefined => {
       if (e.typeId !== type.id) return undefined;
       const now = matches(e.object);
@@ -342,7 +393,8 @@ export class FakeKubeApi {
     next.apiVersion = type.apiVersion;
     next.kind = type.kind;
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    next.metadata.generation = (old.metadata.generation ?? 1) + (jsonEqual(withoutMetaAndStatus(old), withoutMetaAndStatus(next)) ? 0 : 1);
+    next.metadata.generation =
+      (old.metadata.generation ?? 1) + (jsonEqual(withoutMetaAndStatus(old), withoutMetaAndStatus(next)) ? 0 : 1);
     // An update that changes nothing keeps the resourceVersion and sends no watch event.
     if (jsonEqual(old, next)) return old;
     if (dryRun) return next;
@@ -361,7 +413,8 @@ export class FakeKubeApi {
       for (const dependent of this.store.list(type.id)) {
         const refs = dependent.metadata.ownerReferences ?? [];
         if (!refs.some((r) => r.uid === uid)) continue;
-        if (owner.metadata.namespace && dependent.metadata.namespace && dependent.metadata.namespace !== owner.metadata.namespace) continue;
+        if (owner.metadata.namespace && dependent.metadata.namespace && dependent.metadata.namespace !== owner.metadata.namespace)
+          continue;
         if (policy === 'Orphan') {
           const rest = refs.filter((r) => r.uid !== uid);
           const orphan = structuredClone(dependent);
@@ -385,7 +438,8 @@ export class FakeKubeApi {
     for (const type of this.types.values()) {
       if (!type.namespaced) continue;
       for (const o of this.store.list(type.id, ns.metadata.name)) {
-        if (this.store.get(type.id, o.metadata.namespace, o.metadata.name)) this.delete(type, o.metadata.namespace, o.metadata.name, { propagationPolicy: 'Background' });
+        if (this.store.get(type.id, o.metadata.namespace, o.metadata.name))
+          this.delete(type, o.metadata.namespace, o.metadata.name, { propagationPolicy: 'Background' });
       }
     }
     return this.finalizeNamespaceIfEmpty(ns.metadata.name) ?? terminating;
@@ -415,10 +469,16 @@ export class FakeKubeApi {
     }
     const obj = structuredClone(body) as KubeObject;
     if (obj.apiVersion !== undefined && obj.apiVersion !== type.apiVersion) {
-      throw new FakeKubeError(Status.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${type.apiVersion})`));
+      throw new FakeKubeError(
+        Status.badRequest(
+          `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${type.apiVersion})`,
+        ),
+      );
     }
     if (obj.kind !== undefined && obj.kind !== type.kind) {
-      throw new FakeKubeError(Status.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`));
+      throw new FakeKubeError(
+        Status.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`),
+      );
     }
     obj.apiVersion = type.apiVersion;
     obj.kind = type.kind;
@@ -428,24 +488,39 @@ export class FakeKubeApi {
   private checkMetadata(type: ResourceType, obj: KubeObject): void {
     const name = obj.metadata.name;
     if (!name) {
-      throw new FakeKubeError(Status.invalid(type.kind, '', 'metadata.name', 'Required value: name or generateName is required', type.group));
+      throw new FakeKubeError(
+        Status.invalid(type.kind, '', 'metadata.name', 'Required value: name or generateName is required', type.group),
+      );
     }
-    const [pattern, max, what] = type.dnsLabelNames ? [DNS_LABEL, 63, 'RFC 1123 label'] : [DNS_SUBDOMAIN, 253, 'RFC 1123 subdomain'];
+    const [pattern, max, what] = type.dnsLabelNames
+      ? [DNS_LABEL, 63, 'RFC 1123 label']
+      : [DNS_SUBDOMAIN, 253, 'RFC 1123 subdomain'];
     if (typeof name !== 'string' || name.length > max || !pattern.test(name)) {
       throw new FakeKubeError(
-        Status.invalid(type.kind, String(name), 'metadata.name', `Invalid value: "${String(name)}": a lowercase ${what} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`, type.group),
+        Status.invalid(
+          type.kind,
+          String(name),
+          'metadata.name',
+          `Invalid value: "${String(name)}": a lowercase ${what} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+          type.group,
+        ),
       );
     }
     for (const [key, value] of Object.entries(obj.metadata.labels ?? {})) {
       if (!isValidLabelKey(key) || typeof value !== 'string' || !isValidLabelValue(value)) {
-        throw new FakeKubeError(Status.invalid(type.kind, name, `metadata.labels`, `Invalid value: "${key}=${String(value)}"`, type.group));
+        throw new FakeKubeError(
+          Status.invalid(type.kind, name, `metadata.labels`, `Invalid value: "${key}=${String(value)}"`, type.group),
+        );
       }
     }
   }
 
   private selectors(type: ResourceType, options: { labelSelector?: string; fieldSelector?: string }) {
     try {
-      return { labels: parseLabelSelector(options.labelSelector), fields: parseFieldSelector(options.fieldSelector, type.selectableFields) };
+      return {
+        labels: parseLabelSelector(options.labelSelector),
+        fields: parseFieldSelector(options.fieldSelector, type.selectableFields),
+      };
     } catch (err) {
       if (err instanceof SelectorError) throw new FakeKubeError(Status.badRequest(err.message));
       throw err;
@@ -467,6 +542,8 @@ export class FakeKubeApi {
     } catch {
       // falls through to the error below
     }
-    throw new FakeKubeError(Status.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+    throw new FakeKubeError(
+      Status.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'),
+    );
   }
 }

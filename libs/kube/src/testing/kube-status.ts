@@ -7,7 +7,13 @@ export interface KubeStatus {
   status: 'Failure' | 'Success';
   message: string;
   reason: string;
-  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: { reason?: string; message: string; field?: string }[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    uid?: string;
+    causes?: { reason?: string; message: string; field?: string }[];
+  };
   code: number;
 }
 
@@ -25,22 +31,36 @@ function details(r: QualifiedResource, name?: string): KubeStatus['details'] {
 }
 
 export function failure(code: number, reason: string, message: string, extra?: KubeStatus['details']): KubeStatus {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(extra ? { details: extra } : {}), code };
-}
-
-export const Status = {
-  deleted: (r: QualifiedResource, name: string, uid?: string): KubeStatus => ({
+  return {
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
-    status: 'Success',
-    details: { ...details(r, name), ...(uid ? { uid } : {}) },
-  } as KubeStatus),
-  notFound: (r: QualifiedResource, name: string) => failure(404, 'NotFound', `${qualified(r)} "${name}" not found`, details(r, name)),
+    status: 'Failure',
+    message,
+    reason,
+    ...(extra ? { details: extra } : {}),
+    code,
+  };
+}
+
+export const Status = {
+  deleted: (r: QualifiedResource, name: string, uid?: string): KubeStatus =>
+    ({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { ...details(r, name), ...(uid ? { uid } : {}) },
+    }) as KubeStatus,
+  notFound: (r: QualifiedResource, name: string) =>
+    failure(404, 'NotFound', `${qualified(r)} "${name}" not found`, details(r, name)),
   alreadyExists: (r: QualifiedResource, name: string) =>
     failure(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, details(r, name)),
-  conflict: (r: QualifiedResource, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
-    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, details(r, name)),
+  conflict: (
+    r: QualifiedResource,
+    name: string,
+    why = 'the object has been modified; please apply your changes to the latest version and try again',
+  ) => failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, details(r, name)),
   invalid: (kind: string, name: string, field: string, why: string, group = '') =>
     failure(422, 'Invalid', `${kind} "${name}" is invalid: ${field}: ${why}`, {
       name,
@@ -55,7 +75,12 @@ export const Status = {
   unauthorized: () => failure(401, 'Unauthorized', 'Unauthorized'),
   unavailable: () => failure(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'),
   methodNotAllowed: () => failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
-  unsupportedMediaType: (type: string) => failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`),
+  unsupportedMediaType: (type: string) =>
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`,
+    ),
   pathNotFound: () => failure(404, 'NotFound', 'the server could not find the requested resource'),
   tooLarge: () => failure(413, 'RequestEntityTooLarge', 'the request body is too large'),
 };

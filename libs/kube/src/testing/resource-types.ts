@@ -104,7 +104,14 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
     namespaced: true,
     statusSubresource: true,
     deleteReturnsObject: true,
-    selectableFields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
+    selectableFields: [
+      'spec.nodeName',
+      'spec.restartPolicy',
+      'spec.schedulerName',
+      'spec.serviceAccountName',
+      'status.phase',
+      'status.podIP',
+    ],
     shortNames: ['po'],
     defaults: (pod) => {
       pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
@@ -123,9 +130,24 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
     },
   },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
-  { group: '', version: 'v1', resource: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, statusSubresource: true, shortNames: ['quota'] },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    statusSubresource: true,
+    shortNames: ['quota'],
+  },
   { group: '', version: 'v1', resource: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] },
-  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    shortNames: ['netpol'],
+  },
   {
     group: 'batch',
     version: 'v1',

@@ -2,7 +2,10 @@
  * Polls `probe` until it returns a value other than undefined/false (or stops throwing) and
  * returns that value; fails with the last error after `timeoutMs`.
  */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   let lastError: unknown;
   for (;;) {

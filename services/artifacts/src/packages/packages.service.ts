@@ -6,6 +6,7 @@ import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@
 import {
   CreatePackageUploadRequest,
   ErrorCode,
+  JobsSubjects,
   ListPackagesRequest,
   PackageUploadDto,
   PageDto,
@@ -14,6 +15,7 @@ import {
   SoftwarePackageDto,
   UploadTargetDto,
 } from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
 import { paginate } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
@@ -39,6 +41,7 @@ export class PackagesService {
     private readonly obs: ObsCredentialsService,
     private readonly scope: EnterpriseProjectScope,
     private readonly config: ArtifactsConfig,
+    private readonly client: NatsRpcClient,
   ) {}
 
   async createUpload(caller: Caller, request: CreatePackageUploadRequest): Promise<PackageUploadDto> {
@@ -154,6 +157,9 @@ export class PackagesService {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const entity = await this.visible(caller, id);
     this.requireRight(caller, Actions.package.delete, entity);
+    const { jobCount } = await this.client.send(JobsSubjects.usage, { packageId: id }, caller.meta);
+    if (jobCount > 0)
+      throw ServiceError.conflict(`the package is used by ${jobCount} package job(s); change or delete them first`, 'id');
     if (entity.ownsObject) {
       const store = await this.storeFor(caller, entity.source);
       // The object goes first: if storage is down, the package stays and the call can be repeated.

@@ -6,6 +6,7 @@ import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@
 import {
   ClusterDto,
   ClusterNodeDto,
+  JobsSubjects,
   LabelInput,
   ListClustersRequest,
   NodeSelectionDto,
@@ -15,6 +16,7 @@ import {
   ServiceError,
 } from '@stagecraft/contracts';
 import { parseKubeconfig, selectBuildNodes } from '@stagecraft/kube';
+import { NatsRpcClient } from '@stagecraft/messaging';
 import { paginate } from '@stagecraft/persistence';
 import { SecretBox } from '@stagecraft/secrets';
 import { IsNull, Not, Repository } from 'typeorm';
@@ -38,6 +40,7 @@ export class ClustersService implements OnApplicationBootstrap {
     private readonly scope: EnterpriseProjectScope,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly config: ClustersConfig,
+    private readonly client: NatsRpcClient,
   ) {}
 
   /** After a restart, watch every Kubernetes cluster again (level-driven: what the cluster says now). */
@@ -103,6 +106,9 @@ export class ClustersService implements OnApplicationBootstrap {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.cluster.delete, cluster);
+    const { jobCount } = await this.client.send(JobsSubjects.usage, { clusterId: id }, caller.meta);
+    if (jobCount > 0)
+      throw ServiceError.conflict(`the cluster is used by ${jobCount} package job(s); change or delete them first`, 'id');
     await this.connections.disconnect(id);
     await this.clusters.delete({ id });
     return { id };

@@ -1,0 +1,119 @@
+import { Args, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Actions } from '@stagecraft/authz';
+import { JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
+import type { GraphQLResolveInfo } from 'graphql';
+
+import { SoftwarePackage, TechStack } from '../artifacts/artifacts.types';
+import { Meta } from '../auth/meta.decorator';
+import { RequirePermission, SignedIn } from '../auth/permission.decorator';
+import type { RequestContext } from '../auth/request-context';
+import { Cluster } from '../clusters/clusters.types';
+import { pageComplexity } from '../graphql/connection';
+import { RequestLoaders } from '../graphql/context.decorator';
+import type { Loaders } from '../graphql/loaders';
+import { EnterpriseProject, User } from '../iam/iam.types';
+import {
+  CreatePackageJobPayload,
+  PackageJob,
+  PackageJobConnection,
+  PackageJobFilter,
+  PackageJobInput,
+  PackageJobPatch,
+} from './jobs.types';
+
+@Resolver(() => PackageJob)
+export class PackageJobsResolver {
+  constructor(private readonly client: NatsRpcClient) {}
+
+  @RequirePermission(Actions.assembling.get)
+  @Query(() => PackageJob, { nullable: true })
+  packageJob(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
+    return this.client.send(JobsSubjects.getJob, { id }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.list)
+  @Query(() => PackageJobConnection, { complexity: pageComplexity })
+  async packageJobs(
+    @Args('first', { type: () => Int, defaultValue: 20 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args('filter', { type: () => PackageJobFilter, nullable: true }) filter: PackageJobFilter | null,
+    @Info() info: GraphQLResolveInfo,
+    @Meta() meta: RequestContext,
+  ) {
+    const withTotalCount = info.fieldNodes.some((node) =>
+      node.selectionSet?.selections.some((selection) => selection.kind === 'Field' && selection.name.value === 'totalCount'),
+    );
+    const page = await this.client.send(
+      JobsSubjects.listJobs,
+      {
+        first,
+        after,
+        enterpriseProjectId: filter?.enterpriseProjectId,
+        nameContains: filter?.nameContains,
+        clusterId: filter?.clusterId,
+        withTotalCount,
+      },
+      meta,
+    );
+    return {
+      edges: page.edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @SignedIn()
+  @Query(() => [String], { description: 'The SYSTEM_DEFAULT catalog of a tech stack, as repository:tag.' })
+  baseImages(@Args('techStack', { type: () => TechStack }) techStack: TechStack, @Meta() meta: RequestContext) {
+    return this.client.send(JobsSubjects.baseImages, { techStack }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.create)
+  @Mutation(() => CreatePackageJobPayload, { description: 'Save: stores the job after checking every rule of the form.' })
+  async createPackageJob(@Args('input', { type: () => PackageJobInput }) input: PackageJobInput, @Meta() meta: RequestContext) {
+    return { job: await this.client.send(JobsSubjects.createJob, { input: plain(input) }, meta) };
+  }
+
+  @RequirePermission(Actions.assembling.modify)
+  @Mutation(() => PackageJob)
+  updatePackageJob(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('patch', { type: () => PackageJobPatch }) patch: PackageJobPatch,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion: number | null,
+    @Meta() meta: RequestContext,
+  ) {
+    return this.client.send(JobsSubjects.updateJob, { id, patch: plain(patch), expectedVersion }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.delete)
+  @Mutation(() => ID)
+  async deletePackageJob(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
+    return (await this.client.send(JobsSubjects.deleteJob, { id }, meta)).id;
+  }
+
+  @ResolveField(() => EnterpriseProject)
+  enterpriseProject(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.projects.load(job.enterpriseProjectId);
+  }
+
+  @ResolveField(() => SoftwarePackage)
+  package(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.packages.load(job.packageId);
+  }
+
+  @ResolveField(() => Cluster)
+  cluster(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.clusters.load(job.clusterId);
+  }
+
+  @ResolveField(() => User)
+  createdBy(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.users.load(job.createdBy);
+  }
+}
+
+/** GraphQL input objects have a null prototype and nested inputs; NATS payloads are plain JSON. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,269 @@
+import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
+import { Client } from 'pg';
+
+import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+
+const JOB_FIELDS = `id name description version techStack imageClass archiveImage
+  buildSpec { type baseImage baseImageTag dockerfile } nodeLabels { key value } warnings { line kind message }
+  package { name } cluster { name } createdBy { name } enterpriseProject { name }`;
+const CREATE = `mutation($input: PackageJobInput!) { createPackageJob(input: $input) { job { ${JOB_FIELDS} } } }`;
+const UPDATE = `mutation($id: ID!, $patch: PackageJobPatch!, $v: Int) { updatePackageJob(id: $id, patch: $patch, expectedVersion: $v) { ${JOB_FIELDS} } }`;
+const LOCAL_LABEL = { key: 'stagecraft.io/build-node', value: 'true' };
+
+function errorOf(response: GraphQLResponse) {
+  const [error] = response.errors ?? [];
+  return { code: error?.extensions?.code, field: error?.extensions?.field };
+}
+
+describe('package jobs through GraphQL: every rule of the console form', () => {
+  let platform: Platform;
+  let admin: string;
+  let javaPackage: string;
+  let nodePackage: string;
+  let pendingPackage: string;
+  let clusterId: string;
+  let otherProject: string;
+  let otherCluster: string;
+
+  async function uploadPackage(name: string, bytes: Buffer, projectId?: string): Promise<string> {
+    const created = await platform.gql<{ createPackageUpload: { uploadUrl: string; package: { id: string } } }>(
+      `mutation($n: String!, $e: ID) { createPackageUpload(name: $n, version: "1.0.0", source: SWR, enterpriseProjectId: $e) { uploadUrl package { id } } }`,
+      { n: name, e: projectId },
+      admin,
+    );
+    const { uploadUrl, package: pkg } = created.data!.createPackageUpload;
+    await fetch(uploadUrl, { method: 'PUT', body: bytes });
+    const done = await platform.gql(`mutation($id: ID!) { completePackageUpload(id: $id) { status } }`, { id: pkg.id }, admin);
+    expect(done.data).toEqual({ completePackageUpload: { status: 'READY' } });
+    return pkg.id;
+  }
+
+  async function jobCount(): Promise<number> {
+    const db = new Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM jobs.package_jobs');
+    await db.end();
+    return rows[0].n;
+  }
+
+  const input = (overrides: Record<string, unknown> = {}) => ({
+    name: 'orders-build',
+    description: 'builds the orders service',
+    packageId: javaPackage,
+    buildType: 'SYSTEM_DEFAULT',
+    baseImage: 'eclipse-temurin',
+    baseImageTag: '17-jre',
+    imageClass: 'PRIVATE',
+    archiveImage: '127.0.0.1:5000/shop/orders:1.0.0',
+    clusterId,
+    nodeLabels: [LOCAL_LABEL],
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    admin = await platform.adminToken();
+    javaPackage = await uploadPackage('orders', buildExecutableJar('com.shop.Orders'));
+    nodePackage = await uploadPackage('web', await buildTarGz([{ name: 'package/package.json', content: '{"name":"web"}' }]));
+    const pending = await platform.gql<{ createPackageUpload: { package: { id: string } } }>(
+      `mutation { createPackageUpload(name: "pending", version: "1", source: SWR) { package { id } } }`,
+      {},
+      admin,
+    );
+    pendingPackage = pending.data!.createPackageUpload.package.id;
+    const cluster = await platform.gql<{ registerCluster: { id: string } }>(
+      `mutation { registerCluster(name: "local", type: LOCAL) { id } }`,
+      {},
+      admin,
+    );
+    clusterId = cluster.data!.registerCluster.id;
+    otherProject = await platform.createProject(admin, 'elsewhere');
+    const other = await platform.gql<{ registerCluster: { id: string } }>(
+      `mutation($e: ID) { registerCluster(name: "elsewhere-local", type: LOCAL, enterpriseProjectId: $e) { id } }`,
+      { e: otherProject },
+      admin,
+    );
+    otherCluster = other.data!.registerCluster.id;
+  });
+  afterAll(() => platform.close());
+
+  it('answers the SYSTEM_DEFAULT catalog of a stack', async () => {
+    const images = await platform.gql<{ baseImages: string[] }>(`{ baseImages(techStack: JAVA) }`, {}, admin);
+    expect(images.data!.baseImages).toContain('eclipse-temurin:17-jre');
+  });
+
+  it.each([
+    ['name', { name: '_bad' }, 'BAD_USER_INPUT'],
+    ['name', { name: 'n'.repeat(65) }, 'BAD_USER_INPUT'],
+    ['description', { description: 'd'.repeat(65) }, 'BAD_USER_INPUT'],
+    ['packageId', { packageId: '00000000-0000-4000-8000-000000000000' }, 'BAD_USER_INPUT'],
+    ['packageId', { packageId: 'PENDING' }, 'BAD_USER_INPUT'],
+    ['baseImage', { baseImage: 'node' }, 'BAD_USER_INPUT'],
+    ['baseImageTag', { baseImageTag: '6-jre' }, 'BAD_USER_INPUT'],
+    ['baseImage', { buildType: 'IMAGE', baseImage: 'python:3.12' }, 'BAD_USER_INPUT'],
+    ['dockerfile', { buildType: 'CUSTOM_DOCKERFILE', dockerfile: 'RUN echo hi' }, 'BAD_USER_INPUT'],
+    ['dockerfile', { buildType: 'CUSTOM_DOCKERFILE', dockerfile: 'FROM x\n' + '#'.repeat(65 * 1024) }, 'BAD_USER_INPUT'],
+    ['archiveImage', { archiveImage: 'Shop/Orders:1' }, 'BAD_USER_INPUT'],
+    ['clusterId', { clusterId: '00000000-0000-4000-8000-000000000000' }, 'BAD_USER_INPUT'],
+    ['clusterId', { clusterId: 'OTHER' }, 'BAD_USER_INPUT'],
+    ['nodeLabels', { nodeLabels: [{ key: 'gpu', value: 'true' }] }, 'BAD_USER_INPUT'],
+    ['nodeLabels[0].key', { nodeLabels: [{ key: 'bad key', value: 'x' }] }, 'BAD_USER_INPUT'],
+    ['enterpriseProjectId', { enterpriseProjectId: '00000000-0000-4000-8000-000000000000' }, 'BAD_USER_INPUT'],
+  ])('refuses a bad %s and stores nothing', async (field, overrides, code) => {
+    const resolved = { ...overrides } as Record<string, unknown>;
+    if (resolved.packageId === 'PENDING') resolved.packageId = pendingPackage;
+    if (resolved.clusterId === 'OTHER') resolved.clusterId = otherCluster;
+    const before = await jobCount();
+    const result = await platform.gql(CREATE, { input: input(resolved) }, admin);
+    expect(errorOf(result)).toEqual({ code, field });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('saves a job (Save) with its package, cluster and creator', async () => {
+    const created = await platform.gql<{ createPackageJob: { job: Record<string, unknown> } }>(CREATE, { input: input() }, admin);
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createPackageJob.job).toMatchObject({
+      name: 'orders-build',
+      version: 1,
+      techStack: 'JAVA',
+      imageClass: 'PRIVATE',
+      buildSpec: { type: 'SYSTEM_DEFAULT', baseImage: 'eclipse-temurin', baseImageTag: '17-jre', dockerfile: null },
+      nodeLabels: [LOCAL_LABEL],
+      package: { name: 'orders' },
+      cluster: { name: 'local' },
+      createdBy: { name: 'admin' },
+      enterpriseProject: { name: 'default' },
+    });
+    expect(errorOf(await platform.gql(CREATE, { input: input({ name: 'ORDERS-build' }) }, admin))).toEqual({
+      code: 'CONFLICT',
+      field: 'name',
+    });
+  });
+
+  it('lets the unique index decide a race between two creates of one name', async () => {
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        platform.gql(
+          CREATE,
+          { input: input({ name: 'raced', packageId: nodePackage, baseImage: 'node', baseImageTag: '20-slim' }) },
+          admin,
+        ),
+      ),
+    );
+    expect(results.filter((r) => !r.errors).length).toBe(1);
+    expect(results.filter((r) => r.errors).map(errorOf)).toEqual([
+      { code: 'CONFLICT', field: 'name' },
+      { code: 'CONFLICT', field: 'name' },
+    ]);
+  });
+
+  it('saves a custom Dockerfile with likely secrets, with warnings that do not repeat the secret', async () => {
+    const dockerfile = 'FROM node:20-slim\nENV DB_PASSWORD="hunter22x"\nCOPY . /app\nCMD ["npm", "start"]\n';
+    const created = await platform.gql<{ createPackageJob: { job: { warnings: { line: number; kind: string }[] } } }>(
+      CREATE,
+      {
+        input: input({
+          name: 'custom',
+          packageId: nodePackage,
+          buildType: 'CUSTOM_DOCKERFILE',
+          baseImage: null,
+          baseImageTag: null,
+          dockerfile,
+        }),
+      },
+      admin,
+    );
+    expect(created.data!.createPackageJob.job.warnings).toEqual([expect.objectContaining({ line: 2, kind: 'password-literal' })]);
+    expect(JSON.stringify(created.data!.createPackageJob.job.warnings)).not.toContain('hunter22x');
+  });
+
+  it('updates with optimistic concurrency: a stale expectedVersion is a CONFLICT', async () => {
+    const list = await platform.gql<{ packageJobs: { edges: { node: { id: string; name: string } }[] } }>(
+      `{ packageJobs(filter: { nameContains: "orders" }) { edges { node { id name } } } }`,
+      {},
+      admin,
+    );
+    const id = list.data!.packageJobs.edges[0].node.id;
+    const updated = await platform.gql<{ updatePackageJob: { version: number; buildSpec: { baseImageTag: string } } }>(
+      UPDATE,
+      { id, patch: { baseImageTag: '21-jre' }, v: 1 },
+      admin,
+    );
+    expect(updated.data!.updatePackageJob).toMatchObject({ version: 2, buildSpec: { baseImageTag: '21-jre' } });
+    expect(errorOf(await platform.gql(UPDATE, { id, patch: { description: 'late' }, v: 1 }, admin))).toEqual({
+      code: 'CONFLICT',
+      field: 'expectedVersion',
+    });
+    expect(errorOf(await platform.gql(UPDATE, { id, patch: { baseImageTag: 'nope' }, v: 2 }, admin))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'baseImageTag',
+    });
+    const unchanged = await platform.gql<{ packageJob: { version: number; buildSpec: { baseImageTag: string } } }>(
+      `query($id: ID!) { packageJob(id: $id) { version buildSpec { baseImageTag } } }`,
+      { id },
+      admin,
+    );
+    expect(unchanged.data!.packageJob).toEqual({ version: 2, buildSpec: { baseImageTag: '21-jre' } });
+  });
+
+  it('refuses to delete a package or a cluster a job uses', async () => {
+    expect(
+      errorOf(await platform.gql(`mutation($id: ID!) { deleteSoftwarePackage(id: $id) }`, { id: javaPackage }, admin)),
+    ).toEqual({ code: 'CONFLICT', field: 'id' });
+    expect(errorOf(await platform.gql(`mutation($id: ID!) { deleteCluster(id: $id) }`, { id: clusterId }, admin))).toEqual({
+      code: 'CONFLICT',
+      field: 'id',
+    });
+  });
+
+  it('scopes jobs to enterprise projects, counts on request, and deletes', async () => {
+    const outsider = await platform.userWith(admin, 'outsider', ['servicestage:assembling:*'], [otherProject]);
+    const theirs = await platform.gql<{ packageJobs: { edges: unknown[]; totalCount: number } }>(
+      `{ packageJobs { edges { cursor } totalCount } }`,
+      {},
+      outsider.token,
+    );
+    expect(theirs.data!.packageJobs).toEqual({ edges: [], totalCount: 0 });
+    const mine = await platform.gql<{ packageJobs: { edges: { node: { id: string } }[]; totalCount: number } }>(
+      `{ packageJobs(first: 2) { edges { node { id } } totalCount } }`,
+      {},
+      admin,
+    );
+    expect(mine.data!.packageJobs.totalCount).toBe(3);
+    const id = mine.data!.packageJobs.edges[0].node.id;
+    expect(errorOf(await platform.gql(`query($id: ID!) { packageJob(id: $id) { id } }`, { id }, outsider.token)).code).toBe(
+      'NOT_FOUND',
+    );
+    expect(errorOf(await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id }, outsider.token)).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id }, admin)).data).toEqual({
+      deletePackageJob: id,
+    });
+    expect(errorOf(await platform.gql(`query($id: ID!) { packageJob(id: $id) { id } }`, { id }, admin)).code).toBe('NOT_FOUND');
+  });
+
+  it('takes build rights away with a Deny of assembling create', async () => {
+    const frozen = await platform.userWith(admin, 'frozen', ['servicestage:*:*'], null);
+    const { createPolicy } = (
+      await platform.gql<{ createPolicy: { id: string } }>(
+        `mutation { createPolicy(name: "no-builds", statements: [{ effect: DENY, actions: ["servicestage:assembling:create", "servicestage:assembling:modify", "servicestage:assembling:delete"] }]) { id } }`,
+        {},
+        admin,
+      )
+    ).data!;
+    await platform.gql(
+      `mutation($p: ID!, $u: ID!) { attachPolicy(policyId: $p, userId: $u) { id } }`,
+      { p: createPolicy.id, u: frozen.id },
+      admin,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errorOf(await platform.gql(CREATE, { input: input({ name: 'not-allowed' }) }, frozen.token)).code).toBe('FORBIDDEN');
+    const visible = await platform.gql<{ packageJobs: { edges: unknown[] } }>(
+      `{ packageJobs { edges { cursor } } }`,
+      {},
+      frozen.token,
+    );
+    expect(visible.data!.packageJobs.edges.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,54 @@
+import type { LabelDto } from '../clusters/clusters.dto';
+import type { TechStack } from '../common/tech-stack';
+
+export type BuildType = 'SYSTEM_DEFAULT' | 'CUSTOM_DOCKERFILE' | 'IMAGE';
+export type ImageClass = 'PUBLIC' | 'PRIVATE';
+
+export interface BuildSpecDto {
+  type: BuildType;
+  /** SYSTEM_DEFAULT and IMAGE. */
+  baseImage: string | null;
+  /** SYSTEM_DEFAULT. */
+  baseImageTag: string | null;
+  /** CUSTOM_DOCKERFILE. */
+  dockerfile: string | null;
+}
+
+/** A likely secret found in a custom Dockerfile: the job is saved, and build logs mask it. */
+export interface DockerfileWarningDto {
+  line: number;
+  kind: string;
+  message: string;
+}
+
+export interface PackageJobDto {
+  id: string;
+  accountId: string;
+  enterpriseProjectId: string;
+  name: string;
+  description: string | null;
+  packageId: string;
+  techStack: TechStack;
+  buildSpec: BuildSpecDto;
+  imageClass: ImageClass;
+  archiveImage: string;
+  clusterId: string;
+  nodeLabels: LabelDto[];
+  warnings: DockerfileWarningDto[];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface PackageJobPageDto {
+  edges: { cursor: string; node: PackageJobDto }[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  totalCount: number | null;
+}
+
+/** How many jobs use a package or a cluster (deleting one in use is refused). */
+export interface JobUsageDto {
+  jobCount: number;
+}

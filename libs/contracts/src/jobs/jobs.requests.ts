@@ -1,0 +1,67 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Min, ValidateNested } from 'class-validator';
+
+import { LabelInput } from '../clusters/clusters.requests';
+import { PageRequest } from '../common/page';
+import { TECH_STACKS, type TechStack } from '../common/tech-stack';
+
+export const BUILD_TYPES = ['SYSTEM_DEFAULT', 'CUSTOM_DOCKERFILE', 'IMAGE'] as const;
+export const IMAGE_CLASSES = ['PUBLIC', 'PRIVATE'] as const;
+
+export class PackageJobInput {
+  @IsString() name!: string;
+  @IsOptional() @IsString() description?: string | null;
+  @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
+  @IsUUID() packageId!: string;
+  @IsIn(BUILD_TYPES) buildType!: (typeof BUILD_TYPES)[number];
+  @IsOptional() @IsString() baseImage?: string | null;
+  @IsOptional() @IsString() baseImageTag?: string | null;
+  @IsOptional() @IsString() dockerfile?: string | null;
+  @IsIn(IMAGE_CLASSES) imageClass!: (typeof IMAGE_CLASSES)[number];
+  @IsString() archiveImage!: string;
+  @IsUUID() clusterId!: string;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => LabelInput) nodeLabels?: LabelInput[] | null;
+}
+
+export class PackageJobPatch {
+  @IsOptional() @IsString() description?: string | null;
+  @IsOptional() @IsUUID() packageId?: string | null;
+  @IsOptional() @IsIn(BUILD_TYPES) buildType?: (typeof BUILD_TYPES)[number] | null;
+  @IsOptional() @IsString() baseImage?: string | null;
+  @IsOptional() @IsString() baseImageTag?: string | null;
+  @IsOptional() @IsString() dockerfile?: string | null;
+  @IsOptional() @IsIn(IMAGE_CLASSES) imageClass?: (typeof IMAGE_CLASSES)[number] | null;
+  @IsOptional() @IsString() archiveImage?: string | null;
+  @IsOptional() @IsUUID() clusterId?: string | null;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => LabelInput) nodeLabels?: LabelInput[] | null;
+}
+
+export class CreatePackageJobRequest {
+  @ValidateNested() @Type(() => PackageJobInput) input!: PackageJobInput;
+}
+
+export class UpdatePackageJobRequest {
+  @IsUUID() id!: string;
+  @ValidateNested() @Type(() => PackageJobPatch) patch!: PackageJobPatch;
+  @IsOptional() @IsInt() @Min(1) expectedVersion?: number | null;
+}
+
+export class JobIdRequest {
+  @IsUUID() id!: string;
+}
+
+export class ListPackageJobsRequest extends PageRequest {
+  @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
+  @IsOptional() @IsString() nameContains?: string | null;
+  @IsOptional() @IsUUID() clusterId?: string | null;
+  @IsOptional() @IsBoolean() withTotalCount?: boolean | null;
+}
+
+export class BaseImagesRequest {
+  @IsIn(TECH_STACKS) techStack!: TechStack;
+}
+
+export class JobUsageRequest {
+  @IsOptional() @IsUUID() packageId?: string | null;
+  @IsOptional() @IsUUID() clusterId?: string | null;
+}

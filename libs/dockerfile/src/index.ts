@@ -1,0 +1,2 @@
+export * from './dockerfile.parser';
+export * from './secret.scanner';

@@ -1,0 +1,3 @@
+// What whole-platform tests, the benchmarks and the launcher may use of the jobs service.
+export { JobsConfig } from './config';
+export { startJobs } from './start-jobs';

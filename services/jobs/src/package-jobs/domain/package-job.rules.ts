@@ -1,0 +1,79 @@
+import { type BuildType, parseImageReference, resourceNameProblem, ServiceError, type TechStack } from '@stagecraft/contracts';
+import { parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
+
+import type { BaseImageCatalog } from './base-image-catalog';
+
+export interface BuildSpecInput {
+  type: BuildType;
+  baseImage?: string | null;
+  baseImageTag?: string | null;
+  dockerfile?: string | null;
+}
+
+export interface CheckedBuildSpec {
+  type: BuildType;
+  baseImage: string | null;
+  baseImageTag: string | null;
+  dockerfile: string | null;
+  warnings: { line: number; kind: string; message: string }[];
+}
+
+export function checkName(name: string): void {
+  const problem = resourceNameProblem(name);
+  if (problem) throw ServiceError.badInput('name', `name ${problem}`);
+}
+
+export function checkDescription(description: string | null | undefined): string | null {
+  if (description === undefined || description === null || description === '') return null;
+  if (description.length > 64) throw ServiceError.badInput('description', 'description must be at most 64 characters');
+  return description;
+}
+
+export function checkArchiveImage(archiveImage: string): void {
+  const { problem } = parseImageReference(archiveImage);
+  if (problem) throw ServiceError.badInput('archiveImage', `archiveImage ${problem}`);
+}
+
+/**
+ * The console's build types: SYSTEM_DEFAULT takes a base image and tag from the catalog of the
+ * package's stack; IMAGE a base image of that stack; CUSTOM_DOCKERFILE a Dockerfile that parses
+ * and starts with FROM, scanned for likely secrets (warnings, not errors).
+ */
+export function checkBuildSpec(spec: BuildSpecInput, stack: TechStack, catalog: BaseImageCatalog): CheckedBuildSpec {
+  switch (spec.type) {
+    case 'SYSTEM_DEFAULT': {
+      if (!spec.baseImage) throw ServiceError.badInput('baseImage', 'baseImage is required for SYSTEM_DEFAULT builds');
+      const tags = catalog.tagsFor(stack, spec.baseImage);
+      if (!tags) {
+        const allowed = catalog.repositoriesFor(stack);
+        throw ServiceError.badInput(
+          'baseImage',
+          `baseImage must be a ${stack} base image of the catalog (${allowed.join(', ') || 'none configured'})`,
+        );
+      }
+      if (!spec.baseImageTag) throw ServiceError.badInput('baseImageTag', 'baseImageTag is required for SYSTEM_DEFAULT builds');
+      if (!tags.includes(spec.baseImageTag))
+        throw ServiceError.badInput('baseImageTag', `baseImageTag must be one of ${tags.join(', ')}`);
+      return { type: spec.type, baseImage: spec.baseImage, baseImageTag: spec.baseImageTag, dockerfile: null, warnings: [] };
+    }
+    case 'IMAGE': {
+      if (!spec.baseImage) throw ServiceError.badInput('baseImage', 'baseImage is required for IMAGE builds');
+      const { problem } = parseImageReference(spec.baseImage);
+      if (problem) throw ServiceError.badInput('baseImage', `baseImage ${problem}`);
+      if (!catalog.isImageOf(stack, spec.baseImage)) {
+        throw ServiceError.badInput(
+          'baseImage',
+          `baseImage must be a ${stack} image (one of ${catalog.repositoriesFor(stack).join(', ') || 'none configured'})`,
+        );
+      }
+      return { type: spec.type, baseImage: spec.baseImage, baseImageTag: null, dockerfile: null, warnings: [] };
+    }
+    case 'CUSTOM_DOCKERFILE': {
+      if (!spec.dockerfile) throw ServiceError.badInput('dockerfile', 'dockerfile is required for CUSTOM_DOCKERFILE builds');
+      const parsed = parseDockerfile(spec.dockerfile);
+      if (!parsed.ok) throw ServiceError.badInput('dockerfile', parsed.problem);
+      const warnings = scanForSecrets(parsed.instructions).map(({ line, kind, message }) => ({ line, kind, message }));
+      return { type: spec.type, baseImage: null, baseImageTag: null, dockerfile: spec.dockerfile, warnings };
+    }
+  }
+}

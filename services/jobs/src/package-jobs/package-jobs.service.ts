@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
+import {
+  JobUsageDto,
+  JobUsageRequest,
+  ListPackageJobsRequest,
+  PackageJobDto,
+  PackageJobInput,
+  PackageJobPageDto,
+  PackageJobPatch,
+  ServiceError,
+  type TechStack,
+} from '@stagecraft/contracts';
+import { paginate } from '@stagecraft/persistence';
+import { Repository } from 'typeorm';
+
+import { BaseImageCatalog } from './domain/base-image-catalog';
+import { checkNodeLabels } from './domain/node-labels';
+import { checkArchiveImage, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
+import { JobReferences } from './infra/job-references';
+import { PackageJobEntity } from './infra/package-job.entity';
+
+/** Package jobs: every rule of the console form, checked before anything is stored. */
+@Injectable()
+export class PackageJobsService {
+  constructor(
+    @InjectRepository(PackageJobEntity) private readonly jobs: Repository<PackageJobEntity>,
+    private readonly references: JobReferences,
+    private readonly scope: EnterpriseProjectScope,
+    private readonly catalog: BaseImageCatalog,
+  ) {}
+
+  async create(caller: Caller, input: PackageJobInput): Promise<PackageJobDto> {
+    checkName(input.name);
+    const description = checkDescription(input.description);
+    checkArchiveImage(input.archiveImage);
+    const nodeLabels = checkNodeLabels(input.nodeLabels);
+    const enterpriseProjectId = await this.scope.forCreate(caller, input.enterpriseProjectId, Actions.assembling.create);
+    const pkg = await this.references.readyPackage(caller, input.packageId, enterpriseProjectId);
+    const spec = checkBuildSpec({ type: input.buildType, ...input }, pkg.techStack as TechStack, this.catalog);
+    await this.references.buildableCluster(caller, input.clusterId, enterpriseProjectId, nodeLabels);
+    const entity = this.jobs.create({
+      accountId: caller.accountId,
+      enterpriseProjectId,
+      name: input.name,
+      description,
+      packageId: pkg.id,
+      techStack: pkg.techStack as TechStack,
+      buildType: spec.type,
+      baseImage: spec.baseImage,
+      baseImageTag: spec.baseImageTag,
+      dockerfile: spec.dockerfile,
+      imageClass: input.imageClass,
+      archiveImage: input.archiveImage,
+      clusterId: input.clusterId,
+      nodeLabels,
+      warnings: spec.warnings,
+      createdBy: caller.userId,
+      version: 1,
+    });
+    try {
+      return toDto(await this.jobs.save(entity));
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505')
+        throw ServiceError.conflict(`a package job named ${input.name} already exists`, 'name');
+      throw error;
+    }
+  }
+
+  /** Applies a patch, re-checking what it touches; a stale `expectedVersion` is a CONFLICT. */
+  async update(caller: Caller, id: string, patch: PackageJobPatch, expectedVersion?: number | null): Promise<PackageJobDto> {
+    const job = await this.visible(caller, id);
+    requireRight(caller, Actions.assembling.modify, job);
+    if (expectedVersion && expectedVersion !== job.version) throw staleVersion(job.version);
+    const next = { ...job };
+    if (patch.description !== undefined) next.description = checkDescription(patch.description);
+    if (patch.archiveImage) {
+      checkArchiveImage(patch.archiveImage);
+      next.archiveImage = patch.archiveImage;
+    }
+    if (patch.imageClass) next.imageClass = patch.imageClass;
+    if (patch.nodeLabels !== undefined) next.nodeLabels = checkNodeLabels(patch.nodeLabels);
+    if (patch.packageId) {
+      const pkg = await this.references.readyPackage(caller, patch.packageId, job.enterpriseProjectId);
+      next.packageId = pkg.id;
+      next.techStack = pkg.techStack as TechStack;
+    }
+    const specTouched = ['packageId', 'buildType', 'baseImage', 'baseImageTag', 'dockerfile'].some(
+      (key) => patch[key as keyof PackageJobPatch] !== undefined,
+    );
+    if (specTouched) {
+      const type = patch.buildType ?? job.buildType;
+      const keepsType = type === job.buildType;
+      const spec = checkBuildSpec(
+        {
+          type,
+          baseImage: patch.baseImage !== undefined ? patch.baseImage : keepsType ? job.baseImage : null,
+          baseImageTag: patch.baseImageTag !== undefined ? patch.baseImageTag : keepsType ? job.baseImageTag : null,
+          dockerfile: patch.dockerfile !== undefined ? patch.dockerfile : keepsType ? job.dockerfile : null,
+        },
+        next.techStack,
+        this.catalog,
+      );
+      Object.assign(next, {
+        buildType: spec.type,
+        baseImage: spec.baseImage,
+        baseImageTag: spec.baseImageTag,
+        dockerfile: spec.dockerfile,
+        warnings: spec.warnings,
+      });
+    }
+    if (patch.clusterId || patch.nodeLabels !== undefined) {
+      next.clusterId = patch.clusterId ?? job.clusterId;
+      await this.references.buildableCluster(caller, next.clusterId, job.enterpriseProjectId, next.nodeLabels);
+    }
+    const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, version: _version, ...changes } = next;
+    const result = await this.jobs
+      .createQueryBuilder()
+      .update()
+      .set({ ...changes, version: () => 'version + 1' })
+      .where('id = :id AND version = :version', { id, version: job.version })
+      .execute();
+    if (!result.affected) throw staleVersion(job.version + 1);
+    return toDto(await this.jobs.findOneByOrFail({ id }));
+  }
+
+  async delete(caller: Caller, id: string): Promise<{ id: string }> {
+    const job = await this.visible(caller, id);
+    requireRight(caller, Actions.assembling.delete, job);
+    await this.jobs.delete({ id });
+    return { id };
+  }
+
+  async get(caller: Caller, id: string): Promise<PackageJobDto> {
+    return toDto(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, request: ListPackageJobsRequest): Promise<PackageJobPageDto> {
+    const where = accessibleWhere(caller.ability, 'list', 'assembling', { enterpriseProjectId: 'j.enterprise_project_id' });
+    if (!where) return { edges: [], hasNextPage: false, endCursor: null, totalCount: request.withTotalCount ? 0 : null };
+    const query = this.jobs
+      .createQueryBuilder('j')
+      .where('j.account_id = :accountId', { accountId: caller.accountId })
+      .andWhere(where.sql, where.params);
+    if (request.enterpriseProjectId)
+      query.andWhere('j.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
+    if (request.clusterId) query.andWhere('j.cluster_id = :clusterId', { clusterId: request.clusterId });
+    if (request.nameContains)
+      query.andWhere(`j.name ILIKE :pattern ESCAPE '\\'`, { pattern: `%${request.nameContains.replace(/[\\%_]/g, '\\$&')}%` });
+    const totalCount = request.withTotalCount ? await query.clone().getCount() : null;
+    const page = await paginate(query, { createdAt: 'j.created_at', id: 'j.id' }, request);
+    return {
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })),
+      hasNextPage: page.hasNextPage,
+      endCursor: page.endCursor,
+      totalCount,
+    };
+  }
+
+  baseImages(stack: TechStack): string[] {
+    return this.catalog.imagesFor(stack);
+  }
+
+  /** How many of the account's jobs use a package or a cluster: deleting one in use is refused. */
+  async usage(caller: Caller, request: JobUsageRequest): Promise<JobUsageDto> {
+    if (!request.packageId === !request.clusterId) throw ServiceError.badInput('packageId', 'name either packageId or clusterId');
+    const where = request.packageId ? { packageId: request.packageId } : { clusterId: request.clusterId! };
+    return { jobCount: await this.jobs.countBy({ accountId: caller.accountId, ...where }) };
+  }
+
+  /** Another project's job answers exactly as a missing one. */
+  private async visible(caller: Caller, id: string): Promise<PackageJobEntity> {
+    const job = await this.jobs.findOneBy({ id, accountId: caller.accountId });
+    if (!job || !caller.can(Actions.assembling.get, job.enterpriseProjectId)) throw ServiceError.notFound('package job');
+    return job;
+  }
+}
+
+function requireRight(caller: Caller, action: string, job: PackageJobEntity): void {
+  if (!caller.can(action, job.enterpriseProjectId))
+    throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+}
+
+function staleVersion(current: number): ServiceError {
+  return ServiceError.conflict(`the job was changed meanwhile (it is at version ${current}); read it again`, 'expectedVersion');
+}
+
+export function toDto(job: PackageJobEntity): PackageJobDto {
+  return {
+    id: job.id,
+    accountId: job.accountId,
+    enterpriseProjectId: job.enterpriseProjectId,
+    name: job.name,
+    description: job.description,
+    packageId: job.packageId,
+    techStack: job.techStack,
+    buildSpec: { type: job.buildType, baseImage: job.baseImage, baseImageTag: job.baseImageTag, dockerfile: job.dockerfile },
+    imageClass: job.imageClass,
+    archiveImage: job.archiveImage,
+    clusterId: job.clusterId,
+    nodeLabels: job.nodeLabels,
+    warnings: job.warnings,
+    createdBy: job.createdBy,
+    createdAt: job.createdAt.toISOString(),
+    updatedAt: job.updatedAt.toISOString(),
+    version: job.version,
+  };
+}

@@ -1,0 +1,16 @@
+import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
+import { logLevelsUpTo } from '@stagecraft/config';
+import { startService } from '@stagecraft/messaging';
+
+import type { JobsConfig } from './config';
+import { JobsModule } from './jobs.module';
+
+/** Starts the jobs service: used by main.ts, the dev launcher and in-process tests. */
+export function startJobs(config: JobsConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
+  return startService(JobsModule.forConfig(config), {
+    name: 'jobs',
+    natsUrl: config.NATS_URL,
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+  });
+}
