@@ -4,6 +4,7 @@ import 'reflect-metadata';
 export * from './artifacts/artifacts.dto';
 export * from './artifacts/artifacts.requests';
 export * from './artifacts/artifacts.subjects';
+export * from './builds/builds.dto';
 export * from './clusters/clusters.dto';
 export * from './clusters/clusters.requests';
 export * from './clusters/clusters.subjects';

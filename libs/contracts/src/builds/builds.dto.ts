@@ -1,0 +1,54 @@
+import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
+import type { LabelDto } from '../clusters/clusters.dto';
+import type { TechStack } from '../common/tech-stack';
+
+export const BUILD_STATUSES = [
+  'PENDING',
+  'QUEUED',
+  'SCHEDULING',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'ERROR',
+  'TIMED_OUT',
+  'CANCELLING',
+  'CANCELLED',
+  'EXPIRED',
+] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+export const BUILD_PHASES = ['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS'] as const;
+export type BuildPhase = (typeof BUILD_PHASES)[number];
+
+/** The job as it was when the build started: later edits of the job do not change a run. */
+export interface BuildSpecSnapshotDto {
+  jobName: string;
+  packageId: string;
+  techStack: TechStack;
+  buildSpec: BuildSpecDto;
+  imageClass: ImageClass;
+  archiveImage: string;
+  clusterId: string;
+  nodeLabels: LabelDto[];
+}
+
+export interface BuildDto {
+  id: string;
+  accountId: string;
+  enterpriseProjectId: string;
+  jobId: string;
+  number: number;
+  status: BuildStatus;
+  phase: BuildPhase | null;
+  /** Machine-readable, on FAILED, ERROR, TIMED_OUT, CANCELLED and EXPIRED. */
+  reason: string | null;
+  message: string | null;
+  node: string | null;
+  imageDigest: string | null;
+  image: string | null;
+  triggeredBy: string;
+  spec: BuildSpecSnapshotDto;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
