@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { healthNatsController, MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
-import { openDatabase } from '@stagecraft/persistence';
+import { configModule } from '@stagecraft/config';
+import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { secretBoxFrom } from '@stagecraft/secrets';
 
 import { ArtifactsConfig } from './config';
@@ -39,24 +39,14 @@ export class ArtifactsModule {
     return {
       module: ArtifactsModule,
       imports: [
-        {
-          module: ArtifactsConfigModule,
-          global: true,
-          providers: [{ provide: ArtifactsConfig, useValue: config }],
-          exports: [ArtifactsConfig],
-        },
+        configModule(ArtifactsConfig, config),
         MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'artifacts' }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
-          dataSourceFactory: () =>
-            openDatabase({
-              url: config.DATABASE_URL,
-              schema: config.DATABASE_SCHEMA,
-              entities: ENTITIES,
-              migrations: artifactsMigrations,
-            }),
+        serviceDatabaseModule({
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          entities: ENTITIES,
+          migrations: artifactsMigrations,
         }),
-        TypeOrmModule.forFeature(ENTITIES),
         AuthzModule.forService(),
       ],
       controllers: [PackagesNatsController, healthNatsController('artifacts')],
@@ -74,11 +64,7 @@ export class ArtifactsModule {
             }),
         },
         { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },
-        {
-          provide: EnterpriseProjectScope,
-          inject: [NatsRpcClient],
-          useFactory: (client: NatsRpcClient) => new EnterpriseProjectScope(client),
-        },
+        EnterpriseProjectScope,
         SwrBucket,
         ObsCredentialsService,
         PackagesService,
@@ -86,6 +72,3 @@ export class ArtifactsModule {
     };
   }
 }
-
-@Module({})
-class ArtifactsConfigModule {}

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { healthNatsController, MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
-import { openDatabase } from '@stagecraft/persistence';
+import { configModule } from '@stagecraft/config';
+import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { secretBoxFrom } from '@stagecraft/secrets';
 
 import { ClustersNatsController } from './clusters/clusters.nats-controller';
@@ -22,34 +22,20 @@ export class ClustersModule {
     return {
       module: ClustersModule,
       imports: [
-        {
-          module: ClustersConfigModule,
-          global: true,
-          providers: [{ provide: ClustersConfig, useValue: config }],
-          exports: [ClustersConfig],
-        },
+        configModule(ClustersConfig, config),
         MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'clusters' }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
-          dataSourceFactory: () =>
-            openDatabase({
-              url: config.DATABASE_URL,
-              schema: config.DATABASE_SCHEMA,
-              entities: ENTITIES,
-              migrations: clustersMigrations,
-            }),
+        serviceDatabaseModule({
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          entities: ENTITIES,
+          migrations: clustersMigrations,
         }),
-        TypeOrmModule.forFeature(ENTITIES),
         AuthzModule.forService(),
       ],
       controllers: [ClustersNatsController, healthNatsController('clusters')],
       providers: [
         { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },
-        {
-          provide: EnterpriseProjectScope,
-          inject: [NatsRpcClient],
-          useFactory: (client: NatsRpcClient) => new EnterpriseProjectScope(client),
-        },
+        EnterpriseProjectScope,
         ClusterNodesRepository,
         ClusterConnections,
         ClustersService,
@@ -57,6 +43,3 @@ export class ClustersModule {
     };
   }
 }
-
-@Module({})
-class ClustersConfigModule {}

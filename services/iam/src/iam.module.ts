@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthzModule, CALLER_RULES_SOURCE, VERIFICATION_KEY_SOURCE } from '@stagecraft/authz';
+import { configModule } from '@stagecraft/config';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
-import { openDatabase } from '@stagecraft/persistence';
+import { serviceDatabaseModule } from '@stagecraft/persistence';
 
 import { AccountsService } from './accounts/accounts.service';
 import { AuthorizationNatsController } from './authorization/authorization.nats-controller';
@@ -22,17 +22,13 @@ export class IamModule {
     return {
       module: IamModule,
       imports: [
-        { module: IamConfigModule, global: true, providers: [{ provide: IamConfig, useValue: config }], exports: [IamConfig] },
+        configModule(IamConfig, config),
         MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'iam' }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
-          dataSourceFactory: () =>
-            openDatabase({
-              url: config.DATABASE_URL,
-              schema: config.DATABASE_SCHEMA,
-              entities: IAM_ENTITIES,
-              migrations: iamMigrations,
-            }),
+        serviceDatabaseModule({
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          entities: IAM_ENTITIES,
+          migrations: iamMigrations,
         }),
         IamCoreModule,
         // iam verifies tokens with its own key and builds callers from its own database.
@@ -54,6 +50,3 @@ export class IamModule {
     };
   }
 }
-
-@Module({})
-class IamConfigModule {}

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { healthNatsController, MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
-import { openDatabase } from '@stagecraft/persistence';
+import { configModule } from '@stagecraft/config';
+import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { serviceDatabaseModule } from '@stagecraft/persistence';
 
 import { JobsConfig } from './config';
 import { jobsMigrations } from './migrations';
@@ -22,35 +22,18 @@ export class JobsModule {
     return {
       module: JobsModule,
       imports: [
-        { module: JobsConfigModule, global: true, providers: [{ provide: JobsConfig, useValue: config }], exports: [JobsConfig] },
+        configModule(JobsConfig, config),
         MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'jobs' }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', url: config.DATABASE_URL }),
-          dataSourceFactory: () =>
-            openDatabase({
-              url: config.DATABASE_URL,
-              schema: config.DATABASE_SCHEMA,
-              entities: ENTITIES,
-              migrations: jobsMigrations,
-            }),
+        serviceDatabaseModule({
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          entities: ENTITIES,
+          migrations: jobsMigrations,
         }),
-        TypeOrmModule.forFeature(ENTITIES),
         AuthzModule.forService(),
       ],
       controllers: [PackageJobsNatsController, healthNatsController('jobs')],
-      providers: [
-        { provide: BaseImageCatalog, useValue: catalog },
-        {
-          provide: EnterpriseProjectScope,
-          inject: [NatsRpcClient],
-          useFactory: (client: NatsRpcClient) => new EnterpriseProjectScope(client),
-        },
-        JobReferences,
-        PackageJobsService,
-      ],
+      providers: [{ provide: BaseImageCatalog, useValue: catalog }, EnterpriseProjectScope, JobReferences, PackageJobsService],
     };
   }
 }
-
-@Module({})
-class JobsConfigModule {}

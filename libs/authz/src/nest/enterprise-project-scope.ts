@@ -1,5 +1,6 @@
 import { IamSubjects, ServiceError } from '@stagecraft/contracts';
-import type { NatsRpcClient } from '@stagecraft/messaging';
+import { NatsRpcClient } from '@stagecraft/messaging';
+import { Injectable } from '@nestjs/common';
 
 import type { Caller } from './caller';
 
@@ -7,6 +8,7 @@ import type { Caller } from './caller';
  * Decides the enterprise project a new resource goes into: the one named (it must exist in the
  * caller's account) or the account's `default` one, and the caller must hold `action` there.
  */
+@Injectable()
 export class EnterpriseProjectScope {
   /** An account's default project never changes, so its id is remembered. */
   private readonly defaults = new Map<string, string>();
