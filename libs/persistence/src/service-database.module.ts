@@ -7,7 +7,9 @@ import { type DatabaseOptions, openDatabase } from './data-source.factory';
  * A service's database: its own schema, migrations applied on start, and repositories for its
  * entities injectable with @InjectRepository.
  */
-export function serviceDatabaseModule(options: DatabaseOptions & { entities: Parameters<typeof TypeOrmModule.forFeature>[0] }): DynamicModule {
+export function serviceDatabaseModule(
+  options: DatabaseOptions & { entities: Parameters<typeof TypeOrmModule.forFeature>[0] },
+): DynamicModule {
   return {
     module: class ServiceDatabaseModule {},
     imports: [

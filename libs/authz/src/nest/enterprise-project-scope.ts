@@ -1,6 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import { IamSubjects, ServiceError } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
-import { Injectable } from '@nestjs/common';
 
 import type { Caller } from './caller';
 

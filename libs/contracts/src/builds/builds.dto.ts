@@ -1,6 +1,6 @@
-import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
 import type { LabelDto } from '../clusters/clusters.dto';
 import type { TechStack } from '../common/tech-stack';
+import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
 
 export const BUILD_STATUSES = [
   'PENDING',

@@ -1,6 +1,6 @@
 import { BUILD_STATUSES } from '@stagecraft/contracts';
 
-import { canMove, cancellationTarget, defaultReason, isTerminal } from './build-state';
+import { cancellationTarget, canMove, defaultReason, isTerminal } from './build-state';
 
 describe('build states', () => {
   it.each([
