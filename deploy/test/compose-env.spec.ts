@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 
 import { GatewayConfig } from '../../gateway/src/config';
 import { ArtifactsConfig } from '../../services/artifacts/src/config';
+import { BuildsConfig } from '../../services/builds/src/config';
 import { ClustersConfig } from '../../services/clusters/src/config';
 import { IamConfig } from '../../services/iam/src/config';
 import { JobsConfig } from '../../services/jobs/src/config';
@@ -22,6 +23,7 @@ const CONFIG_CLASSES: Record<string, ConfigClass> = {
   'services/artifacts': ArtifactsConfig,
   'services/clusters': ClustersConfig,
   'services/jobs': JobsConfig,
+  'services/builds': BuildsConfig,
 };
 
 /**

@@ -1,4 +1,5 @@
 import { PackagesResolver } from './artifacts/packages.resolver';
+import { BuildsResolver } from './builds/builds.resolver';
 import { ClustersResolver } from './clusters/clusters.resolver';
 import { IdentityResolver } from './iam/identity.resolver';
 import { PoliciesResolver } from './iam/policies.resolver';
@@ -13,4 +14,5 @@ export const GATEWAY_RESOLVERS = [
   PackagesResolver,
   ClustersResolver,
   PackageJobsResolver,
+  BuildsResolver,
 ];

@@ -177,7 +177,13 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
     expect(await response.json()).toMatchObject({
       status: 'ok',
       nats: 'connected',
-      services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' }, jobs: { status: 'ok' } },
+      services: {
+        iam: { status: 'ok' },
+        artifacts: { status: 'ok' },
+        clusters: { status: 'ok' },
+        jobs: { status: 'ok' },
+        builds: { status: 'ok' },
+      },
     });
   });
 

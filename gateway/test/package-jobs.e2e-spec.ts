@@ -141,11 +141,21 @@ describe('package jobs through GraphQL: every rule of the console form', () => {
   });
 
   it('lets the unique index decide a race between two creates of one name', async () => {
+    const [nodeImage] = (await platform.gql<{ baseImages: string[] }>(`{ baseImages(techStack: NODEJS) }`, {}, admin)).data!
+      .baseImages;
+    const tagAt = nodeImage.lastIndexOf(':');
     const results = await Promise.all(
       [1, 2, 3].map(() =>
         platform.gql(
           CREATE,
-          { input: input({ name: 'raced', packageId: nodePackage, baseImage: 'node', baseImageTag: '20-slim' }) },
+          {
+            input: input({
+              name: 'raced',
+              packageId: nodePackage,
+              baseImage: nodeImage.slice(0, tagAt),
+              baseImageTag: nodeImage.slice(tagAt + 1),
+            }),
+          },
           admin,
         ),
       ),

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 
 import type { INestApplication, INestMicroservice, LoggerService } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
+import { startSeededTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { SecretBox } from '@stagecraft/secrets';
 import { ArtifactsConfig, startArtifacts } from '@stagecraft/service-artifacts';
+import { BuildsConfig, startBuilds } from '@stagecraft/service-builds';
 import { ClustersConfig, startClusters } from '@stagecraft/service-clusters';
 import { IamConfig, startIam } from '@stagecraft/service-iam';
 import { JobsConfig, startJobs } from '@stagecraft/service-jobs';
@@ -69,6 +71,9 @@ export interface Platform {
   artifacts: INestMicroservice;
   clusters: INestMicroservice;
   jobs: INestMicroservice;
+  builds: INestMicroservice;
+  /** A real docker-registry holding the demo base images the jobs catalog points at. */
+  registry: TestRegistry;
   gateway: INestApplication;
   s3: TestS3;
   /** Every line any service or the gateway logged. */
@@ -82,6 +87,7 @@ export interface Platform {
 export async function startPlatform(
   gatewayEnv: Record<string, string> = {},
   artifactsEnv: Record<string, string> = {},
+  buildsEnv: Record<string, string> = {},
 ): Promise<Platform> {
   const database = await createTestDatabase('e2e');
   const prefix = testSubjectPrefix();
@@ -125,8 +131,26 @@ export async function startPlatform(
     }),
     logger,
   );
+  const { registry, images } = await startSeededTestRegistry();
+  const catalog: Record<string, string[]> = { JAVA: ['eclipse-temurin:17-jre', 'eclipse-temurin:21-jre'] };
+  for (const image of images) (catalog[image.stack] ??= []).push(`${registry.host}/${image.repository}:${image.tag}`);
   const jobs = await startJobs(
-    loadConfig(JobsConfig, { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix }),
+    loadConfig(JobsConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      BASE_IMAGE_CATALOG: JSON.stringify(catalog),
+    }),
+    logger,
+  );
+  const builds = await startBuilds(
+    loadConfig(BuildsConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      BUILD_SCHEDULER_INTERVAL_MS: '200',
+      ...buildsEnv,
+    }),
     logger,
   );
   const gateway = await startGateway(
@@ -136,7 +160,7 @@ export async function startPlatform(
       HOST: '127.0.0.1',
       PORT: '0',
       NODE_ENV: 'test',
-      SERVICES: 'iam,artifacts,clusters,jobs',
+      SERVICES: 'iam,artifacts,clusters,jobs,builds',
       ...gatewayEnv,
     }),
     logger,
@@ -201,13 +225,17 @@ export async function startPlatform(
     artifacts,
     clusters,
     jobs,
+    builds,
+    registry,
     gateway,
     s3,
     databaseUrl: database.url,
     logs: logger.lines,
     async close() {
       await gateway.close();
+      await builds.close();
       await jobs.close();
+      await registry.stop();
       await clusters.close();
       await artifacts.close();
       await iam.close();

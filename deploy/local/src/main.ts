@@ -15,6 +15,7 @@ async function main(shutdown: ShutdownList): Promise<void> {
   // Scripts and docs rely on these two prefixes.
   console.log(`GraphQL endpoint: ${platform.graphqlUrl}`);
   console.log(`Admin token: ${platform.adminToken}`);
+  console.log(`Registry: ${platform.registry}`);
   console.log(`A new token: the createAccessToken mutation with the access key in ${platform.credentialsFile}`);
   console.log('Press Ctrl-C to stop.');
   void platform.failed.then(async (message) => {

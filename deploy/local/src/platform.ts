@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
+import { startLocalRegistry } from './local-registry';
 import { startNatsServer } from './nats-server';
 import { ServiceProcess } from './service-process';
 import type { ShutdownList } from './shutdown-list';
@@ -19,6 +20,8 @@ export interface RunningPlatform {
   credentialsFile: string;
   dataDir: string;
   logDir: string;
+  /** `host:port` of the embedded registry. */
+  registry: string;
   /** Resolves with a message when a platform process dies on its own. */
   failed: Promise<string>;
 }
@@ -51,6 +54,11 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   const s3 = await startEmbeddedS3(dataDir);
   shutdown.add(s3.stop);
   const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
+  const registry = await startLocalRegistry(dataDir, logDir);
+  shutdown.add(registry.stop);
+  // The embedded catalog: the demo base images in the local registry (docs/package-jobs.md).
+  const catalog: Record<string, string[]> = {};
+  for (const image of registry.images) (catalog[image.stack] ??= []).push(image.reference);
 
   const common = { PATH: process.env.PATH, NATS_URL: natsUrl, LOG_LEVEL: 'log' };
   const services = [
@@ -88,6 +96,12 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     new ServiceProcess(
       'jobs',
       join(DIST, 'services', 'jobs', 'src', 'main.js'),
+      { ...common, DATABASE_URL: databaseUrl, BASE_IMAGE_CATALOG: JSON.stringify(catalog) },
+      logDir,
+    ),
+    new ServiceProcess(
+      'builds',
+      join(DIST, 'services', 'builds', 'src', 'main.js'),
       { ...common, DATABASE_URL: databaseUrl },
       logDir,
     ),
@@ -99,7 +113,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
         HOST: config.STAGECRAFT_HOST,
         PORT: String(config.STAGECRAFT_PORT),
         NODE_ENV: 'development',
-        SERVICES: 'iam,artifacts,clusters',
+        SERVICES: 'iam,artifacts,clusters,jobs,builds',
       },
       logDir,
     ),
@@ -121,7 +135,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
 
   const adminToken = await login(`${base}/graphql`, credentialsFile);
   await ensureLocalCluster(`${base}/graphql`, adminToken);
-  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, failed };
+  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, registry: registry.host, failed };
 }
 
 async function login(graphqlUrl: string, credentialsFile: string): Promise<string> {

@@ -85,6 +85,7 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     const port = await freePort();
     const first = await start(dataDir, port);
     expect(first.endpoint).toBe(`http://127.0.0.1:${port}/graphql`);
+    expect(first.output()).toMatch(/^Registry: 127\.0\.0\.1:\d+$/m);
     const admin = await me(first.endpoint, first.token);
     expect(admin).toMatchObject({ name: 'admin', isAdmin: true });
     const local = [{ name: 'local', type: 'LOCAL', status: 'AVAILABLE', enterpriseProject: { name: 'default' } }];

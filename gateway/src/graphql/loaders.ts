@@ -1,9 +1,13 @@
 import {
   ArtifactsSubjects,
+  type BuildDto,
+  BuildsSubjects,
   type ClusterDto,
   ClustersSubjects,
   type EnterpriseProjectDto,
   IamSubjects,
+  JobsSubjects,
+  type PackageJobDto,
   type SoftwarePackageDto,
   type UserDto,
 } from '@stagecraft/contracts';
@@ -18,6 +22,9 @@ export interface Loaders {
   users: DataLoader<string, UserDto | null>;
   packages: DataLoader<string, SoftwarePackageDto>;
   clusters: DataLoader<string, ClusterDto>;
+  jobs: DataLoader<string, PackageJobDto>;
+  /** The newest build of each job, or null. */
+  lastBuilds: DataLoader<string, BuildDto | null>;
 }
 
 export function createLoaders(client: NatsRpcClient, meta: RequestContext): Loaders {
@@ -37,5 +44,12 @@ export function createLoaders(client: NatsRpcClient, meta: RequestContext): Load
     clusters: new DataLoader((ids) =>
       Promise.all(ids.map((id) => client.send(ClustersSubjects.getCluster, { id }, meta).catch((error: Error) => error))),
     ),
+    jobs: new DataLoader((ids) =>
+      Promise.all(ids.map((id) => client.send(JobsSubjects.getJob, { id }, meta).catch((error: Error) => error))),
+    ),
+    lastBuilds: new DataLoader(async (jobIds) => {
+      const builds = await client.send(BuildsSubjects.lastBuilds, { jobIds: [...jobIds] }, meta);
+      return jobIds.map((jobId) => builds.find((build) => build.jobId === jobId) ?? null);
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 
 import { TechStack } from '../artifacts/artifacts.types';
+import { Build } from '../builds/builds.types';
 import { Label, LabelInput } from '../clusters/clusters.types';
 import { type ConnectionShape, PageInfo } from '../graphql/connection';
 import { DateTimeScalar } from '../graphql/scalars';
@@ -70,6 +71,7 @@ export class PackageJobConnection implements ConnectionShape<PackageJob> {
 @ObjectType()
 export class CreatePackageJobPayload {
   @Field(() => PackageJob) job!: PackageJob;
+  @Field(() => Build, { nullable: true, description: 'Set when created with build: true.' }) build!: Build | null;
 }
 
 @InputType()

@@ -1,6 +1,6 @@
 import { Args, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Actions } from '@stagecraft/authz';
-import { JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
+import { BuildsSubjects, JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import type { GraphQLResolveInfo } from 'graphql';
 
@@ -8,8 +8,9 @@ import { SoftwarePackage, TechStack } from '../artifacts/artifacts.types';
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission, SignedIn } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
+import { Build, BuildConnection } from '../builds/builds.types';
 import { Cluster } from '../clusters/clusters.types';
-import { pageComplexity } from '../graphql/connection';
+import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
 import { EnterpriseProject, User } from '../iam/iam.types';
@@ -70,9 +71,15 @@ export class PackageJobsResolver {
   }
 
   @RequirePermission(Actions.assembling.create)
-  @Mutation(() => CreatePackageJobPayload, { description: 'Save: stores the job after checking every rule of the form.' })
-  async createPackageJob(@Args('input', { type: () => PackageJobInput }) input: PackageJobInput, @Meta() meta: RequestContext) {
-    return { job: await this.client.send(JobsSubjects.createJob, { input: plain(input) }, meta) };
+  @Mutation(() => CreatePackageJobPayload, {
+    description: 'Save (build: false) stores the job after checking every rule; Build also starts a build.',
+  })
+  createPackageJob(
+    @Args('input', { type: () => PackageJobInput }) input: PackageJobInput,
+    @Args('build', { type: () => Boolean, defaultValue: false }) build: boolean,
+    @Meta() meta: RequestContext,
+  ) {
+    return this.client.send(JobsSubjects.createJob, { input: plain(input), build }, meta);
   }
 
   @RequirePermission(Actions.assembling.modify)
@@ -105,6 +112,22 @@ export class PackageJobsResolver {
   @ResolveField(() => Cluster)
   cluster(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.clusters.load(job.clusterId);
+  }
+
+  @ResolveField(() => Build, { nullable: true })
+  lastBuild(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.lastBuilds.load(job.id);
+  }
+
+  // Named apart from Query.builds, so every method name stands for one schema field.
+  @ResolveField('builds', () => BuildConnection, { complexity: pageComplexity })
+  async jobBuilds(
+    @Parent() job: PackageJobDto,
+    @Args('first', { type: () => Int, defaultValue: 20 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Meta() meta: RequestContext,
+  ) {
+    return toConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId: job.id, first, after }, meta));
   }
 
   @ResolveField(() => User)

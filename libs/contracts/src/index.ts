@@ -5,6 +5,8 @@ export * from './artifacts/artifacts.dto';
 export * from './artifacts/artifacts.requests';
 export * from './artifacts/artifacts.subjects';
 export * from './builds/builds.dto';
+export * from './builds/builds.requests';
+export * from './builds/builds.subjects';
 export * from './clusters/clusters.dto';
 export * from './clusters/clusters.requests';
 export * from './clusters/clusters.subjects';

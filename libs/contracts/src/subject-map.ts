@@ -1,13 +1,30 @@
-import type { ObsCredentialsDto, PackageUploadDto, SoftwarePackageDto, UploadTargetDto } from './artifacts/artifacts.dto';
+import type {
+  ObsCredentialsDto,
+  PackageDownloadDto,
+  PackageUploadDto,
+  SoftwarePackageDto,
+  UploadTargetDto,
+} from './artifacts/artifacts.dto';
 import type {
   ConfigureObsCredentialsRequest,
   CreatePackageUploadRequest,
+  DownloadUrlRequest,
   ListPackagesRequest,
   PackageIdRequest,
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
 import type { ArtifactsSubjects } from './artifacts/artifacts.subjects';
+import type { BuildDto, BuildLogChunkDto, BuildPageDto } from './builds/builds.dto';
+import type {
+  BuildIdRequest,
+  BuildLogRequest,
+  JobBuildsRequest,
+  LastBuildsRequest,
+  ListBuildsRequest,
+  StartBuildRequest,
+} from './builds/builds.requests';
+import type { BuildsSubjects } from './builds/builds.subjects';
 import type { ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
@@ -45,7 +62,7 @@ import type {
   UserIdsRequest,
 } from './iam/iam.requests';
 import type { IamSubjects } from './iam/iam.subjects';
-import type { JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
+import type { CreatedPackageJobDto, JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
 import type {
   BaseImagesRequest,
   CreatePackageJobRequest,
@@ -84,6 +101,7 @@ export interface SubjectMap {
   [ArtifactsSubjects.createPackageUpload]: Rpc<CreatePackageUploadRequest, PackageUploadDto>;
   [ArtifactsSubjects.completePackageUpload]: Rpc<PackageIdRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.uploadTarget]: Rpc<UploadTargetRequest, UploadTargetDto>;
+  [ArtifactsSubjects.downloadUrl]: Rpc<DownloadUrlRequest, PackageDownloadDto>;
   [ArtifactsSubjects.registerObsPackage]: Rpc<RegisterObsPackageRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.deletePackage]: Rpc<PackageIdRequest, { id: string }>;
   [ArtifactsSubjects.getPackage]: Rpc<PackageIdRequest, SoftwarePackageDto>;
@@ -99,7 +117,7 @@ export interface SubjectMap {
   [ClustersSubjects.selectNodes]: Rpc<SelectNodesRequest, NodeSelectionDto>;
   [ClustersSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 
-  [JobsSubjects.createJob]: Rpc<CreatePackageJobRequest, PackageJobDto>;
+  [JobsSubjects.createJob]: Rpc<CreatePackageJobRequest, CreatedPackageJobDto>;
   [JobsSubjects.updateJob]: Rpc<UpdatePackageJobRequest, PackageJobDto>;
   [JobsSubjects.deleteJob]: Rpc<JobIdRequest, { id: string }>;
   [JobsSubjects.getJob]: Rpc<JobIdRequest, PackageJobDto>;
@@ -107,6 +125,15 @@ export interface SubjectMap {
   [JobsSubjects.baseImages]: Rpc<BaseImagesRequest, string[]>;
   [JobsSubjects.usage]: Rpc<JobUsageRequest, JobUsageDto>;
   [JobsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [BuildsSubjects.startBuild]: Rpc<StartBuildRequest, BuildDto>;
+  [BuildsSubjects.cancelBuild]: Rpc<BuildIdRequest, BuildDto>;
+  [BuildsSubjects.getBuild]: Rpc<BuildIdRequest, BuildDto>;
+  [BuildsSubjects.listBuilds]: Rpc<ListBuildsRequest, BuildPageDto>;
+  [BuildsSubjects.lastBuilds]: Rpc<LastBuildsRequest, BuildDto[]>;
+  [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
+  [BuildsSubjects.deleteJobBuilds]: Rpc<JobBuildsRequest, { deleted: number }>;
+  [BuildsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 }
 
 export type Subject = keyof SubjectMap;

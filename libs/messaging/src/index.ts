@@ -8,3 +8,6 @@ export * from './nest/rpc-error.filter';
 export * from './nest/rpc-validation.pipe';
 export * from './nest/start-service';
 export * from './wire-format';
+
+// Streams, the transactional outbox and its relay, consumers.
+export * from './jetstream';

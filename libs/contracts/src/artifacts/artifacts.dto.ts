@@ -42,3 +42,10 @@ export interface ObsCredentialsDto {
   accessKeyId: string;
   updatedAt: string;
 }
+
+export interface PackageDownloadDto {
+  url: string;
+  expiresAt: string;
+  sha256: string;
+  sizeBytes: number;
+}

@@ -46,3 +46,9 @@ export class ConfigureObsCredentialsRequest {
   @IsString() accessKeyId!: string;
   @IsString() secretAccessKey!: string;
 }
+
+export class DownloadUrlRequest {
+  @IsUUID() id!: string;
+  /** How long the URL stays valid: a queued build may wait before it downloads. */
+  @IsInt() @Min(60) ttlSeconds!: number;
+}

@@ -2,6 +2,8 @@ export const ArtifactsSubjects = {
   createPackageUpload: 'artifacts.packages.upload.create.v1',
   completePackageUpload: 'artifacts.packages.upload.complete.v1',
   uploadTarget: 'artifacts.packages.upload.target.v1',
+  /** A presigned GET for a READY package: how builds fetch it. */
+  downloadUrl: 'artifacts.packages.download-url.v1',
   registerObsPackage: 'artifacts.packages.obs.register.v1',
   deletePackage: 'artifacts.packages.delete.v1',
   getPackage: 'artifacts.packages.get.v1',

@@ -30,6 +30,8 @@ export interface BuildSpecSnapshotDto {
   archiveImage: string;
   clusterId: string;
   nodeLabels: LabelDto[];
+  /** The node picked when the build started (LOCAL clusters have one). */
+  nodeName: string | null;
 }
 
 export interface BuildDto {
@@ -51,4 +53,27 @@ export interface BuildDto {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+export interface BuildPageDto {
+  edges: { cursor: string; node: BuildDto }[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface BuildLogChunkDto {
+  buildId: string;
+  offset: number;
+  text: string;
+  nextOffset: number;
+  /** The build has ended and everything it wrote has been read. */
+  complete: boolean;
+}
+
+/** What a build event carries on JetStream (and what subscribers receive). */
+export interface BuildEventDto {
+  eventId: string;
+  type: string;
+  at: string;
+  build: BuildDto;
 }

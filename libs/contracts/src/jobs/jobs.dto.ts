@@ -1,3 +1,4 @@
+import type { BuildDto } from '../builds/builds.dto';
 import type { LabelDto } from '../clusters/clusters.dto';
 import type { TechStack } from '../common/tech-stack';
 
@@ -39,6 +40,12 @@ export interface PackageJobDto {
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+export interface CreatedPackageJobDto {
+  job: PackageJobDto;
+  /** Set when the job was created with Build. */
+  build: BuildDto | null;
 }
 
 export interface PackageJobPageDto {

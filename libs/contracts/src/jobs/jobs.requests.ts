@@ -38,6 +38,8 @@ export class PackageJobPatch {
 
 export class CreatePackageJobRequest {
   @ValidateNested() @Type(() => PackageJobInput) input!: PackageJobInput;
+  /** Build: save and start a build in one step. Save: save only. */
+  @IsOptional() @IsBoolean() build?: boolean | null;
 }
 
 export class UpdatePackageJobRequest {

@@ -5,6 +5,7 @@ import {
   ArtifactsSubjects,
   ConfigureObsCredentialsRequest,
   CreatePackageUploadRequest,
+  DownloadUrlRequest,
   ListPackagesRequest,
   PackageIdRequest,
   RegisterObsPackageRequest,
@@ -34,6 +35,11 @@ export class PackagesNatsController {
   @MessagePattern(ArtifactsSubjects.uploadTarget)
   uploadTarget(@Payload() request: UploadTargetRequest, @CurrentCaller() caller: Caller) {
     return this.packages.uploadTarget(caller, request.id, request.sizeBytes);
+  }
+
+  @MessagePattern(ArtifactsSubjects.downloadUrl)
+  downloadUrl(@Payload() request: DownloadUrlRequest, @CurrentCaller() caller: Caller) {
+    return this.packages.downloadUrl(caller, request.id, request.ttlSeconds);
   }
 
   @MessagePattern(ArtifactsSubjects.registerObsPackage)

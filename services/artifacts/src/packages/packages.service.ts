@@ -8,6 +8,7 @@ import {
   ErrorCode,
   JobsSubjects,
   ListPackagesRequest,
+  PackageDownloadDto,
   PackageUploadDto,
   PageDto,
   RegisterObsPackageRequest,
@@ -152,6 +153,20 @@ export class PackagesService {
     }
     const upload = await this.presign(await this.storeFor(caller, entity.source), entity, sizeBytes);
     return { url: upload.url, expiresAt: upload.expiresAt.toISOString() };
+  }
+
+  /** Where a build fetches a READY package from, for as long as the build may need. */
+  async downloadUrl(caller: Caller, id: string, ttlSeconds: number): Promise<PackageDownloadDto> {
+    const entity = await this.visible(caller, id);
+    if (entity.status !== 'READY' || !entity.sha256 || entity.sizeBytes === null) {
+      throw ServiceError.conflict(`the package is ${entity.status}: only READY packages can be built`, 'id');
+    }
+    const store = await this.storeFor(caller, entity.source);
+    // S3 refuses presigned URLs valid for more than a week.
+    const download = await store
+      .presignGet(entity.bucket, entity.objectKey, Math.min(ttlSeconds, 7 * 24 * 3600))
+      .catch(rethrowStorage('id'));
+    return { url: download.url, expiresAt: download.expiresAt.toISOString(), sha256: entity.sha256, sizeBytes: entity.sizeBytes };
   }
 
   async delete(caller: Caller, id: string): Promise<{ id: string }> {

@@ -22,6 +22,7 @@ export interface S3Location {
   forcePathStyle: boolean;
 }
 
+/** A presigned URL and when it stops working. */
 export interface PresignedUpload {
   url: string;
   expiresAt: Date;
@@ -60,6 +61,14 @@ export class S3Store {
       signableHeaders: options.contentLength === undefined ? undefined : new Set(['content-length']),
     });
     return { url, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000) };
+  }
+
+  /** A GET URL that expires. */
+  async presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<PresignedUpload> {
+    const url = await getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+    return { url, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) };
   }
 
   /** The object's size, or null when there is no such object. */

@@ -19,7 +19,7 @@ export class PackageJobsNatsController {
 
   @MessagePattern(JobsSubjects.createJob)
   create(@Payload() request: CreatePackageJobRequest, @CurrentCaller() caller: Caller) {
-    return this.jobs.create(caller, request.input);
+    return this.jobs.create(caller, request.input, request.build ?? false);
   }
 
   @MessagePattern(JobsSubjects.updateJob)

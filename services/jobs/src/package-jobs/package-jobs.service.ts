@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import {
+  BuildsSubjects,
+  CreatedPackageJobDto,
   JobUsageDto,
   JobUsageRequest,
   ListPackageJobsRequest,
@@ -12,6 +14,7 @@ import {
   ServiceError,
   type TechStack,
 } from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
 import { paginate } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
@@ -29,9 +32,24 @@ export class PackageJobsService {
     private readonly references: JobReferences,
     private readonly scope: EnterpriseProjectScope,
     private readonly catalog: BaseImageCatalog,
+    private readonly client: NatsRpcClient,
   ) {}
 
-  async create(caller: Caller, input: PackageJobInput): Promise<PackageJobDto> {
+  /** Save stores the job; Build also starts its first build, in the same request. */
+  async create(caller: Caller, input: PackageJobInput, build: boolean): Promise<CreatedPackageJobDto> {
+    const job = await this.save(caller, input);
+    if (!build) return { job, build: null };
+    try {
+      return { job, build: await this.client.send(BuildsSubjects.startBuild, { jobId: job.id }, caller.meta) };
+    } catch (error) {
+      if (error instanceof ServiceError) {
+        throw new ServiceError(error.code, `the job was saved, but its build did not start: ${error.message}`, error.field);
+      }
+      throw error;
+    }
+  }
+
+  private async save(caller: Caller, input: PackageJobInput): Promise<PackageJobDto> {
     checkName(input.name);
     const description = checkDescription(input.description);
     checkArchiveImage(input.archiveImage);
@@ -128,6 +146,8 @@ export class PackageJobsService {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const job = await this.visible(caller, id);
     requireRight(caller, Actions.assembling.delete, job);
+    // Refused while a build is unfinished; otherwise the job's builds and logs go first.
+    await this.client.send(BuildsSubjects.deleteJobBuilds, { jobId: id }, caller.meta);
     await this.jobs.delete({ id });
     return { id };
   }

@@ -1,6 +1,13 @@
 import type { BuildStatus } from '@stagecraft/contracts';
 
-export const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED']);
+export const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'ERROR',
+  'TIMED_OUT',
+  'CANCELLED',
+  'EXPIRED',
+]);
 
 /** Where each state may go. Anything else is a bug in the caller, not a user error. */
 const TRANSITIONS: Record<BuildStatus, readonly BuildStatus[]> = {

@@ -1,0 +1,69 @@
+import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Actions } from '@stagecraft/authz';
+import { type BuildDto, BuildsSubjects } from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
+
+import { Meta } from '../auth/meta.decorator';
+import { RequirePermission } from '../auth/permission.decorator';
+import type { RequestContext } from '../auth/request-context';
+import { pageComplexity, toConnection } from '../graphql/connection';
+import { RequestLoaders } from '../graphql/context.decorator';
+import type { Loaders } from '../graphql/loaders';
+import { User } from '../iam/iam.types';
+import { PackageJob } from '../jobs/jobs.types';
+import { Build, BuildConnection, BuildLogChunk } from './builds.types';
+
+@Resolver(() => Build)
+export class BuildsResolver {
+  constructor(private readonly client: NatsRpcClient) {}
+
+  @RequirePermission(Actions.assembling.get)
+  @Query(() => Build, { nullable: true })
+  build(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
+    return this.client.send(BuildsSubjects.getBuild, { id }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.list)
+  @Query(() => BuildConnection, { complexity: pageComplexity })
+  async builds(
+    @Args('jobId', { type: () => ID }) jobId: string,
+    @Args('first', { type: () => Int, defaultValue: 20 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Meta() meta: RequestContext,
+  ) {
+    return toConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId, first, after }, meta));
+  }
+
+  @RequirePermission(Actions.assembling.get)
+  @Query(() => BuildLogChunk, { description: 'The build log from a byte offset; nextOffset reads on.' })
+  buildLog(
+    @Args('buildId', { type: () => ID }) buildId: string,
+    @Args('offset', { type: () => Float, defaultValue: 0 }) offset: number,
+    @Args('limit', { type: () => Int, defaultValue: 65536 }) limit: number,
+    @Meta() meta: RequestContext,
+  ) {
+    return this.client.send(BuildsSubjects.buildLog, { buildId, offset, limit }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.create)
+  @Mutation(() => Build, { description: "Runs the job now, as it is: the build keeps a snapshot of the job's spec." })
+  startBuild(@Args('jobId', { type: () => ID }) jobId: string, @Meta() meta: RequestContext) {
+    return this.client.send(BuildsSubjects.startBuild, { jobId }, meta);
+  }
+
+  @RequirePermission(Actions.assembling.modify)
+  @Mutation(() => Build, { description: 'A queued build ends CANCELLED at once; a running one goes CANCELLING, then CANCELLED.' })
+  cancelBuild(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
+    return this.client.send(BuildsSubjects.cancelBuild, { id }, meta);
+  }
+
+  @ResolveField(() => PackageJob)
+  job(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.jobs.load(build.jobId);
+  }
+
+  @ResolveField(() => User)
+  triggeredBy(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
+    return loaders.users.load(build.triggeredBy);
+  }
+}

@@ -1,0 +1,63 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+
+import { connectionOf } from '../graphql/connection';
+import { DateTimeScalar } from '../graphql/scalars';
+
+export enum BuildStatus {
+  PENDING = 'PENDING',
+  QUEUED = 'QUEUED',
+  SCHEDULING = 'SCHEDULING',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  ERROR = 'ERROR',
+  TIMED_OUT = 'TIMED_OUT',
+  CANCELLING = 'CANCELLING',
+  CANCELLED = 'CANCELLED',
+  EXPIRED = 'EXPIRED',
+}
+registerEnumType(BuildStatus, { name: 'BuildStatus', description: 'FAILED: the user input failed; ERROR: the platform did.' });
+
+export enum BuildPhase {
+  INIT = 'INIT',
+  DOWNLOAD = 'DOWNLOAD',
+  PREPROCESS = 'PREPROCESS',
+  BUILD = 'BUILD',
+  PUSH = 'PUSH',
+  POSTPROCESS = 'POSTPROCESS',
+}
+registerEnumType(BuildPhase, { name: 'BuildPhase' });
+
+@ObjectType()
+export class Build {
+  @Field(() => ID) id!: string;
+  @Field(() => Int, { description: 'Per job, from 1.' }) number!: number;
+  @Field(() => BuildStatus) status!: BuildStatus;
+  @Field(() => BuildPhase, { nullable: true }) phase!: BuildPhase | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'A machine-readable code on FAILED, ERROR, TIMED_OUT, CANCELLED and EXPIRED.',
+  })
+  reason!: string | null;
+  @Field(() => String, { nullable: true }) message!: string | null;
+  @Field(() => String, { nullable: true }) node!: string | null;
+  @Field(() => String, { nullable: true, description: 'sha256:… of the pushed manifest.' }) imageDigest!: string | null;
+  @Field(() => String, { nullable: true, description: 'archiveImage@digest.' }) image!: string | null;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => DateTimeScalar, { nullable: true }) startedAt!: string | null;
+  @Field(() => DateTimeScalar, { nullable: true }) finishedAt!: string | null;
+  /** Resolved by the build resolver. */
+  jobId!: string;
+  triggeredBy!: string;
+}
+
+export const BuildConnection = connectionOf(Build);
+
+@ObjectType()
+export class BuildLogChunk {
+  @Field(() => ID) buildId!: string;
+  @Field(() => Float) offset!: number;
+  @Field() text!: string;
+  @Field(() => Float, { description: 'Pass it as offset to read on.' }) nextOffset!: number;
+  @Field({ description: 'The build has ended and everything it wrote was read.' }) complete!: boolean;
+}

@@ -1,0 +1,201 @@
+import { BUILD_EVENTS_STREAM, type BuildEventDto } from '@stagecraft/contracts';
+import { subscribeOrdered } from '@stagecraft/messaging';
+import { RegistryClient } from '@stagecraft/oci';
+import { readTarEntries, skopeoInspect } from '@stagecraft/oci/testing';
+import { connectTestClient } from '@stagecraft/testing';
+import { buildExecutableJar } from '@stagecraft/testing';
+
+import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+
+const BUILD_FIELDS =
+  'id number status phase reason message node imageDigest image startedAt finishedAt job { name } triggeredBy { name }';
+
+interface BuildView {
+  id: string;
+  number: number;
+  status: string;
+  reason: string | null;
+  message: string | null;
+  imageDigest: string | null;
+  image: string | null;
+}
+
+function errorOf(response: GraphQLResponse) {
+  const [error] = response.errors ?? [];
+  return { code: error?.extensions?.code, field: error?.extensions?.field };
+}
+
+describe('builds on a LOCAL cluster: Build, events, logs and a real image in a real registry', () => {
+  let platform: Platform;
+  let admin: string;
+  let jar: Buffer;
+  let jobInput: Record<string, unknown>;
+
+  beforeAll(async () => {
+    platform = await startPlatform({}, {}, { BUILD_CONCURRENCY_PER_CLUSTER: '1' });
+    admin = await platform.adminToken();
+    jar = buildExecutableJar('com.shop.Orders', 64 * 1024);
+    const created = await platform.gql<{ createPackageUpload: { uploadUrl: string; package: { id: string } } }>(
+      `mutation { createPackageUpload(name: "orders", version: "1.0.0", source: SWR) { uploadUrl package { id } } }`,
+      {},
+      admin,
+    );
+    await fetch(created.data!.createPackageUpload.uploadUrl, { method: 'PUT', body: jar });
+    await platform.gql(
+      `mutation($id: ID!) { completePackageUpload(id: $id) { status } }`,
+      { id: created.data!.createPackageUpload.package.id },
+      admin,
+    );
+    const cluster = await platform.gql<{ registerCluster: { id: string } }>(
+      `mutation { registerCluster(name: "local", type: LOCAL) { id } }`,
+      {},
+      admin,
+    );
+    const images = (await platform.gql<{ baseImages: string[] }>(`{ baseImages(techStack: JAVA) }`, {}, admin)).data!.baseImages;
+    const base = images.find((image) => image.startsWith(platform.registry.host))!;
+    jobInput = {
+      name: 'orders-build',
+      packageId: created.data!.createPackageUpload.package.id,
+      buildType: 'SYSTEM_DEFAULT',
+      baseImage: base.slice(0, base.lastIndexOf(':')),
+      baseImageTag: base.slice(base.lastIndexOf(':') + 1),
+      imageClass: 'PRIVATE',
+      archiveImage: `${platform.registry.host}/shop/orders:1.0.0`,
+      clusterId: cluster.data!.registerCluster.id,
+    };
+  });
+  afterAll(() => platform.close());
+
+  async function waitForEnd(id: string, timeoutMs = 60_000): Promise<BuildView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const build = (
+        await platform.gql<{ build: BuildView }>(`query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`, { id }, admin)
+      ).data!.build;
+      if (['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'].includes(build.status) || Date.now() > deadline)
+        return build;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  let jobId: string;
+  let firstBuild: BuildView;
+
+  it('Build saves the job and starts a build that pushes a real image', async () => {
+    const created = await platform.gql<{ createPackageJob: { job: { id: string }; build: BuildView } }>(
+      `mutation($input: PackageJobInput!) { createPackageJob(input: $input, build: true) { job { id } build { ${BUILD_FIELDS} } } }`,
+      { input: jobInput },
+      admin,
+    );
+    expect(created.errors).toBeUndefined();
+    jobId = created.data!.createPackageJob.job.id;
+    expect(created.data!.createPackageJob.build).toMatchObject({ number: 1, status: 'QUEUED' });
+    firstBuild = await waitForEnd(created.data!.createPackageJob.build.id);
+    expect(firstBuild).toMatchObject({ status: 'SUCCEEDED', reason: null });
+    expect(firstBuild.imageDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(firstBuild.image).toBe(`${jobInput.archiveImage}@${firstBuild.imageDigest}`);
+
+    const raw = (await skopeoInspect(jobInput.archiveImage as string, { raw: true })) as { layers: { digest: string }[] };
+    const inspected = await skopeoInspect(jobInput.archiveImage as string);
+    expect(inspected.Digest).toBe(firstBuild.imageDigest);
+    expect((inspected.Labels as Record<string, string>)['io.stagecraft.build-id']).toBe(firstBuild.id);
+    const config = (await skopeoInspect(jobInput.archiveImage as string, { config: true })) as {
+      config: { Entrypoint: string[] };
+    };
+    expect(config.config.Entrypoint).toEqual(['java', '-jar', '/app/app.jar']);
+    const client = new RegistryClient({ registry: platform.registry.host });
+    const layer = await client.getBlobBytes('shop/orders', raw.layers.at(-1)!.digest, 64 * 1024 * 1024);
+    const entries = await readTarEntries(layer);
+    const app = entries.find((entry) => entry.header.name.replace(/^\.?\//, '') === 'app/app.jar');
+    expect(app?.content.equals(jar)).toBe(true);
+  });
+
+  it('keeps the log in chunks that read from any offset', async () => {
+    const log = await platform.gql<{ buildLog: { text: string; nextOffset: number; complete: boolean } }>(
+      `query($id: ID!) { buildLog(buildId: $id) { text nextOffset complete } }`,
+      { id: firstBuild.id },
+      admin,
+    );
+    expect(log.data!.buildLog.complete).toBe(true);
+    expect(log.data!.buildLog.text).toContain('Downloaded the package');
+    expect(log.data!.buildLog.text).toContain(firstBuild.imageDigest!);
+    const rest = await platform.gql<{ buildLog: { text: string } }>(
+      `query($id: ID!) { buildLog(buildId: $id, offset: 10) { text } }`,
+      { id: firstBuild.id },
+      admin,
+    );
+    expect(log.data!.buildLog.text.slice(10)).toBe(rest.data!.buildLog.text);
+  });
+
+  it('numbers builds per job, queues beyond the cluster limit, and cancels', async () => {
+    const start = `mutation($j: ID!) { startBuild(jobId: $j) { id number status } }`;
+    const second = (await platform.gql<{ startBuild: BuildView }>(start, { j: jobId }, admin)).data!.startBuild;
+    const third = (await platform.gql<{ startBuild: BuildView }>(start, { j: jobId }, admin)).data!.startBuild;
+    expect([second.number, third.number]).toEqual([2, 3]);
+    const cancelled = await platform.gql<{ cancelBuild: BuildView }>(
+      `mutation($id: ID!) { cancelBuild(id: $id) { status } }`,
+      { id: third.id },
+      admin,
+    );
+    expect(['CANCELLED', 'CANCELLING']).toContain(cancelled.data!.cancelBuild.status);
+    expect((await waitForEnd(third.id)).status).toBe('CANCELLED');
+    expect((await waitForEnd(second.id)).status).toBe('SUCCEEDED');
+    expect(
+      errorOf(await platform.gql(`mutation($id: ID!) { cancelBuild(id: $id) { status } }`, { id: third.id }, admin)),
+    ).toEqual({ code: 'CONFLICT', field: 'id' });
+    const history = await platform.gql<{
+      packageJob: { lastBuild: { number: number }; builds: { edges: { node: { number: number } }[] } };
+    }>(
+      `query($id: ID!) { packageJob(id: $id) { lastBuild { number } builds { edges { node { number } } } } }`,
+      { id: jobId },
+      admin,
+    );
+    expect(history.data!.packageJob.lastBuild.number).toBe(3);
+    expect(history.data!.packageJob.builds.edges.map((edge) => edge.node.number)).toEqual([3, 2, 1]);
+  });
+
+  it('publishes every state change to BUILD_EVENTS, in order, once', async () => {
+    const client = await connectTestClient(platform.subjectPrefix);
+    try {
+      const subscription = await subscribeOrdered<BuildEventDto>(client.connection, client.connection.jetstream(), {
+        stream: BUILD_EVENTS_STREAM,
+        subjectPrefix: platform.subjectPrefix,
+      });
+      const events: { subject: string; data: BuildEventDto }[] = [];
+      for await (const event of subscription) {
+        events.push({ subject: event.subject, data: event.data });
+        if (event.pending === 0) break;
+      }
+      subscription.close();
+      const first = events.filter((event) => event.data.build.id === firstBuild.id).map((event) => event.data.type);
+      expect(first[0]).toBe('queued');
+      expect(first).toEqual(expect.arrayContaining(['scheduling', 'running', 'phase', 'succeeded']));
+      expect(first.indexOf('running')).toBeLessThan(first.indexOf('succeeded'));
+      expect(new Set(events.map((event) => event.data.eventId)).size).toBe(events.length);
+      expect(events[0].subject).toMatch(/^events\.builds\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.queued$/);
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+  it("fails a build whose base image is missing, as the user's error", async () => {
+    await platform.gql(
+      `mutation($id: ID!, $p: PackageJobPatch!) { updatePackageJob(id: $id, patch: $p) { version } }`,
+      { id: jobId, p: { buildType: 'IMAGE', baseImage: `${platform.registry.host}/missing/eclipse-temurin:17` } },
+      admin,
+    );
+    const started = (
+      await platform.gql<{ startBuild: BuildView }>(`mutation($j: ID!) { startBuild(jobId: $j) { id } }`, { j: jobId }, admin)
+    ).data!.startBuild;
+    expect(await waitForEnd(started.id)).toMatchObject({ status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND' });
+  });
+
+  it('deletes a job with its builds once none is unfinished', async () => {
+    expect((await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: jobId }, admin)).data).toEqual({
+      deletePackageJob: jobId,
+    });
+    expect(errorOf(await platform.gql(`query($id: ID!) { build(id: $id) { id } }`, { id: firstBuild.id }, admin)).code).toBe(
+      'NOT_FOUND',
+    );
+  });
+});

@@ -1,0 +1,5 @@
+export * from './consumers';
+export * from './outbox';
+export * from './outbox-relay';
+export * from './streams';
+export * from './subjects';

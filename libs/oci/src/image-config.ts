@@ -1,0 +1,50 @@
+import type { ContainerConfig, HistoryEntry, ImageConfig } from './manifest.types';
+
+export const OCI_LABELS = {
+  created: 'org.opencontainers.image.created',
+  title: 'org.opencontainers.image.title',
+  baseName: 'org.opencontainers.image.base.name',
+  baseDigest: 'org.opencontainers.image.base.digest',
+} as const;
+
+export interface ConfigChange {
+  /** diffID of the layer added on top. */
+  diffId: string;
+  created: Date;
+  history: Omit<HistoryEntry, 'created'>;
+  /** Base labels first, then these (later wins). */
+  labels: Record<string, string>;
+  container: (base: ContainerConfig) => ContainerConfig;
+}
+
+/** RFC 3339 the way Go writes it (and skopeo shows it): no fraction when it is zero. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace('.000Z', 'Z');
+}
+
+/** The base image's config with one more layer, its history entry, the new labels and runtime settings. */
+export function deriveImageConfig(base: ImageConfig, change: ConfigChange): ImageConfig {
+  const created = rfc3339(change.created);
+  const container = change.container({ ...(base.config ?? {}) });
+  container.Labels = { ...(base.config?.Labels ?? {}), ...change.labels };
+  return {
+    ...base,
+    created,
+    config: container,
+    rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, change.diffId] },
+    history: [...(base.history ?? []), { created, ...change.history }],
+  };
+}
+
+/** Checks the fields the assembler relies on; returns what is wrong, or null. */
+export function imageConfigProblem(config: unknown, layerCount: number): string | null {
+  const c = config as Partial<ImageConfig> | null;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return 'the config is not a JSON object';
+  if (!c.rootfs || c.rootfs.type !== 'layers' || !Array.isArray(c.rootfs.diff_ids)) return 'the config has no rootfs.diff_ids';
+  if (c.rootfs.diff_ids.length !== layerCount) {
+    return `the config lists ${c.rootfs.diff_ids.length} diff_ids for ${layerCount} layers`;
+  }
+  if (c.config !== undefined && (typeof c.config !== 'object' || Array.isArray(c.config)))
+    return 'the config\'s "config" is not an object';
+  return null;
+}

@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { PackageRejectedError } from '../assembly.errors';
+import type { LayerEntry } from '../layer-entry';
+import type { ArchiveItem } from './archive-item';
+import { checkSymlinkTarget } from './archive-path';
+import { type PackageFormat, sniffPackageFormat } from './package-format';
+import { stageTarItems } from './tar-stager';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './unpack-limits';
+import { readZipItems } from './zip-directory.reader';
+
+export interface UnpackOptions {
+  /** Where the contents go in the image, e.g. `/app`. */
+  root: string;
+  /** Drop one folder that holds everything (npm's `package/`, `myapp-1.0/`). */
+  stripSingleTopFolder: boolean;
+  limits?: Partial<UnpackLimits>;
+  /** Parent of the staging folder a tar is unpacked into; the OS temp folder by default. */
+  tmpDir?: string;
+}
+
+export interface UnpackedPackage {
+  format: PackageFormat;
+  /** Layer entries under `root`; files are read from the archive (zip) or the staging folder (tar). */
+  entries: LayerEntry[];
+  files: number;
+  bytes: number;
+  /** The folder that was stripped, if any. */
+  strippedFolder: string | null;
+  /** Paths relative to `root`, to look for well-known files. */
+  has(path: string): boolean;
+  /** Removes the staging folder; call it once the layer is written. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A package archive (zip, tar.gz or tar) as layer entries under `root`, read in a streaming way
+ * and checked: no absolute paths, no `..`, no symlink leading outside, no entry inside a file or
+ * symlink, no duplicates, and entry count and unpacked size within the limits.
+ */
+export async function unpackPackage(file: string, options: UnpackOptions): Promise<UnpackedPackage> {
+  const limits = { ...DEFAULT_UNPACK_LIMITS, ...options.limits };
+  const format = await sniffPackageFormat(file);
+  if (!format) throw new PackageRejectedError('the package is not a zip, tar.gz or tar archive');
+  let staging: string | null = null;
+  const cleanup = async () => {
+    if (staging) await rm(staging, { recursive: true, force: true });
+    staging = null;
+  };
+  try {
+    let items: ArchiveItem[];
+    if (format === 'zip') {
+      items = await readZipItems(file, limits);
+    } else {
+      staging = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'stagecraft-unpack-'));
+      items = await stageTarItems(file, format === 'tar.gz', staging, limits);
+    }
+    const strippedFolder = options.stripSingleTopFolder ? singleTopFolder(items) : null;
+    if (strippedFolder) items = strip(items, strippedFolder);
+    const byPath = checkTree(items, limits);
+    const root = options.root.replace(/^\/+|\/+$/g, '');
+    const under = (path: string) => (root ? `${root}/${path}` : path);
+    const entries = [...byPath.values()].map((item): LayerEntry => {
+      switch (item.type) {
+        case 'directory':
+          return { type: 'directory', path: under(item.path), mode: item.mode };
+        case 'symlink':
+          return { type: 'symlink', path: under(item.path), target: item.target };
+        case 'file':
+          return { type: 'file', path: under(item.path), mode: item.mode, size: item.size, open: item.open };
+      }
+    });
+    const files = items.filter((i) => i.type === 'file');
+    return {
+      format,
+      entries,
+      files: files.length,
+      bytes: files.reduce((sum, i) => sum + (i.type === 'file' ? i.size : 0), 0),
+      strippedFolder,
+      has: (path) => byPath.has(path),
+      cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** The one top-level folder everything sits in, when there is exactly one and something is inside it. */
+function singleTopFolder(items: ArchiveItem[]): string | null {
+  let top: string | null = null;
+  let inside = false;
+  for (const item of items) {
+    const slash = item.path.indexOf('/');
+    const first = slash === -1 ? item.path : item.path.slice(0, slash);
+    if (top !== null && first !== top) return null;
+    top = first;
+    if (slash === -1 && item.type !== 'directory') return null;
+    if (slash !== -1) inside = true;
+  }
+  return inside ? top : null;
+}
+
+function strip(items: ArchiveItem[], folder: string): ArchiveItem[] {
+  return items.filter((item) => item.path !== folder).map((item) => ({ ...item, path: item.path.slice(folder.length + 1) }));
+}
+
+function checkTree(items: ArchiveItem[], limits: UnpackLimits): Map<string, ArchiveItem> {
+  const byPath = new Map<string, ArchiveItem>();
+  for (const item of items) {
+    const existing = byPath.get(item.path);
+    if (existing && !(existing.type === 'directory' && item.type === 'directory')) {
+      throw new PackageRejectedError(`the archive holds ${JSON.stringify(item.path)} twice`);
+    }
+    byPath.set(item.path, item);
+  }
+  for (const item of byPath.values()) {
+    for (let slash = item.path.indexOf('/'); slash !== -1; slash = item.path.indexOf('/', slash + 1)) {
+      const parent = byPath.get(item.path.slice(0, slash));
+      if (parent && parent.type !== 'directory') {
+        throw new PackageRejectedError(
+          `the archive entry ${JSON.stringify(item.path)} lies inside the ${parent.type} ${JSON.stringify(parent.path)}`,
+        );
+      }
+    }
+    if (item.type === 'symlink')
+      checkSymlinkTarget(item.path, item.target, limits, (path) => byPath.get(path)?.type === 'symlink');
+  }
+  return byPath;
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { maskSecrets, parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
+
+import type { BuildExecutor, ExecutionOutcome } from './executors/build-executor';
+import type { BuildEntity } from './infra/build.entity';
+import { BuildStore } from './infra/build.store';
+import { BuildLogStore } from './infra/build-log.store';
+
+export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
+
+type StopReason = 'cancel' | 'deadline';
+
+/**
+ * Runs scheduled builds in this process: RUNNING, then the executor's phases and log lines
+ * (secrets from a custom Dockerfile masked), then one terminal state. Cancelling or passing the
+ * deadline aborts the executor; the build then ends CANCELLED or TIMED_OUT.
+ */
+@Injectable()
+export class BuildRunner {
+  private readonly logger = new Logger('BuildRunner');
+  private readonly running = new Map<string, { controller: AbortController; stop?: StopReason; done: Promise<void> }>();
+
+  constructor(
+    private readonly store: BuildStore,
+    private readonly logs: BuildLogStore,
+    @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
+  ) {}
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  isRunning(buildId: string): boolean {
+    return this.running.has(buildId);
+  }
+
+  /** Starts a SCHEDULING build; resolves once it has ended. */
+  launch(build: BuildEntity, node: string): Promise<void> {
+    const controller = new AbortController();
+    const entry: { controller: AbortController; stop?: StopReason; done: Promise<void> } = {
+      controller,
+      done: Promise.resolve(),
+    };
+    entry.done = this.run(build, node, entry).finally(() => {
+      this.running.delete(build.id);
+      this.logs.close(build.id);
+    });
+    this.running.set(build.id, entry);
+    return entry.done;
+  }
+
+  /** Aborts a build running here; false when it is not running in this process. */
+  stop(buildId: string, reason: StopReason): boolean {
+    const entry = this.running.get(buildId);
+    if (!entry) return false;
+    entry.stop ??= reason;
+    entry.controller.abort(new Error(reason));
+    return true;
+  }
+
+  async stopAll(): Promise<void> {
+    const entries = [...this.running.values()];
+    for (const entry of entries) entry.controller.abort(new Error('shutdown'));
+    await Promise.allSettled(entries.map((entry) => entry.done));
+  }
+
+  private async run(build: BuildEntity, node: string, entry: { controller: AbortController; stop?: StopReason }): Promise<void> {
+    const secrets = secretsOf(build);
+    const log = (line: string) =>
+      void this.logs
+        .append(build.id, maskSecrets(line, secrets) + '\n')
+        .catch((error: Error) => this.logger.warn(`log append failed for ${build.id}: ${error.message}`));
+    const started = await this.store.transition(build.id, 'RUNNING', { node, phase: 'INIT' }, ['SCHEDULING']);
+    if (!started) {
+      // Cancelled before it could start.
+      await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+      return;
+    }
+    let outcome: ExecutionOutcome | null = null;
+    try {
+      outcome = await this.executor.execute(
+        started,
+        { phase: async (phase) => void (await this.store.enterPhase(build.id, phase)), log },
+        entry.controller.signal,
+      );
+    } catch (error) {
+      if (!entry.controller.signal.aborted) {
+        this.logger.error(`build ${build.id} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+        outcome = { status: 'ERROR', reason: 'EXECUTOR_ERROR', message: 'the build failed unexpectedly' };
+      }
+    }
+    if (entry.stop === 'cancel') {
+      log('Cancelled.');
+      await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
+    } else if (entry.stop === 'deadline') {
+      log('The build passed its deadline and was stopped.');
+      await this.store.transition(build.id, 'TIMED_OUT', { message: 'the build passed its deadline' });
+    } else if (outcome?.status === 'SUCCEEDED') {
+      await this.store.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
+    } else if (outcome) {
+      log(`${outcome.status}: ${outcome.reason}: ${maskSecrets(outcome.message, secrets)}`);
+      await this.store.transition(build.id, outcome.status, {
+        reason: outcome.reason,
+        message: maskSecrets(outcome.message, secrets),
+      });
+    } else {
+      // Aborted by a shutdown: the next start reconciles it.
+    }
+  }
+}
+
+function secretsOf(build: BuildEntity): string[] {
+  const dockerfile = build.spec.buildSpec.dockerfile;
+  if (!dockerfile) return [];
+  const parsed = parseDockerfile(dockerfile);
+  return parsed.ok ? scanForSecrets(parsed.instructions).map((finding) => finding.value) : [];
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Actions, type Caller } from '@stagecraft/authz';
+import {
+  ArtifactsSubjects,
+  type BuildDto,
+  type BuildLogChunkDto,
+  type BuildPageDto,
+  ClustersSubjects,
+  JobsSubjects,
+  ServiceError,
+} from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
+import { paginate } from '@stagecraft/persistence';
+import { IsNull, Repository } from 'typeorm';
+
+import { BuildsConfig } from '../config';
+import { BuildRunner } from './build-runner';
+import { BuildScheduler } from './build-scheduler';
+import { cancellationTarget, isTerminal } from './domain/build-state';
+import { BuildEntity } from './infra/build.entity';
+import { BuildStore, toBuildDto } from './infra/build.store';
+import { BuildLogStore } from './infra/build-log.store';
+
+const MAX_LOG_READ = 1024 * 1024;
+
+@Injectable()
+export class BuildsService {
+  constructor(
+    @InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>,
+    private readonly store: BuildStore,
+    private readonly logs: BuildLogStore,
+    private readonly runner: BuildRunner,
+    private readonly scheduler: BuildScheduler,
+    private readonly client: NatsRpcClient,
+    private readonly config: BuildsConfig,
+  ) {}
+
+  /** Snapshots the job and queues a build: the package's URL and the node are fixed now, while the caller is here. */
+  async start(caller: Caller, jobId: string): Promise<BuildDto> {
+    const job = await this.client.send(JobsSubjects.getJob, { id: jobId }, caller.meta);
+    if (!caller.can(Actions.assembling.create, job.enterpriseProjectId)) {
+      throw ServiceError.forbidden(`${Actions.assembling.create} is not allowed in this enterprise project`);
+    }
+    const cluster = await this.client.send(ClustersSubjects.getCluster, { id: job.clusterId }, caller.meta);
+    if (cluster.type !== 'LOCAL') {
+      throw ServiceError.conflict(
+        `builds on ${cluster.type} clusters are not available yet: this version builds on LOCAL clusters`,
+        'jobId',
+      );
+    }
+    const nodes = await this.client.send(
+      ClustersSubjects.selectNodes,
+      { clusterId: job.clusterId, labels: job.nodeLabels },
+      caller.meta,
+    );
+    if (nodes.eligible.length === 0)
+      throw ServiceError.conflict("no ready node of the cluster carries the job's node labels", 'jobId');
+    const download = await this.client.send(
+      ArtifactsSubjects.downloadUrl,
+      { id: job.packageId, ttlSeconds: this.config.BUILD_QUEUE_TIMEOUT_SECONDS + this.config.BUILD_DEADLINE_SECONDS + 600 },
+      caller.meta,
+    );
+    const build = await this.store.create({
+      id: randomUUID(),
+      accountId: caller.accountId,
+      enterpriseProjectId: job.enterpriseProjectId,
+      jobId: job.id,
+      clusterId: job.clusterId,
+      spec: {
+        jobName: job.name,
+        packageId: job.packageId,
+        techStack: job.techStack,
+        buildSpec: job.buildSpec,
+        imageClass: job.imageClass,
+        archiveImage: job.archiveImage,
+        clusterId: job.clusterId,
+        nodeLabels: job.nodeLabels,
+        nodeName: nodes.eligible[0].name,
+      },
+      status: 'QUEUED',
+      phase: null,
+      reason: null,
+      message: null,
+      node: null,
+      imageDigest: null,
+      image: null,
+      triggeredBy: caller.userId,
+      packageUrl: download.url,
+      packageSha256: download.sha256,
+      startedAt: null,
+      finishedAt: null,
+    });
+    this.scheduler.wake();
+    return toBuildDto(build);
+  }
+
+  async cancel(caller: Caller, id: string): Promise<BuildDto> {
+    const build = await this.visible(caller, id);
+    if (!caller.can(Actions.assembling.modify, build.enterpriseProjectId)) {
+      throw ServiceError.forbidden(`${Actions.assembling.modify} is not allowed in this enterprise project`);
+    }
+    const target = cancellationTarget(build.status);
+    if (!target) throw ServiceError.conflict(`the build is already ${build.status}`, 'id');
+    const moved = await this.store.transition(id, target, target === 'CANCELLED' ? { message: 'cancelled by a user' } : {});
+    if (!moved) throw ServiceError.conflict('the build changed state meanwhile; read it again', 'id');
+    if (target === 'CANCELLING' && !this.runner.stop(id, 'cancel')) {
+      // Not running in this process (it never started, or its process is gone): nothing to wait for.
+      await this.store.transition(id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+    }
+    this.scheduler.wake();
+    return toBuildDto(await this.builds.findOneByOrFail({ id }));
+  }
+
+  async get(caller: Caller, id: string): Promise<BuildDto> {
+    return toBuildDto(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, jobId: string, page: { first?: number | null; after?: string | null }): Promise<BuildPageDto> {
+    const query = this.builds
+      .createQueryBuilder('b')
+      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId });
+    const result = await paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
+    const visible = result.edges.filter((edge) => caller.can(Actions.assembling.get, edge.node.enterpriseProjectId));
+    return {
+      edges: visible.map((edge) => ({ cursor: edge.cursor, node: toBuildDto(edge.node) })),
+      hasNextPage: result.hasNextPage,
+      endCursor: result.endCursor,
+    };
+  }
+
+  /** The newest build of each job (for PackageJob.lastBuild). */
+  async lastBuilds(caller: Caller, jobIds: string[]): Promise<BuildDto[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await this.builds
+      .createQueryBuilder('b')
+      .distinctOn(['b.job_id'])
+      .where('b.account_id = :accountId AND b.job_id IN (:...jobIds)', { accountId: caller.accountId, jobIds })
+      .orderBy('b.job_id')
+      .addOrderBy('b.number', 'DESC')
+      .getMany();
+    return rows.filter((build) => caller.can(Actions.assembling.get, build.enterpriseProjectId)).map(toBuildDto);
+  }
+
+  async log(caller: Caller, buildId: string, offset: number, limit: number): Promise<BuildLogChunkDto> {
+    const build = await this.visible(caller, buildId);
+    return this.logs.read(buildId, offset, Math.min(limit, MAX_LOG_READ), isTerminal(build.status));
+  }
+
+  /** Before a job is deleted: refused while one of its builds is unfinished, else its builds and logs go. */
+  async deleteJobBuilds(caller: Caller, jobId: string): Promise<{ deleted: number }> {
+    const unfinished = await this.builds.countBy({ accountId: caller.accountId, jobId, finishedAt: IsNull() });
+    if (unfinished > 0)
+      throw ServiceError.conflict(`the job has ${unfinished} unfinished build(s): cancel them or wait for them to end`, 'id');
+    const result = await this.builds.delete({ accountId: caller.accountId, jobId });
+    return { deleted: result.affected ?? 0 };
+  }
+
+  /** Another project's build answers exactly as a missing one. */
+  private async visible(caller: Caller, id: string): Promise<BuildEntity> {
+    const build = await this.builds.findOneBy({ id, accountId: caller.accountId });
+    if (!build || !caller.can(Actions.assembling.get, build.enterpriseProjectId)) throw ServiceError.notFound('build');
+    return build;
+  }
+}

@@ -1,0 +1,126 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { AssemblyError, ImageAssembler, RegistryClient, type RegistryCredentials, RegistryError } from '@stagecraft/oci';
+
+import type { BuildEntity } from '../infra/build.entity';
+import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
+import { BuildahBuilder } from './buildah.builder';
+import { downloadPackage, PackageDownloadError } from './package-download';
+
+export interface LocalExecutorOptions {
+  /** Registry host → credentials, for pulling base images and pushing results. */
+  credentials: Record<string, RegistryCredentials>;
+  platform: { os: string; architecture: string; variant?: string };
+  buildah: BuildahBuilder;
+}
+
+/**
+ * Builds on this machine (a LOCAL cluster): SYSTEM_DEFAULT and IMAGE with the daemonless
+ * assembler (the package becomes a layer on the base image through the registry API);
+ * CUSTOM_DOCKERFILE with buildah, when buildah works here.
+ */
+export class LocalExecutor implements BuildExecutor {
+  constructor(private readonly options: LocalExecutorOptions) {}
+
+  async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome> {
+    const spec = build.spec;
+    const workdir = await mkdtemp(join(tmpdir(), `stagecraft-build-${build.id}-`));
+    try {
+      await hooks.phase('INIT');
+      hooks.log(
+        `Build #${build.number} of job ${spec.jobName}: ${spec.buildSpec.type} for a ${spec.techStack} package, on ${build.node ?? 'this machine'}`,
+      );
+      if (spec.buildSpec.type === 'CUSTOM_DOCKERFILE') {
+        const unavailable = await this.options.buildah.unavailableReason();
+        if (unavailable) return { status: 'FAILED', reason: 'BUILDER_UNAVAILABLE', message: unavailable };
+      }
+
+      await hooks.phase('DOWNLOAD');
+      const packageFile = join(workdir, 'package');
+      const size = await downloadPackage(build.packageUrl, packageFile, build.packageSha256, signal);
+      hooks.log(`Downloaded the package: ${size} bytes, sha256 ${build.packageSha256} verified`);
+
+      await hooks.phase('PREPROCESS');
+      const labels = {
+        'io.stagecraft.job-id': build.jobId,
+        'io.stagecraft.job-name': spec.jobName,
+        'io.stagecraft.build-id': build.id,
+        'io.stagecraft.build-number': String(build.number),
+      };
+      hooks.log(`Target image ${spec.archiveImage} (${spec.imageClass.toLowerCase()})`);
+
+      await hooks.phase('BUILD');
+      if (spec.buildSpec.type === 'CUSTOM_DOCKERFILE') {
+        const pushed = await this.options.buildah.build({
+          dockerfile: spec.buildSpec.dockerfile!,
+          techStack: spec.techStack,
+          packageFile,
+          workdir,
+          target: spec.archiveImage,
+          labels,
+          log: hooks.log,
+          signal,
+          onPush: () => hooks.phase('PUSH'),
+        });
+        return { status: 'SUCCEEDED', imageDigest: pushed.digest, image: `${spec.archiveImage}@${pushed.digest}` };
+      }
+      const baseImage =
+        spec.buildSpec.type === 'SYSTEM_DEFAULT'
+          ? `${spec.buildSpec.baseImage}:${spec.buildSpec.baseImageTag}`
+          : spec.buildSpec.baseImage!;
+      let pushing = false;
+      const assembler = new ImageAssembler({
+        clientFactory: ({ registry, signal: requestSignal }) =>
+          new RegistryClient({
+            registry,
+            credentials: this.options.credentials[registry],
+            platform: this.options.platform,
+            signal: requestSignal,
+          }),
+      });
+      const image = await assembler.assemble({
+        baseImage,
+        targetImage: spec.archiveImage,
+        packageFile,
+        packageName: spec.jobName,
+        techStack: spec.techStack,
+        labels,
+        signal,
+        onProgress: (line) => {
+          // The assembler's lines say when it starts pushing what it built.
+          if (!pushing && /^Push/i.test(line)) {
+            pushing = true;
+            void hooks.phase('PUSH');
+          }
+          hooks.log(line);
+        },
+      });
+      await hooks.phase('POSTPROCESS');
+      hooks.log(`Pushed ${image.reference}@${image.digest}`);
+      return { status: 'SUCCEEDED', imageDigest: image.digest, image: `${spec.archiveImage}@${image.digest}` };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return outcomeOf(error);
+    } finally {
+      await rm(workdir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A failure is the user's (FAILED) when their input caused it, the platform's (ERROR) otherwise. */
+export function outcomeOf(error: unknown): ExecutionOutcome {
+  if (error instanceof PackageDownloadError) return { status: 'ERROR', reason: error.reason, message: error.message };
+  if (error instanceof AssemblyError) return { status: 'FAILED', reason: error.code, message: error.message };
+  if (error instanceof RegistryError) {
+    if (error.code === 'UNAUTHORIZED' || error.code === 'DENIED' || error.status === 401 || error.status === 403) {
+      return { status: 'FAILED', reason: 'REGISTRY_DENIED', message: error.message };
+    }
+    if (error.code === 'MANIFEST_UNKNOWN' || error.code === 'NAME_UNKNOWN' || error.code === 'PLATFORM_UNAVAILABLE') {
+      return { status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND', message: error.message };
+    }
+    return { status: 'ERROR', reason: 'REGISTRY_ERROR', message: error.message };
+  }
+  return { status: 'ERROR', reason: 'EXECUTOR_ERROR', message: 'the build failed unexpectedly' };
+}

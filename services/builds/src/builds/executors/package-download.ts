@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export class PackageDownloadError extends Error {
+  constructor(
+    readonly reason: 'PACKAGE_DOWNLOAD_FAILED' | 'PACKAGE_CORRUPTED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Streams the package from its presigned URL to `file`, checking the sha256 recorded when it was read. */
+export async function downloadPackage(url: string, file: string, expectedSha256: string, signal: AbortSignal): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new PackageDownloadError('PACKAGE_DOWNLOAD_FAILED', 'the package repository could not be reached');
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new PackageDownloadError('PACKAGE_DOWNLOAD_FAILED', `the package repository answered HTTP ${response.status}`);
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(response.body as never), measure, createWriteStream(file), { signal });
+  const actual = hash.digest('hex');
+  if (actual !== expectedSha256) {
+    throw new PackageDownloadError(
+      'PACKAGE_CORRUPTED',
+      `the package's sha256 is ${actual}, not the ${expectedSha256} recorded when it was uploaded`,
+    );
+  }
+  return size;
+}

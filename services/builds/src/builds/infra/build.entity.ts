@@ -1,0 +1,29 @@
+import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'builds' })
+export class BuildEntity {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('uuid', { name: 'account_id' }) accountId!: string;
+  @Column('uuid', { name: 'enterprise_project_id' }) enterpriseProjectId!: string;
+  @Column('uuid', { name: 'job_id' }) jobId!: string;
+  @Column('integer') number!: number;
+  @Column('uuid', { name: 'cluster_id' }) clusterId!: string;
+  /** The job as it was when the build started. */
+  @Column('jsonb') spec!: BuildSpecSnapshotDto;
+  @Column('text') status!: BuildStatus;
+  @Column('text', { nullable: true }) phase!: BuildPhase | null;
+  @Column('text', { nullable: true }) reason!: string | null;
+  @Column('text', { nullable: true }) message!: string | null;
+  @Column('text', { nullable: true }) node!: string | null;
+  @Column('text', { name: 'image_digest', nullable: true }) imageDigest!: string | null;
+  @Column('text', { nullable: true }) image!: string | null;
+  @Column('uuid', { name: 'triggered_by' }) triggeredBy!: string;
+  /** A presigned GET for the package: a capability, never in a DTO, an event or a log. */
+  @Column('text', { name: 'package_url' }) packageUrl!: string;
+  @Column('text', { name: 'package_sha256' }) packageSha256!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
+  @Column({ type: 'timestamptz', name: 'started_at', precision: 3, nullable: true }) startedAt!: Date | null;
+  @Column({ type: 'timestamptz', name: 'finished_at', precision: 3, nullable: true }) finishedAt!: Date | null;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 }) updatedAt!: Date;
+}

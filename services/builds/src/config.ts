@@ -1,0 +1,40 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** The builds service's environment. Each property is named as the variable it reads. */
+export class BuildsConfig {
+  @IsString() @MinLength(1) DATABASE_URL!: string;
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'builds';
+  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
+  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
+  /** Builds running at once on one cluster; the rest wait QUEUED. */
+  @IsInt() @Min(1) @Max(100) BUILD_CONCURRENCY_PER_CLUSTER = 2;
+  /** A build still QUEUED after this long ends EXPIRED. */
+  @IsInt() @Min(1) BUILD_QUEUE_TIMEOUT_SECONDS = 1800;
+  /** A build running longer than this ends TIMED_OUT. */
+  @IsInt() @Min(1) BUILD_DEADLINE_SECONDS = 3600;
+  /** How often the queue is looked at (a start or an end also wakes it). */
+  @IsInt() @Min(50) BUILD_SCHEDULER_INTERVAL_MS = 1000;
+  /** Registry credentials for pushing and pulling, as JSON: {"host:port": {"username": "…", "password": "…"}}. */
+  @IsOptional() @IsString() REGISTRY_CREDENTIALS?: string;
+  /** The platform picked from multi-platform base images. */
+  @IsString() @Matches(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/) BUILD_PLATFORM = 'linux/amd64';
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** REGISTRY_CREDENTIALS, parsed; a malformed value stops the start without echoing it. */
+export function registryCredentialsOf(config: BuildsConfig): Record<string, { username: string; password: string }> {
+  if (!config.REGISTRY_CREDENTIALS) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(config.REGISTRY_CREDENTIALS);
+  } catch {
+    throw new Error('REGISTRY_CREDENTIALS is not JSON');
+  }
+  const entries = Object.entries((parsed ?? {}) as Record<string, unknown>);
+  for (const [host, value] of entries) {
+    const { username, password } = (value ?? {}) as Record<string, unknown>;
+    if (typeof username !== 'string' || typeof password !== 'string')
+      throw new Error(`REGISTRY_CREDENTIALS.${host} needs a username and a password`);
+  }
+  return Object.fromEntries(entries) as Record<string, { username: string; password: string }>;
+}
