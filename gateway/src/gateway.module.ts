@@ -38,7 +38,7 @@ export class GatewayModule {
           name: 'gateway',
           requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
         }),
-        AuthzModule.forTokens(),
+        AuthzModule.forCallers(),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [NatsRpcClient],
@@ -54,9 +54,16 @@ export class GatewayModule {
             validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
             plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST)],
             formatError,
-            context: ({ req }: { req: Request }): GraphQLContext => {
-              const requestContext = requestContextFromHeaders(req.headers.authorization, req.header('x-correlation-id'));
-              return { req, requestContext, loaders: createLoaders(client, requestContext) };
+            // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
+            subscriptions: { 'graphql-ws': true },
+            context: (arg: { req?: Request; connectionParams?: Record<string, unknown> }): GraphQLContext => {
+              const requestContext = arg.req
+                ? requestContextFromHeaders(arg.req.headers.authorization, arg.req.header('x-correlation-id'))
+                : requestContextFromHeaders(
+                    stringOf(arg.connectionParams?.authorization),
+                    stringOf(arg.connectionParams?.correlationId),
+                  );
+              return { req: arg.req, requestContext, loaders: createLoaders(client, requestContext) };
             },
           }),
         }),
@@ -73,3 +80,7 @@ export class GatewayModule {
 
 @Module({})
 class GatewayConfigModule {}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

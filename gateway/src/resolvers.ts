@@ -1,4 +1,5 @@
 import { PackagesResolver } from './artifacts/packages.resolver';
+import { BuildSubscriptionsResolver } from './builds/build-subscriptions.resolver';
 import { BuildsResolver } from './builds/builds.resolver';
 import { ClustersResolver } from './clusters/clusters.resolver';
 import { IdentityResolver } from './iam/identity.resolver';
@@ -15,4 +16,5 @@ export const GATEWAY_RESOLVERS = [
   ClustersResolver,
   PackageJobsResolver,
   BuildsResolver,
+  BuildSubscriptionsResolver,
 ];

@@ -4,6 +4,8 @@ import { RegistryClient } from '@stagecraft/oci';
 import { readTarEntries, skopeoInspect } from '@stagecraft/oci/testing';
 import { connectTestClient } from '@stagecraft/testing';
 import { buildExecutableJar } from '@stagecraft/testing';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 
 import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
 
@@ -176,6 +178,81 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     } finally {
       await client.connection.close();
     }
+  });
+
+  it('streams events over graphql-ws to those who may see them, and the log as it grows', async () => {
+    const wsUrl = platform.url.replace(/^http/, 'ws') + '/graphql';
+    const subscribe = <T>(token: string, query: string, variables: Record<string, unknown>, until: (value: T) => boolean) => {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        lazy: false,
+      });
+      const values: T[] = [];
+      const done = new Promise<T[]>((resolve, reject) => {
+        client.subscribe<T>(
+          { query, variables },
+          {
+            next: (message) => {
+              if (message.errors) return reject(new Error(JSON.stringify(message.errors)));
+              values.push(message.data as T);
+              if (until(message.data as T)) resolve(values);
+            },
+            error: (error) => reject(new Error(JSON.stringify(error))),
+            complete: () => resolve(values),
+          },
+        );
+      });
+      return { done, values, close: () => client.dispose() };
+    };
+    const other = await platform.createProject(admin, 'other-team');
+    const outsider = await platform.userWith(admin, 'other-dev', ['servicestage:assembling:*'], [other]);
+    type EventMessage = { buildEvents: { sequence: number; type: string; build: { id: string; status: string } } };
+    const eventsQuery = `subscription($j: ID) { buildEvents(jobId: $j) { sequence type build { id status } } }`;
+    let startedId = '';
+    const mine = subscribe<EventMessage>(
+      admin,
+      eventsQuery,
+      { j: jobId },
+      (m) => m.buildEvents.type === 'succeeded' && m.buildEvents.build.id === startedId,
+    );
+    const theirs = subscribe<EventMessage>(outsider.token, `subscription { buildEvents { sequence type } }`, {}, () => false);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = (
+      await platform.gql<{ startBuild: BuildView }>(`mutation($j: ID!) { startBuild(jobId: $j) { id } }`, { j: jobId }, admin)
+    ).data!.startBuild;
+    startedId = started.id;
+    const events = await mine.done;
+    const types = events.filter((m) => m.buildEvents.build.id === started.id).map((m) => m.buildEvents.type);
+    expect(types[0]).toBe('queued');
+    expect(types.at(-1)).toBe('succeeded');
+    const sequences = events.map((m) => m.buildEvents.sequence);
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+    expect(new Set(sequences).size).toBe(sequences.length);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(theirs.values).toEqual([]);
+    await mine.close();
+    await theirs.close();
+
+    type LogMessage = { buildLog: { text: string; complete: boolean } };
+    const log = subscribe<LogMessage>(
+      admin,
+      `subscription($b: ID!) { buildLog(buildId: $b) { text complete } }`,
+      { b: started.id },
+      (m) => m.buildLog.complete,
+    );
+    const text = (await log.done).map((m) => m.buildLog.text).join('');
+    await log.close();
+    expect(text).toContain('Pushed');
+    const forbidden = subscribe<LogMessage>(
+      outsider.token,
+      `subscription($b: ID!) { buildLog(buildId: $b) { text } }`,
+      { b: started.id },
+      () => true,
+    );
+    await expect(forbidden.done).rejects.toThrow(/NOT_FOUND/);
+    await forbidden.close();
   });
 
   it("fails a build whose base image is missing, as the user's error", async () => {

@@ -61,3 +61,14 @@ export class BuildLogChunk {
   @Field(() => Float, { description: 'Pass it as offset to read on.' }) nextOffset!: number;
   @Field({ description: 'The build has ended and everything it wrote was read.' }) complete!: boolean;
 }
+
+@ObjectType({ description: 'A state change of a build, as published on the BUILD_EVENTS stream.' })
+export class BuildEvent {
+  @Field(() => Float, { description: 'The stream sequence: pass it as afterSequence to resume.' }) sequence!: number;
+  @Field({
+    description: 'queued, scheduling, running, phase, succeeded, failed, error, timed_out, cancelling, cancelled, expired.',
+  })
+  type!: string;
+  @Field(() => Build) build!: Build;
+  @Field(() => DateTimeScalar) at!: string;
+}

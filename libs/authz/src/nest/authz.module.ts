@@ -54,6 +54,15 @@ class AuthzChangeListener implements OnApplicationBootstrap, OnApplicationShutdo
 export class AuthzModule {
   /** For services: verifies tokens, resolves callers and guards every message handler. */
   static forService(options: AuthzModuleOptions = {}): DynamicModule {
+    const module = AuthzModule.forCallers(options);
+    return { ...module, providers: [...(module.providers ?? []), { provide: APP_GUARD, useClass: RpcAuthGuard }] };
+  }
+
+  /**
+   * Token verification and callers with their abilities, without guarding message handlers:
+   * for the gateway, which filters a subscription's events by the subscriber's projects.
+   */
+  static forCallers(options: AuthzModuleOptions = {}): DynamicModule {
     const module = AuthzModule.forTokens(options);
     return {
       ...module,
@@ -71,13 +80,12 @@ export class AuthzModule {
             new CallerResolver(verifier, rules, { cacheTtlMs: options.cacheTtlMs ?? 60_000 }),
         },
         AuthzChangeListener,
-        { provide: APP_GUARD, useClass: RpcAuthGuard },
       ],
       exports: [...(module.exports ?? []), CallerResolver],
     };
   }
 
-  /** For the gateway: token verification only; authorization happens in the services. */
+  /** Token verification only. */
   static forTokens(options: Pick<AuthzModuleOptions, 'keySource' | 'imports'> = {}): DynamicModule {
     return {
       module: AuthzModule,
