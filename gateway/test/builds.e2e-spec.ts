@@ -172,6 +172,10 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
       const first = events.filter((event) => event.data.build.id === firstBuild.id).map((event) => event.data.type);
       expect(first[0]).toBe('queued');
       expect(first).toEqual(expect.arrayContaining(['scheduling', 'running', 'phase', 'succeeded']));
+      const phases = events
+        .filter((event) => event.data.build.id === firstBuild.id && event.data.type === 'phase')
+        .map((event) => event.data.build.phase);
+      expect(phases).toEqual(['DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS']);
       expect(first.indexOf('running')).toBeLessThan(first.indexOf('succeeded'));
       expect(new Set(events.map((event) => event.data.eventId)).size).toBe(events.length);
       expect(events[0].subject).toMatch(/^events\.builds\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.queued$/);

@@ -28,7 +28,7 @@ export class LocalExecutor implements BuildExecutor {
     const spec = build.spec;
     const workdir = await mkdtemp(join(tmpdir(), `stagecraft-build-${build.id}-`));
     try {
-      await hooks.phase('INIT');
+      // RUNNING begins in INIT (the runner sets it); the phases that follow are the executor's.
       hooks.log(
         `Build #${build.number} of job ${spec.jobName}: ${spec.buildSpec.type} for a ${spec.techStack} package, on ${build.node ?? 'this machine'}`,
       );
@@ -89,8 +89,8 @@ export class LocalExecutor implements BuildExecutor {
         labels,
         signal,
         onProgress: (line) => {
-          // The assembler's lines say when it starts pushing what it built.
-          if (!pushing && /^Push/i.test(line)) {
+          // The assembler's lines say when it starts uploading what it built.
+          if (!pushing && /uploaded|pushed/i.test(line)) {
             pushing = true;
             void hooks.phase('PUSH');
           }
