@@ -9,6 +9,7 @@ import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
 import { BuildsService } from './builds/builds.service';
+import type { BuildExecutor } from './builds/executors/build-executor';
 import { BuildahBuilder } from './builds/executors/buildah.builder';
 import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
@@ -19,7 +20,8 @@ import { buildsMigrations } from './migrations';
 
 @Module({})
 export class BuildsModule {
-  static forConfig(config: BuildsConfig): DynamicModule {
+  /** `executor` replaces the LOCAL executor (tests drive the queue with one of their own). */
+  static forConfig(config: BuildsConfig, overrides: { executor?: BuildExecutor } = {}): DynamicModule {
     const credentials = registryCredentialsOf(config);
     const [os, architecture, variant] = config.BUILD_PLATFORM.split('/');
     return {
@@ -39,11 +41,9 @@ export class BuildsModule {
       providers: [
         {
           provide: BUILD_EXECUTOR,
-          useValue: new LocalExecutor({
-            credentials,
-            platform: { os, architecture, variant },
-            buildah: new BuildahBuilder(credentials),
-          }),
+          useValue:
+            overrides.executor ??
+            new LocalExecutor({ credentials, platform: { os, architecture, variant }, buildah: new BuildahBuilder(credentials) }),
         },
         BuildStore,
         BuildLogStore,

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@stagecraft/config';
+import type { BuildStatus } from '@stagecraft/contracts';
+import { createTestDatabase, TEST_NATS_URL, type TestDatabase, testSubjectPrefix } from '@stagecraft/testing';
+import { DataSource } from 'typeorm';
+
+import { BuildsModule } from '../src/builds.module';
+import type { BuildExecutor, ExecutionOutcome } from '../src/builds/executors/build-executor';
+import type { BuildEntity } from '../src/builds/infra/build.entity';
+import { BuildStore } from '../src/builds/infra/build.store';
+import { BuildsConfig } from '../src/config';
+
+/** An executor the test controls: each build runs until the test ends it, or until it is aborted. */
+class ScriptedExecutor implements BuildExecutor {
+  readonly started: string[] = [];
+  private readonly finishers = new Map<string, (outcome: ExecutionOutcome) => void>();
+
+  execute(build: BuildEntity, _hooks: unknown, signal: AbortSignal): Promise<ExecutionOutcome> {
+    this.started.push(build.id);
+    return new Promise((resolve, reject) => {
+      this.finishers.set(build.id, resolve);
+      signal.addEventListener('abort', () => reject(signal.reason));
+    });
+  }
+
+  finish(buildId: string, outcome: ExecutionOutcome): void {
+    this.finishers.get(buildId)?.(outcome);
+  }
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+describe('the build queue (real Postgres and NATS, a scripted executor)', () => {
+  let database: TestDatabase;
+  const prefix = testSubjectPrefix();
+  const clusterId = randomUUID();
+  const jobId = randomUUID();
+  let app: INestApplicationContext;
+  let executor: ScriptedExecutor;
+
+  const start = async (env: Record<string, string> = {}) => {
+    executor = new ScriptedExecutor();
+    const config = loadConfig(BuildsConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      BUILD_CONCURRENCY_PER_CLUSTER: '1',
+      BUILD_SCHEDULER_INTERVAL_MS: '50',
+      ...env,
+    });
+    app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor }), { logger: false });
+    await app.init();
+  };
+  const status = async (id: string): Promise<BuildStatus> =>
+    (await app.get(DataSource).query('SELECT status FROM builds WHERE id = $1', [id]))[0].status;
+  const reasonOf = async (id: string): Promise<string | null> =>
+    (await app.get(DataSource).query('SELECT reason FROM builds WHERE id = $1', [id]))[0].reason;
+  const queue = async () => {
+    const build = await app.get(BuildStore).create({
+      id: randomUUID(),
+      accountId: randomUUID(),
+      enterpriseProjectId: randomUUID(),
+      jobId,
+      clusterId,
+      spec: {
+        jobName: 'job',
+        packageId: randomUUID(),
+        techStack: 'JAVA',
+        buildSpec: { type: 'SYSTEM_DEFAULT', baseImage: 'eclipse-temurin', baseImageTag: '17-jre', dockerfile: null },
+        imageClass: 'PRIVATE',
+        archiveImage: '127.0.0.1:5000/app:1',
+        clusterId,
+        nodeLabels: [],
+        nodeName: 'local',
+      },
+      status: 'QUEUED',
+      phase: null,
+      reason: null,
+      message: null,
+      node: null,
+      imageDigest: null,
+      image: null,
+      triggeredBy: randomUUID(),
+      packageUrl: 'http://127.0.0.1:1/unused',
+      packageSha256: 'unused',
+      startedAt: null,
+      finishedAt: null,
+    });
+    return build.id;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('buildqueue');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database.drop();
+  });
+
+  it('runs one build per cluster at a time and numbers them per job', async () => {
+    await start();
+    const first = await queue();
+    const second = await queue();
+    expect(
+      await until(
+        () => status(first),
+        (s) => s === 'RUNNING',
+      ),
+    ).toBe('RUNNING');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await status(second)).toBe('QUEUED');
+    executor.finish(first, { status: 'SUCCEEDED', imageDigest: `sha256:${'a'.repeat(64)}`, image: 'x' });
+    expect(
+      await until(
+        () => status(second),
+        (s) => s === 'RUNNING',
+      ),
+    ).toBe('RUNNING');
+    expect(await status(first)).toBe('SUCCEEDED');
+    executor.finish(second, { status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND', message: 'no such base image' });
+    expect(
+      await until(
+        () => status(second),
+        (s) => s === 'FAILED',
+      ),
+    ).toBe('FAILED');
+    expect(await reasonOf(second)).toBe('BASE_IMAGE_NOT_FOUND');
+    const numbers = await app
+      .get(DataSource)
+      .query('SELECT number FROM builds WHERE id = ANY($1) ORDER BY number', [[first, second]]);
+    expect(numbers.map((row: { number: number }) => row.number)).toEqual([1, 2]);
+    await app.close();
+  });
+
+  it('stops a build at its deadline: TIMED_OUT', async () => {
+    await start({ BUILD_DEADLINE_SECONDS: '1' });
+    const id = await queue();
+    expect(
+      await until(
+        () => status(id),
+        (s) => s === 'TIMED_OUT',
+        15_000,
+      ),
+    ).toBe('TIMED_OUT');
+    expect(await reasonOf(id)).toBe('DEADLINE_EXCEEDED');
+    await app.close();
+  });
+
+  it('expires a build that waited too long in the queue', async () => {
+    await start({ BUILD_QUEUE_TIMEOUT_SECONDS: '1' });
+    const running = await queue();
+    await until(
+      () => status(running),
+      (s) => s === 'RUNNING',
+    );
+    const waiting = await queue();
+    expect(
+      await until(
+        () => status(waiting),
+        (s) => s === 'EXPIRED',
+        15_000,
+      ),
+    ).toBe('EXPIRED');
+    expect(await reasonOf(waiting)).toBe('QUEUE_TIMEOUT');
+    executor.finish(running, { status: 'SUCCEEDED', imageDigest: `sha256:${'b'.repeat(64)}`, image: 'x' });
+    await until(
+      () => status(running),
+      (s) => s === 'SUCCEEDED',
+    );
+    await app.close();
+  });
+
+  it('after a restart, ends what the previous process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
+    await start();
+    const id = await queue();
+    await until(
+      () => status(id),
+      (s) => s === 'RUNNING',
+    );
+    // The process dies without finishing it: its executor never reports, and nothing stops it cleanly.
+    await app.get(DataSource).query(`UPDATE builds SET status = 'RUNNING' WHERE id = $1`, [id]);
+    const lost = app;
+    await start();
+    expect(
+      await until(
+        () => status(id),
+        (s) => s === 'ERROR',
+      ),
+    ).toBe('ERROR');
+    expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
+    await lost.close().catch(() => undefined);
+    await app.close();
+  });
+});
