@@ -19,6 +19,9 @@ import {
   TechStack,
 } from './artifacts.types';
 
+/** Completing reads the whole package (up to 2 GiB, measured at 130–190 MiB/s): far beyond the default timeout. */
+const READ_PACKAGE_TIMEOUT_MS = 10 * 60_000;
+
 @Resolver(() => SoftwarePackage)
 export class PackagesResolver {
   constructor(private readonly client: NatsRpcClient) {}
@@ -70,7 +73,7 @@ export class PackagesResolver {
   @RequirePermission(Actions.package.create)
   @Mutation(() => SoftwarePackage, { description: 'Reads the uploaded bytes once: READY, or REJECTED with a reason.' })
   completePackageUpload(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
-    return this.client.send(ArtifactsSubjects.completePackageUpload, { id }, meta);
+    return this.client.send(ArtifactsSubjects.completePackageUpload, { id }, meta, { timeoutMs: READ_PACKAGE_TIMEOUT_MS });
   }
 
   @RequirePermission(Actions.package.create)
@@ -90,6 +93,7 @@ export class PackagesResolver {
       ArtifactsSubjects.registerObsPackage,
       { name, version, bucket, objectKey, enterpriseProjectId, techStack },
       meta,
+      { timeoutMs: READ_PACKAGE_TIMEOUT_MS },
     );
   }
 

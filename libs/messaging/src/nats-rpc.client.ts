@@ -28,13 +28,19 @@ export class NatsRpcClient {
     private readonly options: NatsRpcClientOptions,
   ) {}
 
-  async send<S extends Subject>(subject: S, payload: RequestOf<S>, meta: RequestMeta = {}): Promise<ResponseOf<S>> {
+  /** `timeoutMs` overrides the client's default for requests known to take long (reading a 2 GiB package). */
+  async send<S extends Subject>(
+    subject: S,
+    payload: RequestOf<S>,
+    meta: RequestMeta = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<ResponseOf<S>> {
     const headers = natsHeaders();
     headers.set(HeaderNames.correlationId, meta.correlationId ?? randomUUID());
     if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
     try {
       const reply = await this.connection.request(this.qualify(subject), encodeJson(payload), {
-        timeout: this.options.timeoutMs,
+        timeout: options.timeoutMs ?? this.options.timeoutMs,
         headers,
       });
       return unwrapReply<ResponseOf<S>>(reply.data);
