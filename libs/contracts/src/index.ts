@@ -10,7 +10,6 @@ export * from './builds/builds.subjects';
 export * from './clusters/clusters.dto';
 export * from './clusters/clusters.requests';
 export * from './clusters/clusters.subjects';
-export * from './common/image-reference';
 export * from './common/page';
 export * from './common/resource-name';
 export * from './common/tech-stack';

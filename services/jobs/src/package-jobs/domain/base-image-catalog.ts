@@ -1,4 +1,5 @@
-import { parseImageReference, TECH_STACKS, type TechStack } from '@stagecraft/contracts';
+import { TECH_STACKS, type TechStack } from '@stagecraft/contracts';
+import { imageReferenceProblem, parseImageReference } from '@stagecraft/oci';
 
 /** The official images per stack: what SYSTEM_DEFAULT builds on unless configured otherwise. */
 export const OFFICIAL_BASE_IMAGES: Record<TechStack, string[]> = {
@@ -66,17 +67,14 @@ export class BaseImageCatalog {
 
   /** Whether an IMAGE build's base image is one of the stack's images. */
   isImageOf(stack: TechStack, image: string): boolean {
-    const parsed = parseImageReference(image).reference;
-    if (!parsed) return false;
-    const name = lastComponent(parsed.repository);
-    return this.repositoriesFor(stack).some(
-      (repository) => lastComponent(parseImageReference(repository).reference?.repository ?? repository) === name,
-    );
+    if (imageReferenceProblem(image)) return false;
+    const name = lastComponent(parseImageReference(image).repository);
+    return this.repositoriesFor(stack).some((repository) => lastComponent(parseImageReference(repository).repository) === name);
   }
 }
 
 function splitEntry(entry: string): [string, string] {
-  const parsed = parseImageReference(entry).reference;
+  const parsed = imageReferenceProblem(entry) ? null : parseImageReference(entry);
   if (!parsed?.tag || parsed.digest) throw new Error(`base image catalog entry ${entry} must be repository:tag`);
   return [entry.slice(0, entry.length - parsed.tag.length - 1), parsed.tag];
 }

@@ -1,5 +1,6 @@
-import { type BuildType, parseImageReference, resourceNameProblem, ServiceError, type TechStack } from '@stagecraft/contracts';
+import { type BuildType, resourceNameProblem, ServiceError, type TechStack } from '@stagecraft/contracts';
 import { parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
+import { imageReferenceProblem } from '@stagecraft/oci';
 
 import type { BaseImageCatalog } from './base-image-catalog';
 
@@ -30,8 +31,8 @@ export function checkDescription(description: string | null | undefined): string
 }
 
 export function checkArchiveImage(archiveImage: string): void {
-  const { problem } = parseImageReference(archiveImage);
-  if (problem) throw ServiceError.badInput('archiveImage', `archiveImage ${problem}`);
+  const problem = imageReferenceProblem(archiveImage);
+  if (problem) throw ServiceError.badInput('archiveImage', `archiveImage is not a valid image reference: ${problem}`);
 }
 
 /**
@@ -58,8 +59,8 @@ export function checkBuildSpec(spec: BuildSpecInput, stack: TechStack, catalog: 
     }
     case 'IMAGE': {
       if (!spec.baseImage) throw ServiceError.badInput('baseImage', 'baseImage is required for IMAGE builds');
-      const { problem } = parseImageReference(spec.baseImage);
-      if (problem) throw ServiceError.badInput('baseImage', `baseImage ${problem}`);
+      const problem = imageReferenceProblem(spec.baseImage);
+      if (problem) throw ServiceError.badInput('baseImage', `baseImage is not a valid image reference: ${problem}`);
       if (!catalog.isImageOf(stack, spec.baseImage)) {
         throw ServiceError.badInput(
           'baseImage',
