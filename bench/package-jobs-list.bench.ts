@@ -1,0 +1,346 @@
+/**
+ * `packageJobs(first: 20)` through gateway → NATS → jobs, beside the same SQL run in process
+ * (no NATS), for a user holding 3 of 100 enterprise projects (issue 4, items 1 and 2).
+ *
+ *   node -r ./bench/register.cjs bench/package-jobs-list.bench.ts
+ *
+ * One table, grown in place: 10,000 jobs → 100,000 → 1,000,000 (INSERT … SELECT generate_series,
+ * then ANALYZE). At 100k: 16 and 64 clients, both paths (target: platform ≥ 50% of the in-process
+ * req/s at each level). At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at
+ * 10k ≤ 1.3). Environment: BENCH_JOBS_WARMUP_MS (1500), BENCH_JOBS_DURATION_MS (6000),
+ * BENCH_JOBS_SLICES (4), BENCH_JOBS_SIZES (10000,100000,1000000). Uses the machine's Postgres (a
+ * fresh database, dropped at the end) and NATS (a fresh subject prefix).
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { CallerResolver } from '@stagecraft/authz';
+import { DataSource } from 'typeorm';
+
+import { listQuery, startInProcessList } from './package-jobs-list/baseline';
+import type { ListLoadRequest, ListLoadResult } from './package-jobs-list/load-worker';
+import { type JobsPlatform, startJobsPlatform } from './package-jobs-list/platform';
+import {
+  describeEnvironment,
+  envInt,
+  markdownTable,
+  mean,
+  passFail,
+  percentile,
+  round,
+  writeResults,
+} from './support/bench-report';
+
+const WARMUP_MS = envInt('BENCH_JOBS_WARMUP_MS', 1_500);
+const DURATION_MS = envInt('BENCH_JOBS_DURATION_MS', 6_000);
+const SLICES = envInt('BENCH_JOBS_SLICES', 4);
+const SLICE_MS = Math.round(DURATION_MS / SLICES);
+const LEAD_IN_MS = 250;
+const REQUEST_TIMEOUT_MS = 10_000;
+const SIZES = (process.env.BENCH_JOBS_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const PROJECTS = 100;
+const HELD_PROJECTS = 3;
+const PAGE = 20;
+const THROUGHPUT_SIZE = 100_000;
+const LEVELS_AT_THROUGHPUT_SIZE = [16, 64];
+const SCALE_CLIENTS = 16;
+const TARGET = { minRatio: 0.5, maxP50Growth: 1.3 };
+const LIST_QUERY = `{ packageJobs(first: ${PAGE}) { edges { cursor node { id name createdAt version } } pageInfo { hasNextPage endCursor } } }`;
+
+type Target = 'in-process' | 'platform';
+const TARGETS: readonly Target[] = ['in-process', 'platform'];
+
+interface LevelResult {
+  jobs: number;
+  target: Target;
+  clients: number;
+  requests: number;
+  errors: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  firstError?: string;
+}
+
+function startLoadWorker() {
+  const worker = new Worker(join(__dirname, 'package-jobs-list', 'load-worker.ts'), {
+    execArgv: ['-r', join(__dirname, 'register.cjs')],
+  });
+  return {
+    load: (request: ListLoadRequest) =>
+      new Promise<ListLoadResult>((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        worker.once('error', onError);
+        worker.once('message', (message: ListLoadResult | { fatal: string }) => {
+          worker.off('error', onError);
+          if ('fatal' in message) reject(new Error(message.fatal));
+          else resolve(message);
+        });
+        worker.postMessage(request);
+      }),
+    stop: () => worker.terminate(),
+  };
+}
+
+/** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
+async function setUp(platform: JobsPlatform): Promise<{ token: string; projectIds: string[]; heldProjectIds: string[] }> {
+  const data = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
+    const answer = await platform.gql<T>(query, variables, token);
+    if (!answer.data) throw new Error(`setup failed: ${JSON.stringify(answer.errors)}`);
+    return answer.data;
+  };
+  const login = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
+  const admin = (await data<{ createAccessToken: string }>(login, { a: platform.admin.accessKey, s: platform.admin.secretKey }))
+    .createAccessToken;
+  const projectIds: string[] = [];
+  for (let i = 0; i < PROJECTS; i += 1) {
+    const created = await data<{ createEnterpriseProject: { id: string } }>(
+      `mutation P($n: String!) { createEnterpriseProject(name: $n) { id } }`,
+      { n: `bench-project-${String(i).padStart(3, '0')}` },
+      admin,
+    );
+    projectIds.push(created.createEnterpriseProject.id);
+  }
+  const user = await data<{ createUser: { id: string } }>(`mutation { createUser(name: "bench-assembler") { id } }`, {}, admin);
+  const policy = await data<{ createPolicy: { id: string } }>(
+    `mutation { createPolicy(name: "bench-assembling", statements: [{ effect: ALLOW, actions: ["servicestage:assembling:*"] }]) { id } }`,
+    {},
+    admin,
+  );
+  // Spread over the range, so the held projects' jobs are interleaved with everyone else's.
+  const heldProjectIds = [projectIds[7], projectIds[42], projectIds[81]].slice(0, HELD_PROJECTS);
+  await data(
+    `mutation A($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
+    { p: policy.createPolicy.id, u: user.createUser.id, e: heldProjectIds },
+    admin,
+  );
+  const key = await data<{ createAccessKey: { accessKey: string; secretKey: string } }>(
+    `mutation Key($u: ID!) { createAccessKey(userId: $u) }`,
+    { u: user.createUser.id },
+    admin,
+  );
+  const token = await data<{ createAccessToken: string }>(login, {
+    a: key.createAccessKey.accessKey,
+    s: key.createAccessKey.secretKey,
+  });
+  return { token: token.createAccessToken, projectIds, heldProjectIds };
+}
+
+/** Grows jobs.package_jobs to `upTo` rows: project = n mod 100, one second apart, newest = highest n. */
+async function growTo(db: DataSource, from: number, upTo: number, accountId: string, projectIds: string[]): Promise<number> {
+  const started = performance.now();
+  await db.query(
+    `INSERT INTO jobs.package_jobs (account_id, enterprise_project_id, name, package_id, tech_stack, build_type, base_image,
+       base_image_tag, image_class, archive_image, cluster_id, node_labels, warnings, created_by, created_at, updated_at)
+     SELECT $1::uuid, ($2::uuid[])[1 + n % ${PROJECTS}], 'bench-job-' || n, gen_random_uuid(), 'JAVA', 'SYSTEM_DEFAULT',
+       'eclipse-temurin', '17-jre', 'PRIVATE', 'bench/job-' || n || ':latest', gen_random_uuid(), '[]'::jsonb, '[]'::jsonb,
+       $1::uuid, timestamptz '2026-01-01' + n * interval '1 second', timestamptz '2026-01-01' + n * interval '1 second'
+     FROM generate_series($3::int, $4::int) AS n`,
+    [accountId, projectIds, from + 1, upTo],
+  );
+  await db.query('ANALYZE jobs.package_jobs');
+  return Math.round(performance.now() - started);
+}
+
+async function main(): Promise<void> {
+  const platform = await startJobsPlatform();
+  const worker = startLoadWorker();
+  let inProcess: Awaited<ReturnType<typeof startInProcessList>> | undefined;
+  const results: LevelResult[] = [];
+  const plans: Record<number, string> = {};
+  const loads: Record<number, number> = {};
+  try {
+    const { token, projectIds } = await setUp(platform);
+    const db = platform.jobs.get(DataSource, { strict: false });
+    const [{ account_id: accountId }] = (await db.query(`SELECT account_id FROM iam.enterprise_projects LIMIT 1`)) as {
+      account_id: string;
+    }[];
+    inProcess = await startInProcessList(platform.jobs, PAGE);
+    const urls: Record<Target, string> = { platform: platform.graphqlUrl, 'in-process': inProcess.url };
+    const callers = platform.jobs.get(CallerResolver, { strict: false });
+
+    let rows = 0;
+    for (const size of SIZES) {
+      loads[size] = await growTo(db, rows, size, accountId, projectIds);
+      rows = size;
+      console.error(`${size} jobs inserted + analyzed in ${loads[size]} ms`);
+
+      // The plan of the very query both paths run (from the same query builder).
+      const caller = await callers.resolve({ token, correlationId: 'bench-explain' });
+      const query = listQuery(db, caller)!
+        .orderBy('j.created_at', 'DESC')
+        .addOrderBy('j.id', 'DESC')
+        .take(PAGE + 1);
+      const [sql, params] = query.getQueryAndParameters();
+      const plan = (await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)) as { 'QUERY PLAN': string }[];
+      plans[size] = plan.map((line) => line['QUERY PLAN']).join('\n');
+
+      const levels = size === THROUGHPUT_SIZE ? LEVELS_AT_THROUGHPUT_SIZE : [SCALE_CLIENTS];
+      for (const clients of levels) {
+        const slice = (target: Target, leadInMs: number, durationMs: number) =>
+          worker.load({
+            url: urls[target],
+            token,
+            query: LIST_QUERY,
+            expectedEdges: PAGE,
+            clients,
+            leadInMs,
+            durationMs,
+            requestTimeoutMs: REQUEST_TIMEOUT_MS,
+          });
+        for (const target of TARGETS) await slice(target, WARMUP_MS, 0);
+        const latencies: Record<Target, number[]> = { 'in-process': [], platform: [] };
+        const errors: Record<Target, number> = { 'in-process': 0, platform: 0 };
+        const firstErrors: Partial<Record<Target, string>> = {};
+        for (let turn = 0; turn < SLICES; turn += 1) {
+          for (const target of turn % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
+            const run = await slice(target, LEAD_IN_MS, SLICE_MS);
+            for (const latency of run.latenciesMs) latencies[target].push(latency);
+            errors[target] += run.errors;
+            firstErrors[target] ??= run.firstError;
+          }
+        }
+        for (const target of TARGETS) {
+          const sorted = Float64Array.from(latencies[target]).sort();
+          const result: LevelResult = {
+            jobs: size,
+            target,
+            clients,
+            requests: sorted.length,
+            errors: errors[target],
+            requestsPerSecond: Math.round(sorted.length / ((SLICE_MS * SLICES) / 1000)),
+            latencyMs: {
+              p50: round(percentile(sorted, 50), 2),
+              p99: round(percentile(sorted, 99), 2),
+              mean: round(mean(sorted), 2),
+              max: round(sorted[sorted.length - 1] ?? Number.NaN, 1),
+            },
+            ...(firstErrors[target] ? { firstError: firstErrors[target] } : {}),
+          };
+          results.push(result);
+          const error = result.firstError ? ` (first error: ${result.firstError})` : '';
+          console.error(
+            `${size} jobs, ${target} × ${clients}: ${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, ` +
+              `p99 ${result.latencyMs.p99} ms, ${result.errors} errors${error}`,
+          );
+        }
+      }
+    }
+    report(results, plans, loads);
+  } finally {
+    await worker.stop();
+    await inProcess?.close();
+    await platform.close();
+  }
+}
+
+function report(results: LevelResult[], plans: Record<number, string>, loads: Record<number, number>): void {
+  const find = (jobs: number, target: Target, clients: number) =>
+    results.find((r) => r.jobs === jobs && r.target === target && r.clients === clients);
+  const percent = (value: number) => `${Math.round(value * 100)}%`;
+  const anyErrors = results.some((r) => r.errors > 0);
+
+  const ratios = LEVELS_AT_THROUGHPUT_SIZE.map((clients) => {
+    const platform = find(THROUGHPUT_SIZE, 'platform', clients);
+    const base = find(THROUGHPUT_SIZE, 'in-process', clients);
+    return { clients, ratio: platform && base ? round(platform.requestsPerSecond / base.requestsPerSecond, 3) : Number.NaN };
+  });
+  const throughputVerdict = ratios.some((r) => Number.isNaN(r.ratio))
+    ? 'n/a'
+    : passFail(ratios.every((r) => r.ratio >= TARGET.minRatio) && !anyErrors);
+
+  const smallest = Math.min(...SIZES);
+  const largest = Math.max(...SIZES);
+  const growth = (target: Target) =>
+    round(
+      (find(largest, target, SCALE_CLIENTS)?.latencyMs.p50 ?? NaN) /
+        (find(smallest, target, SCALE_CLIENTS)?.latencyMs.p50 ?? NaN),
+      3,
+    );
+  const platformGrowth = growth('platform');
+  const baselineGrowth = growth('in-process');
+  const scaleVerdict = passFail(platformGrowth <= TARGET.maxP50Growth && !anyErrors);
+
+  console.log(`\n## package-jobs-list — GraphQL \`packageJobs(first: ${PAGE})\` (${describeEnvironment()})\n`);
+  console.log(`User holding ${HELD_PROJECTS} of ${PROJECTS} enterprise projects; jobs spread evenly over the 100 projects.\n`);
+  console.log(
+    `### Item 1 — throughput at ${THROUGHPUT_SIZE.toLocaleString('en')} jobs (target: platform ≥ ${percent(TARGET.minRatio)} of in-process req/s)\n`,
+  );
+  console.log(
+    markdownTable(
+      ['path', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'errors', 'platform / in-process'],
+      results
+        .filter((r) => r.jobs === THROUGHPUT_SIZE)
+        .map((r) => {
+          const ratio = ratios.find((x) => x.clients === r.clients)!.ratio;
+          return [
+            r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
+            r.clients,
+            r.requestsPerSecond,
+            r.latencyMs.p50,
+            r.latencyMs.p99,
+            r.latencyMs.mean,
+            r.latencyMs.max,
+            r.errors,
+            r.target === 'platform' ? `${percent(ratio)} ${ratio >= TARGET.minRatio ? 'PASS' : 'FAIL'}` : '',
+          ];
+        }),
+    ),
+  );
+  console.log(`\nItem 1: ${throughputVerdict}`);
+  console.log(
+    `\n### Item 2 — growth, ${SCALE_CLIENTS} clients (target: platform p50 at ${largest.toLocaleString('en')} / p50 at ${smallest.toLocaleString('en')} ≤ ${TARGET.maxP50Growth})\n`,
+  );
+  console.log(
+    markdownTable(
+      ['jobs', 'path', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'insert + analyze ms'],
+      results
+        .filter((r) => r.clients === SCALE_CLIENTS)
+        .map((r) => [
+          r.jobs,
+          r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
+          r.requestsPerSecond,
+          r.latencyMs.p50,
+          r.latencyMs.p99,
+          r.errors,
+          r.target === 'in-process' ? loads[r.jobs] : '',
+        ]),
+    ),
+  );
+  console.log(`\nItem 2: p50 ratio platform ${platformGrowth} (in-process ${baselineGrowth}) → ${scaleVerdict}`);
+  for (const size of [smallest, largest]) {
+    console.log(`\nEXPLAIN (ANALYZE, BUFFERS) at ${size.toLocaleString('en')} jobs:\n\n\`\`\`\n${plans[size]}\n\`\`\``);
+  }
+  console.log(
+    `\nclosed loop; per level ${WARMUP_MS / 1000} s warm-up per path, then ${DURATION_MS / 1000} s measured per path in ` +
+      `${SLICES} slices taken in turns (${LEAD_IN_MS} ms lead-in each); clients in a worker thread, servers on the main thread.`,
+  );
+  const file = writeResults('package-jobs-list', results, {
+    targets: {
+      throughput: { minRatio: TARGET.minRatio, ratios, verdict: throughputVerdict },
+      growth: { maxP50Growth: TARGET.maxP50Growth, platform: platformGrowth, inProcess: baselineGrowth, verdict: scaleVerdict },
+    },
+    plans,
+    insertAndAnalyzeMs: loads,
+    method: {
+      query: LIST_QUERY,
+      warmupMs: WARMUP_MS,
+      durationMs: DURATION_MS,
+      slices: SLICES,
+      leadInMs: LEAD_IN_MS,
+      sizes: SIZES,
+    },
+  });
+  console.log(`\nwrote ${file}`);
+}
+
+main().then(
+  () =>
+    setTimeout(() => {
+      console.error('package-jobs-list: the process did not exit by itself after closing everything');
+      process.exit(1);
+    }, 10_000).unref(),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
