@@ -18,7 +18,6 @@ import { CallerResolver } from '@stagecraft/authz';
 import { DataSource } from 'typeorm';
 
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
-import type { ListLoadRequest, ListLoadResult } from './package-jobs-list/load-worker';
 import { type JobsPlatform, startJobsPlatform } from './package-jobs-list/platform';
 import {
   describeEnvironment,
@@ -30,6 +29,7 @@ import {
   round,
   writeResults,
 } from './support/bench-report';
+import type { LoadRequest, LoadResult } from './support/load-worker';
 
 const WARMUP_MS = envInt('BENCH_JOBS_WARMUP_MS', 1_500);
 const DURATION_MS = envInt('BENCH_JOBS_DURATION_MS', 6_000);
@@ -62,15 +62,15 @@ interface LevelResult {
 }
 
 function startLoadWorker() {
-  const worker = new Worker(join(__dirname, 'package-jobs-list', 'load-worker.ts'), {
+  const worker = new Worker(join(__dirname, 'support', 'load-worker.ts'), {
     execArgv: ['-r', join(__dirname, 'register.cjs')],
   });
   return {
-    load: (request: ListLoadRequest) =>
-      new Promise<ListLoadResult>((resolve, reject) => {
+    load: (request: LoadRequest) =>
+      new Promise<LoadResult>((resolve, reject) => {
         const onError = (error: Error) => reject(error);
         worker.once('error', onError);
-        worker.once('message', (message: ListLoadResult | { fatal: string }) => {
+        worker.once('message', (message: LoadResult | { fatal: string }) => {
           worker.off('error', onError);
           if ('fatal' in message) reject(new Error(message.fatal));
           else resolve(message);
@@ -181,7 +181,8 @@ async function main(): Promise<void> {
             url: urls[target],
             token,
             query: LIST_QUERY,
-            expectedEdges: PAGE,
+            expectPath: ['data', 'packageJobs', 'edges', 'length'],
+            expectValue: PAGE,
             clients,
             leadInMs,
             durationMs,

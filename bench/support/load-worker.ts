@@ -9,7 +9,9 @@ export interface LoadRequest {
   url: string;
   token: string;
   query: string;
-  expectedUserId: string;
+  /** The answer is right when the value at this path equals `expectValue` (e.g. ['data','me','id'], or …'edges','length'). */
+  expectPath: string[];
+  expectValue: string | number;
   clients: number;
   /** Load before the measured window, not counted (warm-up, or re-filling the loop). */
   leadInMs: number;
@@ -56,9 +58,9 @@ async function run(request: LoadRequest): Promise<LoadResult> {
           body,
           signal: AbortSignal.timeout(request.requestTimeoutMs),
         });
-        const answer = (await response.json()) as { data?: { me?: { id?: string } }; errors?: unknown };
+        const answer: unknown = await response.json();
         totalRequests += 1;
-        if (response.status !== 200 || answer.data?.me?.id !== request.expectedUserId) {
+        if (response.status !== 200 || valueAt(answer, request.expectPath) !== request.expectValue) {
           fail(`HTTP ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
           continue;
         }
@@ -73,6 +75,13 @@ async function run(request: LoadRequest): Promise<LoadResult> {
 
   await Promise.all(Array.from({ length: request.clients }, client));
   return { latenciesMs: Float64Array.from(latencies), measuredMs: request.durationMs, totalRequests, errors, firstError };
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>(
+    (current, key) => (current === null || current === undefined ? undefined : (current as Record<string, unknown>)[key]),
+    value,
+  );
 }
 
 parentPort?.on('message', (request: LoadRequest) => {
