@@ -8,9 +8,7 @@
  * BENCH_ME_DURATION_MS (8000). Uses the machine's Postgres (a fresh database, dropped at the
  * end) and NATS (a fresh subject prefix). Method and figures: docs/benchmarks.md.
  */
-import { join } from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 
 import { Client } from 'pg';
 
@@ -25,7 +23,8 @@ import {
   writeResults,
 } from './support/bench-report';
 import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
-import type { LoadRequest, LoadResult } from './support/load-worker';
+import { startLoadWorker } from './support/load-client';
+import type { LoadResult } from './support/load-worker';
 import { startInProcessMe } from './support/me-baseline.app';
 
 const CLIENTS = (process.env.BENCH_ME_CLIENTS ?? '1,16,64').split(',').map(Number);
@@ -125,26 +124,6 @@ function countDatabaseQueries(): () => number {
     return original.apply(this, args);
   };
   return () => count;
-}
-
-function startLoadWorker(): { load(request: LoadRequest): Promise<LoadResult>; stop(): Promise<number> } {
-  const worker = new Worker(join(__dirname, 'support', 'load-worker.ts'), {
-    execArgv: ['-r', join(__dirname, 'register.cjs')],
-  });
-  return {
-    load: (request) =>
-      new Promise((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        worker.once('error', onError);
-        worker.once('message', (message: LoadResult | { fatal: string }) => {
-          worker.off('error', onError);
-          if ('fatal' in message) reject(new Error(message.fatal));
-          else resolve(message);
-        });
-        worker.postMessage(request);
-      }),
-    stop: () => worker.terminate(),
-  };
 }
 
 /** A signed-in non-admin user (what most callers are), made through the platform's own API. */

@@ -11,14 +11,11 @@
  * BENCH_JOBS_SLICES (4), BENCH_JOBS_SIZES (10000,100000,1000000). Uses the machine's Postgres (a
  * fresh database, dropped at the end) and NATS (a fresh subject prefix).
  */
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 import { CallerResolver } from '@stagecraft/authz';
 import { DataSource } from 'typeorm';
 
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
-import { type JobsPlatform, startJobsPlatform } from './package-jobs-list/platform';
 import {
   describeEnvironment,
   envInt,
@@ -29,7 +26,8 @@ import {
   round,
   writeResults,
 } from './support/bench-report';
-import type { LoadRequest, LoadResult } from './support/load-worker';
+import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
+import { startLoadWorker } from './support/load-client';
 
 const WARMUP_MS = envInt('BENCH_JOBS_WARMUP_MS', 1_500);
 const DURATION_MS = envInt('BENCH_JOBS_DURATION_MS', 6_000);
@@ -61,28 +59,8 @@ interface LevelResult {
   firstError?: string;
 }
 
-function startLoadWorker() {
-  const worker = new Worker(join(__dirname, 'support', 'load-worker.ts'), {
-    execArgv: ['-r', join(__dirname, 'register.cjs')],
-  });
-  return {
-    load: (request: LoadRequest) =>
-      new Promise<LoadResult>((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        worker.once('error', onError);
-        worker.once('message', (message: LoadResult | { fatal: string }) => {
-          worker.off('error', onError);
-          if ('fatal' in message) reject(new Error(message.fatal));
-          else resolve(message);
-        });
-        worker.postMessage(request);
-      }),
-    stop: () => worker.terminate(),
-  };
-}
-
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
-async function setUp(platform: JobsPlatform): Promise<{ token: string; projectIds: string[]; heldProjectIds: string[] }> {
+async function setUp(platform: IamPlatform): Promise<{ token: string; projectIds: string[]; heldProjectIds: string[] }> {
   const data = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
     const answer = await platform.gql<T>(query, variables, token);
     if (!answer.data) throw new Error(`setup failed: ${JSON.stringify(answer.errors)}`);
@@ -142,21 +120,22 @@ async function growTo(db: DataSource, from: number, upTo: number, accountId: str
 }
 
 async function main(): Promise<void> {
-  const platform = await startJobsPlatform();
+  const platform = await startIamPlatform({ jobs: true });
   const worker = startLoadWorker();
   let inProcess: Awaited<ReturnType<typeof startInProcessList>> | undefined;
   const results: LevelResult[] = [];
   const plans: Record<number, string> = {};
   const loads: Record<number, number> = {};
   try {
+    const jobs = platform.jobs!;
     const { token, projectIds } = await setUp(platform);
-    const db = platform.jobs.get(DataSource, { strict: false });
+    const db = jobs.get(DataSource, { strict: false });
     const [{ account_id: accountId }] = (await db.query(`SELECT account_id FROM iam.enterprise_projects LIMIT 1`)) as {
       account_id: string;
     }[];
-    inProcess = await startInProcessList(platform.jobs, PAGE);
+    inProcess = await startInProcessList(jobs, PAGE);
     const urls: Record<Target, string> = { platform: platform.graphqlUrl, 'in-process': inProcess.url };
-    const callers = platform.jobs.get(CallerResolver, { strict: false });
+    const callers = jobs.get(CallerResolver, { strict: false });
 
     let rows = 0;
     for (const size of SIZES) {

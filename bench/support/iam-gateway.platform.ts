@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
 import { IamConfig, startIam } from '@stagecraft/service-iam';
+import { JobsConfig, startJobs } from '@stagecraft/service-jobs';
 import { createTestDatabase, generateSigningKeyPem, TEST_NATS_URL, testSubjectPrefix } from '@stagecraft/testing';
 
 import { GatewayConfig } from '../../gateway/src/config';
@@ -18,27 +19,32 @@ export interface GraphQLAnswer<T> {
 export interface IamPlatform {
   /** The gateway's GraphQL endpoint. */
   graphqlUrl: string;
+  databaseUrl: string;
   admin: { accessKey: string; secretKey: string };
   iam: INestMicroservice;
   gateway: INestApplication;
+  /** Started with `{ jobs: true }`. */
+  jobs?: INestMicroservice;
   gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLAnswer<T>>;
   close(): Promise<void>;
 }
 
 /**
- * iam and the gateway in this process, on a fresh database and a subject prefix of their own:
- * the approach of gateway/test/platform-harness.ts, limited to what the `me` query touches, so
- * no other service runs beside the measurement (and the harness can grow without moving it).
+ * iam and the gateway (and with `jobs`, the jobs service) in this process, on a fresh database
+ * and a subject prefix of their own: the approach of gateway/test/platform-harness.ts, limited to
+ * what a benchmark's query touches, so no other service runs beside the measurement.
  */
-export async function startIamPlatform(): Promise<IamPlatform> {
+export async function startIamPlatform(options: { jobs?: boolean } = {}): Promise<IamPlatform> {
   const database = await createTestDatabase('bench');
   const prefix = testSubjectPrefix();
   const folder = mkdtempSync(join(tmpdir(), 'stagecraft-bench-'));
   const credentialsFile = join(folder, 'admin.json');
   let iam: INestMicroservice | undefined;
   let gateway: INestApplication | undefined;
+  let jobs: INestMicroservice | undefined;
   const close = async () => {
     await gateway?.close();
+    await jobs?.close();
     await iam?.close();
     await database.drop();
     rmSync(folder, { recursive: true, force: true });
@@ -54,6 +60,12 @@ export async function startIamPlatform(): Promise<IamPlatform> {
       }),
       ['error', 'warn'],
     );
+    if (options.jobs) {
+      jobs = await startJobs(
+        loadConfig(JobsConfig, { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix }),
+        ['error', 'warn'],
+      );
+    }
     gateway = await startGateway(
       loadConfig(GatewayConfig, {
         NATS_URL: TEST_NATS_URL,
@@ -71,9 +83,11 @@ export async function startIamPlatform(): Promise<IamPlatform> {
   const graphqlUrl = `${(await gateway.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
   return {
     graphqlUrl,
+    databaseUrl: database.url,
     admin: JSON.parse(readFileSync(credentialsFile, 'utf8')),
     iam,
     gateway,
+    jobs,
     async gql(query, variables, token) {
       const response = await fetch(graphqlUrl, {
         method: 'POST',
