@@ -23,10 +23,3 @@ export const IamSubjects = {
   /** Event (plain publish, every replica of every service listens): rules changed. */
   authzChanged: 'iam.events.authz-changed.v1',
 } as const;
-
-/** The subjects that take no caller token. */
-export const PUBLIC_IAM_SUBJECTS: readonly string[] = [
-  IamSubjects.createAccessToken,
-  IamSubjects.getSigningKeys,
-  IamSubjects.health,
-];

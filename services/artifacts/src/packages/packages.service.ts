@@ -333,6 +333,6 @@ export function toDto(entity: SoftwarePackageEntity): SoftwarePackageDto {
     status: entity.status,
     rejectionReason: entity.rejectionReason,
     createdBy: entity.createdBy,
-    createdAt: (entity.createdAt ?? new Date()).toISOString(),
+    createdAt: entity.createdAt.toISOString(),
   };
 }

@@ -18,6 +18,6 @@ export class TokensNatsController {
   @PublicRpc()
   @MessagePattern(IamSubjects.getSigningKeys)
   signingKeys(@Payload() _request: EmptyRequest) {
-    return this.tokens.jwks();
+    return this.tokens.keys();
   }
 }

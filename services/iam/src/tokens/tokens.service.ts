@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type VerificationKeySource } from '@stagecraft/authz';
-import { AccessTokenDto, CreateAccessTokenRequest, JsonWebKeySetDto, ServiceError } from '@stagecraft/contracts';
+import { AccessTokenDto, CreateAccessTokenRequest, ServiceError } from '@stagecraft/contracts';
 import { type JSONWebKeySet, SignJWT } from 'jose';
 import { Repository } from 'typeorm';
 
@@ -45,11 +45,9 @@ export class TokensService implements VerificationKeySource {
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
+  /** The public key set every other process verifies tokens with (also answered over NATS). */
   async keys(): Promise<JSONWebKeySet> {
     return { keys: [this.key.publicJwk] };
   }
 
-  async jwks(): Promise<JsonWebKeySetDto> {
-    return { keys: [{ ...this.key.publicJwk }] };
-  }
 }
