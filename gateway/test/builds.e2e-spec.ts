@@ -37,17 +37,7 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     platform = await startPlatform({}, {}, { BUILD_CONCURRENCY_PER_CLUSTER: '1' });
     admin = await platform.adminToken();
     jar = buildExecutableJar('com.shop.Orders', 64 * 1024);
-    const created = await platform.gql<{ createPackageUpload: { uploadUrl: string; package: { id: string } } }>(
-      `mutation { createPackageUpload(name: "orders", version: "1.0.0", source: SWR) { uploadUrl package { id } } }`,
-      {},
-      admin,
-    );
-    await fetch(created.data!.createPackageUpload.uploadUrl, { method: 'PUT', body: jar });
-    await platform.gql(
-      `mutation($id: ID!) { completePackageUpload(id: $id) { status } }`,
-      { id: created.data!.createPackageUpload.package.id },
-      admin,
-    );
+    const packageId = await platform.uploadPackage(admin, 'orders', '1.0.0', jar);
     const cluster = await platform.gql<{ registerCluster: { id: string } }>(
       `mutation { registerCluster(name: "local", type: LOCAL) { id } }`,
       {},
@@ -57,7 +47,7 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     const base = images.find((image) => image.startsWith(platform.registry.host))!;
     jobInput = {
       name: 'orders-build',
-      packageId: created.data!.createPackageUpload.package.id,
+      packageId,
       buildType: 'SYSTEM_DEFAULT',
       baseImage: base.slice(0, base.lastIndexOf(':')),
       baseImageTag: base.slice(base.lastIndexOf(':') + 1),

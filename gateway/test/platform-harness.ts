@@ -67,6 +67,8 @@ export interface Platform {
   /** A new user holding one policy of `actions`, attached in `projectIds` (null: every project); returns a token. */
   userWith(admin: string, name: string, actions: string[], projectIds: string[] | null): Promise<{ id: string; token: string }>;
   createProject(admin: string, name: string): Promise<string>;
+  /** Uploads `bytes` as an SWR package and completes it; returns its id. */
+  uploadPackage(token: string, name: string, version: string, bytes: Buffer): Promise<string>;
   iam: INestMicroservice;
   artifacts: INestMicroservice;
   clusters: INestMicroservice;
@@ -149,6 +151,7 @@ export async function startPlatform(
       NATS_URL: TEST_NATS_URL,
       NATS_SUBJECT_PREFIX: prefix,
       BUILD_SCHEDULER_INTERVAL_MS: '200',
+      SECRETS_KEY: SecretBox.generateKey(),
       ...buildsEnv,
     }),
     logger,
@@ -186,6 +189,20 @@ export async function startPlatform(
     url,
     gql,
     adminToken: () => login(admin.accessKey, admin.secretKey),
+    async uploadPackage(token, name, version, bytes) {
+      const { createPackageUpload } = await must<{ createPackageUpload: { uploadUrl: string; package: { id: string } } }>(
+        `mutation($n: String!, $v: String!) { createPackageUpload(name: $n, version: $v, source: SWR) { uploadUrl package { id } } }`,
+        { n: name, v: version },
+        token,
+      );
+      await fetch(createPackageUpload.uploadUrl, { method: 'PUT', body: bytes });
+      await must(
+        `mutation($id: ID!) { completePackageUpload(id: $id) { status } }`,
+        { id: createPackageUpload.package.id },
+        token,
+      );
+      return createPackageUpload.package.id;
+    },
     async createProject(adminToken, name) {
       return (
         await must<{ createEnterpriseProject: { id: string } }>(

@@ -102,7 +102,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     new ServiceProcess(
       'builds',
       join(DIST, 'services', 'builds', 'src', 'main.js'),
-      { ...common, DATABASE_URL: databaseUrl },
+      { ...common, DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
       logDir,
     ),
     new ServiceProcess(

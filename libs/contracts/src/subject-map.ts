@@ -25,7 +25,7 @@ import type {
   StartBuildRequest,
 } from './builds/builds.requests';
 import type { BuildsSubjects } from './builds/builds.subjects';
-import type { ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
+import type { ClusterConnectionDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
   ListClustersRequest,
@@ -115,6 +115,7 @@ export interface SubjectMap {
   [ClustersSubjects.getCluster]: Rpc<ClusterIdRequest, ClusterDto>;
   [ClustersSubjects.listClusters]: Rpc<ListClustersRequest, PageDto<ClusterDto>>;
   [ClustersSubjects.selectNodes]: Rpc<SelectNodesRequest, NodeSelectionDto>;
+  [ClustersSubjects.getConnection]: Rpc<ClusterIdRequest, ClusterConnectionDto>;
   [ClustersSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 
   [JobsSubjects.createJob]: Rpc<CreatePackageJobRequest, CreatedPackageJobDto>;

@@ -7,4 +7,6 @@ export * from './kube-error';
 export * from './kubeconfig.parser';
 export * from './node.watcher';
 export * from './node-summary';
+export * from './pod-log.stream';
 export * from './request-options';
+export * from './resource.watcher';

@@ -1,239 +1,59 @@
-// Keeps the list of a cluster's nodes current: list, then watch from the list's resourceVersion.
-// A watch that the server ends cleanly (its timeout) resumes from the last resourceVersion; a
-// broken watch, a failed list or a 410 Gone re-lists after an exponential backoff with jitter.
-import { CoreV1Api, KubeConfig, V1Node, Watch } from '@kubernetes/client-node';
+// Keeps the list of a cluster's nodes current (a ResourceWatcher over nodes), reporting each
+// node's summary and calling back only when a summary changed.
+import { CoreV1Api, KubeConfig, V1Node } from '@kubernetes/client-node';
 
-import { backoffDelay, BackoffOptions, DEFAULT_BACKOFF } from './backoff';
 import { jsonEqual } from './json-equal';
-import { describeKubeError } from './kube-error';
 import { NodeSummary, summarizeNode } from './node-summary';
-import { requestOptions } from './request-options';
+import { ResourceWatcher, type ResourceWatcherOptions, type WatchError } from './resource.watcher';
 
-export interface NodeWatcherError {
-  reason: string;
-  /** Consecutive failures so far. */
-  attempt: number;
-  /** When the next list is tried. */
-  retryInMs: number;
-}
+export type NodeWatcherError = WatchError;
 
-export interface NodeWatcherOptions {
+export type NodeWatcherOptions = Omit<ResourceWatcherOptions<V1Node>, 'path' | 'list' | 'onChange'> & {
   /** Called with every node (sorted by name) after the first list and whenever a summary changes; must not throw. */
   onChange: (nodes: NodeSummary[]) => void;
-  /** Called when listing or watching fails, before the retry is scheduled. */
-  onError?: (error: NodeWatcherError) => void;
-  /** Only nodes matching this label selector. */
-  labelSelector?: string;
-  backoff?: Partial<BackoffOptions>;
-  /** Asks the server to end each watch after this many seconds (it is then resumed). Default 300. */
-  watchTimeoutSeconds?: number;
-  /** Timeout of each list request. Default 10 s. */
-  listTimeoutMs?: number;
-  /** For tests: the jitter source. */
-  random?: () => number;
-}
-
-/** A watch that stayed open this long (or delivered an event) proves the connection healthy. */
-const HEALTHY_WATCH_MS = 1000;
+};
 
 export class NodeWatcher {
-  private readonly core: CoreV1Api;
-  private readonly watch: Watch;
-  private readonly backoff: BackoffOptions;
-  private readonly byName = new Map<string, NodeSummary>();
+  private readonly watcher: ResourceWatcher<V1Node>;
   private emitted: NodeSummary[] | undefined;
-  private resourceVersion = '';
-  /** Bumped on every new list or watch, so callbacks of an abandoned one are ignored. */
-  private epoch = 0;
-  private failures = 0;
-  private stopped = true;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private listAbort: AbortController | undefined;
-  private watchAbort: AbortController | undefined;
-  private watchStarting: Promise<unknown> | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private hasListed = false;
 
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly options: NodeWatcherOptions,
-  ) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.watch = new Watch(kubeConfig);
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  constructor(kubeConfig: KubeConfig, options: NodeWatcherOptions) {
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const { onChange, ...watchOptions } = options;
+    this.watcher = new ResourceWatcher<V1Node>(kubeConfig, {
+      ...watchOptions,
+      path: '/api/v1/nodes',
+      list: (params, requestOptions) => core.listNode(params, requestOptions),
+      onChange: (nodes) => {
+        const summaries = nodes.map(summarizeNode);
+        if (this.emitted && jsonEqual(summaries, this.emitted)) return;
+        this.emitted = summaries;
+        onChange(structuredClone(summaries));
+      },
+    });
   }
 
   /** The nodes as last seen, sorted by name. */
   get nodes(): NodeSummary[] {
-    return this.snapshot();
+    return this.watcher.objects.map(summarizeNode);
   }
 
   /** At least one list has succeeded. */
   get synced(): boolean {
-    return this.hasListed;
+    return this.watcher.synced;
   }
 
   /** Lists, then watches; resolves once the first list has succeeded or failed (a retry is then scheduled). */
-  async start(): Promise<void> {
-    if (!this.stopped) return;
-    this.stopped = false;
-    await this.listAndWatch();
+  start(): Promise<void> {
+    return this.watcher.start();
   }
 
   /** Lists again now (and restarts the watch), whatever state the watcher is in. */
-  async relist(): Promise<void> {
-    if (this.stopped) return;
-    await this.listAndWatch();
+  relist(): Promise<void> {
+    return this.watcher.relist();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abandon();
-    // Let a watch request still connecting finish, so it can be aborted and leaves no socket behind
-    // (client-node's Watch cannot be aborted before its response headers arrive); wait 2 s at most.
-    if (this.watchStarting) {
-      let timer: NodeJS.Timeout | undefined;
-      const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
-      await Promise.race([this.watchStarting.catch(() => undefined), cap]);
-      clearTimeout(timer);
-    }
-  }
-
-  private abandon(): number {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-    this.listAbort?.abort();
-    this.listAbort = undefined;
-    this.watchAbort?.abort();
-    this.watchAbort = undefined;
-    return ++this.epoch;
-  }
-
-  private async listAndWatch(): Promise<void> {
-    const epoch = this.abandon();
-    const abort = (this.listAbort = new AbortController());
-    let items: V1Node[];
-    try {
-      const list = await this.core.listNode(
-        { labelSelector: this.options.labelSelector },
-        requestOptions(this.options.listTimeoutMs ?? 10_000, abort.signal),
-      );
-      items = list.items;
-      this.resourceVersion = list.metadata?.resourceVersion ?? '';
-    } catch (err) {
-      if (epoch === this.epoch && !this.stopped) this.fail(describeKubeError(err).reason);
-      return;
-    }
-    if (epoch !== this.epoch || this.stopped) return;
-    this.listAbort = undefined;
-    this.hasListed = true;
-    this.byName.clear();
-    for (const node of items) {
-      const summary = summarizeNode(node);
-      this.byName.set(summary.name, summary);
-    }
-    this.emit();
-    this.startWatch();
-  }
-
-  private startWatch(): void {
-    const epoch = ++this.epoch;
-    const startedAt = Date.now();
-    let healthy = false;
-    const current = () => epoch === this.epoch && !this.stopped;
-    // client-node's Watch has no timeouts: a request that never gets its headers, or a stream gone
-    // silent on a dead connection, would hang the watcher. Real servers send a bookmark about once
-    // a minute and end the watch after timeoutSeconds, so silence beyond that means trouble.
-    const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300;
-    const arm = (ms: number, reason: string) => {
-      clearTimeout(this.watchdog);
-      this.watchdog = setTimeout(() => current() && this.fail(reason), ms);
-    };
-    const armSilence = () => arm((timeoutSeconds + 30) * 1000, 'the watch went silent');
-    arm(this.options.listTimeoutMs ?? 10_000, 'the watch request timed out');
-
-    const onEvent = (type: string, obj: unknown) => {
-      if (!current()) return;
-      armSilence();
-      if (type === 'ERROR') {
-        const status = obj as { code?: number; message?: string };
-        this.fail(
-          status.code === 410 ? '410 Gone: the watch resourceVersion is too old' : `watch error ${status.code ?? ''}`.trim(),
-        );
-        return;
-      }
-      const node = obj as V1Node;
-      const rv = node.metadata?.resourceVersion;
-      if (rv) this.resourceVersion = rv;
-      healthy = true;
-      this.failures = 0;
-      if (type === 'BOOKMARK') return;
-      const name = node.metadata?.name;
-      if (!name) return;
-      if (type === 'DELETED') this.byName.delete(name);
-      else this.byName.set(name, summarizeNode(node));
-      this.emit();
-    };
-
-    const onDone = (err: unknown) => {
-      if (!current()) return;
-      clearTimeout(this.watchdog);
-      if (err) {
-        this.fail(describeKubeError(err).reason);
-      } else if (healthy || Date.now() - startedAt >= HEALTHY_WATCH_MS) {
-        this.failures = 0;
-        this.startWatch();
-      } else {
-        this.fail('the watch ended at once');
-      }
-    };
-
-    const params: Record<string, string | number | boolean> = {
-      resourceVersion: this.resourceVersion,
-      allowWatchBookmarks: true,
-      timeoutSeconds,
-    };
-    if (this.options.labelSelector) params.labelSelector = this.options.labelSelector;
-    const starting = this.watch.watch('/api/v1/nodes', params, onEvent, onDone).then((controller) => {
-      if (!current()) {
-        controller.abort();
-        return;
-      }
-      this.watchAbort = controller;
-      armSilence();
-    });
-    this.watchStarting = starting;
-    starting.catch(() => undefined);
-  }
-
-  private fail(reason: string): void {
-    this.abandon();
-    this.failures++;
-    const retryInMs = backoffDelay(this.failures, this.backoff, this.options.random);
-    try {
-      this.options.onError?.({ reason, attempt: this.failures, retryInMs });
-    } finally {
-      this.retryTimer = setTimeout(() => void this.listAndWatch(), retryInMs);
-    }
-  }
-
-  private emit(): void {
-    const nodes = this.snapshot();
-    if (this.emitted && jsonEqual(nodes, this.emitted)) return;
-    this.emitted = nodes;
-    try {
-      this.options.onChange(this.snapshot());
-    } catch (err) {
-      // The watcher must outlive a faulty listener; the fault still shows in the process's warnings.
-      process.emitWarning(`NodeWatcher onChange threw: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  private snapshot(): NodeSummary[] {
-    return [...this.byName.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((n) => structuredClone(n));
+  stop(): Promise<void> {
+    return this.watcher.stop();
   }
 }

@@ -265,6 +265,15 @@ function logPackageLayer(
 }
 
 /**
+ * Whether a progress line of `assemble` says the result is going into the target registry (the
+ * package layer uploaded or found there, the config or manifest pushed): where a build's PUSH
+ * phase begins. Base layers are copied while the package layer is built, so they do not count.
+ */
+export function isPushProgressLine(line: string): boolean {
+  return /uploaded|pushed/i.test(line);
+}
+
+/**
  * Like Promise.all, but waits for every promise to settle before failing, so no upload or layer
  * write is still running (and no temp file still open) once `assemble` has thrown.
  */

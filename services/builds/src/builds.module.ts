@@ -1,26 +1,32 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthzModule } from '@stagecraft/authz';
 import { configModule } from '@stagecraft/config';
+import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
 import { serviceDatabaseModule } from '@stagecraft/persistence';
+import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 
 import { BuildEventsRelay } from './builds/build-events.relay';
+import { BuildObjectsJanitor } from './builds/build-objects.janitor';
 import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
 import { BuildsService } from './builds/builds.service';
 import type { BuildExecutor } from './builds/executors/build-executor';
 import { BuildahBuilder } from './builds/executors/buildah.builder';
+import { ClusterTypeExecutor } from './builds/executors/cluster-type.executor';
+import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.executor';
 import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
 import { BuildStore } from './builds/infra/build.store';
+import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
 import { BuildsConfig, registryCredentialsOf } from './config';
 import { buildsMigrations } from './migrations';
 
 @Module({})
 export class BuildsModule {
-  /** `executor` replaces the LOCAL executor (tests drive the queue with one of their own). */
+  /** `executor` replaces the LOCAL executor (tests drive the queue with one of their own); Kubernetes builds keep theirs. */
   static forConfig(config: BuildsConfig, overrides: { executor?: BuildExecutor } = {}): DynamicModule {
     const credentials = registryCredentialsOf(config);
     const [os, architecture, variant] = config.BUILD_PLATFORM.split('/');
@@ -40,16 +46,49 @@ export class BuildsModule {
       controllers: [BuildsNatsController, healthNatsController('builds')],
       providers: [
         {
+          provide: BUILDS_SECRET_BOX,
+          useFactory: (): SecretBox | null => (config.SECRETS_KEY || config.SECRETS_KEY_FILE ? secretBoxFrom(config) : null),
+        },
+        BuildClusterStore,
+        {
           provide: BUILD_EXECUTOR,
-          useValue:
-            overrides.executor ??
-            new LocalExecutor({ credentials, platform: { os, architecture, variant }, buildah: new BuildahBuilder(credentials) }),
+          inject: [BuildClusterStore],
+          useFactory: (clusters: BuildClusterStore) =>
+            new ClusterTypeExecutor(
+              overrides.executor ??
+                new LocalExecutor({
+                  credentials,
+                  platform: { os, architecture, variant },
+                  buildah: new BuildahBuilder(credentials),
+                }),
+              new KubernetesExecutor({
+                clusters,
+                credentials,
+                platform: config.BUILD_PLATFORM,
+                requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
+                backoffMaxMs: config.KUBE_WATCH_BACKOFF_MAX_MS,
+                pod: {
+                  assemblerImage: config.BUILD_ASSEMBLER_IMAGE,
+                  buildkitImage: config.BUILD_BUILDKIT_IMAGE,
+                  resources: {
+                    cpuRequest: config.BUILD_POD_CPU_REQUEST,
+                    cpuLimit: config.BUILD_POD_CPU_LIMIT,
+                    memoryRequest: config.BUILD_POD_MEMORY_REQUEST,
+                    memoryLimit: config.BUILD_POD_MEMORY_LIMIT,
+                  },
+                  deadlineSeconds: config.BUILD_DEADLINE_SECONDS,
+                  ttlSecondsAfterFinished: config.BUILD_JOB_TTL_SECONDS,
+                  serviceAccountName: BUILD_SERVICE_ACCOUNT,
+                },
+              }),
+            ),
         },
         BuildStore,
         BuildLogStore,
         BuildRunner,
         BuildScheduler,
         BuildEventsRelay,
+        BuildObjectsJanitor,
         BuildsService,
       ],
     };

@@ -1,5 +1,8 @@
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
+/** A Kubernetes resource quantity: 500m, 2, 1.5, 512Mi, 2Gi. */
+const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
+
 /** The builds service's environment. Each property is named as the variable it reads. */
 export class BuildsConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
@@ -18,6 +21,27 @@ export class BuildsConfig {
   @IsOptional() @IsString() REGISTRY_CREDENTIALS?: string;
   /** The platform picked from multi-platform base images. */
   @IsString() @Matches(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/) BUILD_PLATFORM = 'linux/amd64';
+  /** AES-256-GCM key (32 bytes, base64) sealing the kubeconfigs of clusters that builds run on; needed for Kubernetes builds. */
+  @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
+  /** Or a file holding that key. */
+  @IsOptional() @IsString() SECRETS_KEY_FILE?: string;
+  /** The build container of SYSTEM_DEFAULT and IMAGE builds on Kubernetes (built from deploy/assembler/Dockerfile). */
+  @IsString() @MinLength(1) BUILD_ASSEMBLER_IMAGE = 'stagecraft/assembler:0.1.0';
+  /** The build container of CUSTOM_DOCKERFILE builds on Kubernetes: rootless BuildKit. */
+  @IsString() @MinLength(1) BUILD_BUILDKIT_IMAGE = 'moby/buildkit:v0.17.3-rootless';
+  /** Requests and limits of every build container (Kubernetes quantities). */
+  @Matches(QUANTITY) BUILD_POD_CPU_REQUEST = '500m';
+  @Matches(QUANTITY) BUILD_POD_CPU_LIMIT = '2';
+  @Matches(QUANTITY) BUILD_POD_MEMORY_REQUEST = '512Mi';
+  @Matches(QUANTITY) BUILD_POD_MEMORY_LIMIT = '2Gi';
+  /** A finished build's Job (and its pods and logs) stays this long on the cluster, then Kubernetes removes it. */
+  @IsInt() @Min(0) BUILD_JOB_TTL_SECONDS = 600;
+  /** How often Jobs of finished or unknown builds are looked for and removed, on every cluster builds ran on. */
+  @IsInt() @Min(100) KUBE_RECONCILE_INTERVAL_MS = 30_000;
+  /** Timeout of each Kubernetes API request (watches and log streams excepted). */
+  @IsInt() @Min(100) @Max(120_000) KUBE_REQUEST_TIMEOUT_MS = 10_000;
+  /** Upper bound of the backoff between retries of a broken watch or log stream. */
+  @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 

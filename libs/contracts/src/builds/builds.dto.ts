@@ -1,4 +1,4 @@
-import type { LabelDto } from '../clusters/clusters.dto';
+import type { ClusterType, LabelDto } from '../clusters/clusters.dto';
 import type { TechStack } from '../common/tech-stack';
 import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
 
@@ -32,6 +32,10 @@ export interface BuildSpecSnapshotDto {
   nodeLabels: LabelDto[];
   /** The node picked when the build started (LOCAL clusters have one). */
   nodeName: string | null;
+  /** The cluster's type when the build started: it decides the executor (absent on builds older than it: LOCAL). */
+  clusterType?: ClusterType;
+  /** Kubernetes: the ready nodes with the job's labels and an EIP when the build started; the pod may only run on these. */
+  eligibleNodes?: string[];
 }
 
 export interface BuildDto {

@@ -39,3 +39,11 @@ export interface NodeSelectionDto {
   /** Of those, the ones with an ExternalIP: the nodes a build may run on. */
   eligible: ClusterNodeDto[];
 }
+
+/** What the builds service needs to run builds on a Kubernetes cluster (never leaves the backend). */
+export interface ClusterConnectionDto {
+  clusterId: string;
+  type: ClusterType;
+  buildNamespace: string;
+  kubeconfig: string;
+}

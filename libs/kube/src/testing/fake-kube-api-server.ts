@@ -411,14 +411,17 @@ export class FakeKubeApiServer {
     return this.deleteObject('nodes', undefined, name);
   }
 
-  /** Appends a line (or several, split on newlines) to a pod's log; follow streams get it at once. */
-  appendPodLog(namespace: string, pod: string, line: string, time?: Date): void {
-    this.podLog(namespace, pod).append(line, time);
+  /**
+   * Appends a line (or several, split on newlines) to the log of a pod's container (its first
+   * container when none is named); follow streams get it at once.
+   */
+  appendPodLog(namespace: string, pod: string, line: string, time?: Date, container?: string): void {
+    this.podLog(namespace, pod, container).append(line, time);
   }
 
-  /** Ends a pod's log: following readers reach the end of their stream. */
-  endPodLog(namespace: string, pod: string): void {
-    this.podLog(namespace, pod).end();
+  /** Ends the log of a pod's container (its first when none is named): following readers reach the end of their stream. */
+  endPodLog(namespace: string, pod: string, container?: string): void {
+    this.podLog(namespace, pod, container).end();
   }
 
   /** Ends every open watch stream abruptly (the socket is destroyed mid-stream). */
@@ -741,12 +744,13 @@ export class FakeKubeApiServer {
 
   private servePodLog(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams): void {
     const pod = this.api.get(route.type, route.namespace, route.name as string);
-    const containers = ((pod.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).map((c) => c.name);
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+    const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.name);
     const container = query.get('container');
     if (container && containers.length && !containers.includes(container)) {
       throw new FakeKubeError(Status.badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`));
     }
-    if (!container && containers.length > 1) {
+    if (!container && (spec?.containers ?? []).length > 1) {
       throw new FakeKubeError(
         Status.badRequest(
           `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(' ')}]`,
@@ -766,7 +770,7 @@ export class FakeKubeApiServer {
     if (sinceSeconds) logQuery.sinceTime = new Date(Date.now() - Number(sinceSeconds) * 1000);
     if (query.get('tailLines')) logQuery.tailLines = Number(query.get('tailLines'));
     if (query.get('limitBytes')) logQuery.limitBytes = Number(query.get('limitBytes'));
-    const buffer = this.podLog(route.namespace as string, route.name as string);
+    const buffer = this.podLog(route.namespace as string, route.name as string, container ?? undefined);
     if (!truthy(query.get('follow'))) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end(buffer.read(logQuery));
@@ -798,25 +802,33 @@ export class FakeKubeApiServer {
     if (how === 'destroy') stream.res.socket?.destroy();
   }
 
-  private podLog(namespace: string, pod: string): PodLogBuffer {
-    const key = `${namespace}/${pod}`;
+  /** Each container has its own log; a pod that has already ended has logs that are complete. */
+  private podLog(namespace: string, pod: string, container?: string): PodLogBuffer {
+    const found = this.api.store.get('/v1/pods', namespace, pod);
+    const name = container ?? (found?.spec as { containers?: { name: string }[] } | undefined)?.containers?.[0]?.name ?? '';
+    const key = `${namespace}/${pod}/${name}`;
     let buffer = this.podLogs.get(key);
-    if (!buffer) this.podLogs.set(key, (buffer = new PodLogBuffer()));
+    if (!buffer) {
+      this.podLogs.set(key, (buffer = new PodLogBuffer()));
+      const phase = (found?.status as { phase?: string } | undefined)?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') buffer.end();
+    }
     return buffer;
   }
 
   /** A deleted pod takes its log with it; a finished one ends its followers. */
   private onPodChange(typeId: string, type: StoreEventType, pod: KubeObject): void {
     if (typeId !== '/v1/pods') return;
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const buffer = this.podLogs.get(key);
-    if (!buffer) return;
+    const prefix = `${pod.metadata.namespace}/${pod.metadata.name}/`;
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
-    if (type === 'DELETED') {
-      buffer.end();
-      this.podLogs.delete(key);
-    } else if ((phase === 'Succeeded' || phase === 'Failed') && !buffer.isEnded) {
-      buffer.end();
+    for (const [key, buffer] of this.podLogs) {
+      if (!key.startsWith(prefix)) continue;
+      if (type === 'DELETED') {
+        if (!buffer.isEnded) buffer.end();
+        this.podLogs.delete(key);
+      } else if ((phase === 'Succeeded' || phase === 'Failed') && !buffer.isEnded) {
+        buffer.end();
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 // Test-only entry (`@stagecraft/kube/testing`): the fake API server and its helpers. Production
 // code never imports this; node-forge, which it uses, is a devDependency.
+export * from './fake-job-controller';
 export * from './fake-kube-api';
 export * from './fake-kube-api-server';
 export * from './kube-status';

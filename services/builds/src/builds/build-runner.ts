@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { maskSecrets, parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
 
-import type { BuildExecutor, ExecutionOutcome } from './executors/build-executor';
+import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
 import type { BuildEntity } from './infra/build.entity';
 import { BuildStore } from './infra/build.store';
 import { BuildLogStore } from './infra/build-log.store';
@@ -34,8 +34,11 @@ export class BuildRunner {
     return this.running.has(buildId);
   }
 
-  /** Starts a SCHEDULING build; resolves once it has ended. */
-  launch(build: BuildEntity, node: string): Promise<void> {
+  /**
+   * Starts a SCHEDULING build, or follows again a RUNNING one whose executor can resume it (after
+   * a restart); resolves once it has ended.
+   */
+  launch(build: BuildEntity, node: string | null): Promise<void> {
     const controller = new AbortController();
     const entry: { controller: AbortController; stop?: StopReason; done: Promise<void> } = {
       controller,
@@ -54,23 +57,30 @@ export class BuildRunner {
     const entry = this.running.get(buildId);
     if (!entry) return false;
     entry.stop ??= reason;
-    entry.controller.abort(new Error(reason));
+    entry.controller.abort(new BuildStop(reason));
     return true;
   }
 
   async stopAll(): Promise<void> {
     const entries = [...this.running.values()];
-    for (const entry of entries) entry.controller.abort(new Error('shutdown'));
+    for (const entry of entries) entry.controller.abort(new BuildStop('shutdown'));
     await Promise.allSettled(entries.map((entry) => entry.done));
   }
 
-  private async run(build: BuildEntity, node: string, entry: { controller: AbortController; stop?: StopReason }): Promise<void> {
+  private async run(
+    build: BuildEntity,
+    node: string | null,
+    entry: { controller: AbortController; stop?: StopReason },
+  ): Promise<void> {
     const secrets = secretsOf(build);
     const log = (line: string) =>
       void this.logs
         .append(build.id, maskSecrets(line, secrets) + '\n')
         .catch((error: Error) => this.logger.warn(`log append failed for ${build.id}: ${error.message}`));
-    const started = await this.store.transition(build.id, 'RUNNING', { node, phase: 'INIT' }, ['SCHEDULING']);
+    const started =
+      build.status === 'RUNNING'
+        ? build
+        : await this.store.transition(build.id, 'RUNNING', { node, phase: 'INIT' }, ['SCHEDULING']);
     if (!started) {
       // Cancelled before it could start.
       await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
@@ -80,7 +90,12 @@ export class BuildRunner {
     try {
       outcome = await this.executor.execute(
         started,
-        { phase: async (phase) => void (await this.store.enterPhase(build.id, phase)), log },
+        {
+          phase: async (phase) => void (await this.store.enterPhase(build.id, phase)),
+          log,
+          appendLog: async (lines, cursor) =>
+            void (await this.logs.append(build.id, lines.map((line) => maskSecrets(line, secrets) + '\n').join(''), cursor)),
+        },
         entry.controller.signal,
       );
     } catch (error) {

@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
-import { BuildRunner } from './build-runner';
+import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
+import type { BuildExecutor } from './executors/build-executor';
 import { BuildEntity } from './infra/build.entity';
 import { BuildStore } from './infra/build.store';
 
@@ -14,7 +15,8 @@ const SCHEDULER_LOCK = 0x5c_b0_0001;
  * The queue: builds wait QUEUED until their cluster has a free slot (BUILD_CONCURRENCY_PER_CLUSTER),
  * expire after BUILD_QUEUE_TIMEOUT_SECONDS, and are stopped at BUILD_DEADLINE_SECONDS. It ticks
  * on a timer and whenever a build starts or ends. On start it reconciles what a previous process
- * left unfinished: the LOCAL executor ran in that process, so those builds are lost.
+ * left unfinished: a LOCAL build ran in that process and is lost; a Kubernetes build runs on its
+ * cluster and is followed again (or, if it was being cancelled, removed there).
  */
 @Injectable()
 export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +30,7 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly store: BuildStore,
     private readonly runner: BuildRunner,
     private readonly config: BuildsConfig,
+    @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -82,7 +85,9 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
     for (const build of launches) {
       const scheduled = await this.store.transition(build.id, 'SCHEDULING', {}, ['QUEUED']);
       if (!scheduled) continue;
-      void this.runner.launch(scheduled, scheduled.spec.nodeName ?? 'local').finally(() => this.wake());
+      void this.runner
+        .launch(scheduled, this.executor.resumable?.(scheduled) ? null : (scheduled.spec.nodeName ?? 'local'))
+        .finally(() => this.wake());
     }
   }
 
@@ -109,14 +114,26 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Builds a previous process was running end ERROR (EXECUTOR_LOST), or CANCELLED if they were being cancelled. */
+  /**
+   * Builds a previous process was running: a resumable one is followed again (a cancelled one is
+   * released and ends CANCELLED); any other ends ERROR (EXECUTOR_LOST), or CANCELLED if it was
+   * being cancelled.
+   */
   private async reconcile(): Promise<void> {
     const unfinished = await this.builds.find({
       where: { status: In(['SCHEDULING', 'RUNNING', 'CANCELLING']), finishedAt: IsNull() },
-      select: { id: true, status: true },
     });
     for (const build of unfinished) {
       if (this.runner.isRunning(build.id)) continue;
+      if (this.executor.resumable?.(build)) {
+        if (build.status === 'CANCELLING') {
+          await this.executor.release?.(build);
+          await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
+        } else {
+          void this.runner.launch(build, null).finally(() => this.wake());
+        }
+        continue;
+      }
       if (build.status === 'CANCELLING')
         await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled while the builds service was down' });
       else

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller } from '@stagecraft/authz';
 import {
@@ -17,11 +17,13 @@ import { paginate } from '@stagecraft/persistence';
 import { IsNull, Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
-import { BuildRunner } from './build-runner';
+import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
 import { BuildScheduler } from './build-scheduler';
 import { cancellationTarget, isTerminal } from './domain/build-state';
+import type { BuildExecutor } from './executors/build-executor';
 import { BuildEntity } from './infra/build.entity';
 import { BuildStore, toBuildDto } from './infra/build.store';
+import { BuildClusterStore, SecretsKeyMissingError } from './infra/build-cluster.store';
 import { BuildLogStore } from './infra/build-log.store';
 
 const MAX_LOG_READ = 1024 * 1024;
@@ -34,6 +36,8 @@ export class BuildsService {
     private readonly logs: BuildLogStore,
     private readonly runner: BuildRunner,
     private readonly scheduler: BuildScheduler,
+    private readonly clusters: BuildClusterStore,
+    @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
     private readonly client: NatsRpcClient,
     private readonly config: BuildsConfig,
   ) {}
@@ -46,10 +50,14 @@ export class BuildsService {
     }
     const cluster = await this.client.send(ClustersSubjects.getCluster, { id: job.clusterId }, caller.meta);
     if (cluster.type !== 'LOCAL') {
-      throw ServiceError.conflict(
-        `builds on ${cluster.type} clusters are not available yet: this version builds on LOCAL clusters`,
-        'jobId',
-      );
+      if (!this.clusters.configured) throw ServiceError.unavailable(new SecretsKeyMissingError().message);
+      if (cluster.status !== 'AVAILABLE')
+        throw ServiceError.conflict(
+          `the cluster is ${cluster.status}${cluster.statusReason ? `: ${cluster.statusReason}` : ''}`,
+          'jobId',
+        );
+      // Kept here (sealed) so the build can be followed after a restart without the caller.
+      await this.clusters.save(await this.client.send(ClustersSubjects.getConnection, { id: job.clusterId }, caller.meta));
     }
     const nodes = await this.client.send(
       ClustersSubjects.selectNodes,
@@ -79,6 +87,8 @@ export class BuildsService {
         clusterId: job.clusterId,
         nodeLabels: job.nodeLabels,
         nodeName: nodes.eligible[0].name,
+        clusterType: cluster.type,
+        eligibleNodes: nodes.eligible.map((node) => node.name),
       },
       status: 'QUEUED',
       phase: null,
@@ -107,7 +117,9 @@ export class BuildsService {
     const moved = await this.store.transition(id, target, target === 'CANCELLED' ? { message: 'cancelled by a user' } : {});
     if (!moved) throw ServiceError.conflict('the build changed state meanwhile; read it again', 'id');
     if (target === 'CANCELLING' && !this.runner.stop(id, 'cancel')) {
-      // Not running in this process (it never started, or its process is gone): nothing to wait for.
+      // Not running in this process (it never started, or its process is gone): nothing to wait
+      // for but what it left on a cluster (the periodic clean-up retries if this fails).
+      await this.executor.release?.(build).catch(() => undefined);
       await this.store.transition(id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
     }
     this.scheduler.wake();

@@ -40,6 +40,11 @@ export class ClustersNatsController {
     return this.clusters.list(caller, request);
   }
 
+  @MessagePattern(ClustersSubjects.getConnection)
+  connection(@Payload() request: ClusterIdRequest, @CurrentCaller() caller: Caller) {
+    return this.clusters.connection(caller, request.id);
+  }
+
   @MessagePattern(ClustersSubjects.selectNodes)
   selectNodes(@Payload() request: SelectNodesRequest, @CurrentCaller() caller: Caller) {
     return this.clusters.selectNodes(caller, request.clusterId, request.labels);

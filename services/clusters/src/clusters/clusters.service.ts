@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import {
+  ClusterConnectionDto,
   ClusterDto,
   ClusterNodeDto,
   JobsSubjects,
@@ -156,6 +157,22 @@ export class ClustersService implements OnApplicationBootstrap {
     const eligible =
       cluster.type === 'LOCAL' ? matching : selection.nodes.filter((n) => n.hasExternalIP).map((n) => byName.get(n.name)!);
     return { clusterId, matching, eligible };
+  }
+
+  /**
+   * The kubeconfig of a Kubernetes cluster, for the builds service starting a build there on the
+   * caller's behalf: the caller must be allowed to build in the cluster's project.
+   */
+  async connection(caller: Caller, id: string): Promise<ClusterConnectionDto> {
+    const cluster = await this.visible(caller, id);
+    this.requireRight(caller, Actions.assembling.create, cluster);
+    if (!cluster.kubeconfigSealed) throw ServiceError.conflict('a LOCAL cluster has no Kubernetes connection', 'id');
+    return {
+      clusterId: cluster.id,
+      type: cluster.type,
+      buildNamespace: cluster.buildNamespace ?? this.config.BUILD_NAMESPACE,
+      kubeconfig: this.secrets.open(cluster.kubeconfigSealed, cluster.id),
+    };
   }
 
   private async reconnect(cluster: ClusterEntity): Promise<void> {

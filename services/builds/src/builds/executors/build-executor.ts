@@ -1,20 +1,39 @@
 import type { BuildPhase } from '@stagecraft/contracts';
 
-import type { BuildEntity } from '../infra/build.entity';
+import type { BuildEntity, LogCursors } from '../infra/build.entity';
 
 /** What an executor reports while it works. */
 export interface ExecutionHooks {
   phase(phase: BuildPhase): Promise<void>;
   /** One line of the build log (the runner masks secrets and adds the newline). */
   log(line: string): void;
+  /** Lines read from a resumable source, stored together with how far it was read (see BuildEntity.logCursor). */
+  appendLog(lines: string[], cursor: LogCursors): Promise<void>;
+}
+
+/** Why a running build is being stopped: the abort reason its executor sees. */
+export class BuildStop extends Error {
+  constructor(readonly why: 'cancel' | 'deadline' | 'shutdown') {
+    super(why);
+    this.name = 'BuildStop';
+  }
 }
 
 export type ExecutionOutcome =
   | { status: 'SUCCEEDED'; imageDigest: string; image: string }
   /** FAILED: the user's input (package, Dockerfile, base image, registry rights); ERROR: the platform's fault. */
-  | { status: 'FAILED' | 'ERROR'; reason: string; message: string };
+  | { status: 'FAILED' | 'ERROR'; reason: string; message: string }
+  /** The cluster stopped it at its deadline (a Kubernetes Job's activeDeadlineSeconds). */
+  | { status: 'TIMED_OUT'; reason: string; message: string };
 
-/** Runs one build to its end; it stops promptly when `signal` aborts (cancel or deadline). */
+/**
+ * Runs one build to its end; it stops promptly when `signal` aborts (its reason is a BuildStop).
+ * An executor whose builds outlive this process (Kubernetes) can resume them after a restart.
+ */
 export interface BuildExecutor {
   execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome>;
+  /** True when this build's work continues without this process, so `execute` may be called again to follow it. */
+  resumable?(build: BuildEntity): boolean;
+  /** Removes whatever the build left running outside this process (a cancel noticed after a restart). */
+  release?(build: BuildEntity): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { TechStack } from '@stagecraft/contracts';
-import { sniffPackageFormat } from '@stagecraft/oci';
+import { prepareBuildContext } from '@stagecraft/oci';
 
 export interface BuildahBuild {
   dockerfile: string;
@@ -21,8 +21,8 @@ const INSTALL_HINT = 'install buildah (Debian: apt-get install buildah) to build
 
 /**
  * CUSTOM_DOCKERFILE builds on this machine: `buildah bud` with vfs storage and chroot isolation
- * (no daemon, no root-only kernel features), then `buildah push`. The build context holds the
- * Dockerfile and the package, as `package.jar` (JAVA), `package.war` (TOMCAT), or `package.zip`/`package.tgz`.
+ * (no daemon, no root-only kernel features), then `buildah push`. The build context is laid out by
+ * `prepareBuildContext`, as the build container's `fetch` does for BuildKit on Kubernetes.
  */
 export class BuildahBuilder {
   private availability?: Promise<string | null>;
@@ -44,9 +44,7 @@ export class BuildahBuilder {
   async build(request: BuildahBuild): Promise<{ digest: string }> {
     const context = join(request.workdir, 'context');
     const storage = join(request.workdir, 'storage');
-    await mkdir(context, { recursive: true });
-    await writeFile(join(context, 'Dockerfile'), request.dockerfile);
-    await copyFile(request.packageFile, join(context, await contextFileName(request.packageFile, request.techStack)));
+    const { dockerfilePath } = await prepareBuildContext(context, request);
     const common = ['--root', join(storage, 'root'), '--runroot', join(storage, 'run'), '--storage-driver', 'vfs'];
     const labels = Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
     try {
@@ -59,7 +57,7 @@ export class BuildahBuilder {
           'chroot',
           '--layers=false',
           '-f',
-          join(context, 'Dockerfile'),
+          dockerfilePath,
           '-t',
           request.target,
           ...labels,
@@ -93,13 +91,6 @@ export class BuildahBuilder {
       await rm(storage, { recursive: true, force: true }).catch(() => undefined);
     }
   }
-}
-
-async function contextFileName(packageFile: string, techStack: TechStack): Promise<string> {
-  if (techStack === 'JAVA') return 'package.jar';
-  if (techStack === 'TOMCAT') return 'package.war';
-  const format = await sniffPackageFormat(packageFile);
-  return format === 'tar.gz' ? 'package.tgz' : format === 'tar' ? 'package.tar' : 'package.zip';
 }
 
 /** Runs a command, passing each output line to `log`; rejects with its last line when it fails. */

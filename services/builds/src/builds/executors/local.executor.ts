@@ -2,12 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { AssemblyError, ImageAssembler, RegistryClient, type RegistryCredentials, RegistryError } from '@stagecraft/oci';
+import {
+  classifyBuildFailure,
+  downloadPackage,
+  ImageAssembler,
+  isPushProgressLine,
+  RegistryClient,
+  type RegistryCredentials,
+} from '@stagecraft/oci';
 
 import type { BuildEntity } from '../infra/build.entity';
 import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
 import { BuildahBuilder } from './buildah.builder';
-import { downloadPackage, PackageDownloadError } from './package-download';
+import { imageLabels } from './image-labels';
 
 export interface LocalExecutorOptions {
   /** Registry host → credentials, for pulling base images and pushing results. */
@@ -43,12 +50,7 @@ export class LocalExecutor implements BuildExecutor {
       hooks.log(`Downloaded the package: ${size} bytes, sha256 ${build.packageSha256} verified`);
 
       await hooks.phase('PREPROCESS');
-      const labels = {
-        'io.stagecraft.job-id': build.jobId,
-        'io.stagecraft.job-name': spec.jobName,
-        'io.stagecraft.build-id': build.id,
-        'io.stagecraft.build-number': String(build.number),
-      };
+      const labels = imageLabels(build);
       hooks.log(`Target image ${spec.archiveImage} (${spec.imageClass.toLowerCase()})`);
 
       await hooks.phase('BUILD');
@@ -90,7 +92,7 @@ export class LocalExecutor implements BuildExecutor {
         signal,
         onProgress: (line) => {
           // The assembler's lines say when it starts uploading what it built.
-          if (!pushing && /uploaded|pushed/i.test(line)) {
+          if (!pushing && isPushProgressLine(line)) {
             pushing = true;
             void hooks.phase('PUSH');
           }
@@ -102,25 +104,9 @@ export class LocalExecutor implements BuildExecutor {
       return { status: 'SUCCEEDED', imageDigest: image.digest, image: `${spec.archiveImage}@${image.digest}` };
     } catch (error) {
       if (signal.aborted) throw error;
-      return outcomeOf(error);
+      return classifyBuildFailure(error);
     } finally {
       await rm(workdir, { recursive: true, force: true });
     }
   }
-}
-
-/** A failure is the user's (FAILED) when their input caused it, the platform's (ERROR) otherwise. */
-export function outcomeOf(error: unknown): ExecutionOutcome {
-  if (error instanceof PackageDownloadError) return { status: 'ERROR', reason: error.reason, message: error.message };
-  if (error instanceof AssemblyError) return { status: 'FAILED', reason: error.code, message: error.message };
-  if (error instanceof RegistryError) {
-    if (error.code === 'UNAUTHORIZED' || error.code === 'DENIED' || error.status === 401 || error.status === 403) {
-      return { status: 'FAILED', reason: 'REGISTRY_DENIED', message: error.message };
-    }
-    if (error.code === 'MANIFEST_UNKNOWN' || error.code === 'NAME_UNKNOWN' || error.code === 'PLATFORM_UNAVAILABLE') {
-      return { status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND', message: error.message };
-    }
-    return { status: 'ERROR', reason: 'REGISTRY_ERROR', message: error.message };
-  }
-  return { status: 'ERROR', reason: 'EXECUTOR_ERROR', message: 'the build failed unexpectedly' };
 }

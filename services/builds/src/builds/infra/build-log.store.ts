@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { BuildLogChunkDto } from '@stagecraft/contracts';
 import { DataSource } from 'typeorm';
 
+import type { LogCursors } from './build.entity';
+
 /**
  * Build logs in chunks keyed by their byte offset, so a reader resumes from any offset and logs
  * outlive whatever produced them. Appends to one build are serialised by the caller.
@@ -12,15 +14,23 @@ export class BuildLogStore {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Appends text (lines end with \n) and returns the offset after it. */
-  append(buildId: string, text: string): Promise<number> {
+  /**
+   * Appends text (lines end with \n) and returns the offset after it. With `cursor`, the build's
+   * log cursor is written in the same transaction: what was read and where reading stopped never
+   * disagree, so a resumed reader neither loses nor repeats a line.
+   */
+  append(buildId: string, text: string, cursor?: LogCursors): Promise<number> {
     const previous = this.ends.get(buildId) ?? this.endOf(buildId);
     const next = previous.then(async (offset) => {
-      await this.dataSource.query('INSERT INTO build_log_chunks (build_id, "offset", text) VALUES ($1, $2, $3)', [
-        buildId,
-        offset,
-        text,
-      ]);
+      await this.dataSource.transaction(async (manager) => {
+        if (text)
+          await manager.query('INSERT INTO build_log_chunks (build_id, "offset", text) VALUES ($1, $2, $3)', [
+            buildId,
+            offset,
+            text,
+          ]);
+        if (cursor) await manager.query('UPDATE builds SET log_cursor = $2 WHERE id = $1', [buildId, JSON.stringify(cursor)]);
+      });
       return offset + Buffer.byteLength(text, 'utf8');
     });
     this.ends.set(

@@ -1,6 +1,9 @@
 import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
+/** Per container (`pod/container`): the last log line stored, by its kubelet timestamp, and how many lines carried exactly that timestamp. */
+export type LogCursors = Record<string, { time: string; seen: number }>;
+
 @Entity({ name: 'builds' })
 export class BuildEntity {
   @PrimaryColumn('uuid') id!: string;
@@ -22,6 +25,8 @@ export class BuildEntity {
   /** A presigned GET for the package: a capability, never in a DTO, an event or a log. */
   @Column('text', { name: 'package_url' }) packageUrl!: string;
   @Column('text', { name: 'package_sha256' }) packageSha256!: string;
+  /** Kubernetes builds: how far each container's log has been stored (see executors/kubernetes). */
+  @Column('jsonb', { name: 'log_cursor', nullable: true }) logCursor!: LogCursors | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @Column({ type: 'timestamptz', name: 'started_at', precision: 3, nullable: true }) startedAt!: Date | null;
   @Column({ type: 'timestamptz', name: 'finished_at', precision: 3, nullable: true }) finishedAt!: Date | null;

@@ -29,14 +29,14 @@ export class BuildStore {
   constructor(@InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>) {}
 
   /** Inserts a build with the next number of its job, and its first event. */
-  async create(build: Omit<BuildEntity, 'number' | 'createdAt' | 'updatedAt'>): Promise<BuildEntity> {
+  async create(build: Omit<BuildEntity, 'number' | 'createdAt' | 'updatedAt' | 'logCursor'>): Promise<BuildEntity> {
     return this.builds.manager.transaction(async (manager) => {
       // Serialises numbering per job; the unique (job_id, number) index stays the last word.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [build.jobId]);
       const [{ next }] = await manager.query('SELECT coalesce(max(number), 0) + 1 AS next FROM builds WHERE job_id = $1', [
         build.jobId,
       ]);
-      await manager.insert(BuildEntity, { ...build, number: Number(next) });
+      await manager.insert(BuildEntity, { ...build, number: Number(next), logCursor: null });
       const saved = await manager.findOneByOrFail(BuildEntity, { id: build.id });
       await this.appendEvent(manager, saved, saved.status.toLowerCase());
       return saved;
@@ -72,7 +72,8 @@ export class BuildStore {
   async enterPhase(id: string, phase: BuildPhase): Promise<BuildEntity | null> {
     return this.builds.manager.transaction(async (manager) => {
       const build = await manager.findOne(BuildEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!build || build.status !== 'RUNNING') return null;
+      // The same phase again is no change (a resumed Kubernetes build may read its phase marker twice).
+      if (!build || build.status !== 'RUNNING' || build.phase === phase) return null;
       build.phase = phase;
       const saved = await manager.save(build);
       await this.appendEvent(manager, saved, 'phase');

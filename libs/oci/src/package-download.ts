@@ -3,7 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** The package could not be fetched from its repository; a platform fault (ERROR), never the user's. */
 export class PackageDownloadError extends Error {
+  override readonly name = 'PackageDownloadError';
+
   constructor(
     readonly reason: 'PACKAGE_DOWNLOAD_FAILED' | 'PACKAGE_CORRUPTED',
     message: string,
@@ -12,7 +15,10 @@ export class PackageDownloadError extends Error {
   }
 }
 
-/** Streams the package from its presigned URL to `file`, checking the sha256 recorded when it was read. */
+/**
+ * Streams the package from its presigned URL to `file`, checking the sha256 recorded when it was
+ * read; resolves to its size. Messages never hold the URL (its query string is a capability).
+ */
 export async function downloadPackage(url: string, file: string, expectedSha256: string, signal: AbortSignal): Promise<number> {
   let response: Response;
   try {
@@ -34,7 +40,18 @@ export async function downloadPackage(url: string, file: string, expectedSha256:
       done(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(response.body as never), measure, createWriteStream(file), { signal });
+  const body = Readable.fromWeb(response.body as never);
+  const output = createWriteStream(file);
+  // A failing body (connection reset, truncated answer) is the repository's fault; a failing write is not.
+  let firstFailure: 'body' | 'file' | undefined;
+  body.once('error', () => (firstFailure ??= 'body'));
+  output.once('error', () => (firstFailure ??= 'file'));
+  try {
+    await pipeline(body, measure, output, { signal });
+  } catch (error) {
+    if (signal.aborted || firstFailure !== 'body') throw error;
+    throw new PackageDownloadError('PACKAGE_DOWNLOAD_FAILED', `the package download broke off after ${size} bytes`);
+  }
   const actual = hash.digest('hex');
   if (actual !== expectedSha256) {
     throw new PackageDownloadError(

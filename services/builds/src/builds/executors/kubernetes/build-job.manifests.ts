@@ -1,0 +1,288 @@
+// The Kubernetes objects of one build: a Secret holding what the build container needs and must
+// not show (the package's presigned URL, registry credentials, a custom Dockerfile), and a
+// batch/v1 Job whose single pod is hardened field by field. Pure functions: the executor creates
+// these, the tests validate them with kubernetes-models.
+import type { V1Container, V1Job, V1PodSpec, V1Secret } from '@kubernetes/client-node';
+
+import type { BuildEntity } from '../../infra/build.entity';
+import { imageLabels } from '../image-labels';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const BUILD_ID_LABEL = 'stagecraft.io/build-id';
+/** Every object of every build carries it: the selector of the periodic clean-up. */
+export const BUILD_OBJECTS_SELECTOR = `${MANAGED_BY_LABEL}=stagecraft,app.kubernetes.io/component=build`;
+/** The container whose exit decides the build (an init container `fetch` precedes it for BuildKit). */
+export const BUILD_CONTAINER = 'build';
+export const FETCH_CONTAINER = 'fetch';
+/** Where the build's Secret is mounted, read-only. */
+export const SECRET_MOUNT = '/var/run/stagecraft/build';
+/** The user of Stagecraft's assembler image (deploy/assembler/Dockerfile) and of rootless BuildKit's image. */
+const ASSEMBLER_UID = 10001;
+const BUILDKIT_UID = 1000;
+
+export interface BuildPodOptions {
+  namespace: string;
+  assemblerImage: string;
+  buildkitImage: string;
+  resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+  deadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  /** The pod's service account: the build namespace's own, which holds no rights. */
+  serviceAccountName: string;
+}
+
+/** What the build container reads from its Secret (`spec.json`): the assembler CLI's contract. */
+export interface BuildContainerSpec {
+  buildId: string;
+  baseImage: string | null;
+  targetImage: string;
+  techStack: string;
+  packageName: string;
+  labels: Record<string, string>;
+  packageUrl: string;
+  packageSha256: string;
+  platform: string;
+  dockerfile: string | null;
+}
+
+/** One name for the Job and the Secret of a build, fixed by the build id: a second create answers 409. */
+export function buildObjectName(buildId: string): string {
+  return `stagecraft-build-${buildId}`;
+}
+
+export function buildObjectLabels(build: BuildEntity): Record<string, string> {
+  return {
+    [MANAGED_BY_LABEL]: 'stagecraft',
+    'app.kubernetes.io/component': 'build',
+    'stagecraft.io/account-id': build.accountId,
+    'stagecraft.io/project-id': build.enterpriseProjectId,
+    'stagecraft.io/job-id': build.jobId,
+    [BUILD_ID_LABEL]: build.id,
+  };
+}
+
+export function buildSecretManifest(
+  build: BuildEntity,
+  namespace: string,
+  spec: BuildContainerSpec,
+  registryAuth: Record<string, { username: string; password: string }>,
+): V1Secret {
+  const auths = Object.fromEntries(
+    Object.entries(registryAuth).map(([host, { username, password }]) => [
+      host,
+      { auth: Buffer.from(`${username}:${password}`).toString('base64') },
+    ]),
+  );
+  const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: buildObjectName(build.id), namespace, labels: buildObjectLabels(build) },
+    type: 'Opaque',
+    immutable: true,
+    data: { 'spec.json': base64(spec), 'config.json': base64({ auths }) },
+  };
+}
+
+export function buildJobManifest(build: BuildEntity, options: BuildPodOptions): V1Job {
+  const labels = buildObjectLabels(build);
+  const name = buildObjectName(build.id);
+  const custom = build.spec.buildSpec.type === 'CUSTOM_DOCKERFILE';
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: options.namespace,
+      labels,
+      annotations: { 'stagecraft.io/build-number': String(build.number), 'stagecraft.io/job-name': build.spec.jobName },
+    },
+    spec: {
+      // One pod; a failure is final, except a disruption (eviction, preemption, drain), which the
+      // Job retries and the executor allows once.
+      backoffLimit: 0,
+      podFailurePolicy: {
+        rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
+      },
+      activeDeadlineSeconds: options.deadlineSeconds,
+      ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels },
+        spec: custom ? buildkitPodSpec(build, name, options) : assemblerPodSpec(build, name, options),
+      },
+    },
+  };
+}
+
+/** What every build pod shares: no token, no service links, no host namespaces, only the chosen nodes. */
+function basePodSpec(build: BuildEntity, secretName: string, options: BuildPodOptions): Omit<V1PodSpec, 'containers'> {
+  const nodeSelector = Object.fromEntries(build.spec.nodeLabels.map((label) => [label.key, label.value]));
+  const eligible = build.spec.eligibleNodes ?? [];
+  return {
+    restartPolicy: 'Never',
+    serviceAccountName: options.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    hostNetwork: false,
+    hostPID: false,
+    hostIPC: false,
+    ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+    // The labels choose the nodes; of those, only the ones with an EIP when the build started.
+    ...(eligible.length
+      ? {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: eligible }] }],
+              },
+            },
+          },
+        }
+      : {}),
+    volumes: [
+      { name: 'build-secret', secret: { secretName, defaultMode: 0o440 } },
+      { name: 'tmp', emptyDir: {} },
+    ],
+  };
+}
+
+function resources(options: BuildPodOptions): V1Container['resources'] {
+  return {
+    requests: { cpu: options.resources.cpuRequest, memory: options.resources.memoryRequest },
+    limits: { cpu: options.resources.cpuLimit, memory: options.resources.memoryLimit },
+  };
+}
+
+/** The hardening every container gets unless BuildKit needs an exception (see buildkitPodSpec). */
+function hardenedContainer(uid: number): V1Container['securityContext'] {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+function assemblerContainer(
+  name: string,
+  command: 'assemble' | 'fetch',
+  options: BuildPodOptions,
+  extraMounts: V1Container['volumeMounts'] = [],
+): V1Container {
+  return {
+    name,
+    image: options.assemblerImage,
+    args: [command],
+    env: [
+      { name: 'STAGECRAFT_BUILD_SPEC', value: `${SECRET_MOUNT}/spec.json` },
+      { name: 'REGISTRY_AUTH_FILE', value: `${SECRET_MOUNT}/config.json` },
+      { name: 'TMPDIR', value: '/tmp' },
+      { name: 'CONTEXT_DIR', value: '/workspace' },
+    ],
+    resources: resources(options),
+    securityContext: hardenedContainer(ASSEMBLER_UID),
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    volumeMounts: [
+      { name: 'build-secret', mountPath: SECRET_MOUNT, readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(extraMounts ?? []),
+    ],
+  };
+}
+
+function assemblerPodSpec(build: BuildEntity, secretName: string, options: BuildPodOptions): V1PodSpec {
+  return {
+    ...basePodSpec(build, secretName, options),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: ASSEMBLER_UID,
+      runAsGroup: ASSEMBLER_UID,
+      fsGroup: ASSEMBLER_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [assemblerContainer(BUILD_CONTAINER, 'assemble', options)],
+  };
+}
+
+// Rootless BuildKit runs its own user namespace (rootlesskit with newuidmap/newgidmap, which are
+// setuid) and mounts inside it. That needs, for its container only: seccomp and AppArmor
+// Unconfined (the default profiles block unshare and mount), privilege escalation allowed (for
+// the setuid helpers) with SETUID and SETGID kept, and a writable root filesystem. It still runs
+// as a non-root user, unprivileged, with every other capability dropped; the fetch step before it
+// keeps the full hardening. BUILDKITD_FLAGS turns off BuildKit's process sandbox, which would
+// need more (docs/clusters.md).
+const BUILDKIT_SCRIPT = [
+  'set -e',
+  `echo '::stagecraft phase=BUILD'`,
+  'set -- build --frontend dockerfile.v0 --local context=/workspace --local dockerfile=/workspace' +
+    ' --opt "platform=$BUILD_PLATFORM" --output "type=image,name=$TARGET_IMAGE,push=true"' +
+    ' --metadata-file /tmp/metadata.json',
+  'for label in $IMAGE_LABELS; do set -- "$@" --opt "label:$label"; done',
+  'buildctl-daemonless.sh "$@"',
+  `echo '::stagecraft phase=POSTPROCESS'`,
+  'cat /tmp/metadata.json > /dev/termination-log',
+].join('\n');
+
+function buildkitPodSpec(build: BuildEntity, secretName: string, options: BuildPodOptions): V1PodSpec {
+  const labels = imageLabels(build);
+  return {
+    ...basePodSpec(build, secretName, options),
+    securityContext: { runAsNonRoot: true, runAsUser: BUILDKIT_UID, runAsGroup: BUILDKIT_UID, fsGroup: BUILDKIT_UID },
+    initContainers: [
+      {
+        ...assemblerContainer(FETCH_CONTAINER, 'fetch', options, [{ name: 'workspace', mountPath: '/workspace' }]),
+        securityContext: hardenedContainer(BUILDKIT_UID),
+      },
+    ],
+    containers: [
+      {
+        name: BUILD_CONTAINER,
+        image: options.buildkitImage,
+        command: ['sh', '-c', BUILDKIT_SCRIPT],
+        env: [
+          { name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' },
+          { name: 'DOCKER_CONFIG', value: SECRET_MOUNT },
+          { name: 'TARGET_IMAGE', value: build.spec.archiveImage },
+          { name: 'BUILD_PLATFORM', value: 'linux/amd64' },
+          // Label values are ids and the job name (letters, digits, `_`, `-`): no spaces to split on.
+          {
+            name: 'IMAGE_LABELS',
+            value: Object.entries(labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          },
+        ],
+        resources: resources(options),
+        securityContext: {
+          allowPrivilegeEscalation: true,
+          capabilities: { drop: ['ALL'], add: ['SETUID', 'SETGID'] },
+          privileged: false,
+          readOnlyRootFilesystem: false,
+          runAsNonRoot: true,
+          runAsUser: BUILDKIT_UID,
+          runAsGroup: BUILDKIT_UID,
+          seccompProfile: { type: 'Unconfined' },
+          appArmorProfile: { type: 'Unconfined' },
+        },
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [
+          { name: 'build-secret', mountPath: SECRET_MOUNT, readOnly: true },
+          { name: 'workspace', mountPath: '/workspace', readOnly: true },
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'buildkit-state', mountPath: '/home/user/.local/share/buildkit' },
+        ],
+      },
+    ],
+    volumes: [
+      ...basePodSpec(build, secretName, options).volumes!,
+      { name: 'workspace', emptyDir: {} },
+      { name: 'buildkit-state', emptyDir: {} },
+    ],
+  };
+}

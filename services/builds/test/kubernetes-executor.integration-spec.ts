@@ -1,0 +1,497 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@stagecraft/config';
+import type { BuildSpecDto, BuildStatus } from '@stagecraft/contracts';
+import { FakeJobController, FakeKubeApiServer, type KubeObject, waitFor } from '@stagecraft/kube/testing';
+import { createTestDatabase, TEST_NATS_URL, type TestDatabase, testSubjectPrefix } from '@stagecraft/testing';
+import { Job } from 'kubernetes-models/batch/v1';
+import { Secret } from 'kubernetes-models/v1';
+import { DataSource } from 'typeorm';
+
+import { BuildsModule } from '../src/builds.module';
+import { BuildObjectsJanitor } from '../src/builds/build-objects.janitor';
+import { BuildsService } from '../src/builds/builds.service';
+import { BuildStore } from '../src/builds/infra/build.store';
+import { BuildClusterStore } from '../src/builds/infra/build-cluster.store';
+import { BuildsConfig } from '../src/config';
+
+const NAMESPACE = 'stagecraft-builds';
+const PACKAGE_URL_SECRET = 'X-Amz-Signature=0123456789abcdef';
+const REGISTRY_PASSWORD = 'registry-password-do-not-show';
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () => {
+  let database: TestDatabase;
+  let fake: FakeKubeApiServer;
+  let controller: FakeJobController;
+  let app: INestApplicationContext | undefined;
+  const prefix = testSubjectPrefix();
+  const clusterId = randomUUID();
+  const accountId = randomUUID();
+  const projectId = randomUUID();
+  const secretsKey = randomBytes(32).toString('base64');
+
+  const start = async () => {
+    const config = loadConfig(BuildsConfig, {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      SECRETS_KEY: secretsKey,
+      BUILD_CONCURRENCY_PER_CLUSTER: '20',
+      BUILD_SCHEDULER_INTERVAL_MS: '50',
+      KUBE_RECONCILE_INTERVAL_MS: '3600000',
+      KUBE_WATCH_BACKOFF_MAX_MS: '200',
+      BUILD_DEADLINE_SECONDS: '900',
+      REGISTRY_CREDENTIALS: JSON.stringify({ 'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD } }),
+    });
+    app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config), { logger: false });
+    await app.init();
+    return app;
+  };
+  const stop = async () => {
+    await app?.close();
+    app = undefined;
+  };
+  const query = <T = Json>(sql: string, params: unknown[]): Promise<T[]> => app!.get(DataSource).query(sql, params);
+  const buildRow = async (id: string) => (await query('SELECT * FROM builds WHERE id = $1', [id]))[0];
+  const statusOf = async (id: string): Promise<BuildStatus> => (await buildRow(id)).status;
+  const until = (id: string, status: BuildStatus, timeoutMs = 15_000) =>
+    waitFor(async () => (await statusOf(id)) === status, { timeoutMs, what: `build ${id} ${status}` });
+  const logOf = async (id: string) =>
+    (await query<{ text: string }>('SELECT text FROM build_log_chunks WHERE build_id = $1 ORDER BY "offset"', [id]))
+      .map((r) => r.text)
+      .join('');
+  const eventsOf = async (id: string) =>
+    (
+      await query<{ type: string; phase: string | null }>(
+        `SELECT payload->>'type' AS type, payload->'build'->>'phase' AS phase FROM build_events
+          WHERE payload->'build'->>'id' = $1 ORDER BY sequence`,
+        [id],
+      )
+    ).map((e) => (e.type === 'phase' ? `phase:${e.phase}` : e.type));
+  const jobName = (id: string) => `stagecraft-build-${id}`;
+  const jobOf = (id: string) => fake.object('jobs.batch', NAMESPACE, jobName(id));
+  const podOf = (id: string, index = 0) =>
+    waitFor(() => controller.pods(NAMESPACE, jobName(id))[index], { timeoutMs: 10_000, what: `pod ${index} of ${id}` });
+
+  const queue = async (buildSpec: BuildSpecDto = systemDefault, id: string = randomUUID()) => {
+    const build = await app!.get(BuildStore).create({
+      id,
+      accountId,
+      enterpriseProjectId: projectId,
+      jobId: randomUUID(),
+      clusterId,
+      spec: {
+        jobName: 'orders-api',
+        packageId: randomUUID(),
+        techStack: 'JAVA',
+        buildSpec,
+        imageClass: 'PRIVATE',
+        archiveImage: 'registry.example.com/team/orders:1.0',
+        clusterId,
+        nodeLabels: [{ key: 'pool', value: 'build' }],
+        nodeName: 'node-a',
+        clusterType: 'KUBERNETES',
+        eligibleNodes: ['node-a'],
+      },
+      status: 'QUEUED',
+      phase: null,
+      reason: null,
+      message: null,
+      node: null,
+      imageDigest: null,
+      image: null,
+      triggeredBy: randomUUID(),
+      packageUrl: `https://obs.example.com/packages/orders.jar?${PACKAGE_URL_SECRET}`,
+      packageSha256: 'b'.repeat(64),
+      startedAt: null,
+      finishedAt: null,
+    });
+    return build.id;
+  };
+  /** What the assembler writes: phase markers and lines, then its termination message. */
+  const runAssembler = async (id: string, pod: string) => {
+    for (const line of [
+      '::stagecraft phase=DOWNLOAD',
+      'Downloaded the package: 1024 bytes',
+      '::stagecraft phase=BUILD',
+      'Layer sha256:1234 (1.0 KiB)',
+      '::stagecraft phase=PUSH',
+      'Pushed registry.example.com/team/orders:1.0',
+      '::stagecraft phase=POSTPROCESS',
+    ])
+      fake.appendPodLog(NAMESPACE, pod, line);
+    await waitFor(async () => (await logOf(id)).includes('Pushed registry.example.com'), { what: 'the log streamed' });
+  };
+  const succeed = (pod: string) =>
+    controller.finishPod(NAMESPACE, pod, {
+      exitCode: 0,
+      message: JSON.stringify({ status: 'SUCCEEDED', digest: DIGEST, image: `registry.example.com/team/orders:1.0@${DIGEST}` }),
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase('kubebuilds');
+  });
+  beforeEach(async () => {
+    fake = await FakeKubeApiServer.start();
+    fake.createObject('namespaces', { metadata: { name: NAMESPACE } });
+    fake.seedNode({ name: 'node-a', labels: { pool: 'build' }, internalIP: '10.0.0.1', externalIP: '203.0.113.1' });
+    controller = new FakeJobController(fake);
+    await start();
+    await app!
+      .get(BuildClusterStore)
+      .save({ clusterId, type: 'KUBERNETES', buildNamespace: NAMESPACE, kubeconfig: fake.kubeconfig() });
+  });
+  afterEach(async () => {
+    await stop();
+    controller.stop();
+    await fake.close();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('runs a build as one hardened Job, streams its log and phases, and records the digest', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    const job = jobOf(id)!;
+    const secret = fake.object('secrets', NAMESPACE, jobName(id))!;
+    expect(() => new Job(job as never).validate()).not.toThrow();
+    expect(() => new Secret(secret as never).validate()).not.toThrow();
+
+    expect(job.metadata.labels).toMatchObject({
+      'stagecraft.io/account-id': accountId,
+      'stagecraft.io/project-id': projectId,
+      'stagecraft.io/build-id': id,
+      'app.kubernetes.io/managed-by': 'stagecraft',
+    });
+    const jobSpec = job.spec as Json;
+    expect(jobSpec.backoffLimit).toBe(0);
+    expect(jobSpec.activeDeadlineSeconds).toBe(900);
+    expect(jobSpec.ttlSecondsAfterFinished).toBe(600);
+    expect(jobSpec.podFailurePolicy.rules).toEqual([
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    ]);
+    const podSpec = pod.spec as Json;
+    expect(podSpec.nodeSelector).toEqual({ pool: 'build' });
+    expect(podSpec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a'] }] },
+    ]);
+    expect(podSpec.automountServiceAccountToken).toBe(false);
+    expect(podSpec.enableServiceLinks).toBe(false);
+    expect(podSpec.hostNetwork).toBe(false);
+    expect(podSpec.hostPID).toBe(false);
+    expect(podSpec.hostIPC).toBe(false);
+    expect(podSpec.restartPolicy).toBe('Never');
+    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const container of [...(podSpec.initContainers ?? []), ...podSpec.containers]) {
+      expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
+      expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+      expect(container.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      expect(container.securityContext.runAsNonRoot).toBe(true);
+      expect(container.securityContext.privileged).toBe(false);
+      expect(container.resources.requests).toEqual({ cpu: '500m', memory: '512Mi' });
+      expect(container.resources.limits).toEqual({ cpu: '2', memory: '2Gi' });
+    }
+    expect(podSpec.containers[0]).toMatchObject({ name: 'build', image: 'stagecraft/assembler:0.1.0', args: ['assemble'] });
+    // The package URL and registry password are only in the Secret, never in the Job.
+    expect(JSON.stringify(job)).not.toContain(PACKAGE_URL_SECRET);
+    const secretFiles = Object.fromEntries(
+      Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(JSON.parse(secretFiles['spec.json'])).toMatchObject({
+      buildId: id,
+      baseImage: 'eclipse-temurin:17-jre',
+      targetImage: 'registry.example.com/team/orders:1.0',
+      packageUrl: expect.stringContaining(PACKAGE_URL_SECRET),
+    });
+    expect(JSON.parse(secretFiles['config.json']).auths).toEqual({
+      'registry.example.com': { auth: Buffer.from(`builder:${REGISTRY_PASSWORD}`).toString('base64') },
+    });
+    const owned = await waitFor(() => fake.object('secrets', NAMESPACE, jobName(id))?.metadata.ownerReferences, {
+      what: 'the owner',
+    });
+    expect(owned[0]).toMatchObject({ kind: 'Job', name: jobName(id), uid: job.metadata.uid });
+
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    await runAssembler(id, pod.metadata.name);
+    succeed(pod.metadata.name);
+    await until(id, 'SUCCEEDED');
+
+    const row = await buildRow(id);
+    expect(row.image_digest).toBe(DIGEST);
+    expect(row.image).toBe(`registry.example.com/team/orders:1.0@${DIGEST}`);
+    const log = await logOf(id);
+    expect(log).toContain(`Pod ${pod.metadata.name} runs on node node-a`);
+    expect(log).toContain('Downloaded the package: 1024 bytes');
+    expect(log).not.toContain('::stagecraft');
+    expect(await eventsOf(id)).toEqual([
+      'queued',
+      'scheduling',
+      'running',
+      'phase:DOWNLOAD',
+      'phase:BUILD',
+      'phase:PUSH',
+      'phase:POSTPROCESS',
+      'succeeded',
+    ]);
+    // The Secret goes at the end of the build; the finished Job stays for its TTL.
+    await waitFor(() => !fake.object('secrets', NAMESPACE, jobName(id)), { what: 'the Secret deleted' });
+    expect(jobOf(id)).toBeDefined();
+    // The cluster's credentials appear in nothing Stagecraft wrote to the cluster or the log.
+    for (const object of [...fake.objects('jobs.batch', NAMESPACE), ...fake.objects('pods', NAMESPACE)])
+      expect(JSON.stringify(object)).not.toContain(fake.token);
+    expect(log).not.toContain(fake.token);
+    expect(log).not.toContain(PACKAGE_URL_SECRET);
+  });
+
+  it('a non-zero exit fails the build with the reason and phase the container reported', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=DOWNLOAD');
+    await waitFor(async () => (await buildRow(id)).phase === 'DOWNLOAD', { what: 'phase DOWNLOAD' });
+    controller.finishPod(NAMESPACE, pod.metadata.name, {
+      exitCode: 1,
+      message: JSON.stringify({
+        status: 'FAILED',
+        reason: 'BASE_IMAGE_NOT_FOUND',
+        message: 'no such base image',
+        phase: 'BUILD',
+      }),
+    });
+    await until(id, 'FAILED');
+    const row = await buildRow(id);
+    expect(row.reason).toBe('BASE_IMAGE_NOT_FOUND');
+    expect(row.message).toBe('no such base image (phase BUILD)');
+  });
+
+  it('an exit without a report fails with BUILD_FAILED, the exit code and the phase', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'Downloaded the package', undefined, 'fetch');
+    fake.endPodLog(NAMESPACE, pod.metadata.name, 'fetch');
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=BUILD');
+    await waitFor(async () => (await buildRow(id)).phase === 'BUILD', { what: 'phase BUILD' });
+    controller.finishPod(NAMESPACE, pod.metadata.name, { exitCode: 3, message: 'step 4/7 failed\nERROR: exit status 3' });
+    await until(id, 'FAILED');
+    const row = await buildRow(id);
+    expect(row.reason).toBe('BUILD_FAILED');
+    expect(row.message).toBe('the build container exited with code 3 in phase BUILD: ERROR: exit status 3');
+  });
+
+  it('an image that cannot be pulled fails the build with IMAGE_PULL and deletes the Job', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.failImagePull(NAMESPACE, pod.metadata.name);
+    await until(id, 'FAILED');
+    expect((await buildRow(id)).reason).toBe('IMAGE_PULL');
+    expect((await buildRow(id)).message).toContain('stagecraft/assembler:0.1.0');
+    await waitFor(() => !jobOf(id) && controller.pods(NAMESPACE, jobName(id)).length === 0, { what: 'Job and pods deleted' });
+  });
+
+  it('an evicted pod is retried once in a new pod; a second eviction ends the build ERROR', async () => {
+    const retried = await queue();
+    const first = await podOf(retried);
+    controller.startPod(NAMESPACE, first.metadata.name);
+    controller.evictPod(NAMESPACE, first.metadata.name);
+    const second = await podOf(retried, 1);
+    controller.startPod(NAMESPACE, second.metadata.name);
+    await runAssembler(retried, second.metadata.name);
+    succeed(second.metadata.name);
+    await until(retried, 'SUCCEEDED');
+    expect(await logOf(retried)).toContain(`Pod ${first.metadata.name} was disrupted (EvictionByEvictionAPI)`);
+
+    const evicted = await queue();
+    controller.evictPod(NAMESPACE, (await podOf(evicted)).metadata.name);
+    controller.evictPod(NAMESPACE, (await podOf(evicted, 1)).metadata.name, 'PreemptionByScheduler');
+    await until(evicted, 'ERROR');
+    expect(await buildRow(evicted)).toMatchObject({
+      reason: 'EVICTED',
+      message: expect.stringMatching(
+        /^the build pod was disrupted twice \((EvictionByEvictionAPI|PreemptionByScheduler), (EvictionByEvictionAPI|PreemptionByScheduler)\)$/,
+      ),
+    });
+    await waitFor(() => !jobOf(evicted), { what: 'the Job deleted' });
+  });
+
+  it('the Job passing its activeDeadlineSeconds ends the build TIMED_OUT', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    controller.exceedDeadline(NAMESPACE, jobName(id));
+    await until(id, 'TIMED_OUT');
+    expect((await buildRow(id)).reason).toBe('DEADLINE_EXCEEDED');
+  });
+
+  it('cancelling deletes the Job with background propagation and ends CANCELLED', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    await until(id, 'RUNNING');
+    fake.clearRequests();
+    await app!.get(BuildsService).cancel(callerOf(), id);
+    await until(id, 'CANCELLED');
+    await waitFor(() => !jobOf(id) && controller.pods(NAMESPACE, jobName(id)).length === 0, { what: 'Job and pod gone' });
+    const deletion = fake.requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/jobs/${jobName(id)}`));
+    expect(deletion?.query.propagationPolicy).toBe('Background');
+    expect(fake.object('secrets', NAMESPACE, jobName(id))).toBeUndefined();
+  });
+
+  it('adopts a Job that already exists for the build (a create answered 409): never two Jobs', async () => {
+    // As if a previous process created the Job and stopped before it could record that.
+    const id = randomUUID();
+    const labels = {
+      'app.kubernetes.io/managed-by': 'stagecraft',
+      'app.kubernetes.io/component': 'build',
+      'stagecraft.io/build-id': id,
+    };
+    fake.createObject('jobs.batch', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: jobName(id), namespace: NAMESPACE, labels },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          metadata: { labels },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'build', image: 'stagecraft/assembler:0.1.0' }] },
+        },
+      },
+    });
+    await queue(systemDefault, id);
+    await until(id, 'RUNNING');
+    const pod = await podOf(id);
+    expect(fake.objects('jobs.batch', NAMESPACE)).toHaveLength(1);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    await runAssembler(id, pod.metadata.name);
+    succeed(pod.metadata.name);
+    await until(id, 'SUCCEEDED');
+    expect(await logOf(id)).toContain(`Following the existing Job ${NAMESPACE}/${jobName(id)}`);
+    expect(controller.pods(NAMESPACE, jobName(id))).toHaveLength(1);
+  });
+
+  it('a builds service killed mid-build resumes it: one Job, no line twice, every event once and in order', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=DOWNLOAD');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 1');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 2');
+    await waitFor(async () => (await logOf(id)).includes('line 2'), { what: 'two lines stored' });
+    await stop();
+    // While the service is away, the build goes on.
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 3');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=BUILD');
+    await start();
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 4');
+    await waitFor(async () => (await logOf(id)).includes('line 4'), { what: 'line 4 stored' });
+    // A broken connection (watches and the log stream) mid-build, then history compacted (410 on re-watch).
+    fake.setUnavailable(true, 'drop');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 5');
+    fake.compactHistory();
+    fake.setUnavailable(false);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'line 6');
+    await waitFor(async () => (await logOf(id)).includes('line 6'), { what: 'line 6 stored', timeoutMs: 10_000 });
+    succeed(pod.metadata.name);
+    await until(id, 'SUCCEEDED');
+
+    const lines = (await logOf(id)).split('\n').filter((l) => l.startsWith('line '));
+    expect(lines).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
+    expect(fake.objects('jobs.batch', NAMESPACE)).toHaveLength(1);
+    expect(await eventsOf(id)).toEqual(['queued', 'scheduling', 'running', 'phase:DOWNLOAD', 'phase:BUILD', 'succeeded']);
+  });
+
+  it('CUSTOM_DOCKERFILE runs rootless BuildKit after a hardened fetch step, and reads the digest from its metadata', async () => {
+    const id = await queue({
+      type: 'CUSTOM_DOCKERFILE',
+      baseImage: null,
+      baseImageTag: null,
+      dockerfile: 'FROM eclipse-temurin:17\nCOPY app.jar /app/',
+    });
+    const pod = await podOf(id);
+    expect(() => new Job(jobOf(id) as never).validate()).not.toThrow();
+    const spec = pod.spec as Json;
+    const [fetch] = spec.initContainers;
+    expect(fetch).toMatchObject({ name: 'fetch', image: 'stagecraft/assembler:0.1.0', args: ['fetch'] });
+    expect(fetch.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+    });
+    const [buildkit] = spec.containers;
+    expect(buildkit.image).toBe('moby/buildkit:v0.17.3-rootless');
+    // The documented exceptions rootless BuildKit needs, and no more.
+    expect(buildkit.securityContext).toEqual({
+      allowPrivilegeEscalation: true,
+      capabilities: { drop: ['ALL'], add: ['SETUID', 'SETGID'] },
+      privileged: false,
+      readOnlyRootFilesystem: false,
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: 'Unconfined' },
+      appArmorProfile: { type: 'Unconfined' },
+    });
+    const secret = fake.object('secrets', NAMESPACE, jobName(id))!;
+    expect(JSON.parse(Buffer.from((secret.data as Json)['spec.json'], 'base64').toString()).dockerfile).toContain(
+      'FROM eclipse-temurin:17',
+    );
+
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'Downloaded the package', undefined, 'fetch');
+    fake.endPodLog(NAMESPACE, pod.metadata.name, 'fetch');
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=BUILD');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '#8 pushing layers');
+    await waitFor(async () => (await buildRow(id)).phase === 'PUSH', { what: 'phase PUSH from BuildKit output' });
+    controller.finishPod(NAMESPACE, pod.metadata.name, {
+      exitCode: 0,
+      message: JSON.stringify({ 'containerimage.digest': DIGEST, 'image.name': 'registry.example.com/team/orders:1.0' }),
+    });
+    await until(id, 'SUCCEEDED');
+    expect((await buildRow(id)).image).toBe(`registry.example.com/team/orders:1.0@${DIGEST}`);
+    // Each container's log once, the fetch step's first.
+    expect((await logOf(id)).match(/Downloaded the package\n|#8 pushing layers\n/g)).toEqual([
+      'Downloaded the package\n',
+      '#8 pushing layers\n',
+    ]);
+  });
+
+  it('the periodic clean-up deletes Jobs left running for ended or unknown builds, and leaves the rest', async () => {
+    const stranger = randomUUID();
+    const labels = { 'app.kubernetes.io/managed-by': 'stagecraft', 'app.kubernetes.io/component': 'build' };
+    const orphan = (buildId: string): KubeObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: jobName(buildId), namespace: NAMESPACE, labels: { ...labels, 'stagecraft.io/build-id': buildId } },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'build', image: 'x' }] } } },
+    });
+    fake.createObject('jobs.batch', orphan(stranger));
+    const running = await queue();
+    await podOf(running);
+    const deleted = await app!.get(BuildObjectsJanitor).sweep();
+    expect(deleted).toEqual([`Job/${jobName(stranger)}`]);
+    expect(jobOf(stranger)).toBeUndefined();
+    expect(jobOf(running)).toBeDefined();
+  });
+
+  function callerOf() {
+    return {
+      accountId,
+      userId: randomUUID(),
+      meta: {},
+      can: () => true,
+    } as never;
+  }
+});
+
+const systemDefault: BuildSpecDto = {
+  type: 'SYSTEM_DEFAULT',
+  baseImage: 'eclipse-temurin',
+  baseImageTag: '17-jre',
+  dockerfile: null,
+};
