@@ -66,7 +66,8 @@ export class BuildLogChunk {
 export class BuildEvent {
   @Field(() => Float, { description: 'The stream sequence: pass it as afterSequence to resume.' }) sequence!: number;
   @Field({
-    description: 'queued, scheduling, running, phase, succeeded, failed, error, timed_out, cancelling, cancelled, expired.',
+    description:
+      'queued, scheduling, running, node (a Kubernetes build landed on a node), phase, succeeded, failed, error, timed_out, cancelling, cancelled, expired.',
   })
   type!: string;
   @Field(() => Build) build!: Build;

@@ -223,6 +223,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
 
     const row = await buildRow(id);
     expect(row.image_digest).toBe(DIGEST);
+    expect(row.node).toBe('node-a');
     expect(row.image).toBe(`registry.example.com/team/orders:1.0@${DIGEST}`);
     const log = await logOf(id);
     expect(log).toContain(`Pod ${pod.metadata.name} runs on node node-a`);
@@ -232,6 +233,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       'queued',
       'scheduling',
       'running',
+      'node',
       'phase:DOWNLOAD',
       'phase:BUILD',
       'phase:PUSH',
@@ -402,7 +404,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     const lines = (await logOf(id)).split('\n').filter((l) => l.startsWith('line '));
     expect(lines).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
     expect(fake.objects('jobs.batch', NAMESPACE)).toHaveLength(1);
-    expect(await eventsOf(id)).toEqual(['queued', 'scheduling', 'running', 'phase:DOWNLOAD', 'phase:BUILD', 'succeeded']);
+    expect(await eventsOf(id)).toEqual(['queued', 'scheduling', 'running', 'node', 'phase:DOWNLOAD', 'phase:BUILD', 'succeeded']);
   });
 
   it('CUSTOM_DOCKERFILE runs rootless BuildKit after a hardened fetch step, and reads the digest from its metadata', async () => {

@@ -93,6 +93,7 @@ export class BuildRunner {
         {
           phase: async (phase) => void (await this.store.enterPhase(build.id, phase)),
           log,
+          node: async (name) => void (await this.store.recordNode(build.id, name)),
           appendLog: async (lines, cursor) =>
             void (await this.logs.append(build.id, lines.map((line) => maskSecrets(line, secrets) + '\n').join(''), cursor)),
         },

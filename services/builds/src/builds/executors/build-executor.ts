@@ -7,6 +7,8 @@ export interface ExecutionHooks {
   phase(phase: BuildPhase): Promise<void>;
   /** One line of the build log (the runner masks secrets and adds the newline). */
   log(line: string): void;
+  /** The node the build runs on, once the cluster has chosen it. */
+  node(name: string): Promise<void>;
   /** Lines read from a resumable source, stored together with how far it was read (see BuildEntity.logCursor). */
   appendLog(lines: string[], cursor: LogCursors): Promise<void>;
 }

@@ -81,6 +81,18 @@ export class BuildStore {
     });
   }
 
+  /** The node a running build landed on (Kubernetes decides it after the build started): an event of its own. */
+  async recordNode(id: string, node: string): Promise<BuildEntity | null> {
+    return this.builds.manager.transaction(async (manager) => {
+      const build = await manager.findOne(BuildEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!build || build.status !== 'RUNNING' || build.node === node) return null;
+      build.node = node;
+      const saved = await manager.save(build);
+      await this.appendEvent(manager, saved, 'node');
+      return saved;
+    });
+  }
+
   private async appendEvent(manager: EntityManager, build: BuildEntity, type: string): Promise<void> {
     const eventId = randomUUID();
     const payload: BuildEventDto = { eventId, type, at: new Date().toISOString(), build: toBuildDto(build) };

@@ -301,8 +301,16 @@ class KubernetesBuildRun {
       this.noticed.add(key);
       this.hooks.log(line);
     };
-    if (pod.spec?.nodeName && pod.status?.phase && pod.status.phase !== 'Pending')
-      say(`${podName}/node`, `Pod ${podName} runs on node ${pod.spec.nodeName}`);
+    const node = pod.spec?.nodeName;
+    if (node && pod.status?.phase === 'Running' && !this.noticed.has(`${podName}/node`)) {
+      say(`${podName}/node`, `Pod ${podName} runs on node ${node}`);
+      // Through the delivery queue: recorded before anything the pod's log says.
+      const record = () =>
+        this.hooks
+          .node(node)
+          .catch((error: Error) => this.logger.warn(`build ${this.build.id}: recording its node failed: ${error.message}`));
+      this.delivery = this.delivery.then(record, record);
+    }
     if (isDisrupted(pod))
       say(
         `${podName}/disrupted`,
