@@ -67,6 +67,7 @@ export class BuildsModule {
                 platform: config.BUILD_PLATFORM,
                 requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
                 backoffMaxMs: config.KUBE_WATCH_BACKOFF_MAX_MS,
+                podRejectionCheckMs: config.KUBE_POD_REJECTION_CHECK_MS,
                 pod: {
                   assemblerImage: config.BUILD_ASSEMBLER_IMAGE,
                   buildkitImage: config.BUILD_BUILDKIT_IMAGE,

@@ -40,6 +40,8 @@ export class BuildsConfig {
   @IsInt() @Min(100) KUBE_RECONCILE_INTERVAL_MS = 30_000;
   /** Timeout of each Kubernetes API request (watches and log streams excepted). */
   @IsInt() @Min(100) @Max(120_000) KUBE_REQUEST_TIMEOUT_MS = 10_000;
+  /** How often a build Job that has no pod yet is checked for pod creation refused by the cluster (admission). */
+  @IsInt() @Min(100) KUBE_POD_REJECTION_CHECK_MS = 5000;
   /** Upper bound of the backoff between retries of a broken watch or log stream. */
   @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

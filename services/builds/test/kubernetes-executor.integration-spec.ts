@@ -44,6 +44,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       BUILD_SCHEDULER_INTERVAL_MS: '50',
       KUBE_RECONCILE_INTERVAL_MS: '3600000',
       KUBE_WATCH_BACKOFF_MAX_MS: '200',
+      KUBE_POD_REJECTION_CHECK_MS: '200',
       BUILD_DEADLINE_SECONDS: '900',
       REGISTRY_CREDENTIALS: JSON.stringify({ 'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD } }),
     });
@@ -319,6 +320,25 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       ),
     });
     await waitFor(() => !jobOf(evicted), { what: 'the Job deleted' });
+  });
+
+  it('a build pod the cluster refuses to create fails the build with the admission message; a quota refusal waits', async () => {
+    controller.rejectPodsWith = 'exceeded quota: stagecraft-build-quota, requested: pods=1, used: pods=20, limited: pods=20';
+    const waiting = await queue();
+    await until(waiting, 'RUNNING');
+    await waitFor(() => fake.objects('events', NAMESPACE).length > 0, { what: 'the FailedCreate event' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await statusOf(waiting)).toBe('RUNNING');
+
+    controller.rejectPodsWith =
+      'violates PodSecurity "restricted:latest": seccompProfile (container "build" must not set type to "Unconfined")';
+    const refused = await queue();
+    await until(refused, 'FAILED');
+    expect(await buildRow(refused)).toMatchObject({
+      reason: 'POD_REJECTED',
+      message: expect.stringContaining('violates PodSecurity "restricted:latest"'),
+    });
+    await waitFor(() => !jobOf(refused), { what: 'the Job deleted' });
   });
 
   it('the Job passing its activeDeadlineSeconds ends the build TIMED_OUT', async () => {

@@ -26,6 +26,8 @@ const SEQUENCE = 'fake.stagecraft.io/sequence';
 export class FakeJobController {
   private readonly unsubscribe: Array<() => void> = [];
   private created = 0;
+  /** Set: pod creation is refused (as by an admission controller) and a FailedCreate event says why. */
+  rejectPodsWith: string | undefined;
 
   constructor(private readonly server: FakeKubeApiServer) {
     this.unsubscribe.push(
@@ -125,6 +127,20 @@ export class FakeJobController {
     if (!current || current.metadata.deletionTimestamp || isFinished(current)) return;
     const template = (current.spec as Json).template as Json;
     const name = `${job.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    if (this.rejectPodsWith) {
+      this.server.createObject('events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${job.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
+        involvedObject: { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace, uid: current.metadata.uid },
+        reason: 'FailedCreate',
+        type: 'Warning',
+        message: `Error creating: pods "${name}" is forbidden: ${this.rejectPodsWith}`,
+        source: { component: 'job-controller' },
+        count: 1,
+      });
+      return;
+    }
     this.server.createObject('pods', {
       apiVersion: 'v1',
       kind: 'Pod',

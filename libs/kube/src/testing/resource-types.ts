@@ -133,6 +133,15 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
   {
     group: '',
     version: 'v1',
+    resource: 'events',
+    kind: 'Event',
+    namespaced: true,
+    selectableFields: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.uid', 'reason', 'type'],
+    shortNames: ['ev'],
+  },
+  {
+    group: '',
+    version: 'v1',
     resource: 'resourcequotas',
     kind: 'ResourceQuota',
     namespaced: true,

@@ -26,6 +26,8 @@ export interface KubernetesExecutorOptions {
   platform: string;
   requestTimeoutMs: number;
   backoffMaxMs: number;
+  /** How often a Job without a pod is checked for refused pod creation. */
+  podRejectionCheckMs: number;
 }
 
 const PHASE_MARKER = /^::stagecraft phase=([A-Z]+)$/;
@@ -156,6 +158,7 @@ class KubernetesBuildRun {
       },
     });
     const settled = new Promise<ExecutionOutcome | Error>((resolve) => (this.settle = resolve));
+    let rejectionTimer: NodeJS.Timeout | undefined;
     const onAbort = () => this.settle(this.signal.reason instanceof Error ? this.signal.reason : new BuildStop('shutdown'));
     this.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -170,6 +173,7 @@ class KubernetesBuildRun {
         }
       }
       await Promise.all([jobs.start(), pods.start()]);
+      rejectionTimer = setInterval(() => void this.checkPodRejection(), this.options.podRejectionCheckMs);
       const result = await settled;
       if (result instanceof Error) {
         this.stopFollowers();
@@ -182,6 +186,7 @@ class KubernetesBuildRun {
       else await this.deleteSecret();
       return result;
     } finally {
+      clearInterval(rejectionTimer);
       this.signal.removeEventListener('abort', onAbort);
       this.stopFollowers();
       await Promise.allSettled([jobs.stop(), pods.stop()]);
@@ -285,6 +290,32 @@ class KubernetesBuildRun {
     for (const pod of this.pods) this.notice(pod);
     const state = decideBuildState(this.job, this.pods, this.phase);
     if (state.kind === 'ended') this.end(state.outcome, state.deleteJob);
+  }
+
+  /**
+   * A Job whose pod the cluster refuses to create (Pod Security admission, say) never gets one:
+   * the Job controller only says so in FailedCreate events. A refusal that is not about quota
+   * (quota frees up as other builds end) fails the build instead of letting it wait for its deadline.
+   */
+  private async checkPodRejection(): Promise<void> {
+    if (this.ending || !this.job || this.pods.length > 0) return;
+    try {
+      const events = await this.core.listNamespacedEvent(
+        {
+          namespace: this.cluster.namespace,
+          fieldSelector: `involvedObject.kind=Job,involvedObject.name=${this.name},reason=FailedCreate`,
+        },
+        requestOptions(this.options.requestTimeoutMs, this.signal),
+      );
+      const refusal = events.items
+        .map((event) => event.message ?? '')
+        .find((message) => /forbidden/i.test(message) && !/exceeded quota/i.test(message));
+      if (refusal && !this.ending && this.pods.length === 0)
+        this.end({ status: 'FAILED', reason: 'POD_REJECTED', message: `the cluster refused the build pod: ${refusal}` }, true);
+    } catch (error) {
+      if (!this.signal.aborted)
+        this.logger.warn(`build ${this.build.id}: reading the Job's events failed: ${describeKubeError(error).reason}`);
+    }
   }
 
   private end(outcome: ExecutionOutcome, deleteJob: boolean): void {
