@@ -427,6 +427,19 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     expect(await eventsOf(id)).toEqual(['queued', 'scheduling', 'running', 'node', 'phase:DOWNLOAD', 'phase:BUILD', 'succeeded']);
   });
 
+  it('a resumed build whose Job was removed while the service was away ends ERROR and is not started again', async () => {
+    const id = await queue();
+    const pod = await podOf(id);
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    await until(id, 'RUNNING');
+    await stop();
+    fake.deleteObject('jobs.batch', NAMESPACE, jobName(id), { propagationPolicy: 'Background' });
+    await start();
+    await until(id, 'ERROR');
+    expect(await buildRow(id)).toMatchObject({ reason: 'JOB_DELETED' });
+    expect(jobOf(id)).toBeUndefined();
+  });
+
   it('CUSTOM_DOCKERFILE runs rootless BuildKit after a hardened fetch step, and reads the digest from its metadata', async () => {
     const id = await queue({
       type: 'CUSTOM_DOCKERFILE',

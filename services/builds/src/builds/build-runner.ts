@@ -98,6 +98,7 @@ export class BuildRunner {
             void (await this.logs.append(build.id, lines.map((line) => maskSecrets(line, secrets) + '\n').join(''), cursor)),
         },
         entry.controller.signal,
+        { resumed: build.status === 'RUNNING' },
       );
     } catch (error) {
       if (!entry.controller.signal.aborted) {

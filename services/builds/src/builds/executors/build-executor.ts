@@ -13,6 +13,11 @@ export interface ExecutionHooks {
   appendLog(lines: string[], cursor: LogCursors): Promise<void>;
 }
 
+export interface ExecutionRun {
+  /** The build was already RUNNING when this process took it up (a restart): follow it, do not start it again. */
+  resumed: boolean;
+}
+
 /** Why a running build is being stopped: the abort reason its executor sees. */
 export class BuildStop extends Error {
   constructor(readonly why: 'cancel' | 'deadline' | 'shutdown') {
@@ -33,7 +38,7 @@ export type ExecutionOutcome =
  * An executor whose builds outlive this process (Kubernetes) can resume them after a restart.
  */
 export interface BuildExecutor {
-  execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome>;
+  execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal, run?: ExecutionRun): Promise<ExecutionOutcome>;
   /** True when this build's work continues without this process, so `execute` may be called again to follow it. */
   resumable?(build: BuildEntity): boolean;
   /** Removes whatever the build left running outside this process (a cancel noticed after a restart). */

@@ -1,5 +1,5 @@
 import type { BuildEntity } from '../infra/build.entity';
-import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
+import type { BuildExecutor, ExecutionHooks, ExecutionOutcome, ExecutionRun } from './build-executor';
 import { isKubernetesBuild, type KubernetesExecutor } from './kubernetes/kubernetes.executor';
 
 /** Sends each build to the executor of its cluster's type: this machine (LOCAL) or Kubernetes. */
@@ -9,8 +9,8 @@ export class ClusterTypeExecutor implements BuildExecutor {
     private readonly kubernetes: KubernetesExecutor,
   ) {}
 
-  execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome> {
-    return (isKubernetesBuild(build) ? this.kubernetes : this.local).execute(build, hooks, signal);
+  execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal, run?: ExecutionRun): Promise<ExecutionOutcome> {
+    return (isKubernetesBuild(build) ? this.kubernetes : this.local).execute(build, hooks, signal, run);
   }
 
   resumable(build: BuildEntity): boolean {

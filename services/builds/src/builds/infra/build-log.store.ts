@@ -10,7 +10,7 @@ import type { LogCursors } from './build.entity';
  */
 @Injectable()
 export class BuildLogStore {
-  private readonly ends = new Map<string, Promise<number>>();
+  private readonly ends = new Map<string, Promise<number | null>>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -20,7 +20,8 @@ export class BuildLogStore {
    * disagree, so a resumed reader neither loses nor repeats a line.
    */
   append(buildId: string, text: string, cursor?: LogCursors): Promise<number> {
-    const previous = this.ends.get(buildId) ?? this.endOf(buildId);
+    // After a failed append the end is read again from the table (null: not known).
+    const previous = (this.ends.get(buildId) ?? Promise.resolve(null)).then((end) => end ?? this.endOf(buildId));
     const next = previous.then(async (offset) => {
       await this.dataSource.transaction(async (manager) => {
         if (text)
@@ -35,7 +36,7 @@ export class BuildLogStore {
     });
     this.ends.set(
       buildId,
-      next.catch(() => this.endOf(buildId)),
+      next.catch(() => null),
     );
     return next;
   }

@@ -6,7 +6,7 @@ import { parseImageReference, type RegistryCredentials } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../../infra/build.entity';
 import type { BuildClusterStore, OpenedCluster } from '../../infra/build-cluster.store';
-import { type BuildExecutor, BuildStop, type ExecutionHooks, type ExecutionOutcome } from '../build-executor';
+import { type BuildExecutor, BuildStop, type ExecutionHooks, type ExecutionOutcome, type ExecutionRun } from '../build-executor';
 import { imageLabels } from '../image-labels';
 import {
   BUILD_ID_LABEL,
@@ -53,7 +53,7 @@ export class KubernetesExecutor implements BuildExecutor {
     return isKubernetesBuild(build);
   }
 
-  async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome> {
+  async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal, run?: ExecutionRun): Promise<ExecutionOutcome> {
     const cluster = await this.options.clusters.open(build.clusterId);
     if (!cluster)
       return {
@@ -61,7 +61,7 @@ export class KubernetesExecutor implements BuildExecutor {
         reason: 'CLUSTER_UNREACHABLE',
         message: "the builds service holds no usable connection for the build's cluster",
       };
-    return new KubernetesBuildRun(build, cluster, hooks, signal, this.options).run();
+    return new KubernetesBuildRun(build, cluster, hooks, signal, this.options).run(run?.resumed ?? false);
   }
 
   async release(build: BuildEntity): Promise<void> {
@@ -128,7 +128,7 @@ class KubernetesBuildRun {
     this.phase = build.phase ?? 'INIT';
   }
 
-  async run(): Promise<ExecutionOutcome> {
+  async run(resumed: boolean): Promise<ExecutionOutcome> {
     const kubeConfig = this.cluster.kubeConfig;
     const namespace = this.cluster.namespace;
     const selector = `${BUILD_ID_LABEL}=${this.build.id}`;
@@ -165,9 +165,11 @@ class KubernetesBuildRun {
       if (this.signal.aborted) onAbort();
       else {
         try {
-          await this.createOrAdopt();
+          if (resumed) await this.adopt();
+          else await this.createOrAdopt();
         } catch (error) {
           if (this.signal.aborted) throw this.signal.reason;
+          if (error instanceof JobGoneError) return { status: 'ERROR', reason: 'JOB_DELETED', message: error.message };
           const reason = error instanceof AdoptionError ? error.message : describeKubeError(error).reason;
           return { status: 'ERROR', reason: 'KUBERNETES_API', message: `creating the build's Job failed: ${reason}` };
         }
@@ -229,11 +231,7 @@ class KubernetesBuildRun {
       uid = (jobCreated as V1Job).metadata?.uid;
       this.hooks.log(`Created Job ${namespace}/${this.name}`);
     } else {
-      const existing = await this.batch.readNamespacedJob({ name: this.name, namespace }, timeout());
-      if (existing.metadata?.labels?.[BUILD_ID_LABEL] !== this.build.id)
-        throw new AdoptionError(`Job ${this.name} exists and does not belong to this build`);
-      uid = existing.metadata?.uid;
-      this.hooks.log(`Following the existing Job ${namespace}/${this.name}`);
+      uid = await this.adopt();
     }
     // The Secret goes with the Job if the build's own clean-up never runs (ttlSecondsAfterFinished, a manual delete).
     if (secretCreated && uid)
@@ -252,6 +250,29 @@ class KubernetesBuildRun {
         },
         timeout(),
       );
+  }
+
+  /**
+   * Follows the build's existing Job (returns its uid). A resumed build whose Job is gone is not
+   * started again: the cluster (a TTL, a person) removed it, and the build ends ERROR.
+   */
+  private async adopt(): Promise<string | undefined> {
+    const namespace = this.cluster.namespace;
+    let existing: V1Job;
+    try {
+      existing = await this.batch.readNamespacedJob(
+        { name: this.name, namespace },
+        requestOptions(this.options.requestTimeoutMs, this.signal),
+      );
+    } catch (error) {
+      if (describeKubeError(error).status === 404)
+        throw new JobGoneError(`the build's Job ${namespace}/${this.name} is no longer on the cluster`);
+      throw error;
+    }
+    if (existing.metadata?.labels?.[BUILD_ID_LABEL] !== this.build.id)
+      throw new AdoptionError(`Job ${this.name} exists and does not belong to this build`);
+    this.hooks.log(`Following the existing Job ${namespace}/${this.name}`);
+    return existing.metadata?.uid;
   }
 
   /** The created object, or null when it already existed (409 AlreadyExists). */
@@ -435,6 +456,7 @@ class KubernetesBuildRun {
 }
 
 class AdoptionError extends Error {}
+class JobGoneError extends Error {}
 
 function created(object: { metadata?: { creationTimestamp?: Date | string } }): number {
   const value = object.metadata?.creationTimestamp;
