@@ -64,7 +64,6 @@ export class BuildsModule {
               new KubernetesExecutor({
                 clusters,
                 credentials,
-                platform: config.BUILD_PLATFORM,
                 requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
                 backoffMaxMs: config.KUBE_WATCH_BACKOFF_MAX_MS,
                 podRejectionCheckMs: config.KUBE_POD_REJECTION_CHECK_MS,
@@ -80,6 +79,7 @@ export class BuildsModule {
                   deadlineSeconds: config.BUILD_DEADLINE_SECONDS,
                   ttlSecondsAfterFinished: config.BUILD_JOB_TTL_SECONDS,
                   serviceAccountName: BUILD_SERVICE_ACCOUNT,
+                  platform: config.BUILD_PLATFORM,
                 },
               }),
             ),

@@ -27,6 +27,8 @@ export interface BuildPodOptions {
   resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
   deadlineSeconds: number;
   ttlSecondsAfterFinished: number;
+  /** The platform images are built for (`os/architecture[/variant]`). */
+  platform: string;
   /** The pod's service account: the build namespace's own, which holds no rights. */
   serviceAccountName: string;
 }
@@ -248,7 +250,7 @@ function buildkitPodSpec(build: BuildEntity, secretName: string, options: BuildP
           { name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' },
           { name: 'DOCKER_CONFIG', value: SECRET_MOUNT },
           { name: 'TARGET_IMAGE', value: build.spec.archiveImage },
-          { name: 'BUILD_PLATFORM', value: 'linux/amd64' },
+          { name: 'BUILD_PLATFORM', value: options.platform },
           // Label values are ids and the job name (letters, digits, `_`, `-`): no spaces to split on.
           {
             name: 'IMAGE_LABELS',

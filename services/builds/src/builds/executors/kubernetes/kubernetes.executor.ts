@@ -23,7 +23,6 @@ export interface KubernetesExecutorOptions {
   pod: Omit<BuildPodOptions, 'namespace'>;
   /** Registry host → credentials; the ones for the build's base and target registries go into its Secret. */
   credentials: Record<string, RegistryCredentials>;
-  platform: string;
   requestTimeoutMs: number;
   backoffMaxMs: number;
   /** How often a Job without a pod is checked for refused pod creation. */
@@ -215,7 +214,7 @@ class KubernetesBuildRun {
         labels: imageLabels(this.build),
         packageUrl: this.build.packageUrl,
         packageSha256: this.build.packageSha256,
-        platform: this.options.platform,
+        platform: this.options.pod.platform,
         dockerfile: spec.buildSpec.dockerfile,
       },
       this.registryAuth([spec.archiveImage, baseImage]),
