@@ -1,20 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthzModule } from '@stagecraft/authz';
 import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
-import type { Request } from 'express';
 
 import { PackageContentController } from './artifacts/package-content.controller';
 import { GqlAuthGuard } from './auth/gql-auth.guard';
 import { type GraphQLContext, requestContextFromHeaders } from './auth/request-context';
+import { BuildEventFeed } from './builds/build-event.feed';
 import { GatewayConfig } from './config';
 import { costLimitPlugin } from './graphql/cost-limit.plugin';
 import { depthLimitRule } from './graphql/depth-limit.rule';
 import { formatError } from './graphql/format-error';
 import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
 import { createLoaders } from './graphql/loaders';
+import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
 import { HealthController } from './health/health.controller';
 import { GATEWAY_RESOLVERS } from './resolvers';
@@ -52,25 +56,20 @@ export class GatewayModule {
             graphiql: !production,
             includeStacktraceInErrorResponses: false,
             validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
-            plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST)],
+            // No field sets a cache hint: Apollo's cache-control plugin would only add a hook to every
+            // resolved field to end up at `no-store`, which noStorePlugin sets once per answer.
+            plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST), noStorePlugin(), ApolloServerPluginCacheControlDisabled()],
             formatError,
             // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
             subscriptions: { 'graphql-ws': true },
-            context: (arg: { req?: Request; connectionParams?: Record<string, unknown> }): GraphQLContext => {
-              const requestContext = arg.req
-                ? requestContextFromHeaders(arg.req.headers.authorization, arg.req.header('x-correlation-id'))
-                : requestContextFromHeaders(
-                    stringOf(arg.connectionParams?.authorization),
-                    stringOf(arg.connectionParams?.correlationId),
-                  );
-              return { req: arg.req, requestContext, loaders: createLoaders(client, requestContext) };
-            },
+            context: graphQLContextFactory(client),
           }),
         }),
       ],
       controllers: [HealthController, PackageContentController],
       providers: [
         ...GATEWAY_RESOLVERS,
+        BuildEventFeed,
         { provide: APP_GUARD, useClass: GqlAuthGuard },
         { provide: APP_FILTER, useClass: GraphQLErrorFilter },
       ],
@@ -80,6 +79,16 @@ export class GatewayModule {
 
 @Module({})
 class GatewayConfigModule {}
+
+/** Each operation's context: over HTTP from the request's headers, over graphql-ws from the connection parameters. */
+export function graphQLContextFactory(client: NatsRpcClient) {
+  return (arg: { req?: IncomingMessage; connectionParams?: Record<string, unknown> }): GraphQLContext => {
+    const requestContext = arg.req
+      ? requestContextFromHeaders(arg.req.headers.authorization, stringOf(arg.req.headers['x-correlation-id']))
+      : requestContextFromHeaders(stringOf(arg.connectionParams?.authorization), stringOf(arg.connectionParams?.correlationId));
+    return { req: arg.req, requestContext, loaders: createLoaders(client, requestContext) };
+  };
+}
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -1,17 +1,41 @@
+import type { ApolloDriver } from '@nestjs/apollo';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { logLevelsUpTo } from '@stagecraft/config';
+import { NatsRpcClient } from '@stagecraft/messaging';
 
 import type { GatewayConfig } from './config';
-import { GatewayModule } from './gateway.module';
+import { GatewayModule, graphQLContextFactory } from './gateway.module';
+import { answerGraphQLPostsDirectly, GRAPHQL_BODY_LIMIT_BYTES } from './graphql/direct-graphql-posts';
 
 /** Starts the gateway: used by main.ts, the dev launcher and in-process tests. */
 export async function startGateway(
   config: GatewayConfig,
   logger?: LoggerService | LogLevel[] | false,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(GatewayModule.forConfig(config), { logger: logger ?? logLevelsUpTo(config.LOG_LEVEL) });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forConfig(config), {
+    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    bodyParser: false,
+  });
+  // JSON only: GraphQL comes as JSON, a package as a raw stream; Nest's default would also run a
+  // form (urlencoded) parser on every request, for a body type nothing here accepts.
+  app.useBodyParser('json', { limit: GRAPHQL_BODY_LIMIT_BYTES });
+  // Every answer is per caller and `no-store` (see noStorePlugin): an ETag could never be used to
+  // revalidate one, and express would hash each body to make it. X-Powered-By only tells the world
+  // what runs here (and the direct path below would not send it).
+  app.set('etag', false);
+  app.disable('x-powered-by');
   app.enableShutdownHooks();
+  await app.init(); // Apollo starts here
+  answerGraphQLPostsDirectly({
+    server: app.getHttpServer(),
+    express: app.getHttpAdapter().getInstance(),
+    apollo: app.get<GraphQLModule<ApolloDriver>>(GraphQLModule).graphQlAdapter.instance,
+    path: '/graphql',
+    context: graphQLContextFactory(app.get(NatsRpcClient)),
+  });
   await app.listen(config.PORT, config.HOST);
   return app;
 }

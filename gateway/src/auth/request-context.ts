@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 import type { RequestMeta } from '@stagecraft/messaging';
-import type { Request } from 'express';
 
 import type { Loaders } from '../graphql/loaders';
 
@@ -12,7 +12,8 @@ export interface RequestContext extends RequestMeta {
 }
 
 export interface GraphQLContext {
-  req?: Request;
+  /** The HTTP request (an express Request, or the bare one on the direct POST path); none over graphql-ws. */
+  req?: IncomingMessage;
   requestContext: RequestContext;
   loaders: Loaders;
 }

@@ -1,11 +1,12 @@
 import { Args, Float, ID, Resolver, Subscription } from '@nestjs/graphql';
 import { Actions, CallerResolver } from '@stagecraft/authz';
-import { BUILD_EVENTS_STREAM, type BuildEventDto, BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
-import { NatsRpcClient, subscribeOrdered } from '@stagecraft/messaging';
+import { BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
+import { NatsRpcClient } from '@stagecraft/messaging';
 
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
+import { BuildEventFeed } from './build-event.feed';
 import { BuildEvent, BuildLogChunk } from './builds.types';
 
 const LOG_POLL_MS = 500;
@@ -19,6 +20,7 @@ export class BuildSubscriptionsResolver {
   constructor(
     private readonly client: NatsRpcClient,
     private readonly callers: CallerResolver,
+    private readonly feed: BuildEventFeed,
   ) {}
 
   @RequirePermission(Actions.assembling.get)
@@ -30,7 +32,7 @@ export class BuildSubscriptionsResolver {
     @Args('jobId', { type: () => ID, nullable: true }) jobId: string | null,
     @Args('buildId', { type: () => ID, nullable: true }) buildId: string | null,
     @Args('enterpriseProjectId', { type: () => ID, nullable: true }) enterpriseProjectId: string | null,
-    @Args('afterSequence', { type: () => Float, nullable: true }) afterSequence: number | null,
+    @Args('afterSequence', { type: () => Float, nullable: true }) afterSequence: number | null | undefined,
     @Meta() meta: RequestContext,
   ): Promise<AsyncIterableIterator<BuildEvent>> {
     const caller = await this.callers.resolve(meta);
@@ -40,12 +42,12 @@ export class BuildSubscriptionsResolver {
     if (enterpriseProjectId && !caller.can(Actions.assembling.get, enterpriseProjectId)) {
       throw ServiceError.forbidden(`${Actions.assembling.get} is not allowed in this enterprise project`);
     }
-    const subscription = await subscribeOrdered<BuildEventDto>(this.client.connection, this.client.connection.jetstream(), {
-      stream: BUILD_EVENTS_STREAM,
-      subjectPrefix: this.client.qualify(''),
-      filterSubject: `events.builds.${caller.accountId}.${enterpriseProjectId ?? '*'}.${jobId ?? '*'}.${buildId ?? '*'}.*`,
-      ...(afterSequence === null ? { deliverNew: true } : { startAfterSequence: afterSequence }),
-    });
+    const filterSubject = `events.builds.${caller.accountId}.${enterpriseProjectId ?? '*'}.${jobId ?? '*'}.${buildId ?? '*'}.*`;
+    // An omitted argument arrives as undefined: only new events then, as for null.
+    const subscription =
+      afterSequence === null || afterSequence === undefined
+        ? await this.feed.live(filterSubject)
+        : await this.feed.resume(filterSubject, afterSequence);
     const callers = this.callers;
     async function* events(): AsyncGenerator<BuildEvent> {
       try {

@@ -1,10 +1,16 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
+/** What `Date.prototype.toISOString` writes for years 0–9999: the form services send. */
+const CANONICAL_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** ISO-8601 instants. Services send ISO strings over NATS, so strings are accepted as they are. */
 export const DateTimeScalar = new GraphQLScalarType<Date | null, string | null>({
   name: 'DateTime',
   description: 'An instant in ISO-8601 form at UTC, such as 2026-11-26T17:38:40.000Z.',
   serialize(value) {
+    // Already in the output form (services send toISOString()'s): parsing and re-formatting it
+    // would give it back unchanged.
+    if (typeof value === 'string' && CANONICAL_INSTANT.test(value)) return value;
     const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent this value');
     return date.toISOString();

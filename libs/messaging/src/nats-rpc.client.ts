@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode, Headers as HeaderNames, RequestOf, ResponseOf, ServiceError, Subject } from '@stagecraft/contracts';
-import { ErrorCode as NatsErrorCode, headers as natsHeaders, NatsConnection, NatsError } from 'nats';
+import { ConnectionOptions, ErrorCode as NatsErrorCode, headers as natsHeaders, NatsConnection, NatsError } from 'nats';
 
+import { OutboundBatch } from './outbound-batch';
 import { encodeJson, unwrapReply } from './wire-format';
+
+/**
+ * Settings of every Stagecraft NATS connection. Without `noAsyncTraces`, nats.js captures two
+ * stack traces per request (for a timeout's message); failures become ServiceErrors here, which
+ * carry no stack, so those traces were never read.
+ */
+export const NATS_CONNECTION_OPTIONS = { noAsyncTraces: true } as const satisfies ConnectionOptions;
 
 /** Who a request is made for: travels in NATS headers. */
 export interface RequestMeta {
@@ -23,6 +31,8 @@ export interface NatsRpcClientOptions {
  * (NATS answers "no responders"), not after the timeout.
  */
 export class NatsRpcClient {
+  private readonly outbound = new OutboundBatch();
+
   constructor(
     readonly connection: NatsConnection,
     private readonly options: NatsRpcClientOptions,
@@ -38,18 +48,20 @@ export class NatsRpcClient {
     const headers = natsHeaders();
     headers.set(HeaderNames.correlationId, meta.correlationId ?? randomUUID());
     if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
+    const timeout = options.timeoutMs ?? this.options.timeoutMs;
+    const data = encodeJson(payload);
     try {
-      const reply = await this.connection.request(this.qualify(subject), encodeJson(payload), {
-        timeout: options.timeoutMs ?? this.options.timeoutMs,
-        headers,
-      });
+      const reply = await this.outbound.defer(() => this.connection.request(this.qualify(subject), data, { timeout, headers }));
       return unwrapReply<ResponseOf<S>>(reply.data);
     } catch (error) {
       throw toServiceError(error, subject);
     }
   }
 
-  /** A fire-and-forget event (every subscriber receives it; no queue group). */
+  /**
+   * A fire-and-forget event (every subscriber receives it; no queue group). It leaves at once, not
+   * with this turn's batch of requests: a request sent earlier in the same turn may follow it.
+   */
   publish(subject: string, payload: unknown): void {
     this.connection.publish(this.qualify(subject), encodeJson(payload));
   }

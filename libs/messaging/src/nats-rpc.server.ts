@@ -1,7 +1,9 @@
-import { CustomTransportStrategy, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
 import { ServiceError } from '@stagecraft/contracts';
 import type { NatsConnection, Subscription } from 'nats';
 
+import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
+import { OutboundBatch } from './outbound-batch';
 import { decodeJson, encodeJson } from './wire-format';
 
 export interface NatsRpcServerOptions {
@@ -20,12 +22,14 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   private readonly subjectPrefix: string;
   private readonly queue: string;
   private readonly ownSubscriptions: Subscription[] = [];
+  private readonly replies = new OutboundBatch();
 
   constructor(options: NatsRpcServerOptions) {
     const natsOptions: NatsOptions['options'] = {
       servers: options.url,
       queue: options.queue,
       name: options.queue,
+      ...NATS_CONNECTION_OPTIONS,
       serializer: { serialize: serializeReply },
       deserializer: { deserialize: deserializeRequest },
     };
@@ -42,6 +46,17 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
       });
       this.ownSubscriptions.push(subscription);
     }
+  }
+
+  /** Replies leave with the others of the same loop turn (see OutboundBatch). */
+  override getPublisher(natsMsg: unknown, id: string, context: NatsContext): (response: unknown) => void {
+    const publish = super.getPublisher(natsMsg, id, context);
+    return (response) => this.replies.add(() => publish(response));
+  }
+
+  /** Subjects are plain strings: Nest's lookup would first try (and fail) to parse each one as JSON. */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? null;
   }
 
   override async close(): Promise<void> {

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 import { connect, headers, JetStreamClient, JetStreamManager, nanos, NatsConnection, StorageType } from 'nats';
 
-import { consumeDurable, encodeJson, ensureDurableConsumer, JetStreamStreams, StreamEvent, subscribeOrdered } from '../src';
+import {
+  consumeDurable,
+  encodeJson,
+  ensureDurableConsumer,
+  FollowerTooSlowError,
+  JetStreamStreams,
+  LiveStreamFanout,
+  StreamEvent,
+  subscribeOrdered,
+} from '../src';
 
 // @stagecraft/testing builds on this lib, so this spec sets its NATS up by hand.
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -28,6 +37,8 @@ describe('JetStream streams and consumers (real NATS)', () => {
       [otherPrefix, STREAM],
       [prefix, 'JS_READ'],
       [prefix, 'JS_DURABLE'],
+      [prefix, 'JS_FANOUT'],
+      [prefix, 'JS_FANOUT_B'],
     ]) {
       await JetStreamStreams.remove(jsm, p, name).catch(() => undefined);
     }
@@ -195,5 +206,64 @@ describe('JetStream streams and consumers (real NATS)', () => {
       ['durable.builds.3', 3, 'yes'],
     ]);
     expect((await jsm.consumers.info(`t${run}_JS_DURABLE`, 'notifier')).num_ack_pending).toBe(0);
+  });
+
+  it('fans new messages out to many followers through one consumer, each by its filter, in order', async () => {
+    await JetStreamStreams.ensure(jsm, { name: 'JS_FANOUT', subjects: ['fan.>'], subjectPrefix: prefix, storage: 'memory' });
+    const before = await publish('fan.a.0', { i: -1 }); // stored before anyone follows: never delivered
+    const fanout = new LiveStreamFanout<{ i: number }>(nc, js, { stream: 'JS_FANOUT', subjectPrefix: prefix, maxQueued: 6 });
+    const onA = await fanout.follow('fan.a.*');
+    const onAll = (await fanout.follow('fan.>'))[Symbol.asyncIterator]();
+    const slow = await fanout.follow('fan.>');
+    expect((await jsm.consumers.list(`t${run}_JS_FANOUT`).next()).length).toBe(1);
+
+    const sequences: number[] = [];
+    for (let i = 0; i < 6; i++) sequences.push(await publish(`fan.${i % 3 === 0 ? 'a' : 'b'}.${i}`, { i }));
+    expect(sequences[0]).toBeGreaterThan(before);
+    expect((await take(onA, 2)).map((event) => [event.subject, event.data.i])).toEqual([
+      ['fan.a.0', 0],
+      ['fan.a.3', 3],
+    ]);
+    const fromAll: number[] = [];
+    for (let i = 0; i < 6; i++) fromAll.push((await onAll.next()).value.streamSequence);
+    expect(fromAll).toEqual(sequences);
+
+    // `slow` took nothing: a 7th message is one more than it may hold, so it ends with an error;
+    // the others go on.
+    const pending = onAll.next();
+    const seq = await publish('fan.c.6', { i: 6 });
+    expect((await pending).value).toMatchObject({ streamSequence: seq, subject: 'fan.c.6', data: { i: 6 } });
+    const slowly = slow[Symbol.asyncIterator]();
+    await expect(slowly.next()).rejects.toThrow(FollowerTooSlowError);
+    expect((await slowly.next()).done).toBe(true);
+
+    // Closing the fan-out completes every follower.
+    const last = onAll.next();
+    await fanout.close();
+    expect((await last).done).toBe(true);
+    await expect(fanout.follow('fan.>')).rejects.toThrow(/closed/);
+  });
+
+  it('stops the shared consumer with its last follower and starts a new one for the next', async () => {
+    await JetStreamStreams.ensure(jsm, { name: 'JS_FANOUT_B', subjects: ['fanb.>'], subjectPrefix: prefix, storage: 'memory' });
+    const consumers = async () => (await jsm.consumers.list(`t${run}_JS_FANOUT_B`).next()).length;
+    const fanout = new LiveStreamFanout<{ i: number }>(nc, js, { stream: 'JS_FANOUT_B', subjectPrefix: prefix });
+    const first = await fanout.follow('fanb.>');
+    const alongside = await fanout.follow('fanb.x.*');
+    expect(await consumers()).toBe(1);
+    await first.close();
+    await alongside.close();
+    const deadline = Date.now() + 5_000;
+    while ((await consumers()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await consumers()).toBe(0);
+
+    const second = await fanout.follow('fanb.d.*');
+    const seq = await publish('fanb.d.1', { i: 1 });
+    expect((await take(second, 1))[0]).toMatchObject({ streamSequence: seq, subject: 'fanb.d.1' });
+    expect(await consumers()).toBe(1);
+    await fanout.close();
+    await expect(new LiveStreamFanout(nc, js, { stream: 'NO_SUCH_STREAM', subjectPrefix: prefix }).follow('x.>')).rejects.toThrow(
+      /stream not found/,
+    );
   });
 });

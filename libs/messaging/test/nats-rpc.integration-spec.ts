@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
@@ -14,6 +16,7 @@ class EchoRequest {
 }
 
 const events: string[] = [];
+const originalWrite = Socket.prototype.write;
 
 function echoModule(replica: string) {
   @Controller()
@@ -81,6 +84,33 @@ describe('NATS request/reply (real NATS)', () => {
     for (const reply of replies as { replica: string }[]) byReplica.set(reply.replica, (byReplica.get(reply.replica) ?? 0) + 1);
     expect([...byReplica.values()].reduce((a, b) => a + b, 0)).toBe(40);
     expect(byReplica.size).toBe(2);
+  });
+
+  it('sends the requests made in one turn of the event loop in shared socket writes', async () => {
+    await client.send(IamSubjects.me, { text: 'warm' } as never);
+    let writes = 0;
+    const natsPort = Number(new URL(TEST_NATS_URL).port || 4222);
+    const write = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === natsPort) writes += 1;
+      return originalWrite.apply(this, args as Parameters<Socket['write']>);
+    });
+    try {
+      // Each from its own callback, as requests from different HTTP connections are.
+      const replies = await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, i) =>
+            new Promise<unknown>((resolve, reject) =>
+              setImmediate(() => client.send(IamSubjects.me, { text: `n${i}` } as never).then(resolve, reject)),
+            ),
+        ),
+      );
+      expect((replies as { text: string }[]).map((reply) => reply.text)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`));
+    } finally {
+      write.mockRestore();
+    }
+    // One write per message would be 40 (20 requests, 20 replies).
+    expect(writes).toBeLessThan(20);
   });
 
   it('delivers an event to every replica (no queue group)', async () => {

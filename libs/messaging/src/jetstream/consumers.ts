@@ -98,6 +98,9 @@ export async function subscribeOrdered<T = unknown>(
 
   let lastSequence = 0;
   let iterated = false;
+  let stopped: Promise<void> | undefined;
+  // The server would keep an ordered consumer for minutes after its client goes: delete it.
+  const stop = () => (stopped ??= closeQuietly(messages).then(() => consumer.delete().then(noop, noop)));
   async function* iterate(): AsyncGenerator<StreamEvent<T>> {
     try {
       for await (const message of messages) {
@@ -106,7 +109,7 @@ export async function subscribeOrdered<T = unknown>(
         yield toStreamEvent<T>(message, prefix);
       }
     } finally {
-      await closeQuietly(messages);
+      await stop();
     }
   }
   return {
@@ -118,7 +121,7 @@ export async function subscribeOrdered<T = unknown>(
       iterated = true;
       return iterate();
     },
-    close: () => closeQuietly(messages),
+    close: stop,
   };
 }
 
@@ -244,6 +247,8 @@ function headerRecord(headers: MsgHdrs | undefined): Record<string, string> {
   for (const [key, values] of headers) record[key] = values[0] ?? '';
   return record;
 }
+
+function noop(): void {}
 
 async function closeQuietly(messages: ConsumerMessages): Promise<void> {
   try {

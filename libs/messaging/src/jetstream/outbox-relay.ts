@@ -231,39 +231,70 @@ export class OutboxRelay {
       this.leader = rows[0].locked;
     }
     const drained = this.leader ? await this.drain(client) : false;
-    await this.refreshLag(client);
+    if (drained) {
+      // The drain ended on a read that found nothing unpublished: no query needed to know it.
+      this.counters.pending = 0;
+      this.counters.lagMs = 0;
+    } else {
+      await this.refreshLag(client);
+    }
     if (this.leader) await this.maybePrune(client);
     return { drained, pending: this.counters.pending };
   }
 
-  /** Publishes batches until none is left; false when interrupted by stop(). */
+  /**
+   * Publishes batches until a read finds none left; false when interrupted by stop(). Marking a
+   * published batch and reading the next are one statement, so an event committed while the
+   * previous one was being published waits for one round trip to the database, not three.
+   */
   private async drain(client: Client): Promise<boolean> {
+    let published: OutboxRow[] = [];
     for (;;) {
-      if (this.stopping) return false;
-      const { rows } = await client.query<{ sequence: string; id: string; subject: string; payload: unknown; created_at: Date }>(
-        `SELECT sequence, id, subject, payload, created_at FROM ${this.table}
-          WHERE published_at IS NULL ORDER BY sequence LIMIT $1`,
-        [this.batchSize],
-      );
+      if (this.stopping) {
+        if (published.length > 0) await this.markAndRead(client, published, 0);
+        return false;
+      }
+      const rows = await this.markAndRead(client, published, this.batchSize);
+      published = [];
       if (rows.length === 0) return true;
-      const batch: OutboxRow[] = rows.map((row) => ({
-        sequence: Number(row.sequence),
-        id: row.id,
-        subject: row.subject,
-        payload: row.payload,
-        createdAt: row.created_at,
-      }));
-      for (const row of batch) await this.publish(row);
-      await this.options.hooks?.afterPublish?.(batch);
-      await client.query(
-        `UPDATE ${this.table} SET published_at = now() WHERE sequence = ANY($1::bigint[]) AND published_at IS NULL`,
-        [rows.map((row) => row.sequence)],
-      );
-      this.counters.published += batch.length;
-      this.counters.lastSequence = batch[batch.length - 1].sequence;
-      this.counters.lastPublishedAt = new Date();
-      if (rows.length < this.batchSize) return true;
+      for (const row of rows) await this.publish(row);
+      await this.options.hooks?.afterPublish?.(rows);
+      published = rows;
     }
+  }
+
+  /**
+   * Marks `published` (when any) and reads up to `limit` unpublished rows after them. The read
+   * sees the table as of the statement's start, where the rows just marked are still unpublished:
+   * hence "after them". Writers commit in sequence order (`appendToOutbox`), so nothing can
+   * appear before them later; a writer that opted out of that is read by the next drain.
+   */
+  private async markAndRead(client: Client, published: readonly OutboxRow[], limit: number): Promise<OutboxRow[]> {
+    type Row = { sequence: string; id: string; subject: string; payload: unknown; created_at: Date };
+    const select = `SELECT sequence, id, subject, payload, created_at FROM ${this.table}`;
+    let result: { rows: Row[] };
+    if (published.length === 0) {
+      result = await client.query<Row>(`${select} WHERE published_at IS NULL ORDER BY sequence LIMIT $1`, [limit]);
+    } else {
+      const sequences = published.map((row) => row.sequence);
+      result = await client.query<Row>(
+        `WITH marked AS (
+           UPDATE ${this.table} SET published_at = now() WHERE sequence = ANY($1::bigint[]) AND published_at IS NULL
+         )
+         ${select} WHERE published_at IS NULL AND sequence > $2 ORDER BY sequence LIMIT $3`,
+        [sequences, sequences[sequences.length - 1], limit],
+      );
+      this.counters.published += published.length;
+      this.counters.lastSequence = published[published.length - 1].sequence;
+      this.counters.lastPublishedAt = new Date();
+    }
+    return result.rows.map((row) => ({
+      sequence: Number(row.sequence),
+      id: row.id,
+      subject: row.subject,
+      payload: row.payload,
+      createdAt: row.created_at,
+    }));
   }
 
   private async publish(row: OutboxRow): Promise<void> {

@@ -32,14 +32,17 @@ export function qualifyStreamName(prefix: string, name: string): string {
 
 /** NATS subject matching with `*` (one token) and `>` (one or more trailing tokens). */
 export function subjectMatches(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (f[i] !== '*' && f[i] !== s[i]) return false;
+  return subjectTokensMatch(filter.split('.'), subject.split('.'));
+}
+
+/** `subjectMatches` on subjects already split at their dots (to split each only once). */
+export function subjectTokensMatch(filter: readonly string[], subject: readonly string[]): boolean {
+  for (let i = 0; i < filter.length; i++) {
+    if (filter[i] === '>') return subject.length > i;
+    if (i >= subject.length) return false;
+    if (filter[i] !== '*' && filter[i] !== subject[i]) return false;
   }
-  return f.length === s.length;
+  return filter.length === subject.length;
 }
 
 /** True when the server is at least `major.minor` (from the INFO it sent on connect). */

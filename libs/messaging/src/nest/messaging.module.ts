@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 
-import { NatsRpcClient } from '../nats-rpc.client';
+import { NATS_CONNECTION_OPTIONS, NatsRpcClient } from '../nats-rpc.client';
 
 export interface MessagingOptions {
   url: string;
@@ -32,7 +32,8 @@ export class MessagingModule {
       providers: [
         {
           provide: NATS_CONNECTION,
-          useFactory: () => connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1 }),
+          useFactory: () =>
+            connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, ...NATS_CONNECTION_OPTIONS }),
         },
         {
           provide: NatsRpcClient,
