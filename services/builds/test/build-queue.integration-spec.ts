@@ -47,6 +47,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   const clusterId = randomUUID();
   const jobId = randomUUID();
   let app: INestApplicationContext;
+  const closed = new WeakSet<INestApplicationContext>();
   let executor: ScriptedExecutor;
 
   const start = async (env: Record<string, string> = {}) => {
@@ -103,8 +104,14 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   beforeAll(async () => {
     database = await createTestDatabase('buildqueue');
   });
+  /** Closes the running app once (a second close of the same app is not what a process does). */
+  const stop = async (which = app) => {
+    if (!which || closed.has(which)) return;
+    closed.add(which);
+    await which.close();
+  };
   afterAll(async () => {
-    await app?.close();
+    await stop();
     await database.drop();
   });
 
@@ -140,7 +147,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       .get(DataSource)
       .query('SELECT number FROM builds WHERE id = ANY($1) ORDER BY number', [[first, second]]);
     expect(numbers.map((row: { number: number }) => row.number)).toEqual([1, 2]);
-    await app.close();
+    await stop();
   });
 
   it('stops a build at its deadline: TIMED_OUT', async () => {
@@ -154,7 +161,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       ),
     ).toBe('TIMED_OUT');
     expect(await reasonOf(id)).toBe('DEADLINE_EXCEEDED');
-    await app.close();
+    await stop();
   });
 
   it('expires a build that waited too long in the queue', async () => {
@@ -178,7 +185,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       () => status(running),
       (s) => s === 'SUCCEEDED',
     );
-    await app.close();
+    await stop();
   });
 
   it('after a restart, ends what the previous process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
@@ -199,7 +206,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       ),
     ).toBe('ERROR');
     expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
-    await lost.close().catch(() => undefined);
-    await app.close();
+    await stop(lost).catch(() => undefined);
+    await stop();
   });
 });
