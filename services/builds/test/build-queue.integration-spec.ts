@@ -12,6 +12,7 @@ import type { BuildExecutor, ExecutionOutcome } from '../src/builds/executors/bu
 import type { BuildEntity } from '../src/builds/infra/build.entity';
 import { BuildStore } from '../src/builds/infra/build.store';
 import { BuildsConfig } from '../src/config';
+import { queuedBuild } from './queued-build';
 
 /** An executor the test controls: each build runs until the test ends it, or until it is aborted. */
 class ScriptedExecutor implements BuildExecutor {
@@ -68,36 +69,9 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   const reasonOf = async (id: string): Promise<string | null> =>
     (await app.get(DataSource).query('SELECT reason FROM builds WHERE id = $1', [id]))[0].reason;
   const queue = async () => {
-    const build = await app.get(BuildStore).create({
-      id: randomUUID(),
-      accountId: randomUUID(),
-      enterpriseProjectId: randomUUID(),
-      jobId,
-      clusterId,
-      spec: {
-        jobName: 'job',
-        packageId: randomUUID(),
-        techStack: 'JAVA',
-        buildSpec: { type: 'SYSTEM_DEFAULT', baseImage: 'eclipse-temurin', baseImageTag: '17-jre', dockerfile: null },
-        imageClass: 'PRIVATE',
-        archiveImage: '127.0.0.1:5000/app:1',
-        clusterId,
-        nodeLabels: [],
-        nodeName: 'local',
-      },
-      status: 'QUEUED',
-      phase: null,
-      reason: null,
-      message: null,
-      node: null,
-      imageDigest: null,
-      image: null,
-      triggeredBy: randomUUID(),
-      packageUrl: 'http://127.0.0.1:1/unused',
-      packageSha256: 'unused',
-      startedAt: null,
-      finishedAt: null,
-    });
+    const build = await app
+      .get(BuildStore)
+      .create(queuedBuild({ jobId, clusterId, packageUrl: 'http://127.0.0.1:1/unused', packageSha256: 'unused' }));
     return build.id;
   };
 

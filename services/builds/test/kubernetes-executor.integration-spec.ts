@@ -16,6 +16,7 @@ import { BuildsService } from '../src/builds/builds.service';
 import { BuildStore } from '../src/builds/infra/build.store';
 import { BuildClusterStore } from '../src/builds/infra/build-cluster.store';
 import { BuildsConfig } from '../src/config';
+import { queuedBuild } from './queued-build';
 
 const NAMESPACE = 'stagecraft-builds';
 const PACKAGE_URL_SECRET = 'X-Amz-Signature=0123456789abcdef';
@@ -79,38 +80,27 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     waitFor(() => controller.pods(NAMESPACE, jobName(id))[index], { timeoutMs: 10_000, what: `pod ${index} of ${id}` });
 
   const queue = async (buildSpec: BuildSpecDto = systemDefault, id: string = randomUUID()) => {
-    const build = await app!.get(BuildStore).create({
-      id,
-      accountId,
-      enterpriseProjectId: projectId,
-      jobId: randomUUID(),
-      clusterId,
-      spec: {
-        jobName: 'orders-api',
-        packageId: randomUUID(),
-        techStack: 'JAVA',
-        buildSpec,
-        imageClass: 'PRIVATE',
-        archiveImage: 'registry.example.com/team/orders:1.0',
-        clusterId,
-        nodeLabels: [{ key: 'pool', value: 'build' }],
-        nodeName: 'node-a',
-        clusterType: 'KUBERNETES',
-        eligibleNodes: ['node-a'],
-      },
-      status: 'QUEUED',
-      phase: null,
-      reason: null,
-      message: null,
-      node: null,
-      imageDigest: null,
-      image: null,
-      triggeredBy: randomUUID(),
-      packageUrl: `https://obs.example.com/packages/orders.jar?${PACKAGE_URL_SECRET}`,
-      packageSha256: 'b'.repeat(64),
-      startedAt: null,
-      finishedAt: null,
-    });
+    const build = await app!.get(BuildStore).create(
+      queuedBuild(
+        {
+          id,
+          accountId,
+          enterpriseProjectId: projectId,
+          clusterId,
+          packageUrl: `https://obs.example.com/packages/orders.jar?${PACKAGE_URL_SECRET}`,
+          packageSha256: 'b'.repeat(64),
+        },
+        {
+          jobName: 'orders-api',
+          buildSpec,
+          archiveImage: 'registry.example.com/team/orders:1.0',
+          nodeLabels: [{ key: 'pool', value: 'build' }],
+          nodeName: 'node-a',
+          clusterType: 'KUBERNETES',
+          eligibleNodes: ['node-a'],
+        },
+      ),
+    );
     return build.id;
   };
   /** What the assembler writes: phase markers and lines, then its termination message. */

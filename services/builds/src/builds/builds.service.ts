@@ -90,18 +90,9 @@ export class BuildsService {
         clusterType: cluster.type,
         eligibleNodes: nodes.eligible.map((node) => node.name),
       },
-      status: 'QUEUED',
-      phase: null,
-      reason: null,
-      message: null,
-      node: null,
-      imageDigest: null,
-      image: null,
       triggeredBy: caller.userId,
       packageUrl: download.url,
       packageSha256: download.sha256,
-      startedAt: null,
-      finishedAt: null,
     });
     this.scheduler.wake();
     return toBuildDto(build);

@@ -11,6 +11,12 @@ import { BuildEntity } from './build.entity';
 
 export const BUILD_EVENTS_TABLE = 'build_events';
 
+/** What a new build is made of: everything else starts empty, and its state QUEUED. */
+export type NewBuild = Pick<
+  BuildEntity,
+  'id' | 'accountId' | 'enterpriseProjectId' | 'jobId' | 'clusterId' | 'spec' | 'triggeredBy' | 'packageUrl' | 'packageSha256'
+>;
+
 export interface TransitionChanges {
   phase?: BuildPhase | null;
   reason?: string | null;
@@ -28,15 +34,28 @@ export interface TransitionChanges {
 export class BuildStore {
   constructor(@InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>) {}
 
-  /** Inserts a build with the next number of its job, and its first event. */
-  async create(build: Omit<BuildEntity, 'number' | 'createdAt' | 'updatedAt' | 'logCursor'>): Promise<BuildEntity> {
+  /** Inserts a QUEUED build with the next number of its job, and its first event. */
+  async create(build: NewBuild): Promise<BuildEntity> {
     return this.builds.manager.transaction(async (manager) => {
       // Serialises numbering per job; the unique (job_id, number) index stays the last word.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [build.jobId]);
       const [{ next }] = await manager.query('SELECT coalesce(max(number), 0) + 1 AS next FROM builds WHERE job_id = $1', [
         build.jobId,
       ]);
-      await manager.insert(BuildEntity, { ...build, number: Number(next), logCursor: null });
+      await manager.insert(BuildEntity, {
+        ...build,
+        number: Number(next),
+        status: 'QUEUED',
+        phase: null,
+        reason: null,
+        message: null,
+        node: null,
+        imageDigest: null,
+        image: null,
+        startedAt: null,
+        finishedAt: null,
+        logCursor: null,
+      });
       const saved = await manager.findOneByOrFail(BuildEntity, { id: build.id });
       await this.appendEvent(manager, saved, saved.status.toLowerCase());
       return saved;
