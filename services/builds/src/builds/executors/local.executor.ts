@@ -13,8 +13,8 @@ import {
 
 import type { BuildEntity } from '../infra/build.entity';
 import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
+import { baseImageOf, imageLabels } from './build-images';
 import { BuildahBuilder } from './buildah.builder';
-import { imageLabels } from './image-labels';
 
 export interface LocalExecutorOptions {
   /** Registry host → credentials, for pulling base images and pushing results. */
@@ -68,10 +68,7 @@ export class LocalExecutor implements BuildExecutor {
         });
         return { status: 'SUCCEEDED', imageDigest: pushed.digest, image: `${spec.archiveImage}@${pushed.digest}` };
       }
-      const baseImage =
-        spec.buildSpec.type === 'SYSTEM_DEFAULT'
-          ? `${spec.buildSpec.baseImage}:${spec.buildSpec.baseImageTag}`
-          : spec.buildSpec.baseImage!;
+      const baseImage = baseImageOf(build)!;
       let pushing = false;
       const assembler = new ImageAssembler({
         clientFactory: ({ registry, signal: requestSignal }) =>

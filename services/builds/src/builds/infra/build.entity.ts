@@ -1,8 +1,14 @@
 import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** Per container (`pod/container`): the last log line stored, by its kubelet timestamp, and how many lines carried exactly that timestamp. */
-export type LogCursors = Record<string, { time: string; seen: number }>;
+/** Where reading a container's log stopped: the last line stored, by its kubelet timestamp, and how many stored lines carried exactly that timestamp. */
+export interface LineCursor {
+  time: string;
+  seen: number;
+}
+
+/** Per container (`pod/container`). */
+export type LogCursors = Record<string, LineCursor>;
 
 @Entity({ name: 'builds' })
 export class BuildEntity {

@@ -5,7 +5,7 @@
 import type { V1Container, V1Job, V1PodSpec, V1Secret } from '@kubernetes/client-node';
 
 import type { BuildEntity } from '../../infra/build.entity';
-import { imageLabels } from '../image-labels';
+import { imageLabels } from '../build-images';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const BUILD_ID_LABEL = 'stagecraft.io/build-id';
@@ -15,7 +15,7 @@ export const BUILD_OBJECTS_SELECTOR = `${MANAGED_BY_LABEL}=stagecraft,app.kubern
 export const BUILD_CONTAINER = 'build';
 export const FETCH_CONTAINER = 'fetch';
 /** Where the build's Secret is mounted, read-only. */
-export const SECRET_MOUNT = '/var/run/stagecraft/build';
+const SECRET_MOUNT = '/var/run/stagecraft/build';
 /** The user of Stagecraft's assembler image (deploy/assembler/Dockerfile) and of rootless BuildKit's image. */
 const ASSEMBLER_UID = 10001;
 const BUILDKIT_UID = 1000;

@@ -9,14 +9,14 @@ import { BUILD_CONTAINER, FETCH_CONTAINER } from './build-job.manifests';
 /** Waiting reasons that mean the image will not be pulled without someone changing something. */
 const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
 /** A pod that ended on a second disruption makes the build ERROR: one retry is allowed. */
-export const MAX_DISRUPTIONS = 2;
+const MAX_DISRUPTIONS = 2;
 
 export type BuildJobState =
   | { kind: 'running' }
   /** Ended: `deleteJob` when the Job would otherwise keep trying (image pull, repeated eviction). */
   | { kind: 'ended'; outcome: ExecutionOutcome; deleteJob: boolean };
 
-export function jobCondition(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
+function jobCondition(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 

@@ -1,11 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, PodLogStreamError, type PodLogTarget, streamPodLog, type TimestampedLine } from '@stagecraft/kube';
 
-/** The last line stored by its kubelet timestamp, and how many stored lines carried exactly that timestamp. */
-export interface LineCursor {
-  time: string;
-  seen: number;
-}
+import type { LineCursor } from '../../infra/build.entity';
 
 export interface ContainerLogFollowerOptions {
   kubeConfig: KubeConfig;

@@ -7,7 +7,7 @@ import { parseImageReference, type RegistryCredentials } from '@stagecraft/oci';
 import type { BuildEntity, LogCursors } from '../../infra/build.entity';
 import type { BuildClusterStore, OpenedCluster } from '../../infra/build-cluster.store';
 import { type BuildExecutor, BuildStop, type ExecutionHooks, type ExecutionOutcome, type ExecutionRun } from '../build-executor';
-import { imageLabels } from '../image-labels';
+import { baseImageOf, imageLabels } from '../build-images';
 import {
   BUILD_ID_LABEL,
   buildJobManifest,
@@ -198,16 +198,13 @@ class KubernetesBuildRun {
   private async createOrAdopt(): Promise<void> {
     const namespace = this.cluster.namespace;
     const spec = this.build.spec;
-    const baseImage =
-      spec.buildSpec.type === 'SYSTEM_DEFAULT'
-        ? `${spec.buildSpec.baseImage}:${spec.buildSpec.baseImageTag}`
-        : spec.buildSpec.baseImage;
+    const baseImage = baseImageOf(this.build);
     const secret = buildSecretManifest(
       this.build,
       namespace,
       {
         buildId: this.build.id,
-        baseImage: spec.buildSpec.type === 'CUSTOM_DOCKERFILE' ? null : baseImage,
+        baseImage,
         targetImage: spec.archiveImage,
         techStack: spec.techStack,
         packageName: spec.jobName,

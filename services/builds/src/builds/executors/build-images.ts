@@ -9,3 +9,10 @@ export function imageLabels(build: BuildEntity): Record<string, string> {
     'io.stagecraft.build-number': String(build.number),
   };
 }
+
+/** The image a build starts from: the catalog's repository and tag, the chosen image, or none (a Dockerfile says it). */
+export function baseImageOf(build: BuildEntity): string | null {
+  const spec = build.spec.buildSpec;
+  if (spec.type === 'SYSTEM_DEFAULT') return `${spec.baseImage}:${spec.baseImageTag}`;
+  return spec.type === 'IMAGE' ? spec.baseImage : null;
+}
