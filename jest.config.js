@@ -2,6 +2,9 @@
 module.exports = {
   // A global option: Jest ignores it inside project configs. Integration specs start services.
   testTimeout: 30_000,
+  // One authenticated nats-server for the whole run (integration and e2e specs talk to it).
+  globalSetup: '<rootDir>/jest.global-setup.cjs',
+  globalTeardown: '<rootDir>/jest.global-teardown.cjs',
   projects: [
     '<rootDir>/libs/*/jest.config.js',
     '<rootDir>/services/*/jest.config.js',

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 
 import { BUILD_EVENTS_STREAM, type BuildEventDto, buildEventSubject } from '@stagecraft/contracts';
 import { appendToOutbox, subscribeOrdered } from '@stagecraft/messaging';
-import { connectTestClient } from '@stagecraft/testing';
+import { connectTestClient, ensureTestNatsServer } from '@stagecraft/testing';
 import { createClient } from 'graphql-ws';
 import { Client } from 'pg';
 import WebSocket from 'ws';
@@ -20,6 +20,7 @@ const SUBSCRIBERS = envInt('BENCH_SUBSCRIBERS', 50);
 const TARGET_P99_MS = 50;
 
 async function main(): Promise<void> {
+  await ensureTestNatsServer();
   const platform = await startPlatform();
   const admin = await platform.adminToken();
   const me = (await platform.gql<{ me: { id: string } }>('{ me { id } }', {}, admin)).data!.me;

@@ -30,9 +30,10 @@ import type { NatsRpcClient } from '@stagecraft/messaging';
 import {
   connectTestClient,
   createTestDatabase,
+  ensureTestNatsServer,
   generateSigningKeyPem,
-  TEST_NATS_URL,
   type TestDatabase,
+  testNatsSettings,
   testSubjectPrefix,
 } from '@stagecraft/testing';
 
@@ -425,6 +426,7 @@ function startS3rverChild(): Promise<{
 }
 
 async function main(): Promise<void> {
+  await ensureTestNatsServer();
   const cleanup: { what: string; run: () => Promise<void> | void }[] = [];
   const onSignal = () => {
     console.error('package-upload: interrupted, cleaning up');
@@ -453,10 +455,15 @@ async function main(): Promise<void> {
     const keyFile = join(folder, 'iam-signing-key.pem');
     writeFileSync(keyFile, generateSigningKeyPem(), { mode: 0o600 });
     const credentialsFile = join(folder, 'admin.json');
-    const common = { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'warn' };
+    const common = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
     const iam = spawnService({
       name: 'iam',
-      env: { ...common, IAM_SIGNING_KEY_FILE: keyFile, IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile },
+      env: {
+        ...common,
+        ...testNatsSettings('iam', prefix),
+        IAM_SIGNING_KEY_FILE: keyFile,
+        IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
+      },
     });
     cleanup.push({ what: 'iam', run: () => iam.stop() });
     await waitHealthy(iam, client);
@@ -466,6 +473,7 @@ async function main(): Promise<void> {
       name: 'artifacts',
       env: {
         ...common,
+        ...testNatsSettings('artifacts', prefix),
         S3_ENDPOINT: s3.endpoint,
         S3_ACCESS_KEY_ID: s3.accessKeyId,
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,

@@ -6,7 +6,13 @@ import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
 import { IamConfig, startIam } from '@stagecraft/service-iam';
 import { JobsConfig, startJobs } from '@stagecraft/service-jobs';
-import { createTestDatabase, generateSigningKeyPem, TEST_NATS_URL, testSubjectPrefix } from '@stagecraft/testing';
+import {
+  createTestDatabase,
+  ensureTestNatsServer,
+  generateSigningKeyPem,
+  testNatsSettings,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
 
 import { GatewayConfig } from '../../gateway/src/config';
 import { startGateway } from '../../gateway/src/start-gateway';
@@ -35,6 +41,7 @@ export interface IamPlatform {
  * what a benchmark's query touches, so no other service runs beside the measurement.
  */
 export async function startIamPlatform(options: { jobs?: boolean } = {}): Promise<IamPlatform> {
+  await ensureTestNatsServer();
   const database = await createTestDatabase('bench');
   const prefix = testSubjectPrefix();
   const folder = mkdtempSync(join(tmpdir(), 'stagecraft-bench-'));
@@ -53,23 +60,21 @@ export async function startIamPlatform(options: { jobs?: boolean } = {}): Promis
     iam = await startIam(
       loadConfig(IamConfig, {
         DATABASE_URL: database.url,
-        NATS_URL: TEST_NATS_URL,
-        NATS_SUBJECT_PREFIX: prefix,
+        ...testNatsSettings('iam', prefix),
         IAM_SIGNING_KEY: generateSigningKeyPem(),
         IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
       }),
       ['error', 'warn'],
     );
     if (options.jobs) {
-      jobs = await startJobs(
-        loadConfig(JobsConfig, { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix }),
-        ['error', 'warn'],
-      );
+      jobs = await startJobs(loadConfig(JobsConfig, { DATABASE_URL: database.url, ...testNatsSettings('jobs', prefix) }), [
+        'error',
+        'warn',
+      ]);
     }
     gateway = await startGateway(
       loadConfig(GatewayConfig, {
-        NATS_URL: TEST_NATS_URL,
-        NATS_SUBJECT_PREFIX: prefix,
+        ...testNatsSettings('gateway', prefix),
         HOST: '127.0.0.1',
         PORT: '0',
         NODE_ENV: 'test',

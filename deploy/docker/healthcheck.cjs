@@ -6,8 +6,10 @@
 //
 //   node deploy/docker/healthcheck.cjs [APP]      APP defaults to $APP: `gateway` or `services/<name>`
 //
-// Reads the app's own variables (PORT, NATS_URL, NATS_SUBJECT_PREFIX) with the same defaults as
-// its config class, so a probe never needs settings of its own.
+// Reads the app's own variables (PORT, NATS_URL, NATS_SUBJECT_PREFIX and its NATS credentials:
+// NATS_NKEY_SEED_FILE, NATS_NKEY_SEED or NATS_CREDS_FILE) with the same defaults as its config
+// class, so a probe never needs settings of its own: it asks as the service itself, which the
+// NATS permissions allow for the service's own health subject only.
 
 const TIMEOUT_MS = 3000;
 
@@ -17,11 +19,25 @@ async function probeGateway() {
   if (!response.ok) throw new Error(`GET /health answered ${response.status}`);
 }
 
+function authenticator() {
+  const { credsAuthenticator, nkeyAuthenticator } = require('nats');
+  const { readFileSync } = require('node:fs');
+  if (process.env.NATS_CREDS_FILE) return credsAuthenticator(readFileSync(process.env.NATS_CREDS_FILE));
+  const seed =
+    process.env.NATS_NKEY_SEED ||
+    (process.env.NATS_NKEY_SEED_FILE && readFileSync(process.env.NATS_NKEY_SEED_FILE, 'utf8').trim());
+  if (!seed) throw new Error('NATS credentials are missing: set NATS_NKEY_SEED_FILE (or NATS_NKEY_SEED, or NATS_CREDS_FILE)');
+  return nkeyAuthenticator(new TextEncoder().encode(seed));
+}
+
 async function probeService(service) {
   const { connect } = require('nats');
   const connection = await connect({
     servers: process.env.NATS_URL || 'nats://127.0.0.1:4222',
     name: `healthcheck-${service}`,
+    // The service's own inbox (nats-config.ts inboxPrefixOf): the only one its identity may read.
+    inboxPrefix: `_INBOX_${service}`,
+    authenticator: authenticator(),
     timeout: TIMEOUT_MS,
     reconnect: false,
   });

@@ -1,12 +1,12 @@
 // deploy/docker/healthcheck.cjs is what docker (and compose) runs to decide whether an app is
-// healthy: run it as docker would, against a real HTTP server and the machine's NATS.
+// healthy: run it as docker would, against a real HTTP server and the test run's NATS.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { TEST_NATS_URL, testSubjectPrefix } from '@stagecraft/testing';
-import { connect, type NatsConnection } from 'nats';
+import { connectTestNats, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import type { NatsConnection } from 'nats';
 
 const SCRIPT = join(__dirname, '..', 'docker', 'healthcheck.cjs');
 
@@ -70,10 +70,14 @@ describe('healthcheck.cjs for a service (<service>.health.v1 over NATS)', () => 
   let connection: NatsConnection;
 
   beforeAll(async () => {
-    connection = await connect({ servers: TEST_NATS_URL, name: 'healthcheck-spec' });
+    connection = await connectTestNats('operator', 'healthcheck-spec');
     connection.subscribe(`${prefix}healthy.health.v1`, {
       callback: (_error, message) =>
         message.respond(JSON.stringify({ data: { service: 'healthy', status: 'ok', uptimeSeconds: 1 } })),
+    });
+    connection.subscribe(`${prefix}jobs.health.v1`, {
+      callback: (_error, message) =>
+        message.respond(JSON.stringify({ data: { service: 'jobs', status: 'ok', uptimeSeconds: 1 } })),
     });
     connection.subscribe(`${prefix}failing.health.v1`, {
       callback: (_error, message) =>
@@ -84,10 +88,31 @@ describe('healthcheck.cjs for a service (<service>.health.v1 over NATS)', () => 
 
   afterAll(() => connection.close());
 
-  const env = (app: string) => ({ APP: app, NATS_URL: TEST_NATS_URL, NATS_SUBJECT_PREFIX: prefix });
+  // The fake services answer as the test operator, and the probe asks as it too.
+  const env = (app: string, identity: 'operator' | 'jobs' | 'clusters' = 'operator') => ({
+    APP: app,
+    ...testNatsSettings(identity, prefix),
+  });
 
   it('is healthy when the service answers status ok', async () => {
     expect(await probe(env('services/healthy'))).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('asks as the service itself: its NATS identity may ask its own health subject', async () => {
+    expect(await probe(env('services/jobs', 'jobs'))).toEqual({ code: 0, stderr: '' });
+  });
+
+  it("is refused another service's health subject, by the NATS server's permissions", async () => {
+    const result = await probe({ ...env('services/jobs', 'clusters') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/permissions violation/i);
+  });
+
+  it('does not connect without credentials', async () => {
+    const { NATS_NKEY_SEED: _seed, ...anonymous } = env('services/healthy');
+    const result = await probe(anonymous);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('NATS credentials are missing');
   });
 
   it('takes APP from its argument too', async () => {

@@ -1,9 +1,8 @@
+import { NatsConfig } from '@stagecraft/messaging';
 import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** The gateway's environment. Each property is named as the variable it reads. */
-export class GatewayConfig {
-  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
-  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
+export class GatewayConfig extends NatsConfig {
   @IsString() HOST = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) PORT = 4000;
   /** `production` turns introspection and the landing page off. */

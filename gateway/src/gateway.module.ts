@@ -37,9 +37,8 @@ export class GatewayModule {
           exports: [GatewayConfig],
         },
         MessagingModule.forRoot({
-          url: config.NATS_URL,
-          subjectPrefix: config.NATS_SUBJECT_PREFIX,
           name: 'gateway',
+          nats: config,
           requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
         }),
         AuthzModule.forCallers(),

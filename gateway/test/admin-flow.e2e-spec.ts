@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 
 import { loadConfig } from '@stagecraft/config';
-import { TEST_NATS_URL } from '@stagecraft/testing';
+import { testNatsSettings } from '@stagecraft/testing';
 import { SignJWT } from 'jose';
 
 import { GatewayConfig } from '../src/config';
@@ -190,8 +190,7 @@ describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and 
   it('turns introspection and the landing page off in production', async () => {
     const production = await startGateway(
       loadConfig(GatewayConfig, {
-        NATS_URL: TEST_NATS_URL,
-        NATS_SUBJECT_PREFIX: platform.subjectPrefix,
+        ...testNatsSettings('gateway', platform.subjectPrefix),
         HOST: '127.0.0.1',
         PORT: '0',
         NODE_ENV: 'production',

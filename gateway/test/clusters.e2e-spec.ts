@@ -144,6 +144,11 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
     const [policy] = kube.objects('networkpolicies', 'stagecraft-builds');
     new NetworkPolicy(policy as never).validate();
     expect(JSON.stringify(policy)).toContain('169.254.169.254/32');
+    // The clusters service's default BUILD_EGRESS_BLOCKED_CIDRS: build pods stay off the cluster networks.
+    expect(
+      (policy as unknown as { spec: { egress: { to?: { ipBlock?: { except?: string[] } }[] }[] } }).spec.egress[0].to?.[0].ipBlock
+        ?.except,
+    ).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']));
     const [account] = kube.objects('serviceaccounts', 'stagecraft-builds');
     new ServiceAccount(account as never).validate();
     expect((account as { automountServiceAccountToken?: boolean }).automountServiceAccountToken).toBe(false);
@@ -256,6 +261,28 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
       ).code,
     ).toBe('FORBIDDEN');
     expect(errorOf(await platform.gql(REGISTER, { n: 'not-mine', t: 'LOCAL', e: team }, member.token)).code).toBe('FORBIDDEN');
+  });
+
+  it('lets only administrators register a LOCAL cluster, even a user allowed every cluster action in the project', async () => {
+    const team = await platform.createProject(admin, 'local-rule');
+    const operator = await platform.userWith(admin, 'cluster-operator', ['servicestage:cluster:*'], [team]);
+    const refused = errorOf(await platform.gql(REGISTER, { n: 'sneaky-local', t: 'LOCAL', e: team }, operator.token));
+    expect(refused.code).toBe('FORBIDDEN');
+    expect(refused.message).toContain('only an administrator may register a LOCAL cluster');
+    // The same user may register a Kubernetes cluster there: the rule is about LOCAL only.
+    const kubernetes = await platform.gql<{ registerCluster: ClusterView }>(
+      REGISTER,
+      { n: 'operator-k8s', t: 'KUBERNETES', k: kube.kubeconfig(), e: team },
+      operator.token,
+    );
+    expect(kubernetes.errors).toBeUndefined();
+    expect(kubernetes.data!.registerCluster.status).toBe('AVAILABLE');
+    const administered = await platform.gql<{ registerCluster: ClusterView }>(
+      REGISTER,
+      { n: 'team-local-2', t: 'LOCAL', e: team },
+      admin,
+    );
+    expect(administered.errors).toBeUndefined();
   });
 
   it('deletes a cluster and stops watching it', async () => {

@@ -15,7 +15,7 @@ import {
   createTestDatabase,
   generateSigningKeyPem,
   startTestS3,
-  TEST_NATS_URL,
+  testNatsSettings,
   type TestS3,
   testSubjectPrefix,
 } from '@stagecraft/testing';
@@ -100,8 +100,7 @@ export async function startPlatform(
   const iam = await startIam(
     loadConfig(IamConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('iam', prefix),
       IAM_SIGNING_KEY: signingKeyPem,
       IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
     }),
@@ -111,8 +110,7 @@ export async function startPlatform(
   const artifacts = await startArtifacts(
     loadConfig(ArtifactsConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('artifacts', prefix),
       S3_ENDPOINT: s3.endpoint,
       S3_ACCESS_KEY_ID: s3.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
@@ -124,8 +122,7 @@ export async function startPlatform(
   const clusters = await startClusters(
     loadConfig(ClustersConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('clusters', prefix),
       SECRETS_KEY: SecretBox.generateKey(),
       LOCAL_NODE_NAME: 'local-builder',
       KUBE_CONNECT_TIMEOUT_MS: '3000',
@@ -139,8 +136,7 @@ export async function startPlatform(
   const jobs = await startJobs(
     loadConfig(JobsConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('jobs', prefix),
       BASE_IMAGE_CATALOG: JSON.stringify(catalog),
     }),
     logger,
@@ -148,8 +144,7 @@ export async function startPlatform(
   const builds = await startBuilds(
     loadConfig(BuildsConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('builds', prefix),
       BUILD_SCHEDULER_INTERVAL_MS: '200',
       SECRETS_KEY: SecretBox.generateKey(),
       ...buildsEnv,
@@ -158,8 +153,7 @@ export async function startPlatform(
   );
   const gateway = await startGateway(
     loadConfig(GatewayConfig, {
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('gateway', prefix),
       HOST: '127.0.0.1',
       PORT: '0',
       NODE_ENV: 'test',

@@ -1,12 +1,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import type { ProcessIdentity } from '@stagecraft/contracts';
+
 import type { LauncherConfig } from './config';
+import { ensurePrivateDataDir } from './data-dir';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
 import { startLocalRegistry } from './local-registry';
+import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
 import { ServiceProcess } from './service-process';
 import type { ShutdownList } from './shutdown-list';
@@ -33,7 +37,8 @@ export interface RunningPlatform {
 export async function startPlatform(config: LauncherConfig, shutdown: ShutdownList): Promise<RunningPlatform> {
   const dataDir = resolve(config.STAGECRAFT_DATA_DIR);
   const logDir = join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  ensurePrivateDataDir(dataDir);
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const keyFile = join(dataDir, 'keys', 'iam-signing-key.pem');
   const credentialsFile = join(dataDir, 'admin-credentials.json');
   ensureSigningKey(keyFile);
@@ -44,9 +49,14 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     shutdown.add(postgres.stop);
     databaseUrl = postgres.url;
   }
+  // Each process connects as its own NATS user; the server configuration is written even when
+  // NATS_URL names another server, whose operator includes it (docs/security.md).
+  const natsFolder = join(dataDir, 'keys', 'nats');
+  const natsIdentities = ensureNatsIdentities(natsFolder);
+  const authorization = writeNatsAuthorization(natsFolder, natsIdentities, '');
   let natsUrl = config.NATS_URL;
   if (!natsUrl) {
-    const nats = await startNatsServer(dataDir, logDir);
+    const nats = await startNatsServer(dataDir, logDir, authorization);
     shutdown.add(nats.stop);
     natsUrl = nats.url;
   }
@@ -61,12 +71,14 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   for (const image of registry.images) (catalog[image.stack] ??= []).push(image.reference);
 
   const common = { PATH: process.env.PATH, NATS_URL: natsUrl, LOG_LEVEL: 'log' };
+  const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
   const services = [
     new ServiceProcess(
       'iam',
       join(DIST, 'services', 'iam', 'src', 'main.js'),
       {
         ...common,
+        ...natsKey('iam'),
         DATABASE_URL: databaseUrl,
         IAM_SIGNING_KEY_FILE: keyFile,
         IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
@@ -79,6 +91,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
       join(DIST, 'services', 'artifacts', 'src', 'main.js'),
       {
         ...common,
+        ...natsKey('artifacts'),
         DATABASE_URL: databaseUrl,
         S3_ENDPOINT: s3.endpoint,
         S3_ACCESS_KEY_ID: s3.accessKeyId,
@@ -90,19 +103,19 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     new ServiceProcess(
       'clusters',
       join(DIST, 'services', 'clusters', 'src', 'main.js'),
-      { ...common, DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
+      { ...common, ...natsKey('clusters'), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
       logDir,
     ),
     new ServiceProcess(
       'jobs',
       join(DIST, 'services', 'jobs', 'src', 'main.js'),
-      { ...common, DATABASE_URL: databaseUrl, BASE_IMAGE_CATALOG: JSON.stringify(catalog) },
+      { ...common, ...natsKey('jobs'), DATABASE_URL: databaseUrl, BASE_IMAGE_CATALOG: JSON.stringify(catalog) },
       logDir,
     ),
     new ServiceProcess(
       'builds',
       join(DIST, 'services', 'builds', 'src', 'main.js'),
-      { ...common, DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
+      { ...common, ...natsKey('builds'), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
       logDir,
     ),
     new ServiceProcess(
@@ -110,6 +123,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
       join(DIST, 'gateway', 'src', 'main.js'),
       {
         ...common,
+        ...natsKey('gateway'),
         HOST: config.STAGECRAFT_HOST,
         PORT: String(config.STAGECRAFT_PORT),
         NODE_ENV: 'development',

@@ -1,7 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { connect as connectNats } from 'nats';
 
 import { freePort } from '../src/free-port';
 
@@ -81,6 +83,28 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
   }, 180_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  /** Issue 9: every secret of the data folder is the platform user's alone, and NATS takes no anonymous client. */
+  async function expectSealedSecrets(folder: string): Promise<void> {
+    const mode = (path: string) => (statSync(join(folder, path)).mode & 0o777).toString(8);
+    expect(mode('keys')).toBe('700');
+    expect(mode('keys/nats')).toBe('700');
+    for (const file of [
+      'admin-credentials.json',
+      'postgres-password',
+      'keys/iam-signing-key.pem',
+      'keys/secrets.key',
+      'keys/nats/authorization.conf',
+      'nats/nats-server.conf',
+    ])
+      expect([file, mode(file)]).toEqual([file, '600']);
+    for (const identity of ['gateway', 'iam', 'jobs', 'artifacts', 'clusters', 'builds'])
+      expect(mode(`keys/nats/${identity}.nk`)).toBe('600');
+    const natsPort = /^port: (\d+)$/m.exec(readFileSync(join(folder, 'nats', 'nats-server.conf'), 'utf8'))![1];
+    await expect(connectNats({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false })).rejects.toThrow(
+      /authorization violation/i,
+    );
+  }
+
   it('prints the endpoint and an admin token, stops everything on Ctrl-C, and reuses the data next time', async () => {
     const port = await freePort();
     const first = await start(dataDir, port);
@@ -95,6 +119,7 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       status: 'ok',
       services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' } },
     });
+    await expectSealedSecrets(dataDir);
     expect(await stop(first)).toBe(130);
     expect(await portAccepts(port)).toBe(false);
 

@@ -112,3 +112,13 @@ export function allows(ability: AppAbility, action: string, enterpriseProjectId:
   const { verb, resource } = requireAction(action);
   return ability.can(verb, subject(resource, { [SCOPE_FIELD]: enterpriseProjectId }));
 }
+
+/**
+ * Whether the ability allows an IAM action in at least one enterprise project. CASL's check on
+ * the subject type alone is true when some rule may allow it (rules scoped to projects count,
+ * Denies scoped to projects do not subtract): a coarse first filter, never the final answer.
+ */
+export function allowsSomewhere(ability: AppAbility, action: string): boolean {
+  const { verb, resource } = requireAction(action);
+  return ability.can(verb, resource);
+}

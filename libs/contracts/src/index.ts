@@ -24,3 +24,4 @@ export * from './jobs/jobs.dto';
 export * from './jobs/jobs.requests';
 export * from './jobs/jobs.subjects';
 export * from './subject-map';
+export * from './subject-senders';

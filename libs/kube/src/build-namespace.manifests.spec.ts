@@ -1,3 +1,5 @@
+import { BlockList, isIPv4 } from 'node:net';
+
 import type { V1LimitRange } from '@kubernetes/client-node';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { LimitRange, Namespace, ResourceQuota, ServiceAccount } from 'kubernetes-models/v1';
@@ -10,12 +12,67 @@ import {
   buildNetworkPolicyManifest,
   buildResourceQuotaManifest,
   buildServiceAccountManifest,
+  CLUSTER_NETWORK_CIDRS,
   KubeManifest,
+  parseCidrList,
+  parseEgressAllowList,
   parseQuantity,
   toClientModel,
 } from './build-namespace.manifests';
 
 const options = { namespace: 'stagecraft-builds' };
+
+interface PolicyPeer {
+  ipBlock?: { cidr: string; except?: string[] };
+  namespaceSelector?: Record<string, unknown>;
+  podSelector?: Record<string, unknown>;
+}
+interface PolicyRule {
+  to?: PolicyPeer[];
+  ports?: { protocol?: string; port?: number }[];
+}
+/** Where a build pod tries to connect; `pod` when the address is a pod of the cluster (kube-dns). */
+interface Destination {
+  ip: string;
+  port: number;
+  protocol?: 'TCP' | 'UDP';
+  pod?: boolean;
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [network, prefix] = cidr.split('/');
+  const family = isIPv4(network) ? 'ipv4' : 'ipv6';
+  if ((isIPv4(ip) ? 'ipv4' : 'ipv6') !== family) return false;
+  const list = new BlockList();
+  list.addSubnet(network, Number(prefix), family);
+  return list.check(ip, family);
+}
+
+/**
+ * A minimal NetworkPolicy egress evaluator (for a policy that selects the pod and has Egress in
+ * policyTypes): a connection is allowed when some rule matches both a peer and a port. An ipBlock
+ * matches inside its cidr but outside every except; a namespaceSelector {} matches pods of any
+ * namespace only; a rule without `to` or `ports` matches every destination or port.
+ */
+function egressAllowed(policy: KubeManifest, dest: Destination): boolean {
+  const protocol = dest.protocol ?? 'TCP';
+  const rules = (policy.spec as { egress?: PolicyRule[] }).egress ?? [];
+  return rules.some((rule) => {
+    const peerOk =
+      rule.to === undefined ||
+      rule.to.some((peer) => {
+        if (peer.ipBlock) {
+          return inCidr(dest.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(dest.ip, c));
+        }
+        // namespaceSelector {} (with or without podSelector) selects pods, never outside addresses.
+        return Boolean(dest.pod) && Object.keys(peer.namespaceSelector ?? {}).length === 0;
+      });
+    const portOk =
+      rule.ports === undefined ||
+      rule.ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port ?? dest.port) === dest.port);
+    return peerOk && portOk;
+  });
+}
 
 // kubernetes-models checks against the OpenAPI schema of the real API (types, enums, required fields).
 const validate = {
@@ -69,7 +126,7 @@ describe('build namespace manifests', () => {
     });
   });
 
-  it('the network policy selects every pod and allows egress except the metadata service', () => {
+  it('the network policy selects every pod and allows egress except the cluster networks and the metadata service', () => {
     const np = buildNetworkPolicyManifest(options);
     expect(np.metadata.name).toBe(BUILD_NETWORK_POLICY);
     expect(np.spec).toEqual({
@@ -78,8 +135,20 @@ describe('build namespace manifests', () => {
       egress: [
         {
           to: [
-            { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } },
-            { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128'] } },
+            {
+              ipBlock: {
+                cidr: '0.0.0.0/0',
+                except: [
+                  '10.0.0.0/8',
+                  '172.16.0.0/12',
+                  '192.168.0.0/16',
+                  '100.64.0.0/10',
+                  '169.254.0.0/16',
+                  '169.254.169.254/32',
+                ],
+              },
+            },
+            { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10', 'fd00:ec2::254/128'] } },
           ],
         },
         {
@@ -93,8 +162,98 @@ describe('build namespace manifests', () => {
     });
   });
 
+  describe('a build pod attacking the cluster network', () => {
+    const registry = { cidr: '10.96.5.5/32', ports: [5000] };
+    const policy = buildNetworkPolicyManifest({ ...options, allowedEgress: [registry] });
+
+    it('passes the Kubernetes schema', () => {
+      expect(() => validate.NetworkPolicy(policy)).not.toThrow();
+    });
+
+    it.each<[string, Destination]>([
+      ['the Kubernetes API service', { ip: '10.96.0.1', port: 443 }],
+      ['another pod', { ip: '10.244.1.7', port: 8080 }],
+      ['a kubelet', { ip: '192.168.1.10', port: 10250 }],
+      ['a node on the 172.16/12 range', { ip: '172.20.0.4', port: 22 }],
+      ['a CGNAT pod network (100.64/10)', { ip: '100.64.3.2', port: 80 }],
+      ['the IPv4 metadata service', { ip: '169.254.169.254', port: 80 }],
+      ['the IPv6 metadata service', { ip: 'fd00:ec2::254', port: 80 }],
+      ['an IPv6 unique-local service', { ip: 'fd12:3456::1', port: 443 }],
+      ['an IPv6 link-local address', { ip: 'fe80::1', port: 10250 }],
+      ['the registry on a port not allowed', { ip: '10.96.5.5', port: 22 }],
+      ['the registry over UDP', { ip: '10.96.5.5', port: 5000, protocol: 'UDP' }],
+      ["the registry's neighbour", { ip: '10.96.5.6', port: 5000 }],
+    ])('cannot reach %s', (_name, dest) => {
+      expect(egressAllowed(policy, dest)).toBe(false);
+    });
+
+    it.each<[string, Destination]>([
+      ['a public IPv4 address', { ip: '203.0.113.10', port: 443 }],
+      ['a public IPv6 address', { ip: '2001:db8::10', port: 443 }],
+      ['the registry on its port', { ip: '10.96.5.5', port: 5000 }],
+      ['an outside resolver', { ip: '8.8.8.8', port: 53, protocol: 'UDP' }],
+    ])('can reach %s', (_name, dest) => {
+      expect(egressAllowed(policy, dest)).toBe(true);
+    });
+
+    it.each(['10.96.0.10', '10.244.0.5', '172.17.0.3', 'fd00::a'])(
+      'can reach DNS on port 53 of in-cluster pod %s, through the namespace rule',
+      (ip) => {
+        for (const protocol of ['UDP', 'TCP'] as const) {
+          expect(egressAllowed(policy, { ip, port: 53, protocol, pod: true })).toBe(true);
+          expect(egressAllowed(policy, { ip, port: 5353, protocol, pod: true })).toBe(false);
+        }
+        const withoutNamespaceRule = {
+          ...policy,
+          spec: {
+            egress: (policy.spec as { egress: PolicyRule[] }).egress.filter((r) => !r.to?.some((p) => p.namespaceSelector)),
+          },
+        };
+        expect(egressAllowed(withoutNamespaceRule, { ip, port: 53, protocol: 'UDP', pod: true })).toBe(false);
+      },
+    );
+
+    it('a registry given without ports is reachable on every port, and nothing else is', () => {
+      const open = buildNetworkPolicyManifest({ ...options, allowedEgress: [{ cidr: '10.96.5.5/32' }] });
+      expect(() => validate.NetworkPolicy(open)).not.toThrow();
+      expect(egressAllowed(open, { ip: '10.96.5.5', port: 22 })).toBe(true);
+      expect(egressAllowed(open, { ip: '10.96.5.5', port: 53, protocol: 'UDP' })).toBe(true);
+      expect(egressAllowed(open, { ip: '10.96.0.1', port: 443 })).toBe(false);
+    });
+
+    it('other cluster networks can be given, and the metadata service stays blocked', () => {
+      const custom = buildNetworkPolicyManifest({ ...options, clusterNetworkCidrs: ['10.0.0.0/8'] });
+      expect(() => validate.NetworkPolicy(custom)).not.toThrow();
+      expect(egressAllowed(custom, { ip: '10.96.0.1', port: 443 })).toBe(false);
+      expect(egressAllowed(custom, { ip: '169.254.169.254', port: 80 })).toBe(false);
+      expect(egressAllowed(custom, { ip: 'fd00:ec2::254', port: 80 })).toBe(false);
+      expect(egressAllowed(custom, { ip: '192.168.1.10', port: 10250 })).toBe(true);
+    });
+
+    it('extra blocked CIDRs add to the cluster networks, once each', () => {
+      const np = buildNetworkPolicyManifest({ ...options, blockedEgressCidrs: ['10.0.0.0/8', '100.100.100.200/32'] });
+      const except = (np.spec as { egress: PolicyRule[] }).egress[0].to![0].ipBlock!.except!;
+      expect(except.filter((c) => c === '10.0.0.0/8')).toHaveLength(1);
+      expect(egressAllowed(np, { ip: '100.100.100.200', port: 80 })).toBe(false);
+      expect(egressAllowed(np, { ip: '172.16.0.1', port: 443 })).toBe(false);
+    });
+
+    it('every except lies inside its ipBlock', () => {
+      for (const rule of (policy.spec as { egress: PolicyRule[] }).egress) {
+        for (const peer of rule.to ?? []) {
+          for (const c of peer.ipBlock?.except ?? []) expect(inCidr(c.split('/')[0], peer.ipBlock!.cidr)).toBe(true);
+        }
+      }
+      expect(CLUSTER_NETWORK_CIDRS.length).toBeGreaterThan(0);
+    });
+  });
+
   it('an IPv6 family without blocked addresses gets no empty except list', () => {
-    const np = buildNetworkPolicyManifest({ ...options, blockedEgressCidrs: ['169.254.169.254/32'] });
+    const np = buildNetworkPolicyManifest({
+      ...options,
+      clusterNetworkCidrs: ['10.0.0.0/8'],
+      blockedEgressCidrs: ['169.254.169.254/32'],
+    });
     expect((np.spec as { egress: { to: unknown[] }[] }).egress[0].to[1]).toEqual({ ipBlock: { cidr: '::/0' } });
   });
 
@@ -135,6 +294,9 @@ describe('build namespace manifests', () => {
     ['a request above the default', { ...options, containerLimits: { defaultRequest: { cpu: '3' } } }, /containerLimits.cpu/],
     ['a CIDR that is not one', { ...options, blockedEgressCidrs: ['169.254.169.254'] }, /not a CIDR/],
     ['an IPv4 prefix over 32', { ...options, blockedEgressCidrs: ['10.0.0.0/33'] }, /not a CIDR/],
+    ['a cluster network that is not a CIDR', { ...options, clusterNetworkCidrs: ['10.0.0.0'] }, /not a CIDR/],
+    ['an allowed destination that is not a CIDR', { ...options, allowedEgress: [{ cidr: 'registry:5000' }] }, /not a CIDR/],
+    ['an allowed port out of range', { ...options, allowedEgress: [{ cidr: '10.96.5.5/32', ports: [70000] }] }, /not a TCP port/],
   ])('refuses %s', (_name, opts, message) => {
     expect(() => buildNamespaceManifests(opts as never)).toThrow(message);
   });
@@ -143,6 +305,32 @@ describe('build namespace manifests', () => {
     const model = toClientModel<V1LimitRange>(buildLimitRangeManifest(options));
     expect(model.spec?.limits[0]._default).toEqual({ cpu: '2', memory: '4Gi', 'ephemeral-storage': '10Gi' });
     expect(model.metadata?.name).toBe('stagecraft-build-limits');
+  });
+});
+
+describe('parseEgressAllowList', () => {
+  it('reads cidr and cidr:port entries, IPv6 included, merging ports of one CIDR', () => {
+    expect(parseEgressAllowList(' 10.96.5.5/32:5000, fd00::5/128:5000,10.96.5.5/32:5001,10.1.0.0/16 ,')).toEqual([
+      { cidr: '10.96.5.5/32', ports: [5000, 5001] },
+      { cidr: 'fd00::5/128', ports: [5000] },
+      { cidr: '10.1.0.0/16' },
+    ]);
+    expect(parseEgressAllowList('10.96.5.5/32:5000,10.96.5.5/32')).toEqual([{ cidr: '10.96.5.5/32' }]);
+    expect(parseEgressAllowList('')).toEqual([]);
+  });
+
+  it.each(['10.96.5.5', '10.96.5.5:5000', '10.96.5.5/32:0', '10.96.5.5/32:65536', '10.96.5.5/32:http', 'fd00::5:5000'])(
+    'refuses %j',
+    (value) => {
+      expect(() => parseEgressAllowList(value)).toThrow(TypeError);
+    },
+  );
+});
+
+describe('parseCidrList', () => {
+  it('reads CIDRs separated by commas and refuses anything else', () => {
+    expect(parseCidrList('10.0.0.0/8, fc00::/7')).toEqual(['10.0.0.0/8', 'fc00::/7']);
+    expect(() => parseCidrList('10.0.0.0/8,10.0.0.1')).toThrow(/not a CIDR/);
   });
 });
 

@@ -55,6 +55,19 @@ export interface BuildNamespaceOptions {
   containerLimits?: { [K in keyof BuildContainerLimits]?: Partial<ResourceAmounts> };
   /** Egress destinations denied to build pods; default the cloud metadata addresses. */
   blockedEgressCidrs?: string[];
+  /**
+   * The cluster's internal networks (pods, services, nodes), also denied to build pods; default
+   * CLUSTER_NETWORK_CIDRS, the private and shared ranges. Set it for clusters whose networks differ.
+   */
+  clusterNetworkCidrs?: string[];
+  /** Destinations build pods may still reach inside those networks (the registry), as their own rule. */
+  allowedEgress?: EgressAllowRule[];
+}
+
+/** One destination build pods may reach: a CIDR and TCP ports (every port and protocol if none). */
+export interface EgressAllowRule {
+  cidr: string;
+  ports?: number[];
 }
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -65,6 +78,20 @@ export const BUILD_RESOURCE_QUOTA = 'stagecraft-build-quota';
 export const BUILD_LIMIT_RANGE = 'stagecraft-build-limits';
 /** The instance metadata service: 169.254.169.254 on every major cloud, fd00:ec2::254 on AWS over IPv6. */
 export const METADATA_CIDRS = ['169.254.169.254/32', 'fd00:ec2::254/128'];
+/**
+ * Where a cluster's pod, service and node networks live: the RFC 1918 private ranges, the shared
+ * (CGNAT) range some CNIs use, link-local (which covers IPv4 metadata), IPv6 unique-local (which
+ * covers fd00:ec2::254) and IPv6 link-local.
+ */
+export const CLUSTER_NETWORK_CIDRS = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+  'fc00::/7',
+  'fe80::/10',
+];
 
 export const DEFAULT_BUILD_QUOTA: BuildNamespaceQuota = {
   pods: 20,
@@ -155,15 +182,61 @@ export function buildServiceAccountManifest(options: BuildNamespaceOptions): Kub
   };
 }
 
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`"${port}" is not a TCP port`);
+  return port;
+}
+
 /**
- * Selects every pod of the namespace and allows egress anywhere except the blocked CIDRs (the
- * cloud metadata service by default), plus DNS to in-cluster resolvers, which some network
- * plugins do not match with an ipBlock.
+ * Parses `cidr` or `cidr:port` entries separated by commas ("10.96.5.5/32:5000,fd00::5/128:5000").
+ * The port follows the prefix length, so IPv6 colons are no ambiguity. Entries with the same CIDR
+ * merge: their ports add up, and an entry without a port opens every port. Throws a TypeError.
+ */
+export function parseEgressAllowList(value: string): EgressAllowRule[] {
+  const rules = new Map<string, Set<number> | 'all'>();
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const m = /^([^/]+\/\d+)(?::(\d+))?$/.exec(entry);
+    if (!m) throw new TypeError(`"${entry}" is not cidr or cidr:port`);
+    checkCidr(m[1]);
+    const known = rules.get(m[1]);
+    if (m[2] === undefined) rules.set(m[1], 'all');
+    else if (known !== 'all') rules.set(m[1], new Set([...(known ?? []), checkPort(Number(m[2]))]));
+  }
+  return [...rules].map(([cidr, ports]) => (ports === 'all' ? { cidr } : { cidr, ports: [...ports] }));
+}
+
+/** CIDRs separated by commas; throws a TypeError on one that is not a CIDR. */
+export function parseCidrList(value: string): string[] {
+  const cidrs = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of cidrs) checkCidr(c);
+  return cidrs;
+}
+
+/**
+ * Selects every pod of the namespace and allows egress anywhere except the cluster's internal
+ * networks (pods, services, nodes, the Kubernetes API, link-local metadata) and the blocked CIDRs
+ * (the cloud metadata service by default); then to each `allowedEgress` destination (the registry
+ * inside the cluster), and DNS to in-cluster resolvers, which some network plugins do not match
+ * with an ipBlock. Every `except` lies inside its block's cidr (0.0.0.0/0 or ::/0), as the API
+ * requires.
  */
 export function buildNetworkPolicyManifest(options: BuildNamespaceOptions): KubeManifest {
-  const blocked = options.blockedEgressCidrs ?? METADATA_CIDRS;
+  const blocked = [
+    ...new Set([...(options.clusterNetworkCidrs ?? CLUSTER_NETWORK_CIDRS), ...(options.blockedEgressCidrs ?? METADATA_CIDRS)]),
+  ];
   const v4 = blocked.filter((c) => checkCidr(c) === 4);
   const v6 = blocked.filter((c) => checkCidr(c) === 6);
+  const allowed = (options.allowedEgress ?? []).map(({ cidr, ports }) => {
+    checkCidr(cidr);
+    return {
+      to: [{ ipBlock: { cidr } }],
+      ...(ports?.length ? { ports: [...new Set(ports.map(checkPort))].map((port) => ({ protocol: 'TCP', port })) } : {}),
+    };
+  });
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -178,6 +251,7 @@ export function buildNetworkPolicyManifest(options: BuildNamespaceOptions): Kube
             { ipBlock: { cidr: '::/0', ...(v6.length ? { except: v6 } : {}) } },
           ],
         },
+        ...allowed,
         {
           to: [{ namespaceSelector: {} }],
           ports: [

@@ -2,15 +2,16 @@ import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, Serv
 import { ServiceError } from '@stagecraft/contracts';
 import type { NatsConnection, Subscription } from 'nats';
 
+import { natsConnectionOptionsFor, type NatsSettings } from './nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
+import { rememberReplySubject } from './nest/rpc-sender';
 import { OutboundBatch } from './outbound-batch';
 import { decodeJson, encodeJson } from './wire-format';
 
 export interface NatsRpcServerOptions {
-  url: string;
-  /** The queue group: the service's name, so replicas share requests. */
+  /** The service's name: its NATS identity and its queue group, so replicas share requests. */
   queue: string;
-  subjectPrefix: string;
+  nats: NatsSettings;
 }
 
 /**
@@ -26,15 +27,14 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
 
   constructor(options: NatsRpcServerOptions) {
     const natsOptions: NatsOptions['options'] = {
-      servers: options.url,
+      ...natsConnectionOptionsFor(options.queue, options.nats),
       queue: options.queue,
-      name: options.queue,
       ...NATS_CONNECTION_OPTIONS,
       serializer: { serialize: serializeReply },
       deserializer: { deserialize: deserializeRequest },
     };
     super(natsOptions);
-    this.subjectPrefix = options.subjectPrefix;
+    this.subjectPrefix = options.nats.NATS_SUBJECT_PREFIX;
     this.queue = options.queue;
   }
 
@@ -48,8 +48,12 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
     }
   }
 
-  /** Replies leave with the others of the same loop turn (see OutboundBatch). */
+  /**
+   * Replies leave with the others of the same loop turn (see OutboundBatch). The reply subject
+   * is remembered for rpcSenderOf: it names the process that sent the request.
+   */
   override getPublisher(natsMsg: unknown, id: string, context: NatsContext): (response: unknown) => void {
+    rememberReplySubject(context, (natsMsg as { reply?: string }).reply);
     const publish = super.getPublisher(natsMsg, id, context);
     return (response) => this.replies.add(() => publish(response));
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { connect, headers, JetStreamClient, JetStreamManager, nanos, NatsConnection, StorageType } from 'nats';
+import { headers, JetStreamClient, JetStreamManager, nanos, NatsConnection, StorageType } from 'nats';
 
 import {
   consumeDurable,
@@ -12,9 +12,8 @@ import {
   StreamEvent,
   subscribeOrdered,
 } from '../src';
+import { connectAsOperator } from './test-nats';
 
-// @stagecraft/testing builds on this lib, so this spec sets its NATS up by hand.
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const STREAM = 'JS_EVENTS';
 
 describe('JetStream streams and consumers (real NATS)', () => {
@@ -26,7 +25,7 @@ describe('JetStream streams and consumers (real NATS)', () => {
   let jsm: JetStreamManager;
 
   beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL });
+    nc = await connectAsOperator();
     js = nc.jetstream();
     jsm = await nc.jetstreamManager();
   });

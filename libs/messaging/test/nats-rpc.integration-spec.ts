@@ -4,12 +4,9 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
 import { IsString } from 'class-validator';
-import { connect } from 'nats';
 
 import { NatsRpcClient, startService } from '../src';
-
-// @stagecraft/testing builds on this lib, so this spec sets its NATS up by hand.
-const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+import { connectAsOperator, operatorNatsSettings } from './test-nats';
 
 class EchoRequest {
   @IsString() text!: string;
@@ -58,10 +55,10 @@ describe('NATS request/reply (real NATS)', () => {
   beforeAll(async () => {
     replicas = await Promise.all(
       ['a', 'b'].map((name) =>
-        startService(echoModule(name), { name: 'echo', natsUrl: TEST_NATS_URL, subjectPrefix: prefix, logger: false }),
+        startService(echoModule(name), { name: 'operator', nats: operatorNatsSettings(prefix), logger: false }),
       ),
     );
-    client = new NatsRpcClient(await connect({ servers: TEST_NATS_URL }), { subjectPrefix: prefix, timeoutMs: 500 });
+    client = new NatsRpcClient(await connectAsOperator(), { subjectPrefix: prefix, timeoutMs: 500 });
   });
   afterAll(async () => {
     await client.connection.close();
@@ -89,7 +86,7 @@ describe('NATS request/reply (real NATS)', () => {
   it('sends the requests made in one turn of the event loop in shared socket writes', async () => {
     await client.send(IamSubjects.me, { text: 'warm' } as never);
     let writes = 0;
-    const natsPort = Number(new URL(TEST_NATS_URL).port || 4222);
+    const natsPort = Number(new URL(operatorNatsSettings().NATS_URL).port);
     const write = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
       if (this.remotePort === natsPort) writes += 1;
       return originalWrite.apply(this, args as Parameters<Socket['write']>);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { connect, JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -16,9 +16,9 @@ import {
   StreamEvent,
   subscribeOrdered,
 } from '../src';
+import { connectAsOperator } from './test-nats';
 
 // @stagecraft/testing builds on this lib, so this spec sets Postgres and NATS up by hand.
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STREAM = 'OUTBOX_EVENTS';
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -43,7 +43,7 @@ describe('outbox relay (real Postgres + JetStream)', () => {
     pool = new Pool({ connectionString: databaseUrl, max: 20 });
     // pool.end() resolves before its sockets close; DROP … WITH (FORCE) may then kill them.
     pool.on('error', () => undefined);
-    nc = await connect({ servers: NATS_URL });
+    nc = await connectAsOperator();
     js = nc.jetstream();
     jsm = await nc.jetstreamManager();
     nats = new NatsRpcClient(nc, { subjectPrefix: prefix, timeoutMs: 2000 });

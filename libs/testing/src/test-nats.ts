@@ -1,17 +1,46 @@
 import { randomBytes } from 'node:crypto';
 
-import { NatsRpcClient } from '@stagecraft/messaging';
-import { connect } from 'nats';
+import type { ProcessIdentity } from '@stagecraft/contracts';
+import { natsConnectionOptionsFor, NatsRpcClient, type NatsSettings } from '@stagecraft/messaging';
+import { connect, type NatsConnection } from 'nats';
 
-/** The machine's NATS unless told otherwise; each run keeps to its own subject prefix. */
-export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+import type { TEST_OPERATOR } from './test-nats-server';
+
+export type TestIdentity = ProcessIdentity | typeof TEST_OPERATOR;
+
+/** The test run's authenticated nats-server (started by the Jest global setup, or a benchmark). */
+export function testNatsUrl(): string {
+  const url = process.env.TEST_NATS_URL;
+  if (!url) throw new Error('TEST_NATS_URL is unset: run tests through jest.config.js (its global setup starts NATS)');
+  return url;
+}
 
 /** A subject prefix of its own for one test file, so parallel runs never answer each other. */
 export function testSubjectPrefix(): string {
   return `t${randomBytes(5).toString('hex')}.`;
 }
 
-export async function connectTestClient(subjectPrefix: string, timeoutMs = 10_000): Promise<NatsRpcClient> {
-  const connection = await connect({ servers: TEST_NATS_URL, name: 'test-client' });
-  return new NatsRpcClient(connection, { subjectPrefix, timeoutMs });
+/** A process's NATS settings on the test server: spread them into a service's or the gateway's config. */
+export function testNatsSettings(
+  identity: TestIdentity,
+  subjectPrefix: string,
+): Required<Pick<NatsSettings, 'NATS_URL' | 'NATS_SUBJECT_PREFIX' | 'NATS_NKEY_SEED'>> {
+  const seeds = JSON.parse(process.env.TEST_NATS_SEEDS ?? '{}') as Record<string, string>;
+  const seed = seeds[identity];
+  if (!seed) throw new Error(`no NATS identity "${identity}" on the test server`);
+  return { NATS_URL: testNatsUrl(), NATS_SUBJECT_PREFIX: subjectPrefix, NATS_NKEY_SEED: seed };
+}
+
+/** A raw connection as `identity` (the operator can do anything; the others only what production allows them). */
+export function connectTestNats(identity: TestIdentity, name: string = identity): Promise<NatsConnection> {
+  return connect({ ...natsConnectionOptionsFor(identity, testNatsSettings(identity, '')), name });
+}
+
+/** A request client as the gateway sends them (or as `identity`). */
+export async function connectTestClient(
+  subjectPrefix: string,
+  timeoutMs = 10_000,
+  identity: TestIdentity = 'gateway',
+): Promise<NatsRpcClient> {
+  return new NatsRpcClient(await connectTestNats(identity, `test-client-${identity}`), { subjectPrefix, timeoutMs });
 }

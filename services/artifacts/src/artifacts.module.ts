@@ -40,7 +40,7 @@ export class ArtifactsModule {
       module: ArtifactsModule,
       imports: [
         configModule(ArtifactsConfig, config),
-        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'artifacts' }),
+        MessagingModule.forRoot({ name: 'artifacts', nats: config }),
         serviceDatabaseModule({
           url: config.DATABASE_URL,
           schema: config.DATABASE_SCHEMA,

@@ -1,11 +1,10 @@
+import { NatsConfig } from '@stagecraft/messaging';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** The artifacts service's environment. Each property is named as the variable it reads. */
-export class ArtifactsConfig {
+export class ArtifactsConfig extends NatsConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
   @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'artifacts';
-  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
-  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
   /** Stagecraft's own package repository (SWR): any S3 API. */
   @IsString() S3_ENDPOINT = 'http://127.0.0.1:9000';
   /** The endpoint clients reach for presigned URLs, when it differs (e.g. inside compose). */

@@ -9,8 +9,7 @@ import type { ArtifactsConfig } from './config';
 export function startArtifacts(config: ArtifactsConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
   return startService(ArtifactsModule.forConfig(config), {
     name: 'artifacts',
-    natsUrl: config.NATS_URL,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    nats: config,
     logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthzModule } from '@stagecraft/authz';
 import { configModule } from '@stagecraft/config';
@@ -13,6 +16,7 @@ import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
 import { BuildsService } from './builds/builds.service';
 import type { BuildExecutor } from './builds/executors/build-executor';
+import { BuildSandbox } from './builds/executors/build-sandbox';
 import { BuildahBuilder } from './builds/executors/buildah.builder';
 import { ClusterTypeExecutor } from './builds/executors/cluster-type.executor';
 import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.executor';
@@ -34,7 +38,7 @@ export class BuildsModule {
       module: BuildsModule,
       imports: [
         configModule(BuildsConfig, config),
-        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'builds' }),
+        MessagingModule.forRoot({ name: 'builds', nats: config }),
         serviceDatabaseModule({
           url: config.DATABASE_URL,
           schema: config.DATABASE_SCHEMA,
@@ -59,7 +63,14 @@ export class BuildsModule {
                 new LocalExecutor({
                   credentials,
                   platform: { os, architecture, variant },
-                  buildah: new BuildahBuilder(credentials),
+                  buildah: new BuildahBuilder({
+                    credentials,
+                    sandbox: new BuildSandbox({
+                      user: config.BUILD_USER,
+                      workRoot: config.BUILD_WORKDIR ?? join(tmpdir(), 'stagecraft-builds'),
+                    }),
+                    allowUnsealed: config.LOCAL_DOCKERFILE_UNSEALED,
+                  }),
                 }),
               new KubernetesExecutor({
                 clusters,

@@ -1,14 +1,13 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { NatsConfig } from '@stagecraft/messaging';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** A Kubernetes resource quantity: 500m, 2, 1.5, 512Mi, 2Gi. */
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 
 /** The builds service's environment. Each property is named as the variable it reads. */
-export class BuildsConfig {
+export class BuildsConfig extends NatsConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
   @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'builds';
-  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
-  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
   /** Builds running at once on one cluster; the rest wait QUEUED. */
   @IsInt() @Min(1) @Max(100) BUILD_CONCURRENCY_PER_CLUSTER = 2;
   /** A build still QUEUED after this long ends EXPIRED. */
@@ -21,6 +20,20 @@ export class BuildsConfig {
   @IsOptional() @IsString() REGISTRY_CREDENTIALS?: string;
   /** The platform picked from multi-platform base images. */
   @IsString() @Matches(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/) BUILD_PLATFORM = 'linux/amd64';
+  /**
+   * The unprivileged user that runs CUSTOM_DOCKERFILE builds on a LOCAL cluster (rootless buildah;
+   * created with `useradd --create-home` when missing). Never root.
+   */
+  @IsString() @Matches(/^[a-z_][a-z0-9_-]{0,30}$/) BUILD_USER = 'stagecraft-build';
+  /** Parent of the folders of LOCAL Dockerfile builds (root-owned, 0711); `<tmpdir>/stagecraft-builds` when unset. */
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'must be an absolute path' }) BUILD_WORKDIR?: string;
+  /**
+   * DANGEROUS. Where Dockerfile steps cannot be sealed off (not root, no unshare/newuidmap, user
+   * namespaces refused), run LOCAL Dockerfile builds anyway, as this process on the host's network:
+   * any user who may build on a LOCAL cluster then runs code with the builds service's rights.
+   * Off: such builds end FAILED with SANDBOX_UNAVAILABLE.
+   */
+  @IsBoolean() LOCAL_DOCKERFILE_UNSEALED = false;
   /** AES-256-GCM key (32 bytes, base64) sealing the kubeconfigs of clusters that builds run on; needed for Kubernetes builds. */
   @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
   /** Or a file holding that key. */

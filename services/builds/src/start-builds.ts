@@ -9,8 +9,7 @@ import type { BuildsConfig } from './config';
 export function startBuilds(config: BuildsConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
   return startService(BuildsModule.forConfig(config), {
     name: 'builds',
-    natsUrl: config.NATS_URL,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    nats: config,
     logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

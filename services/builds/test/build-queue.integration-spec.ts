@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@stagecraft/config';
 import type { BuildStatus } from '@stagecraft/contracts';
-import { createTestDatabase, TEST_NATS_URL, type TestDatabase, testSubjectPrefix } from '@stagecraft/testing';
+import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
@@ -55,8 +55,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     executor = new ScriptedExecutor();
     const config = loadConfig(BuildsConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('builds', prefix),
       BUILD_CONCURRENCY_PER_CLUSTER: '1',
       BUILD_SCHEDULER_INTERVAL_MS: '50',
       ...env,

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@stagecraft/config';
 import type { BuildSpecDto, BuildStatus } from '@stagecraft/contracts';
 import { FakeJobController, FakeKubeApiServer, type KubeObject, waitFor } from '@stagecraft/kube/testing';
-import { createTestDatabase, TEST_NATS_URL, type TestDatabase, testSubjectPrefix } from '@stagecraft/testing';
+import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Secret } from 'kubernetes-models/v1';
 import { DataSource } from 'typeorm';
@@ -38,8 +38,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
   const start = async () => {
     const config = loadConfig(BuildsConfig, {
       DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_SUBJECT_PREFIX: prefix,
+      ...testNatsSettings('builds', prefix),
       SECRETS_KEY: secretsKey,
       BUILD_CONCURRENCY_PER_CLUSTER: '20',
       BUILD_SCHEDULER_INTERVAL_MS: '50',

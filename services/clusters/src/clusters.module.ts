@@ -23,7 +23,7 @@ export class ClustersModule {
       module: ClustersModule,
       imports: [
         configModule(ClustersConfig, config),
-        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'clusters' }),
+        MessagingModule.forRoot({ name: 'clusters', nats: config }),
         serviceDatabaseModule({
           url: config.DATABASE_URL,
           schema: config.DATABASE_SCHEMA,

@@ -1,13 +1,32 @@
 import { hostname } from 'node:os';
 
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { CLUSTER_NETWORK_CIDRS, parseCidrList, parseEgressAllowList } from '@stagecraft/kube';
+import { NatsConfig } from '@stagecraft/messaging';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+
+/** A string the parser accepts; the failure names the rule (loadConfig never echoes values). */
+function Parses(name: string, parse: (value: string) => unknown) {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        try {
+          parse(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: (args) => `${args?.property ?? 'value'} must pass ${name}`,
+    },
+  });
+}
 
 /** The clusters service's environment. Each property is named as the variable it reads. */
-export class ClustersConfig {
+export class ClustersConfig extends NatsConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
   @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'clusters';
-  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
-  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
   /** AES-256-GCM key (32 bytes, base64) for kubeconfigs at rest. */
   @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
   /** Or a file holding that key (a Docker or Kubernetes secret). */
@@ -22,6 +41,16 @@ export class ClustersConfig {
   @IsString() @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/) BUILD_NAMESPACE = 'stagecraft-builds';
   /** How many build pods may run at once in the build namespace (its ResourceQuota). */
   @IsInt() @Min(1) BUILD_QUOTA_PODS = 20;
+  /**
+   * The cluster networks build pods may not reach (pods, services, nodes, the API server,
+   * metadata), as CIDRs separated by commas. The metadata addresses stay blocked whatever is set.
+   */
+  @Parses('isCidrList', parseCidrList) BUILD_EGRESS_BLOCKED_CIDRS = CLUSTER_NETWORK_CIDRS.join(',');
+  /**
+   * What build pods may reach inside those networks (the registry, an in-cluster package store):
+   * `cidr` or `cidr:port` separated by commas, e.g. `10.96.5.5/32:5000`; repeat a CIDR for more ports.
+   */
+  @Parses('isEgressAllowList', parseEgressAllowList) BUILD_EGRESS_ALLOWED = '';
   @IsInt() @Min(100) @Max(60_000) KUBE_CONNECT_TIMEOUT_MS = 5000;
   @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
   @IsOptional() @IsString() LOCAL_NODE_INTERNAL_IP?: string;

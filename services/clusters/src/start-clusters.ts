@@ -9,8 +9,7 @@ import type { ClustersConfig } from './config';
 export function startClusters(config: ClustersConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
   return startService(ClustersModule.forConfig(config), {
     name: 'clusters',
-    natsUrl: config.NATS_URL,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    nats: config,
     logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

@@ -1,10 +1,9 @@
+import { NatsConfig } from '@stagecraft/messaging';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** The iam service's environment. Each property is named as the variable it reads. */
-export class IamConfig {
+export class IamConfig extends NatsConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
-  @IsString() NATS_URL = 'nats://127.0.0.1:4222';
-  @IsString() @Matches(/^([a-z0-9_-]+\.)*$/i, { message: 'must be empty or end with a dot' }) NATS_SUBJECT_PREFIX = '';
   @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'iam';
   /** A PEM private key (Ed25519, RSA or P-256), or a file holding one. */
   @IsOptional() @IsString() IAM_SIGNING_KEY?: string;

@@ -23,7 +23,7 @@ export class IamModule {
       module: IamModule,
       imports: [
         configModule(IamConfig, config),
-        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'iam' }),
+        MessagingModule.forRoot({ name: 'iam', nats: config }),
         serviceDatabaseModule({
           url: config.DATABASE_URL,
           schema: config.DATABASE_SCHEMA,

@@ -9,8 +9,7 @@ import { IamModule } from './iam.module';
 export function startIam(config: IamConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
   return startService(IamModule.forConfig(config), {
     name: 'iam',
-    natsUrl: config.NATS_URL,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    nats: config,
     logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

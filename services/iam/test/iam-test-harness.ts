@@ -9,8 +9,8 @@ import {
   connectTestClient,
   createTestDatabase,
   generateSigningKeyPem,
-  TEST_NATS_URL,
   type TestDatabase,
+  testNatsSettings,
   testSubjectPrefix,
 } from '@stagecraft/testing';
 
@@ -35,8 +35,7 @@ export async function startIamHarness(): Promise<IamHarness> {
   const credentialsFile = join(folder, 'admin.json');
   const config = loadConfig(IamConfig, {
     DATABASE_URL: database.url,
-    NATS_URL: TEST_NATS_URL,
-    NATS_SUBJECT_PREFIX: subjectPrefix,
+    ...testNatsSettings('iam', subjectPrefix),
     IAM_SIGNING_KEY: generateSigningKeyPem(),
     IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
   });

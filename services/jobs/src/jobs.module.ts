@@ -23,7 +23,7 @@ export class JobsModule {
       module: JobsModule,
       imports: [
         configModule(JobsConfig, config),
-        MessagingModule.forRoot({ url: config.NATS_URL, subjectPrefix: config.NATS_SUBJECT_PREFIX, name: 'jobs' }),
+        MessagingModule.forRoot({ name: 'jobs', nats: config }),
         serviceDatabaseModule({
           url: config.DATABASE_URL,
           schema: config.DATABASE_SCHEMA,

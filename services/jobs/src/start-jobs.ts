@@ -9,8 +9,7 @@ import { JobsModule } from './jobs.module';
 export function startJobs(config: JobsConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestMicroservice> {
   return startService(JobsModule.forConfig(config), {
     name: 'jobs',
-    natsUrl: config.NATS_URL,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    nats: config,
     logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
   });
 }

@@ -1,6 +1,6 @@
 import type { RequestMeta } from '@stagecraft/messaging';
 
-import { allows, type AppAbility } from '../policy-compiler';
+import { allows, allowsSomewhere, type AppAbility } from '../policy-compiler';
 
 /** The verified identity behind a request, with the ability its policies compile to. */
 export class Caller {
@@ -15,5 +15,10 @@ export class Caller {
 
   can(action: string, enterpriseProjectId: string): boolean {
     return allows(this.ability, action, enterpriseProjectId);
+  }
+
+  /** Whether some enterprise project may grant the action: false when none can, whatever the resource. */
+  canSomewhere(action: string): boolean {
+    return allowsSomewhere(this.ability, action);
   }
 }

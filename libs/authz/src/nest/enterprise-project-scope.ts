@@ -17,14 +17,16 @@ export class EnterpriseProjectScope {
 
   async forCreate(caller: Caller, requested: string | null | undefined, action: string): Promise<string> {
     const projectId = requested ?? (await this.defaultProjectId(caller));
+    // The right first: iam answers only the projects the caller can see, and a project the caller
+    // holds no right in is FORBIDDEN whether it exists or not.
+    if (!caller.can(action, projectId)) {
+      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+    }
     if (requested) {
       const found = await this.client.send(IamSubjects.getEnterpriseProjects, { ids: [requested] }, caller.meta);
       if (found.length === 0) {
         throw ServiceError.badInput('enterpriseProjectId', 'enterpriseProjectId names no enterprise project of this account');
       }
-    }
-    if (!caller.can(action, projectId)) {
-      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
     }
     return projectId;
   }

@@ -63,7 +63,10 @@ export class BaseImagesRequest {
   @IsIn(TECH_STACKS) techStack!: TechStack;
 }
 
+/** Sent by artifacts or clusters before deleting a package or a cluster of that enterprise project. */
 export class JobUsageRequest {
   @IsOptional() @IsUUID() packageId?: string | null;
   @IsOptional() @IsUUID() clusterId?: string | null;
+  /** The package's or cluster's project: a job only uses a package or cluster of its own project. */
+  @IsUUID() enterpriseProjectId!: string;
 }

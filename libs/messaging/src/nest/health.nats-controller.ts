@@ -2,7 +2,7 @@ import { Controller, type Type } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { type HealthDto, healthSubject } from '@stagecraft/contracts';
 
-import { PublicRpc } from './public-rpc.decorator';
+import { PublicRpc } from './rpc-access.decorator';
 
 /** The `<service>.health.v1` responder every service mounts; the gateway's /health asks it. */
 export function healthNatsController(service: string): Type<unknown> {

@@ -1,13 +1,13 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 
+import { natsConnectionOptionsFor, type NatsSettings } from '../nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS, NatsRpcClient } from '../nats-rpc.client';
 
 export interface MessagingOptions {
-  url: string;
-  subjectPrefix: string;
-  /** Connection name, shown by the NATS server's monitoring. */
+  /** The process's NATS identity (also the connection name the server shows). */
   name: string;
+  nats: NatsSettings;
   requestTimeoutMs?: number;
 }
 
@@ -33,14 +33,18 @@ export class MessagingModule {
         {
           provide: NATS_CONNECTION,
           useFactory: () =>
-            connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, ...NATS_CONNECTION_OPTIONS }),
+            connect({
+              ...natsConnectionOptionsFor(options.name, options.nats),
+              maxReconnectAttempts: -1,
+              ...NATS_CONNECTION_OPTIONS,
+            }),
         },
         {
           provide: NatsRpcClient,
           inject: [NATS_CONNECTION],
           useFactory: (connection: NatsConnection) =>
             new NatsRpcClient(connection, {
-              subjectPrefix: options.subjectPrefix,
+              subjectPrefix: options.nats.NATS_SUBJECT_PREFIX,
               timeoutMs: options.requestTimeoutMs ?? 10_000,
             }),
         },

@@ -1,14 +1,15 @@
 import { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
+import type { NatsSettings } from '../nats-auth/nats-config';
 import { NatsRpcServer } from '../nats-rpc.server';
 import { RpcErrorFilter } from './rpc-error.filter';
 import { rpcValidationPipe } from './rpc-validation.pipe';
 
 export interface ServiceStartOptions {
+  /** The service's name: its NATS identity and queue group. */
   name: string;
-  natsUrl: string;
-  subjectPrefix: string;
+  nats: NatsSettings;
   logger?: LoggerService | LogLevel[] | false;
 }
 
@@ -18,7 +19,7 @@ export async function startService(
   options: ServiceStartOptions,
 ): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(module, {
-    strategy: new NatsRpcServer({ url: options.natsUrl, queue: options.name, subjectPrefix: options.subjectPrefix }),
+    strategy: new NatsRpcServer({ queue: options.name, nats: options.nats }),
     logger: options.logger,
   });
   app.useGlobalPipes(rpcValidationPipe());

@@ -172,7 +172,11 @@ export class PackagesService {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const entity = await this.visible(caller, id);
     this.requireRight(caller, Actions.package.delete, entity);
-    const { jobCount } = await this.client.send(JobsSubjects.usage, { packageId: id }, caller.meta);
+    const { jobCount } = await this.client.send(
+      JobsSubjects.usage,
+      { packageId: id, enterpriseProjectId: entity.enterpriseProjectId },
+      caller.meta,
+    );
     if (jobCount > 0)
       throw ServiceError.conflict(`the package is used by ${jobCount} package job(s); change or delete them first`, 'id');
     if (entity.ownsObject) {

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type Caller, CurrentCaller } from '@stagecraft/authz';
+import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
   BuildIdRequest,
   BuildLogRequest,
@@ -10,6 +10,7 @@ import {
   ListBuildsRequest,
   StartBuildRequest,
 } from '@stagecraft/contracts';
+import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
 import { BuildsService } from './builds.service';
 
@@ -17,36 +18,43 @@ import { BuildsService } from './builds.service';
 export class BuildsNatsController {
   constructor(private readonly builds: BuildsService) {}
 
+  @UserRpc(Actions.assembling.create)
   @MessagePattern(BuildsSubjects.startBuild)
   start(@Payload() request: StartBuildRequest, @CurrentCaller() caller: Caller) {
     return this.builds.start(caller, request.jobId);
   }
 
+  @UserRpc(Actions.assembling.modify)
   @MessagePattern(BuildsSubjects.cancelBuild)
   cancel(@Payload() request: BuildIdRequest, @CurrentCaller() caller: Caller) {
     return this.builds.cancel(caller, request.id);
   }
 
+  @UserRpc(Actions.assembling.get)
   @MessagePattern(BuildsSubjects.getBuild)
   get(@Payload() request: BuildIdRequest, @CurrentCaller() caller: Caller) {
     return this.builds.get(caller, request.id);
   }
 
+  @UserRpc(Actions.assembling.list, { emptyListWhenNowhere: true })
   @MessagePattern(BuildsSubjects.listBuilds)
   list(@Payload() request: ListBuildsRequest, @CurrentCaller() caller: Caller) {
     return this.builds.list(caller, request.jobId, request);
   }
 
+  @UserRpc(Actions.assembling.get)
   @MessagePattern(BuildsSubjects.lastBuilds)
   lastBuilds(@Payload() request: LastBuildsRequest, @CurrentCaller() caller: Caller) {
     return this.builds.lastBuilds(caller, request.jobIds);
   }
 
+  @UserRpc(Actions.assembling.get)
   @MessagePattern(BuildsSubjects.buildLog)
   log(@Payload() request: BuildLogRequest, @CurrentCaller() caller: Caller) {
     return this.builds.log(caller, request.buildId, request.offset ?? 0, request.limit ?? 65536);
   }
 
+  @ServiceRpc('jobs')
   @MessagePattern(BuildsSubjects.deleteJobBuilds)
   deleteJobBuilds(@Payload() request: JobBuildsRequest, @CurrentCaller() caller: Caller) {
     return this.builds.deleteJobBuilds(caller, request.jobId);

@@ -152,8 +152,24 @@ export class BuildsService {
     return this.logs.read(buildId, offset, Math.min(limit, MAX_LOG_READ), isTerminal(build.status));
   }
 
-  /** Before a job is deleted: refused while one of its builds is unfinished, else its builds and logs go. */
+  /**
+   * Before a job is deleted (sent by the jobs service only, for the user deleting it): the user
+   * must hold the job's delete right in its enterprise project, where an explicit Deny wins.
+   * Refused while one of its builds is unfinished, else its builds and logs go.
+   */
   async deleteJobBuilds(caller: Caller, jobId: string): Promise<{ deleted: number }> {
+    const projects: { projectId: string }[] = await this.builds
+      .createQueryBuilder('b')
+      .select('DISTINCT b.enterprise_project_id', 'projectId')
+      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
+      .getRawMany();
+    // A job's project never changes, so its builds share one; every one is checked all the same.
+    for (const { projectId } of projects) {
+      if (!caller.can(Actions.assembling.get, projectId)) throw ServiceError.notFound('package job');
+      if (!caller.can(Actions.assembling.delete, projectId)) {
+        throw ServiceError.forbidden(`${Actions.assembling.delete} is not allowed in this enterprise project`);
+      }
+    }
     const unfinished = await this.builds.countBy({ accountId: caller.accountId, jobId, finishedAt: IsNull() });
     if (unfinished > 0)
       throw ServiceError.conflict(`the job has ${unfinished} unfinished build(s): cancel them or wait for them to end`, 'id');

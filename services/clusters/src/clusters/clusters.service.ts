@@ -62,6 +62,11 @@ export class ClustersService implements OnApplicationBootstrap {
     const id = randomUUID();
     let server: string | null = null;
     if (request.type === 'LOCAL') {
+      // Builds on a LOCAL cluster run on the platform's own machine (docs/security.md).
+      if (!caller.isAdmin)
+        throw ServiceError.forbidden(
+          'only an administrator may register a LOCAL cluster: its builds run on the machine that runs the platform',
+        );
       if (request.kubeconfig)
         throw ServiceError.badInput('kubeconfig', 'a LOCAL cluster is this machine and takes no kubeconfig');
     } else {
@@ -107,7 +112,11 @@ export class ClustersService implements OnApplicationBootstrap {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.cluster.delete, cluster);
-    const { jobCount } = await this.client.send(JobsSubjects.usage, { clusterId: id }, caller.meta);
+    const { jobCount } = await this.client.send(
+      JobsSubjects.usage,
+      { clusterId: id, enterpriseProjectId: cluster.enterpriseProjectId },
+      caller.meta,
+    );
     if (jobCount > 0)
       throw ServiceError.conflict(`the cluster is used by ${jobCount} package job(s); change or delete them first`, 'id');
     await this.connections.disconnect(id);

@@ -46,10 +46,16 @@ export class ProjectsService {
     return toProjectDto(project);
   }
 
-  /** Projects of the caller's account by id (other services resolve names with this). */
+  /**
+   * Projects of the caller's account by id (other services resolve names with this), as far as
+   * the caller can see them (the rule of listVisible): another project answers as a missing one.
+   */
   async getByIds(caller: Caller, ids: string[]): Promise<EnterpriseProjectDto[]> {
     if (ids.length === 0) return [];
-    return (await this.projects.findBy({ id: In(ids), accountId: caller.accountId })).map(toProjectDto);
+    const found = await this.projects.findBy({ id: In(ids), accountId: caller.accountId });
+    if (caller.isAdmin || found.length === 0) return found.map(toProjectDto);
+    const visible = await this.visibleProjectIds(caller.userId);
+    return found.filter((p) => visible === 'all' || visible.has(p.id)).map(toProjectDto);
   }
 
   private async visibleProjectIds(userId: string): Promise<Set<string> | 'all'> {

@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type Caller, CurrentCaller } from '@stagecraft/authz';
+import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
 import { CreateAccessKeyRequest, CreateUserRequest, EmptyRequest, IamSubjects, UserIdsRequest } from '@stagecraft/contracts';
+import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
 import { UsersService } from './users.service';
 
@@ -9,21 +10,25 @@ import { UsersService } from './users.service';
 export class UsersNatsController {
   constructor(private readonly users: UsersService) {}
 
+  @ServiceRpc('gateway')
   @MessagePattern(IamSubjects.me)
   me(@Payload() _request: EmptyRequest, @CurrentCaller() caller: Caller) {
     return this.users.me(caller);
   }
 
+  @UserRpc(Actions.users.create)
   @MessagePattern(IamSubjects.createUser)
   createUser(@Payload() request: CreateUserRequest, @CurrentCaller() caller: Caller) {
     return this.users.createUser(caller, request);
   }
 
+  @UserRpc(Actions.assembling.get)
   @MessagePattern(IamSubjects.getUsers)
   getUsers(@Payload() request: UserIdsRequest, @CurrentCaller() caller: Caller) {
     return this.users.getUsers(caller, request.ids);
   }
 
+  @UserRpc(Actions.accessKeys.create)
   @MessagePattern(IamSubjects.createAccessKey)
   createAccessKey(@Payload() request: CreateAccessKeyRequest, @CurrentCaller() caller: Caller) {
     return this.users.createAccessKey(caller, request);

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type Caller, CurrentCaller } from '@stagecraft/authz';
+import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
   BaseImagesRequest,
   CreatePackageJobRequest,
@@ -10,6 +10,7 @@ import {
   ListPackageJobsRequest,
   UpdatePackageJobRequest,
 } from '@stagecraft/contracts';
+import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
 import { PackageJobsService } from './package-jobs.service';
 
@@ -17,36 +18,43 @@ import { PackageJobsService } from './package-jobs.service';
 export class PackageJobsNatsController {
   constructor(private readonly jobs: PackageJobsService) {}
 
+  @UserRpc(Actions.assembling.create)
   @MessagePattern(JobsSubjects.createJob)
   create(@Payload() request: CreatePackageJobRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.create(caller, request.input, request.build ?? false);
   }
 
+  @UserRpc(Actions.assembling.modify)
   @MessagePattern(JobsSubjects.updateJob)
   update(@Payload() request: UpdatePackageJobRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.update(caller, request.id, request.patch, request.expectedVersion);
   }
 
+  @UserRpc(Actions.assembling.delete)
   @MessagePattern(JobsSubjects.deleteJob)
   delete(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.delete(caller, request.id);
   }
 
+  @UserRpc(Actions.assembling.get)
   @MessagePattern(JobsSubjects.getJob)
   get(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.get(caller, request.id);
   }
 
+  @UserRpc(Actions.assembling.list, { emptyListWhenNowhere: true })
   @MessagePattern(JobsSubjects.listJobs)
   list(@Payload() request: ListPackageJobsRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.list(caller, request);
   }
 
+  @ServiceRpc('gateway')
   @MessagePattern(JobsSubjects.baseImages)
   baseImages(@Payload() request: BaseImagesRequest) {
     return this.jobs.baseImages(request.techStack);
   }
 
+  @ServiceRpc('artifacts', 'clusters')
   @MessagePattern(JobsSubjects.usage)
   usage(@Payload() request: JobUsageRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.usage(caller, request);

@@ -182,11 +182,24 @@ export class PackageJobsService {
     return this.catalog.imagesFor(stack);
   }
 
-  /** How many of the account's jobs use a package or a cluster: deleting one in use is refused. */
+  /**
+   * How many jobs of the package's or cluster's project use it: deleting one in use is refused.
+   * Asked by artifacts or clusters (service-only) for a user deleting it, who must hold that
+   * delete right in the project; a job only ever uses a package or cluster of its own project.
+   */
   async usage(caller: Caller, request: JobUsageRequest): Promise<JobUsageDto> {
     if (!request.packageId === !request.clusterId) throw ServiceError.badInput('packageId', 'name either packageId or clusterId');
+    const action = request.packageId ? Actions.package.delete : Actions.cluster.delete;
+    if (!caller.can(action, request.enterpriseProjectId)) {
+      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+    }
     const where = request.packageId ? { packageId: request.packageId } : { clusterId: request.clusterId! };
-    return { jobCount: await this.jobs.countBy({ accountId: caller.accountId, ...where }) };
+    const jobCount = await this.jobs.countBy({
+      accountId: caller.accountId,
+      enterpriseProjectId: request.enterpriseProjectId,
+      ...where,
+    });
+    return { jobCount };
   }
 
   /** Another project's job answers exactly as a missing one. */

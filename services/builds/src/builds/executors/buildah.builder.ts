@@ -1,15 +1,24 @@
-import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { TechStack } from '@stagecraft/contracts';
-import { prepareBuildContext } from '@stagecraft/oci';
+import {
+  AssemblyError,
+  formatImageReference,
+  ImageReferenceError,
+  parseImageReference,
+  prepareBuildContext,
+  type RegistryCredentials,
+} from '@stagecraft/oci';
+
+import type { SandboxedBuild, SandboxMode } from './build-sandbox';
+import { BuildSandbox, run } from './build-sandbox';
+import { dockerfileImages, DockerfileImagesError } from './dockerfile-images';
 
 export interface BuildahBuild {
   dockerfile: string;
   techStack: TechStack;
   packageFile: string;
-  workdir: string;
   target: string;
   labels: Record<string, string>;
   log: (line: string) => void;
@@ -17,99 +26,161 @@ export interface BuildahBuild {
   signal: AbortSignal;
 }
 
+export interface BuildahBuilderOptions {
+  /** Registry host → credentials, for pulling the Dockerfile's images and pushing the result. */
+  credentials: Record<string, RegistryCredentials>;
+  sandbox: BuildSandbox;
+  /** LOCAL_DOCKERFILE_UNSEALED: where sealing cannot be had, build anyway, as this process on the host's network. */
+  allowUnsealed: boolean;
+  binary?: string;
+}
+
+/** Whether CUSTOM_DOCKERFILE builds can run here, and how; or the reason they are refused. */
+export type BuildahReadiness =
+  | { ok: true; mode: SandboxMode }
+  | { ok: false; reason: 'BUILDER_UNAVAILABLE' | 'SANDBOX_UNAVAILABLE'; message: string };
+
 const INSTALL_HINT = 'install buildah (Debian: apt-get install buildah) to build CUSTOM_DOCKERFILE jobs on a LOCAL cluster';
 
+/** Loopback registries (the embedded one, test ones) speak plain HTTP; every other registry must speak TLS. */
+const isLoopback = (host: string) => /^(localhost|127\.|\[::1\])/.test(host);
+
 /**
- * CUSTOM_DOCKERFILE builds on this machine: `buildah bud` with vfs storage and chroot isolation
- * (no daemon, no root-only kernel features), then `buildah push`. The build context is laid out by
- * `prepareBuildContext`, as the build container's `fetch` does for BuildKit on Kubernetes.
+ * CUSTOM_DOCKERFILE builds on this machine with buildah (vfs storage, chroot isolation, no
+ * daemon), in three steps:
+ * 1. `buildah pull` of every image the Dockerfile builds from, as the build user, on the host's
+ *    network (no tenant code runs yet), with an auth file that exists only for that step;
+ * 2. `buildah bud --pull=never`, the step that runs the tenant's RUN instructions: rootless as the
+ *    build user, sealed in new network, PID, IPC, UTS and mount namespaces (no network at all);
+ * 3. `buildah push`, as the build user, from a fresh folder made after every tenant process is
+ *    gone, with a new auth file deleted right after.
+ * The build context is laid out by `prepareBuildContext`, as the build container's `fetch` does for
+ * BuildKit on Kubernetes. Credentials never appear on a command line or in the log.
  */
 export class BuildahBuilder {
   private availability?: Promise<string | null>;
+  private readonly binary: string;
 
-  constructor(
-    private readonly credentials: Record<string, { username: string; password: string }>,
-    private readonly binary = 'buildah',
-  ) {}
+  constructor(private readonly options: BuildahBuilderOptions) {
+    this.binary = options.binary ?? 'buildah';
+  }
 
   /** Null when buildah works here, else why not and what to install. */
   unavailableReason(): Promise<string | null> {
-    this.availability ??= run(this.binary, ['--version'], () => undefined).then(
+    this.availability ??= run(this.binary, ['--version'], { PATH: process.env.PATH }, { log: () => undefined }).then(
       () => null,
       (error: Error) => `buildah does not work on this machine (${error.message}): ${INSTALL_HINT}`,
     );
     return this.availability;
   }
 
-  async build(request: BuildahBuild): Promise<{ digest: string }> {
-    const context = join(request.workdir, 'context');
-    const storage = join(request.workdir, 'storage');
-    const { dockerfilePath } = await prepareBuildContext(context, request);
-    const common = ['--root', join(storage, 'root'), '--runroot', join(storage, 'run'), '--storage-driver', 'vfs'];
-    const labels = Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+  async readiness(): Promise<BuildahReadiness> {
+    const unavailable = await this.unavailableReason();
+    if (unavailable) return { ok: false, reason: 'BUILDER_UNAVAILABLE', message: unavailable };
+    const mode = await this.options.sandbox.mode();
+    if (mode.sealed || this.options.allowUnsealed) return { ok: true, mode };
+    return {
+      ok: false,
+      reason: 'SANDBOX_UNAVAILABLE',
+      message: `Dockerfile builds on this LOCAL cluster cannot be sealed off from the platform: ${mode.problem}. An administrator may allow them unsealed with LOCAL_DOCKERFILE_UNSEALED=true, which lets every Dockerfile run code with the builds service's rights (docs/security.md).`,
+    };
+  }
+
+  async build(request: BuildahBuild, mode: SandboxMode): Promise<{ digest: string }> {
+    const images = this.imagesOf(request.dockerfile);
+    const build = await this.options.sandbox.open(mode);
     try {
-      await run(
-        this.binary,
+      // The only folder the tenant's steps can write to, once they run: context, storage, their HOME.
+      const sealed = await build.userDir('sealed');
+      const context = join(sealed, 'context');
+      const laid = await prepareBuildContext(context, request);
+      await build.giveToUser(context, laid.dockerfilePath, join(context, laid.packageFileName));
+      const storage = [
+        '--root',
+        join(sealed, 'storage', 'root'),
+        '--runroot',
+        join(sealed, 'storage', 'run'),
+        '--storage-driver',
+        'vfs',
+      ];
+      const step = (home: string, tenantCode: boolean) => ({ home, tenantCode, log: request.log, signal: request.signal });
+
+      for (const image of images) {
+        await this.withRegistry(build, 'pull', parseImageReference(image).registry, (home, auth) =>
+          build.buildah([...storage, 'pull', ...auth, `docker://${image}`], step(home, false)),
+        );
+      }
+      const labels = Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+      await build.buildah(
         [
-          ...common,
+          ...storage,
           'bud',
           '--isolation',
           'chroot',
+          '--pull=never',
           '--layers=false',
           '-f',
-          dockerfilePath,
+          laid.dockerfilePath,
           '-t',
           request.target,
           ...labels,
           context,
         ],
-        request.log,
-        request.signal,
+        step(sealed, true),
       );
+
       await request.onPush();
-      const digestFile = join(request.workdir, 'digest');
       const host = request.target.split('/')[0];
-      const creds = this.credentials[host];
-      const insecure = /^(localhost|127\.|\[::1\])/.test(host);
-      await run(
-        this.binary,
-        [
-          ...common,
-          'push',
-          `--tls-verify=${!insecure}`,
-          ...(creds ? ['--creds', `${creds.username}:${creds.password}`] : []),
-          '--digestfile',
-          digestFile,
-          request.target,
-          `docker://${request.target}`,
-        ],
-        request.log,
-        request.signal,
-      );
-      return { digest: (await readFile(digestFile, 'utf8')).trim() };
+      const digest = await this.withRegistry(build, 'push', host, async (home, auth) => {
+        const digestFile = join(home, 'digest');
+        await build.buildah(
+          [...storage, 'push', ...auth, '--digestfile', digestFile, request.target, `docker://${request.target}`],
+          step(home, false),
+        );
+        return (await readFile(digestFile, 'utf8')).trim();
+      });
+      return { digest };
     } finally {
-      await rm(storage, { recursive: true, force: true }).catch(() => undefined);
+      await build.dispose();
     }
   }
-}
 
-/** Runs a command, passing each output line to `log`; rejects with its last line when it fails. */
-function run(binary: string, args: string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    let last = '';
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        last = line;
-        log(line);
+  /** The images to pull, fully qualified; a reference that cannot be pulled fails the build as the user's. */
+  private imagesOf(dockerfile: string): string[] {
+    try {
+      return dockerfileImages(dockerfile).map((image) => formatImageReference(parseImageReference(image)));
+    } catch (error) {
+      if (error instanceof DockerfileImagesError || error instanceof ImageReferenceError)
+        throw new AssemblyError('REFERENCE_INVALID', error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `step` in a fresh folder of the build user with the registry flags for `host`: TLS unless
+   * it is a loopback registry, and an auth file (0600, the build user's) with that host's
+   * credentials, removed with the folder as soon as the step ends.
+   */
+  private async withRegistry<T>(
+    build: SandboxedBuild,
+    name: string,
+    host: string,
+    step: (home: string, flags: string[]) => Promise<T>,
+  ): Promise<T> {
+    const home = await build.userDir(name, true);
+    try {
+      const flags = [`--tls-verify=${!isLoopback(host)}`];
+      const credentials = this.options.credentials[host];
+      if (credentials) {
+        const authFile = join(home, 'auth.json');
+        const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+        await writeFile(authFile, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
+        if (build.user) await chown(authFile, build.user.uid, build.user.gid);
+        flags.push('--authfile', authFile);
       }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (error) =>
-      reject(new Error((error as NodeJS.ErrnoException).code === 'ENOENT' ? `${binary} is not installed` : error.message)),
-    );
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(last || `${binary} exited with code ${code}`))));
-  });
+      return await step(home, flags);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
 }

@@ -14,6 +14,7 @@ import {
 import type { BuildEntity } from '../infra/build.entity';
 import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
 import { baseImageOf, imageLabels } from './build-images';
+import type { SandboxMode } from './build-sandbox';
 import { BuildahBuilder } from './buildah.builder';
 
 export interface LocalExecutorOptions {
@@ -26,7 +27,9 @@ export interface LocalExecutorOptions {
 /**
  * Builds on this machine (a LOCAL cluster): SYSTEM_DEFAULT and IMAGE with the daemonless
  * assembler (the package becomes a layer on the base image through the registry API);
- * CUSTOM_DOCKERFILE with buildah, when buildah works here.
+ * CUSTOM_DOCKERFILE with buildah, when buildah works here and its steps can be sealed off from the
+ * platform (BuildahBuilder), else FAILED with BUILDER_UNAVAILABLE or SANDBOX_UNAVAILABLE. The
+ * download folder stays this process's own (0700); the build user only gets the build context.
  */
 export class LocalExecutor implements BuildExecutor {
   constructor(private readonly options: LocalExecutorOptions) {}
@@ -39,9 +42,16 @@ export class LocalExecutor implements BuildExecutor {
       hooks.log(
         `Build #${build.number} of job ${spec.jobName}: ${spec.buildSpec.type} for a ${spec.techStack} package, on ${build.node ?? 'this machine'}`,
       );
+      let sandbox: SandboxMode | undefined;
       if (spec.buildSpec.type === 'CUSTOM_DOCKERFILE') {
-        const unavailable = await this.options.buildah.unavailableReason();
-        if (unavailable) return { status: 'FAILED', reason: 'BUILDER_UNAVAILABLE', message: unavailable };
+        const ready = await this.options.buildah.readiness();
+        if (!ready.ok) return { status: 'FAILED', reason: ready.reason, message: ready.message };
+        sandbox = ready.mode;
+        hooks.log(
+          sandbox.sealed
+            ? `Dockerfile steps run as ${sandbox.user.name} (uid ${sandbox.user.uid}), without network`
+            : `WARNING: Dockerfile steps run UNSEALED, with the builds service's rights and network (LOCAL_DOCKERFILE_UNSEALED): ${sandbox.problem}`,
+        );
       }
 
       await hooks.phase('DOWNLOAD');
@@ -54,18 +64,20 @@ export class LocalExecutor implements BuildExecutor {
       hooks.log(`Target image ${spec.archiveImage} (${spec.imageClass.toLowerCase()})`);
 
       await hooks.phase('BUILD');
-      if (spec.buildSpec.type === 'CUSTOM_DOCKERFILE') {
-        const pushed = await this.options.buildah.build({
-          dockerfile: spec.buildSpec.dockerfile!,
-          techStack: spec.techStack,
-          packageFile,
-          workdir,
-          target: spec.archiveImage,
-          labels,
-          log: hooks.log,
-          signal,
-          onPush: () => hooks.phase('PUSH'),
-        });
+      if (sandbox) {
+        const pushed = await this.options.buildah.build(
+          {
+            dockerfile: spec.buildSpec.dockerfile!,
+            techStack: spec.techStack,
+            packageFile,
+            target: spec.archiveImage,
+            labels,
+            log: hooks.log,
+            signal,
+            onPush: () => hooks.phase('PUSH'),
+          },
+          sandbox,
+        );
         return { status: 'SUCCEEDED', imageDigest: pushed.digest, image: `${spec.archiveImage}@${pushed.digest}` };
       }
       const baseImage = baseImageOf(build)!;

@@ -6,6 +6,8 @@ import {
   KubeRequestError,
   type NodeSummary,
   NodeWatcher,
+  parseCidrList,
+  parseEgressAllowList,
   parseKubeconfig,
 } from '@stagecraft/kube';
 
@@ -43,7 +45,12 @@ export class ClusterConnections implements OnApplicationShutdown {
     try {
       await ensureBuildNamespace(
         parsed.kubeConfig,
-        { namespace: this.config.BUILD_NAMESPACE, quota: { pods: this.config.BUILD_QUOTA_PODS } },
+        {
+          namespace: this.config.BUILD_NAMESPACE,
+          quota: { pods: this.config.BUILD_QUOTA_PODS },
+          clusterNetworkCidrs: parseCidrList(this.config.BUILD_EGRESS_BLOCKED_CIDRS),
+          allowedEgress: parseEgressAllowList(this.config.BUILD_EGRESS_ALLOWED),
+        },
         { requestTimeoutMs: this.config.KUBE_CONNECT_TIMEOUT_MS },
       );
     } catch (error) {

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { PROCESS_IDENTITIES } from '@stagecraft/contracts';
+import {
+  allNatsPermissions,
+  generateNatsIdentity,
+  natsAuthorizationBlock,
+  type NatsUser,
+  startNatsServerProcess,
+} from '@stagecraft/messaging';
+
+/**
+ * The identity tests use to play the parts no Stagecraft process plays: administering streams of
+ * the JetStream library's own tests, a fake service of a test. It holds every right, as the
+ * key of a NATS operator would; no Stagecraft process ever runs with it.
+ */
+export const TEST_OPERATOR = 'operator';
+
+/** Every test file picks a prefix of one token (testSubjectPrefix), so `*.` covers them all. */
+export const TEST_SUBJECT_PREFIX_PATTERN = '*.';
+
+export interface TestNatsServer {
+  url: string;
+  /** Identity → NKey seed. */
+  seeds: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A nats-server of the test run's own, with authentication and the same generated permissions
+ * as production: the suite never connects anonymously, and a test that breaks a permission fails.
+ */
+export async function startTestNatsServer(): Promise<TestNatsServer> {
+  const binary = execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
+  const storeDir = mkdtempSync(join(tmpdir(), 'stagecraft-test-nats-'));
+  const permissions = allNatsPermissions({ subjectPrefix: TEST_SUBJECT_PREFIX_PATTERN });
+  const seeds: Record<string, string> = {};
+  const users: NatsUser[] = [];
+  for (const identity of [...PROCESS_IDENTITIES, TEST_OPERATOR]) {
+    const keys = generateNatsIdentity();
+    seeds[identity] = keys.seed;
+    users.push({ identity, publicKey: keys.publicKey, permissions: permissions[identity as keyof typeof permissions] });
+  }
+  const server = await startNatsServerProcess({
+    binary,
+    port: await freePort(),
+    storeDir,
+    authorization: natsAuthorizationBlock(users),
+    output: 'ignore',
+  });
+  return {
+    url: server.url,
+    seeds,
+    stop: async () => {
+      await server.stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Makes the server known to this process and to every Jest worker started after it. */
+export function exportTestNatsServer(server: TestNatsServer): void {
+  process.env.TEST_NATS_URL = server.url;
+  process.env.TEST_NATS_SEEDS = JSON.stringify(server.seeds);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let started: Promise<void> | undefined;
+
+/**
+ * For programs outside Jest (the benchmarks): starts the test nats-server unless one is known
+ * already, and stops it when the process ends.
+ */
+export function ensureTestNatsServer(): Promise<void> {
+  if (process.env.TEST_NATS_URL && process.env.TEST_NATS_SEEDS) return Promise.resolve();
+  started ??= startTestNatsServer().then((server) => {
+    exportTestNatsServer(server);
+    process.once('beforeExit', () => void server.stop());
+  });
+  return started;
+}

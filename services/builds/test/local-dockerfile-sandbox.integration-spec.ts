@@ -1,0 +1,292 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import type { BuildSpecDto } from '@stagecraft/contracts';
+import { buildLayerInMemory, FAMILY_MEDIA_TYPES, type ImageManifest, RegistryClient, sha256Digest } from '@stagecraft/oci';
+import { buildZip, readTarEntries, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+
+import type { ExecutionHooks, ExecutionOutcome } from '../src/builds/executors/build-executor';
+import { BuildSandbox, type BuildSandboxOptions } from '../src/builds/executors/build-sandbox';
+import { BuildahBuilder } from '../src/builds/executors/buildah.builder';
+import { LocalExecutor } from '../src/builds/executors/local.executor';
+import type { BuildEntity } from '../src/builds/infra/build.entity';
+import { queuedBuild } from './queued-build';
+
+const exec = promisify(execFile);
+
+const BUILD_USER = 'stagecraft-build';
+const REGISTRY_USER = { username: 'pusher', password: `registry-password-${randomBytes(6).toString('hex')}` };
+
+/**
+ * A static program that does what the tenant's RUN step did in the reported attack: leave the
+ * chroot (chroot into a subfolder while the working folder stays outside, climb, chroot there),
+ * then try to read each file it is given and print what happened.
+ */
+const ESCAPE_C = String.raw`
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  mkdir("/.escape", 0700);
+  if (chroot("/.escape") != 0) printf("escape: chroot failed: %s\n", strerror(errno));
+  for (int i = 0; i < 64; i++) chdir("..");
+  if (chroot(".") != 0) printf("escape: chroot . failed: %s\n", strerror(errno));
+  for (int i = 1; i < argc; i++) {
+    char buf[256];
+    int fd = open(argv[i], O_RDONLY);
+    if (fd < 0) { printf("read %s: DENIED %s\n", argv[i], strerror(errno)); continue; }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = 0;
+    printf("read %s: OK %s\n", argv[i], buf);
+    close(fd);
+  }
+  return 0;
+}
+`;
+
+/** A Linux image with a static busybox (sh, id, cat, nc, …) and the escape program: the base the tenant names in FROM. */
+async function pushBaseImage(client: RegistryClient, dir: string): Promise<void> {
+  const escape = join(dir, 'escape');
+  await writeFile(`${escape}.c`, ESCAPE_C);
+  await exec('gcc', ['-static', '-Os', '-o', escape, `${escape}.c`]);
+  const busybox = await readFile('/bin/busybox');
+  const { stdout } = await exec('file', ['-L', '/bin/busybox']).catch(() => ({ stdout: 'statically linked' }));
+  if (!/statically linked/.test(stdout)) throw new Error('/bin/busybox is not static: apt-get install busybox-static');
+  const applets = ['sh', 'id', 'cat', 'nc', 'echo', 'sed'];
+  const layer = await buildLayerInMemory([
+    { type: 'directory', path: '/bin', mode: 0o755 },
+    { type: 'file', path: '/bin/busybox', mode: 0o755, content: busybox },
+    { type: 'file', path: '/bin/escape', mode: 0o755, content: await readFile(escape) },
+    ...applets.map((name) => ({ type: 'symlink' as const, path: `/bin/${name}`, target: 'busybox' })),
+    { type: 'directory', path: '/tmp', mode: 0o1777 },
+  ]);
+  const types = FAMILY_MEDIA_TYPES.oci;
+  await client.uploadBlob('base', layer.bytes);
+  const config = Buffer.from(
+    JSON.stringify({
+      os: 'linux',
+      architecture: 'amd64',
+      config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+    }),
+  );
+  await client.uploadBlob('base', config);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: types.manifest,
+    config: { mediaType: types.config, digest: sha256Digest(config), size: config.length },
+    layers: [{ mediaType: types.layerGzip, digest: layer.digest, size: layer.size }],
+  };
+  await client.putManifest('base', '1', Buffer.from(JSON.stringify(manifest)), types.manifest);
+}
+
+/** The machine's first non-loopback IPv4 address, if it has one: services bound to 0.0.0.0 answer there too. */
+function hostAddress(): string | null {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  return null;
+}
+
+describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real buildah, rootless, no network)', () => {
+  let dir: string;
+  let registry: TestRegistry;
+  let client: RegistryClient;
+  let packageServer: HttpServer;
+  let packageUrl: string;
+  let packageDownloads = 0;
+  const jar = buildZip([{ name: 'META-INF/MANIFEST.MF', content: 'Manifest-Version: 1.0\n' }]);
+  const jarSha256 = createHash('sha256').update(jar).digest('hex');
+  // The platform's port the attack tries to reach: listening on every address of the host.
+  let platformPort: TcpServer;
+  let port: number;
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  let secretFile: string;
+  let canaryFile: string;
+  const secret = `admin-secret-${randomBytes(8).toString('hex')}`;
+  const canary = `world-readable-${randomBytes(8).toString('hex')}`;
+
+  beforeAll(async () => {
+    const missing = [];
+    if (process.getuid?.() !== 0) missing.push('root');
+    for (const tool of ['buildah', 'newuidmap', 'unshare', 'gcc', 'docker-registry'])
+      await exec('sh', ['-c', `command -v ${tool}`]).catch(() => missing.push(tool));
+    if (missing.length) throw new Error(`this spec needs ${missing.join(', ')} (.ci/run installs them)`);
+
+    dir = await mkdtemp(join(tmpdir(), 'stagecraft-sandbox-test-'));
+    await chmod(dir, 0o755);
+    // The platform's data folder: root's, 0700, with a 0600 secret in it.
+    await mkdir(join(dir, 'data'), { mode: 0o700 });
+    secretFile = join(dir, 'data', 'admin-credentials.json');
+    await writeFile(secretFile, secret, { mode: 0o600 });
+    // A file anybody may read, to show the escape does reach the host's file system.
+    canaryFile = join(dir, 'canary.txt');
+    await writeFile(canaryFile, canary, { mode: 0o644 });
+
+    registry = await startTestRegistry({ basicAuth: REGISTRY_USER });
+    client = new RegistryClient({ registry: registry.host, credentials: REGISTRY_USER });
+    await pushBaseImage(client, dir);
+
+    packageServer = createHttpServer((_request, response) => {
+      packageDownloads++;
+      response.end(jar);
+    });
+    await new Promise<void>((resolve) => packageServer.listen(0, '127.0.0.1', resolve));
+    packageUrl = `http://127.0.0.1:${(packageServer.address() as { port: number }).port}/orders.jar`;
+
+    platformPort = createTcpServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.end('INFO {"server_id":"platform"}\r\n');
+    });
+    await new Promise<void>((resolve) => platformPort.listen(0, '0.0.0.0', resolve));
+    port = (platformPort.address() as { port: number }).port;
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    await new Promise((resolve) => packageServer?.close(resolve));
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => platformPort?.close(resolve));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const executor = (sandbox: Partial<BuildSandboxOptions> = {}, allowUnsealed = false) => {
+    const credentials = { [registry.host]: REGISTRY_USER };
+    return new LocalExecutor({
+      credentials,
+      platform: { os: 'linux', architecture: 'amd64' },
+      buildah: new BuildahBuilder({
+        credentials,
+        sandbox: new BuildSandbox({ user: BUILD_USER, workRoot: join(dir, 'builds'), ...sandbox }),
+        allowUnsealed,
+      }),
+    });
+  };
+
+  let builds = 0;
+  const runBuild = async (target: LocalExecutor, dockerfile: string) => {
+    const tag = `${++builds}`;
+    const buildSpec: BuildSpecDto = { type: 'CUSTOM_DOCKERFILE', baseImage: null, baseImageTag: null, dockerfile };
+    const build = {
+      ...queuedBuild(
+        { clusterId: 'c', packageUrl, packageSha256: jarSha256 },
+        { buildSpec, archiveImage: `${registry.host}/team/orders:${tag}` },
+      ),
+      number: builds,
+      node: null,
+    } as unknown as BuildEntity;
+    const lines: string[] = [];
+    const phases: string[] = [];
+    const hooks: ExecutionHooks = {
+      phase: async (phase) => void phases.push(phase),
+      log: (line) => lines.push(line),
+      node: async () => undefined,
+      appendLog: async () => undefined,
+    };
+    const outcome: ExecutionOutcome = await target.execute(build, hooks, new AbortController().signal);
+    return { outcome, lines, phases, tag };
+  };
+
+  it('the hostile RUN step: root only inside its user namespace, no host port on any address, the data folder unreadable even after escaping the chroot', async () => {
+    const address = hostAddress();
+    const dockerfile = [
+      `FROM ${registry.host}/base:1`,
+      'RUN echo "uid=$(id -u)"; sed "s/^/uid_map:/" /proc/self/uid_map; \\',
+      `    if echo hello | nc -w 3 127.0.0.1 ${port}; then echo "loopback=REACHED"; else echo "loopback=UNREACHABLE"; fi; \\`,
+      address
+        ? `    if echo hello | nc -w 3 ${address} ${port}; then echo "host=REACHED"; else echo "host=UNREACHABLE"; fi; \\`
+        : '    echo "host=UNREACHABLE"; \\',
+      `    escape ${secretFile} ${canaryFile}`,
+    ].join('\n');
+    const { outcome, lines } = await runBuild(executor(), dockerfile);
+    const log = lines.join('\n');
+
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
+    const { stdout } = await exec('id', ['-u', BUILD_USER]);
+    const buildUid = Number(stdout.trim());
+    expect(buildUid).toBeGreaterThan(0);
+    // uid 0 in the step is the build user on the host: uid_map "0 <build uid> 1".
+    expect(lines).toContain('uid=0');
+    const rootMapping = lines
+      .filter((line) => line.startsWith('uid_map:'))
+      .map((line) => line.slice('uid_map:'.length).trim().split(/\s+/).map(Number))
+      .find(([inside]) => inside === 0);
+    expect(rootMapping).toEqual([0, buildUid, 1]);
+    // Nothing listening on the host is reachable, on loopback or on the host's address.
+    expect(lines).toContain('loopback=UNREACHABLE');
+    expect(lines).toContain('host=UNREACHABLE');
+    expect(connections).toBe(0);
+    // The escape reached the host's file system (the canary), yet the secret stayed closed.
+    expect(lines).toContain(`read ${canaryFile}: OK ${canary}`);
+    expect(lines).toContain(`read ${secretFile}: DENIED Permission denied`);
+    expect(log).not.toContain(secret);
+    // No registry credential in the log, and nothing of the build left behind (auth files included).
+    expect(log).not.toContain(REGISTRY_USER.password);
+    expect(log).not.toContain(Buffer.from(`${REGISTRY_USER.username}:${REGISTRY_USER.password}`).toString('base64'));
+    expect(await readdir(join(dir, 'builds'))).toEqual([]);
+  }, 180_000);
+
+  it('a benign Dockerfile builds as before: its image is pushed, with the package and the RUN step’s output', async () => {
+    const dockerfile = [
+      `FROM ${registry.host}/base:1`,
+      'COPY package.jar /app/orders.jar',
+      'RUN echo built > /app/built.txt',
+    ].join('\n');
+    const { outcome, lines, phases, tag } = await runBuild(executor(), dockerfile);
+
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
+    if (outcome.status !== 'SUCCEEDED') throw new Error(lines.join('\n'));
+    expect(phases).toEqual(['DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH']);
+    const pushed = await client.getManifest('team/orders', tag);
+    expect(pushed.digest).toBe(outcome.imageDigest);
+    expect(outcome.image).toBe(`${registry.host}/team/orders:${tag}@${pushed.digest}`);
+    // The base's layer, and one with what the Dockerfile added (--layers=false squashes its steps).
+    expect(pushed.body.layers).toHaveLength(2);
+    const added = await readTarEntries(await client.getBlobBytes('team/orders', pushed.body.layers[1].digest, 64 << 20), {
+      gzip: true,
+    });
+    const file = (name: string) => added.find((entry) => entry.header.name.replace(/^\.?\//, '') === name)?.content;
+    expect(file('app/orders.jar')?.equals(jar)).toBe(true);
+    expect(file('app/built.txt')?.toString('utf8')).toBe('built\n');
+    const config = JSON.parse((await client.getBlobBytes('team/orders', pushed.body.config.digest)).toString('utf8'));
+    expect(config.config.Labels).toMatchObject({ 'io.stagecraft.job-name': 'job', 'io.stagecraft.build-number': String(builds) });
+    expect(lines.join('\n')).not.toContain(REGISTRY_USER.password);
+  }, 180_000);
+
+  it('refuses the build with SANDBOX_UNAVAILABLE, before downloading anything, where it cannot be sealed', async () => {
+    const downloads = packageDownloads;
+    const { outcome, phases } = await runBuild(
+      executor({ binaries: { unshare: '/nonexistent/unshare' } }),
+      `FROM ${registry.host}/base:1\nRUN echo hi`,
+    );
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: 'SANDBOX_UNAVAILABLE' });
+    if (outcome.status !== 'FAILED') throw new Error('not FAILED');
+    expect(outcome.message).toContain('/nonexistent/unshare is missing');
+    expect(outcome.message).toContain('LOCAL_DOCKERFILE_UNSEALED=true');
+    expect(phases).toEqual([]);
+    expect(packageDownloads).toBe(downloads);
+  });
+
+  it('builds unsealed only when an administrator turned LOCAL_DOCKERFILE_UNSEALED on, and says so in the log', async () => {
+    const { outcome, lines } = await runBuild(
+      executor({ binaries: { unshare: '/nonexistent/unshare' } }, true),
+      `FROM ${registry.host}/base:1\nRUN echo "uid=$(id -u)"`,
+    );
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
+    expect(lines.some((line) => line.startsWith('WARNING: Dockerfile steps run UNSEALED'))).toBe(true);
+    // As this process (root), which is exactly what the switch is dangerous for.
+    expect(lines).toContain('uid=0');
+  }, 180_000);
+});
