@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { PROCESS_IDENTITIES, type ProcessIdentity } from '@stagecraft/contracts';
-import { generateNatsIdentity, natsAuthorizationBlock, natsPermissionsFor, publicKeyOfSeed } from '@stagecraft/messaging';
+import { generateNatsIdentity, natsAuthorizationBlock, processNatsUsers, publicKeyOfSeed } from '@stagecraft/messaging';
 
 export interface NatsIdentityFiles {
   /** The process's seed file (0600), for its NATS_NKEY_SEED_FILE. */
@@ -35,12 +35,9 @@ export function writeNatsAuthorization(
   identities: Record<ProcessIdentity, NatsIdentityFiles>,
   subjectPrefix: string,
 ): string {
+  const publicKeys = Object.fromEntries(PROCESS_IDENTITIES.map((id) => [id, identities[id].publicKey]));
   const authorization = natsAuthorizationBlock(
-    PROCESS_IDENTITIES.map((identity) => ({
-      identity,
-      publicKey: identities[identity].publicKey,
-      permissions: natsPermissionsFor(identity, { subjectPrefix }),
-    })),
+    processNatsUsers(publicKeys as Record<ProcessIdentity, string>, { subjectPrefix }),
   );
   writeFileSync(join(folder, 'authorization.conf'), authorization, { mode: 0o600 });
   return authorization;

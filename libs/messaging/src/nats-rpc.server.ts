@@ -2,7 +2,7 @@ import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, Serv
 import { ServiceError } from '@stagecraft/contracts';
 import type { NatsConnection, Subscription } from 'nats';
 
-import { natsConnectionOptionsFor, type NatsSettings } from './nats-auth/nats-config';
+import { type NatsConfig,natsConnectionOptionsFor } from './nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
 import { rememberReplySubject } from './nest/rpc-sender';
 import { OutboundBatch } from './outbound-batch';
@@ -11,7 +11,7 @@ import { decodeJson, encodeJson } from './wire-format';
 export interface NatsRpcServerOptions {
   /** The service's name: its NATS identity and its queue group, so replicas share requests. */
   queue: string;
-  nats: NatsSettings;
+  nats: NatsConfig;
 }
 
 /**

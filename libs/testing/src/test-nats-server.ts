@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { PROCESS_IDENTITIES } from '@stagecraft/contracts';
+import { PROCESS_IDENTITIES, type ProcessIdentity } from '@stagecraft/contracts';
 import {
-  allNatsPermissions,
   generateNatsIdentity,
   natsAuthorizationBlock,
   type NatsUser,
+  processNatsUsers,
   startNatsServerProcess,
 } from '@stagecraft/messaging';
 
@@ -37,14 +37,19 @@ export interface TestNatsServer {
 export async function startTestNatsServer(): Promise<TestNatsServer> {
   const binary = execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
   const storeDir = mkdtempSync(join(tmpdir(), 'stagecraft-test-nats-'));
-  const permissions = allNatsPermissions({ subjectPrefix: TEST_SUBJECT_PREFIX_PATTERN });
   const seeds: Record<string, string> = {};
-  const users: NatsUser[] = [];
-  for (const identity of [...PROCESS_IDENTITIES, TEST_OPERATOR]) {
+  const publicKeys = {} as Record<ProcessIdentity, string>;
+  for (const identity of PROCESS_IDENTITIES) {
     const keys = generateNatsIdentity();
     seeds[identity] = keys.seed;
-    users.push({ identity, publicKey: keys.publicKey, permissions: permissions[identity as keyof typeof permissions] });
+    publicKeys[identity] = keys.publicKey;
   }
+  const operator = generateNatsIdentity();
+  seeds[TEST_OPERATOR] = operator.seed;
+  const users: NatsUser[] = [
+    ...processNatsUsers(publicKeys, { subjectPrefix: TEST_SUBJECT_PREFIX_PATTERN }),
+    { identity: TEST_OPERATOR, publicKey: operator.publicKey },
+  ];
   const server = await startNatsServerProcess({
     binary,
     port: await freePort(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { ProcessIdentity } from '@stagecraft/contracts';
-import { natsConnectionOptionsFor, NatsRpcClient, type NatsSettings } from '@stagecraft/messaging';
+import { type NatsConfig,natsConnectionOptionsFor, NatsRpcClient } from '@stagecraft/messaging';
 import { connect, type NatsConnection } from 'nats';
 
 import type { TEST_OPERATOR } from './test-nats-server';
@@ -24,7 +24,7 @@ export function testSubjectPrefix(): string {
 export function testNatsSettings(
   identity: TestIdentity,
   subjectPrefix: string,
-): Required<Pick<NatsSettings, 'NATS_URL' | 'NATS_SUBJECT_PREFIX' | 'NATS_NKEY_SEED'>> {
+): Required<Pick<NatsConfig, 'NATS_URL' | 'NATS_SUBJECT_PREFIX' | 'NATS_NKEY_SEED'>> {
   const seeds = JSON.parse(process.env.TEST_NATS_SEEDS ?? '{}') as Record<string, string>;
   const seed = seeds[identity];
   if (!seed) throw new Error(`no NATS identity "${identity}" on the test server`);

@@ -20,11 +20,6 @@ export class NatsConfig {
   @IsOptional() @IsString() @MinLength(1) NATS_CREDS_FILE?: string;
 }
 
-export type NatsSettings = Pick<
-  NatsConfig,
-  'NATS_URL' | 'NATS_SUBJECT_PREFIX' | 'NATS_NKEY_SEED' | 'NATS_NKEY_SEED_FILE' | 'NATS_CREDS_FILE'
->;
-
 /** Replies to a process's requests arrive under this prefix, which only that identity may subscribe to. */
 export function inboxPrefixOf(identity: ProcessIdentity | string): string {
   return `_INBOX_${identity}`;
@@ -35,7 +30,7 @@ export function inboxPrefixOf(identity: ProcessIdentity | string): string {
  * read the replies it gets) and the name the server shows. Fails, naming the variables, when no
  * credentials are set: Stagecraft never connects anonymously.
  */
-export function natsConnectionOptionsFor(identity: ProcessIdentity | string, settings: NatsSettings): ConnectionOptions {
+export function natsConnectionOptionsFor(identity: ProcessIdentity | string, settings: NatsConfig): ConnectionOptions {
   return {
     servers: settings.NATS_URL,
     name: identity,
@@ -44,7 +39,7 @@ export function natsConnectionOptionsFor(identity: ProcessIdentity | string, set
   };
 }
 
-function authenticatorOf(settings: NatsSettings): Authenticator {
+function authenticatorOf(settings: NatsConfig): Authenticator {
   if (settings.NATS_CREDS_FILE) return credsAuthenticator(readFileSync(settings.NATS_CREDS_FILE));
   const seed = settings.NATS_NKEY_SEED ?? (settings.NATS_NKEY_SEED_FILE ? readSeedFile(settings.NATS_NKEY_SEED_FILE) : undefined);
   if (!seed) {

@@ -1,7 +1,6 @@
 import {
   BUILD_EVENTS_STREAM,
   EVENT_SUBJECTS,
-  PROCESS_IDENTITIES,
   type ProcessIdentity,
   type Subject,
   SUBJECT_SENDERS,
@@ -80,14 +79,6 @@ export function buildEventReaderSubjects(stream: string): string[] {
     `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
     `$JS.FC.${stream}.>`,
   ];
-}
-
-/** Every process's permissions, for a server configuration. */
-export function allNatsPermissions(scope: PermissionScope): Record<ProcessIdentity, NatsPermissions> {
-  return Object.fromEntries(PROCESS_IDENTITIES.map((id) => [id, natsPermissionsFor(id, scope)])) as Record<
-    ProcessIdentity,
-    NatsPermissions
-  >;
 }
 
 function unique(values: string[]): string[] {

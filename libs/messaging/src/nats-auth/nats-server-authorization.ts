@@ -1,6 +1,7 @@
+import { PROCESS_IDENTITIES, type ProcessIdentity } from '@stagecraft/contracts';
 import { nkeys } from 'nats';
 
-import type { NatsPermissions } from './nats-permissions';
+import { type NatsPermissions, natsPermissionsFor, type PermissionScope } from './nats-permissions';
 
 /** A NATS user: an NKey and what it may do. */
 export interface NatsUser {
@@ -28,6 +29,15 @@ export function generateNatsIdentity(): NatsIdentityKeys {
 /** The public key of a seed. */
 export function publicKeyOfSeed(seed: string): string {
   return nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey();
+}
+
+/** Every Stagecraft process as a NATS user: its public key and its generated permissions. */
+export function processNatsUsers(publicKeys: Record<ProcessIdentity, string>, scope: PermissionScope): NatsUser[] {
+  return PROCESS_IDENTITIES.map((identity) => ({
+    identity,
+    publicKey: publicKeys[identity],
+    permissions: natsPermissionsFor(identity, scope),
+  }));
 }
 
 /**

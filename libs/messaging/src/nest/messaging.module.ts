@@ -1,13 +1,13 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 
-import { natsConnectionOptionsFor, type NatsSettings } from '../nats-auth/nats-config';
+import { type NatsConfig,natsConnectionOptionsFor } from '../nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS, NatsRpcClient } from '../nats-rpc.client';
 
 export interface MessagingOptions {
   /** The process's NATS identity (also the connection name the server shows). */
   name: string;
-  nats: NatsSettings;
+  nats: NatsConfig;
   requestTimeoutMs?: number;
 }
 

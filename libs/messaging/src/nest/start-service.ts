@@ -1,7 +1,7 @@
 import { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
-import type { NatsSettings } from '../nats-auth/nats-config';
+import type { NatsConfig } from '../nats-auth/nats-config';
 import { NatsRpcServer } from '../nats-rpc.server';
 import { RpcErrorFilter } from './rpc-error.filter';
 import { rpcValidationPipe } from './rpc-validation.pipe';
@@ -9,7 +9,7 @@ import { rpcValidationPipe } from './rpc-validation.pipe';
 export interface ServiceStartOptions {
   /** The service's name: its NATS identity and queue group. */
   name: string;
-  nats: NatsSettings;
+  nats: NatsConfig;
   logger?: LoggerService | LogLevel[] | false;
 }
 

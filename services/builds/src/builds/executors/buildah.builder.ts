@@ -66,7 +66,7 @@ export class BuildahBuilder {
   }
 
   /** Null when buildah works here, else why not and what to install. */
-  unavailableReason(): Promise<string | null> {
+  private unavailableReason(): Promise<string | null> {
     this.availability ??= run(this.binary, ['--version'], { PATH: process.env.PATH }, { log: () => undefined }).then(
       () => null,
       (error: Error) => `buildah does not work on this machine (${error.message}): ${INSTALL_HINT}`,
