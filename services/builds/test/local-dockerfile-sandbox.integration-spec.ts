@@ -89,6 +89,27 @@ async function pushBaseImage(client: RegistryClient, dir: string): Promise<void>
   await client.putManifest('base', '1', Buffer.from(JSON.stringify(manifest)), types.manifest);
 }
 
+/**
+ * Runs the image's own command (its config's Entrypoint + Cmd) with buildah as root, chroot
+ * isolation (how TOOLCHAIN.md runs images here), and answers what it printed.
+ */
+async function runImage(reference: string, dir: string): Promise<string> {
+  const storage = await mkdtemp(join(dir, 'run-'));
+  const common = ['--root', join(storage, 'root'), '--runroot', join(storage, 'runroot'), '--storage-driver', 'vfs'];
+  const creds = `${REGISTRY_USER.username}:${REGISTRY_USER.password}`;
+  try {
+    const container = (
+      await exec('buildah', [...common, 'from', '--tls-verify=false', '--creds', creds, `docker://${reference}`])
+    ).stdout.trim();
+    const { stdout } = await exec('buildah', [...common, 'inspect', '--type', 'container', container]);
+    const config = (JSON.parse(stdout) as { OCIv1: { config: { Entrypoint?: string[]; Cmd?: string[] } } }).OCIv1.config;
+    const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    return (await exec('buildah', [...common, 'run', '--isolation', 'chroot', container, '--', ...command])).stdout;
+  } finally {
+    await rm(storage, { recursive: true, force: true });
+  }
+}
+
 /** The machine's first non-loopback IPv4 address, if it has one: services bound to 0.0.0.0 answer there too. */
 function hostAddress(): string | null {
   for (const addresses of Object.values(networkInterfaces())) {
@@ -238,11 +259,12 @@ describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real build
     expect(await readdir(join(dir, 'builds'))).toEqual([]);
   }, 180_000);
 
-  it('a benign Dockerfile builds as before: its image is pushed, with the package and the RUN step’s output', async () => {
+  it('a benign Dockerfile builds as before: its image is pushed, with the package and the RUN step’s output, and runs', async () => {
     const dockerfile = [
       `FROM ${registry.host}/base:1`,
       'COPY package.jar /app/orders.jar',
       'RUN echo built > /app/built.txt',
+      'CMD ["/bin/cat", "/app/built.txt"]',
     ].join('\n');
     const { outcome, lines, phases, tag } = await runBuild(executor(), dockerfile);
 
@@ -263,6 +285,8 @@ describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real build
     const config = JSON.parse((await client.getBlobBytes('team/orders', pushed.body.config.digest)).toString('utf8'));
     expect(config.config.Labels).toMatchObject({ 'io.stagecraft.job-name': 'job', 'io.stagecraft.build-number': String(builds) });
     expect(lines.join('\n')).not.toContain(REGISTRY_USER.password);
+    // Pulled back by digest and started: the image's own command answers.
+    expect(await runImage(`${registry.host}/team/orders@${pushed.digest}`, dir)).toBe('built\n');
   }, 180_000);
 
   it('refuses the build with SANDBOX_UNAVAILABLE, before downloading anything, where it cannot be sealed', async () => {
