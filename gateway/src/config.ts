@@ -5,10 +5,15 @@ import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 export class GatewayConfig extends NatsConfig {
   @IsString() HOST = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) PORT = 4000;
-  /** `production` turns introspection and the landing page off. */
+  /**
+   * `production` turns introspection off; GraphiQL is served only in `development`. Elsewhere
+   * introspection and GraphiQL answer signed-in callers only.
+   */
   @IsIn(['development', 'production', 'test']) NODE_ENV: 'development' | 'production' | 'test' = 'development';
   @IsInt() @Min(1) @Max(50) GRAPHQL_MAX_DEPTH = 10;
   @IsInt() @Min(1) GRAPHQL_MAX_COST = 5000;
+  /** The most service (NATS) calls one operation may lead to; aliases and page elements count. */
+  @IsInt() @Min(1) GRAPHQL_MAX_SERVICE_CALLS = 1000;
   @IsInt() @Min(100) REQUEST_TIMEOUT_MS = 10_000;
   /** The services /health asks, comma-separated. */
   @IsString() @Matches(/^[a-z]+(,[a-z]+)*$/) SERVICES = 'iam';

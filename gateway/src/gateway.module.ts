@@ -3,20 +3,21 @@ import type { IncomingMessage } from 'node:http';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { AuthzModule } from '@stagecraft/authz';
+import { AuthzModule, CallerResolver } from '@stagecraft/authz';
 import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
 
 import { PackageContentController } from './artifacts/package-content.controller';
 import { GqlAuthGuard } from './auth/gql-auth.guard';
-import { type GraphQLContext, requestContextFromHeaders } from './auth/request-context';
+import { type GraphQLContext, type RequestContext, requestContextFromHeaders } from './auth/request-context';
 import { BuildEventFeed } from './builds/build-event.feed';
 import { GatewayConfig } from './config';
 import { costLimitPlugin } from './graphql/cost-limit.plugin';
 import { depthLimitRule } from './graphql/depth-limit.rule';
 import { formatError } from './graphql/format-error';
 import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
+import { introspectionGatePlugin, type SignedInCheck } from './graphql/introspection-gate.plugin';
 import { createLoaders } from './graphql/loaders';
 import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
@@ -44,20 +45,29 @@ export class GatewayModule {
         AuthzModule.forCallers(),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [NatsRpcClient],
-          useFactory: (client: NatsRpcClient) => ({
+          inject: [NatsRpcClient, ModuleRef],
+          useFactory: (client: NatsRpcClient, modules: ModuleRef) => ({
             // The checked-in gateway/schema.graphql is written by `npm run schema` and checked by a test.
             autoSchemaFile: true,
             sortSchema: true,
             buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+            // Introspection: never in production, elsewhere only for a signed-in caller (the gate
+            // below); GraphiQL only in development, its page only for a signed-in caller (start-gateway).
             introspection: !production,
             playground: false,
-            graphiql: !production,
+            graphiql: config.NODE_ENV === 'development',
+            // No "Did you mean …" in validation errors: they would spell the schema out to anyone.
+            hideSchemaDetailsFromClientErrors: true,
             includeStacktraceInErrorResponses: false,
             validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
             // No field sets a cache hint: Apollo's cache-control plugin would only add a hook to every
             // resolved field to end up at `no-store`, which noStorePlugin sets once per answer.
-            plugins: [costLimitPlugin(config.GRAPHQL_MAX_COST), noStorePlugin(), ApolloServerPluginCacheControlDisabled()],
+            plugins: [
+              introspectionGatePlugin(signedInCheck(() => modules.get(CallerResolver, { strict: false }))),
+              costLimitPlugin(config.GRAPHQL_MAX_COST, config.GRAPHQL_MAX_SERVICE_CALLS),
+              noStorePlugin(),
+              ApolloServerPluginCacheControlDisabled(),
+            ],
             formatError,
             // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
             subscriptions: { 'graphql-ws': true },
@@ -87,6 +97,19 @@ export function graphQLContextFactory(client: NatsRpcClient) {
       : requestContextFromHeaders(stringOf(arg.connectionParams?.authorization), stringOf(arg.connectionParams?.correlationId));
     return { req: arg.req, requestContext, loaders: createLoaders(client, requestContext) };
   };
+}
+
+/** Signed in: the token verifies and is not revoked, as the auth guard decides for every operation. */
+export function signedInCheck(callers: () => CallerResolver): SignedInCheck {
+  return (requestContext: RequestContext) =>
+    requestContext.token
+      ? callers()
+          .resolve({ token: requestContext.token, correlationId: requestContext.correlationId })
+          .then(
+            () => true,
+            () => false,
+          )
+      : Promise.resolve(false);
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -3,12 +3,14 @@ import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { CallerResolver } from '@stagecraft/authz';
 import { logLevelsUpTo } from '@stagecraft/config';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
 import type { GatewayConfig } from './config';
-import { GatewayModule, graphQLContextFactory } from './gateway.module';
+import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
 import { answerGraphQLPostsDirectly, GRAPHQL_BODY_LIMIT_BYTES } from './graphql/direct-graphql-posts';
+import { landingPageGate } from './graphql/landing-page.gate';
 
 /** Starts the gateway: used by main.ts, the dev launcher and in-process tests. */
 export async function startGateway(
@@ -28,6 +30,14 @@ export async function startGateway(
   app.set('etag', false);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  // Before Apollo's own middleware (registered by init): GraphiQL's page only for a signed-in caller.
+  if (config.NODE_ENV === 'development')
+    app.use(
+      landingPageGate(
+        '/graphql',
+        signedInCheck(() => app.get(CallerResolver)),
+      ),
+    );
   await app.init(); // Apollo starts here
   answerGraphQLPostsDirectly({
     server: app.getHttpServer(),

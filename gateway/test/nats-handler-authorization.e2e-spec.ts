@@ -21,6 +21,7 @@ import {
   subjectOwner,
 } from '@stagecraft/contracts';
 import { type NatsRpcClient, RPC_ACCESS, type RpcAccess } from '@stagecraft/messaging';
+import { SecretBox } from '@stagecraft/secrets';
 import { buildExecutableJar, connectTestClient, TEST_OPERATOR, type TestIdentity } from '@stagecraft/testing';
 import { Client } from 'pg';
 
@@ -79,6 +80,14 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   }),
   [IamSubjects.getDefaultProject]: () => ({}),
   [IamSubjects.health]: () => ({}),
+  [IamSubjects.deleteUser]: (a) => ({ id: a.memberId }),
+  [IamSubjects.disableAccessKey]: (a) => ({ accessKey: a.memberAccessKey }),
+  [IamSubjects.enableAccessKey]: (a) => ({ accessKey: a.memberAccessKey }),
+  [IamSubjects.deleteAccessKey]: (a) => ({ accessKey: a.memberAccessKey }),
+  [IamSubjects.revokeTokens]: (a) => ({ userId: a.memberId }),
+  [IamSubjects.createSession]: (a) => ({ accessKey: a.memberAccessKey, secretKey: 'not-the-secret' }),
+  [IamSubjects.refreshSession]: () => ({ refreshToken: `scrt_${randomBytes(32).toString('base64url')}` }),
+  [IamSubjects.listAuditRecords]: (a) => ({ actorId: a.memberId }),
 
   [ArtifactsSubjects.createPackageUpload]: (a) => ({
     name: 'intruder',
@@ -89,6 +98,14 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [ArtifactsSubjects.completePackageUpload]: (a) => ({ id: a.packageId }),
   [ArtifactsSubjects.uploadTarget]: (a) => ({ id: a.packageId, sizeBytes: 1024 }),
   [ArtifactsSubjects.downloadUrl]: (a) => ({ id: a.packageId, ttlSeconds: 600 }),
+  // Token-less (the grant is the authorization): one sealed with another key names project A's package.
+  [ArtifactsSubjects.buildDownloadUrl]: (a) => ({
+    grant: new SecretBox(SecretBox.generateKey()).seal(
+      JSON.stringify({ packageId: a.packageId, sha256: 'a'.repeat(64), expiresAt: '2999-01-01T00:00:00Z' }),
+      'package-download-grant',
+    ),
+    ttlSeconds: 600,
+  }),
   [ArtifactsSubjects.registerObsPackage]: (a) => ({
     name: 'intruder',
     version: '1.0.0',
@@ -131,6 +148,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [JobsSubjects.updateJob]: (a) => ({ id: a.jobId, patch: { description: 'taken over' } }),
   [JobsSubjects.deleteJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJob]: (a) => ({ id: a.jobId }),
+  [JobsSubjects.getJobForBuild]: (a) => ({ id: a.jobId }),
   [JobsSubjects.listJobs]: (a) => ({ enterpriseProjectId: a.projectId }),
   [JobsSubjects.baseImages]: () => ({ techStack: 'JAVA' }),
   [JobsSubjects.usage]: (a) => ({ packageId: a.packageId, enterpriseProjectId: a.projectId }),
@@ -485,7 +503,8 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
           }
           if (!outcome.ok) {
             const refusals: string[] = [ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND];
-            if (subject === IamSubjects.createAccessToken) refusals.push(ErrorCode.UNAUTHENTICATED);
+            const logins: string[] = [IamSubjects.createAccessToken, IamSubjects.createSession, IamSubjects.refreshSession];
+            if (logins.includes(subject)) refusals.push(ErrorCode.UNAUTHENTICATED);
             expect({ ...seen, refused: refusals.includes(outcome.code) }).toMatchObject({ refused: true });
             continue;
           }

@@ -108,7 +108,6 @@ describe('package jobs through GraphQL: every rule of the console form', () => {
     ['clusterId', { clusterId: 'OTHER' }, 'BAD_USER_INPUT'],
     ['nodeLabels', { nodeLabels: [{ key: 'gpu', value: 'true' }] }, 'BAD_USER_INPUT'],
     ['nodeLabels[0].key', { nodeLabels: [{ key: 'bad key', value: 'x' }] }, 'BAD_USER_INPUT'],
-    ['enterpriseProjectId', { enterpriseProjectId: '00000000-0000-4000-8000-000000000000' }, 'BAD_USER_INPUT'],
   ])('refuses a bad %s and stores nothing', async (field, overrides, code) => {
     const resolved = { ...overrides } as Record<string, unknown>;
     if (resolved.packageId === 'PENDING') resolved.packageId = pendingPackage;
@@ -116,6 +115,20 @@ describe('package jobs through GraphQL: every rule of the console form', () => {
     const before = await jobCount();
     const result = await platform.gql(CREATE, { input: input(resolved) }, admin);
     expect(errorOf(result)).toEqual({ code, field });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('refuses a missing enterpriseProjectId as FORBIDDEN, as a project without rights, and stores nothing', async () => {
+    const before = await jobCount();
+    const result = await platform.gql(
+      CREATE,
+      { input: input({ enterpriseProjectId: '00000000-0000-4000-8000-000000000000' }) },
+      admin,
+    );
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'servicestage:assembling:create is not allowed in this enterprise project',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(await jobCount()).toBe(before);
   });
 

@@ -198,11 +198,12 @@ describe('software packages through GraphQL (real Postgres, NATS and S3 API)', (
       code: 'BAD_USER_INPUT',
       field: 'bucket',
     });
+    // A missing project answers as one without rights (FORBIDDEN), even to an administrator.
     expect(
       errorOf(await platform.gql(CREATE_UPLOAD, { n: 'ok', v: '1', s: 'SWR', e: '00000000-0000-4000-8000-000000000000' }, admin)),
     ).toEqual({
-      code: 'BAD_USER_INPUT',
-      field: 'enterpriseProjectId',
+      code: 'FORBIDDEN',
+      field: undefined,
     });
     expect(await count()).toBe(before);
   });

@@ -90,6 +90,7 @@ export async function startPlatform(
   gatewayEnv: Record<string, string> = {},
   artifactsEnv: Record<string, string> = {},
   buildsEnv: Record<string, string> = {},
+  clustersEnv: Record<string, string> = {},
 ): Promise<Platform> {
   const database = await createTestDatabase('e2e');
   const prefix = testSubjectPrefix();
@@ -115,6 +116,8 @@ export async function startPlatform(
       S3_ACCESS_KEY_ID: s3.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       SECRETS_KEY: SecretBox.generateKey(),
+      // The test S3 (s3rver) listens on 127.0.0.1: allowed explicitly (docs/security.md#egress).
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
       ...artifactsEnv,
     }),
     logger,
@@ -127,6 +130,9 @@ export async function startPlatform(
       LOCAL_NODE_NAME: 'local-builder',
       KUBE_CONNECT_TIMEOUT_MS: '3000',
       KUBE_WATCH_BACKOFF_MAX_MS: '1000',
+      // The fake Kubernetes API listens on 127.0.0.1: allowed explicitly (docs/security.md#egress).
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
+      ...clustersEnv,
     }),
     logger,
   );
@@ -147,6 +153,8 @@ export async function startPlatform(
       ...testNatsSettings('builds', prefix),
       BUILD_SCHEDULER_INTERVAL_MS: '200',
       SECRETS_KEY: SecretBox.generateKey(),
+      // The fake Kubernetes API, the test S3 and docker-registry listen on 127.0.0.1 (docs/security.md#egress).
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
       ...buildsEnv,
     }),
     logger,

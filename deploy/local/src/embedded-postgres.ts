@@ -8,6 +8,8 @@ import { freePort } from './free-port';
 
 export interface RunningPostgres {
   url: string;
+  /** The postmaster's: its backends end with it. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<RunningPos
   }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
-  return { url, stop: () => postgres.stop() };
+  const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  return { url, pid, stop: () => postgres.stop() };
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {

@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { RegistryClient, seedDemoBaseImages, type SeededImage } from '@stagecraft/oci';
 
-import { freePort, waitFor } from './free-port';
+import { rememberedPort, waitFor } from './free-port';
 import { which } from './which';
 
 export interface RunningRegistry {
   host: string;
   /** The demo base images, as the embedded base-image catalog names them. */
   images: SeededImage[];
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -24,10 +25,7 @@ export async function startLocalRegistry(dataDir: string, logDir: string): Promi
   if (!binary) throw new Error('docker-registry is not on PATH: install it (Debian: apt-get install docker-registry)');
   const dir = join(dataDir, 'registry');
   mkdirSync(dir, { recursive: true });
-  const portFile = join(dir, 'port');
-  const previous = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : NaN;
-  const port = Number.isInteger(previous) && (await isFree(previous)) ? previous : await freePort();
-  writeFileSync(portFile, String(port));
+  const port = await rememberedPort(join(dir, 'port'));
   writeFileSync(
     join(dir, 'config.yml'),
     [
@@ -59,16 +57,9 @@ export async function startLocalRegistry(dataDir: string, logDir: string): Promi
     );
     const host = `127.0.0.1:${port}`;
     const images = await seedDemoBaseImages(new RegistryClient({ registry: host }));
-    return { host, images, stop };
+    return { host, images, pid: child.pid, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/`).then(
-    () => false,
-    () => true,
-  );
 }

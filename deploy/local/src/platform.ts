@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 
 import type { ProcessIdentity } from '@stagecraft/contracts';
 
+import type { ChildReaper } from './child-reaper';
 import type { LauncherConfig } from './config';
 import { ensurePrivateDataDir } from './data-dir';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
+import { claimDataDir } from './launcher-lock';
 import { startLocalRegistry } from './local-registry';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
@@ -17,6 +19,13 @@ import type { ShutdownList } from './shutdown-list';
 
 /** The compiled workspace: dist/, two folders above this file's folder's parent. */
 const DIST = resolve(__dirname, '..', '..', '..');
+
+/**
+ * What the embedded default lets the artifacts and builds services reach that the egress policy
+ * otherwise refuses: its own S3 and registry on 127.0.0.1. The clusters service keeps the strict
+ * policy (no kubeconfig may aim at this machine's ports).
+ */
+export const LOCAL_EGRESS_ALLOWED_CIDRS = '127.0.0.1/32';
 
 export interface RunningPlatform {
   graphqlUrl: string;
@@ -34,10 +43,16 @@ export interface RunningPlatform {
  * Starts Postgres and NATS (unless given), iam and the gateway, and logs the admin in. Each
  * part is added to `shutdown` as soon as it runs, so an interrupted start leaves nothing behind.
  */
-export async function startPlatform(config: LauncherConfig, shutdown: ShutdownList): Promise<RunningPlatform> {
+export async function startPlatform(
+  config: LauncherConfig,
+  shutdown: ShutdownList,
+  reaper: ChildReaper,
+): Promise<RunningPlatform> {
   const dataDir = resolve(config.STAGECRAFT_DATA_DIR);
   const logDir = join(dataDir, 'logs');
   ensurePrivateDataDir(dataDir);
+  const releaseDataDir = claimDataDir(dataDir);
+  shutdown.add(async () => releaseDataDir());
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const keyFile = join(dataDir, 'keys', 'iam-signing-key.pem');
   const credentialsFile = join(dataDir, 'admin-credentials.json');
@@ -47,6 +62,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   if (!databaseUrl) {
     const postgres = await startEmbeddedPostgres(dataDir);
     shutdown.add(postgres.stop);
+    reaper.watch(postgres.pid);
     databaseUrl = postgres.url;
   }
   // Each process connects as its own NATS user; the server configuration is written even when
@@ -58,6 +74,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   if (!natsUrl) {
     const nats = await startNatsServer(dataDir, logDir, authorization);
     shutdown.add(nats.stop);
+    reaper.watch(nats.pid);
     natsUrl = nats.url;
   }
 
@@ -66,6 +83,7 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
   const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
   const registry = await startLocalRegistry(dataDir, logDir);
   shutdown.add(registry.stop);
+  reaper.watch(registry.pid);
   // The embedded catalog: the demo base images in the local registry (docs/package-jobs.md).
   const catalog: Record<string, string[]> = {};
   for (const image of registry.images) (catalog[image.stack] ??= []).push(image.reference);
@@ -97,6 +115,8 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
         S3_ACCESS_KEY_ID: s3.accessKeyId,
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         SECRETS_KEY: secretsKey,
+        // The embedded S3 listens on 127.0.0.1; nothing else on loopback or private (docs/security.md#egress).
+        EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
       },
       logDir,
     ),
@@ -115,7 +135,14 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
     new ServiceProcess(
       'builds',
       join(DIST, 'services', 'builds', 'src', 'main.js'),
-      { ...common, ...natsKey('builds'), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
+      {
+        ...common,
+        ...natsKey('builds'),
+        DATABASE_URL: databaseUrl,
+        SECRETS_KEY: secretsKey,
+        // The embedded registry and S3 listen on 127.0.0.1 (docs/security.md#egress).
+        EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
+      },
       logDir,
     ),
     new ServiceProcess(
@@ -132,7 +159,10 @@ export async function startPlatform(config: LauncherConfig, shutdown: ShutdownLi
       logDir,
     ),
   ];
-  for (const service of services) shutdown.add(() => service.stop());
+  for (const service of services) {
+    shutdown.add(() => service.stop());
+    reaper.watch(service.pid);
+  }
 
   const failed = Promise.race(
     services.map((service) =>

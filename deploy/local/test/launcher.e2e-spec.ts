@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,6 +40,36 @@ async function start(dataDir: string, port: number): Promise<Started> {
     endpoint: output.match(/^GraphQL endpoint: (\S+)$/m)![1],
     token: output.match(/^Admin token: (\S+)$/m)![1],
   };
+}
+
+/** The pids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return (
+          Number(
+            readFileSync(`/proc/${entry}/stat`, 'utf8')
+              .replace(/^.*\) /s, '')
+              .split(' ')[1],
+          ) === pid
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (killed, not yet reaped by init) is gone for our purpose.
+    return !/^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function stop(started: Started): Promise<number | null> {
@@ -111,6 +141,9 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     expect(first.endpoint).toBe(`http://127.0.0.1:${port}/graphql`);
     expect(first.output()).toMatch(/^Registry: 127\.0\.0\.1:\d+$/m);
     const admin = await me(first.endpoint, first.token);
+    // Issue 10: iam's default lifetime is 15 minutes; the launcher keeps its printed token at 12 hours.
+    const claims = JSON.parse(Buffer.from(first.token.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims.exp - claims.iat).toBe(12 * 3600);
     expect(admin).toMatchObject({ name: 'admin', isAdmin: true });
     const local = [{ name: 'local', type: 'LOCAL', status: 'AVAILABLE', enterpriseProject: { name: 'default' } }];
     expect(await clusters(first.endpoint, first.token)).toEqual(local);
@@ -127,6 +160,47 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     expect((await me(second.endpoint, second.token)).id).toBe(admin.id);
     expect(await clusters(second.endpoint, second.token)).toHaveLength(1);
     expect(await stop(second)).toBe(130);
+  }, 240_000);
+
+  it('refuses a second launcher on the same data folder, and takes every child down with it when killed -9', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'stagecraft-kill-'));
+    try {
+      const running = await start(folder, await freePort());
+      let refusal = '';
+      try {
+        execFileSync(process.execPath, [MAIN], {
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            STAGECRAFT_DATA_DIR: folder,
+            STAGECRAFT_PORT: String(await freePort()),
+          },
+          stdio: 'pipe',
+          timeout: 60_000,
+        });
+      } catch (error) {
+        refusal = String((error as { stderr: Buffer }).stderr);
+      }
+      expect(refusal).toContain(
+        `Stagecraft did not start: another Stagecraft (pid ${running.child.pid}) is running on ${folder}`,
+      );
+      // The first one is untouched by the refused start.
+      expect((await me(running.endpoint, running.token)).name).toBe('admin');
+
+      const children = childrenOf(running.child.pid!);
+      expect(children.length).toBeGreaterThanOrEqual(8); // six services, nats-server, registry, postgres
+      running.child.kill('SIGKILL');
+      const deadline = Date.now() + 20_000;
+      while (children.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(children.filter(isAlive)).toEqual([]);
+
+      // The lock of the killed launcher is taken over: the next start works.
+      const next = await start(folder, await freePort());
+      expect((await me(next.endpoint, next.token)).name).toBe('admin');
+      expect(await stop(next)).toBe(130);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }, 240_000);
 
   it('names what to install when nats-server is missing and NATS_URL is unset', () => {

@@ -9,6 +9,7 @@ import type { RequestContext } from '../auth/request-context';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
+import { ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject } from '../iam/iam.types';
 import {
   ObsCredentials,
@@ -115,6 +116,7 @@ export class PackagesResolver {
     return this.client.send(ArtifactsSubjects.configureObsCredentials, { endpoint, region, accessKeyId, secretAccessKey }, meta);
   }
 
+  @ServiceCall()
   @ResolveField(() => EnterpriseProject)
   async enterpriseProject(@Parent() pkg: SoftwarePackageDto, @RequestLoaders() loaders: Loaders) {
     return loaders.projects.load(pkg.enterpriseProjectId);

@@ -1,21 +1,22 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { TokenVerifier } from '@stagecraft/authz';
+import { CallerResolver } from '@stagecraft/authz';
 import { ErrorCode, ServiceError } from '@stagecraft/contracts';
 
 import { type DeclaredPermission, PERMISSION, PUBLIC } from './permission.decorator';
 import { requestContextOf } from './request-context';
 
 /**
- * Verifies the bearer token of every GraphQL operation that is not @Public: missing, expired
- * or tampered tokens are UNAUTHENTICATED before any service is asked.
+ * Verifies the bearer token of every GraphQL operation that is not @Public: missing, expired,
+ * tampered and revoked tokens (deleted user, disabled key, revokeTokens) are UNAUTHENTICATED
+ * before any service is asked.
  */
 @Injectable()
 export class GqlAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: TokenVerifier,
+    private readonly callers: CallerResolver,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,7 +28,7 @@ export class GqlAuthGuard implements CanActivate {
     }
     if (permission === PUBLIC) return true;
     const requestContext = requestContextOf(GqlExecutionContext.create(context).getContext());
-    await this.verifier.verify(requestContext?.token);
+    await this.callers.resolve({ token: requestContext?.token, correlationId: requestContext?.correlationId });
     return true;
   }
 }

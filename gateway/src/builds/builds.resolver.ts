@@ -9,6 +9,7 @@ import type { RequestContext } from '../auth/request-context';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
+import { ServiceCall } from '../graphql/service-call.decorator';
 import { User } from '../iam/iam.types';
 import { PackageJob } from '../jobs/jobs.types';
 import { Build, BuildConnection, BuildLogChunk } from './builds.types';
@@ -57,11 +58,13 @@ export class BuildsResolver {
     return this.client.send(BuildsSubjects.cancelBuild, { id }, meta);
   }
 
+  @ServiceCall()
   @ResolveField(() => PackageJob)
   job(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
     return loaders.jobs.load(build.jobId);
   }
 
+  @ServiceCall()
   @ResolveField(() => User)
   triggeredBy(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(build.triggeredBy);

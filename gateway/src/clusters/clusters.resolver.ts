@@ -9,6 +9,7 @@ import type { RequestContext } from '../auth/request-context';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
+import { ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject } from '../iam/iam.types';
 import { Cluster, ClusterConnection, ClusterType, LabelInput, NodeSelection } from './clusters.types';
 
@@ -73,6 +74,7 @@ export class ClustersResolver {
     return (await this.client.send(ClustersSubjects.deleteCluster, { id }, meta)).id;
   }
 
+  @ServiceCall()
   @ResolveField(() => EnterpriseProject)
   enterpriseProject(@Parent() cluster: ClusterDto, @RequestLoaders() loaders: Loaders) {
     return loaders.projects.load(cluster.enterpriseProjectId);

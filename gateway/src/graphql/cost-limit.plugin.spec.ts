@@ -95,3 +95,60 @@ describe('costLimitPlugin', () => {
     expect(getComplexity).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('costLimitPlugin with a budget of service calls', () => {
+  const Job = new GraphQLObjectType({
+    name: 'Job',
+    fields: {
+      id: { type: new GraphQLNonNull(GraphQLID) },
+      // Resolved through a service, as a gateway @ServiceCall field.
+      owner: { type: Item, extensions: { serviceCall: true }, resolve: () => null },
+    },
+  });
+  const withCalls = new GraphQLSchema({
+    query: new GraphQLObjectType({
+      name: 'Query',
+      fields: {
+        job: { type: Job, args: { id: { type: GraphQLID } }, resolve: () => null },
+        jobs: {
+          type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Job))),
+          args: { first: { type: GraphQLInt } },
+          extensions: {
+            complexity: ({ args, childComplexity }: { args: { first?: number }; childComplexity: number }) =>
+              1 + (args.first ?? 1) * childComplexity,
+          },
+          resolve: () => [],
+        },
+      },
+    }),
+  });
+
+  async function runWith(maxCalls: number, query: string) {
+    const server = new ApolloServer({ schema: withCalls, plugins: [costLimitPlugin(1_000_000, maxCalls)] });
+    await server.start();
+    try {
+      const response = await server.executeOperation({ query });
+      return response.body.kind === 'single' ? response.body.singleResult : undefined;
+    } finally {
+      await server.stop();
+    }
+  }
+  const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ')} }`;
+
+  it('counts each aliased root field as a call', async () => {
+    expect((await runWith(10, aliases(10)))?.errors).toBeUndefined();
+    expect((await runWith(10, aliases(11)))?.errors?.[0]).toMatchObject({
+      message: 'the operation may make 11 service calls; at most 10 are allowed',
+      extensions: { code: 'QUERY_TOO_COMPLEX', serviceCalls: 11, maxServiceCalls: 10 },
+    });
+  });
+
+  it('counts a marked field once per element of a page, plain fields not at all', async () => {
+    // 1 for the list, 5 × 1 for the owners; ids and names cost no call.
+    expect((await runWith(6, '{ jobs(first: 5) { id owner { id name } } }'))?.errors).toBeUndefined();
+    expect((await runWith(5, '{ jobs(first: 5) { id owner { id name } } }'))?.errors?.[0]).toMatchObject({
+      extensions: { code: 'QUERY_TOO_COMPLEX', serviceCalls: 6 },
+    });
+    expect((await runWith(1, '{ jobs(first: 50) { id } }'))?.errors).toBeUndefined();
+  });
+});

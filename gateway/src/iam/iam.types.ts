@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 
+import { connectionOf } from '../graphql/connection';
 import { DateTimeScalar } from '../graphql/scalars';
 
 export enum Effect {
@@ -58,3 +59,26 @@ export class PolicyStatementInput {
   @Field(() => Effect) effect!: Effect;
   @Field(() => [String]) actions!: string[];
 }
+
+@ObjectType({ description: 'A login: a short-lived access token and a refresh token that refreshAccessToken rotates.' })
+export class Session {
+  @Field({ description: 'The bearer token (IAM_TOKEN_TTL_SECONDS, 15 minutes by default).' }) accessToken!: string;
+  @Field({ description: 'Opaque; exchange it once with refreshAccessToken for a new session.' }) refreshToken!: string;
+  @Field(() => DateTimeScalar, { description: 'When the access token expires.' }) expiresAt!: string;
+  @Field(() => DateTimeScalar, { description: 'When the login ends: refreshing does not extend it.' })
+  refreshExpiresAt!: string;
+}
+
+@ObjectType({ description: 'Who did what to which resource, and when.' })
+export class AuditRecord {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'The user who did it (the id remains after the user is deleted).' }) actorId!: string;
+  @Field({ description: 'The catalog action, e.g. iam:users:delete or servicestage:assembling:create.' }) action!: string;
+  @Field({ description: 'e.g. user, access-key, policy, package-job, build.' }) resourceType!: string;
+  @Field() resourceId!: string;
+  @Field(() => ID, { nullable: true }) enterpriseProjectId!: string | null;
+  @Field({ description: 'The process that did it.' }) service!: string;
+  @Field(() => DateTimeScalar) occurredAt!: string;
+}
+
+export const AuditRecordConnection = connectionOf(AuditRecord);

@@ -13,6 +13,7 @@ import { Cluster } from '../clusters/clusters.types';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
+import { ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject, User } from '../iam/iam.types';
 import {
   CreatePackageJobPayload,
@@ -99,27 +100,32 @@ export class PackageJobsResolver {
     return (await this.client.send(JobsSubjects.deleteJob, { id }, meta)).id;
   }
 
+  @ServiceCall()
   @ResolveField(() => EnterpriseProject)
   enterpriseProject(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.projects.load(job.enterpriseProjectId);
   }
 
+  @ServiceCall()
   @ResolveField(() => SoftwarePackage)
   package(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.packages.load(job.packageId);
   }
 
+  @ServiceCall()
   @ResolveField(() => Cluster)
   cluster(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.clusters.load(job.clusterId);
   }
 
+  @ServiceCall()
   @ResolveField(() => Build, { nullable: true })
   lastBuild(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.lastBuilds.load(job.id);
   }
 
   // Named apart from Query.builds, so every method name stands for one schema field.
+  @ServiceCall()
   @ResolveField('builds', () => BuildConnection, { complexity: pageComplexity })
   async jobBuilds(
     @Parent() job: PackageJobDto,
@@ -130,6 +136,7 @@ export class PackageJobsResolver {
     return toConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId: job.id, first, after }, meta));
   }
 
+  @ServiceCall()
   @ResolveField(() => User)
   createdBy(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(job.createdBy);

@@ -24,7 +24,10 @@ describe('action catalog', () => {
       'iam:projects:create',
       'iam:users:get',
       'iam:users:create',
+      'iam:users:delete',
       'iam:accessKeys:create',
+      'iam:accessKeys:modify',
+      'iam:accessKeys:delete',
       'iam:policies:get',
       'iam:policies:list',
       'iam:policies:create',
@@ -34,6 +37,8 @@ describe('action catalog', () => {
       'iam:attachments:create',
       'iam:attachments:delete',
       'iam:permissions:explain',
+      'iam:tokens:delete',
+      'iam:auditRecords:list',
     ]);
   });
 

@@ -19,7 +19,9 @@ export type AuthzResource =
   | 'iam-access-keys'
   | 'iam-policies'
   | 'iam-attachments'
-  | 'iam-permissions';
+  | 'iam-permissions'
+  | 'iam-tokens'
+  | 'iam-audit';
 
 /** The field CASL conditions (and the SQL converter) scope every resource by. */
 export const SCOPE_FIELD = 'enterpriseProjectId';
@@ -92,6 +94,7 @@ const ACTION_GROUPS = {
     verbs: {
       get: 'Read IAM users',
       create: 'Create an IAM user',
+      delete: 'Delete an IAM user, its keys and its tokens',
     },
   },
   accessKeys: {
@@ -101,6 +104,8 @@ const ACTION_GROUPS = {
     adminOnly: true,
     verbs: {
       create: 'Create an access key for a user',
+      modify: 'Disable or enable an access key',
+      delete: 'Delete an access key',
     },
   },
   policies: {
@@ -134,6 +139,24 @@ const ACTION_GROUPS = {
     adminOnly: true,
     verbs: {
       explain: 'Explain whether a user may perform an action, and why',
+    },
+  },
+  tokens: {
+    service: 'iam',
+    iamResource: 'tokens',
+    resource: 'iam-tokens',
+    adminOnly: true,
+    verbs: {
+      delete: 'Revoke every token a user holds',
+    },
+  },
+  auditRecords: {
+    service: 'iam',
+    iamResource: 'auditRecords',
+    resource: 'iam-audit',
+    adminOnly: true,
+    verbs: {
+      list: 'Read the audit records of who did what',
     },
   },
 } as const satisfies Record<string, ActionGroup>;

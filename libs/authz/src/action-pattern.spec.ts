@@ -32,7 +32,7 @@ describe('expandActionPattern', () => {
       ['servicestage:package:get', 'servicestage:package:list', 'servicestage:package:create', 'servicestage:package:delete'],
     ],
     ['*:*:explain', ['iam:permissions:explain']],
-    ['iam:access*:*', ['iam:accessKeys:create']],
+    ['iam:access*:*', ['iam:accessKeys:create', 'iam:accessKeys:modify', 'iam:accessKeys:delete']],
     ['servicestage:*:*', ALL_NAMES.filter((n) => n.startsWith('servicestage:'))],
     ['i*:*:*', ALL_NAMES.filter((n) => n.startsWith('iam:'))],
   ])('%s matches %j', (pattern, expected) => {

@@ -1,3 +1,4 @@
 export { configModule } from './config.module';
+export * from './egress';
 export { ConfigError, configKeys, loadConfig } from './load-config';
 export { logLevelsUpTo } from './log-levels';

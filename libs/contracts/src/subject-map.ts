@@ -6,6 +6,7 @@ import type {
   UploadTargetDto,
 } from './artifacts/artifacts.dto';
 import type {
+  BuildDownloadUrlRequest,
   ConfigureObsCredentialsRequest,
   CreatePackageUploadRequest,
   DownloadUrlRequest,
@@ -38,15 +39,18 @@ import type { HealthDto } from './health';
 import type {
   AccessKeyDto,
   AccessTokenDto,
+  AuditRecordDto,
   CallerRulesDto,
   EnterpriseProjectDto,
   JsonWebKeySetDto,
   PermissionDecisionDto,
   PolicyAttachmentDto,
   PolicyDto,
+  SessionDto,
   UserDto,
 } from './iam/iam.dto';
 import type {
+  AccessKeyRequest,
   AttachPolicyRequest,
   CreateAccessKeyRequest,
   CreateAccessTokenRequest,
@@ -57,8 +61,11 @@ import type {
   ExplainPermissionRequest,
   IdRequest,
   ListAttachmentsRequest,
+  ListAuditRecordsRequest,
   ProjectIdsRequest,
+  RefreshSessionRequest,
   UpdatePolicyRequest,
+  UserIdRequest,
   UserIdsRequest,
 } from './iam/iam.requests';
 import type { IamSubjects } from './iam/iam.subjects';
@@ -97,11 +104,20 @@ export interface SubjectMap {
   [IamSubjects.explainPermission]: Rpc<ExplainPermissionRequest, PermissionDecisionDto>;
   [IamSubjects.getDefaultProject]: Rpc<EmptyRequest, EnterpriseProjectDto>;
   [IamSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+  [IamSubjects.deleteUser]: Rpc<IdRequest, { id: string }>;
+  [IamSubjects.disableAccessKey]: Rpc<AccessKeyRequest, { accessKey: string; enabled: boolean }>;
+  [IamSubjects.enableAccessKey]: Rpc<AccessKeyRequest, { accessKey: string; enabled: boolean }>;
+  [IamSubjects.deleteAccessKey]: Rpc<AccessKeyRequest, { accessKey: string }>;
+  [IamSubjects.revokeTokens]: Rpc<UserIdRequest, { userId: string; revokedAt: string }>;
+  [IamSubjects.createSession]: Rpc<CreateAccessTokenRequest, SessionDto>;
+  [IamSubjects.refreshSession]: Rpc<RefreshSessionRequest, SessionDto>;
+  [IamSubjects.listAuditRecords]: Rpc<ListAuditRecordsRequest, PageDto<AuditRecordDto>>;
 
   [ArtifactsSubjects.createPackageUpload]: Rpc<CreatePackageUploadRequest, PackageUploadDto>;
   [ArtifactsSubjects.completePackageUpload]: Rpc<PackageIdRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.uploadTarget]: Rpc<UploadTargetRequest, UploadTargetDto>;
   [ArtifactsSubjects.downloadUrl]: Rpc<DownloadUrlRequest, PackageDownloadDto>;
+  [ArtifactsSubjects.buildDownloadUrl]: Rpc<BuildDownloadUrlRequest, PackageDownloadDto>;
   [ArtifactsSubjects.registerObsPackage]: Rpc<RegisterObsPackageRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.deletePackage]: Rpc<PackageIdRequest, { id: string }>;
   [ArtifactsSubjects.getPackage]: Rpc<PackageIdRequest, SoftwarePackageDto>;
@@ -122,6 +138,7 @@ export interface SubjectMap {
   [JobsSubjects.updateJob]: Rpc<UpdatePackageJobRequest, PackageJobDto>;
   [JobsSubjects.deleteJob]: Rpc<JobIdRequest, { id: string }>;
   [JobsSubjects.getJob]: Rpc<JobIdRequest, PackageJobDto>;
+  [JobsSubjects.getJobForBuild]: Rpc<JobIdRequest, PackageJobDto>;
   [JobsSubjects.listJobs]: Rpc<ListPackageJobsRequest, PackageJobPageDto>;
   [JobsSubjects.baseImages]: Rpc<BaseImagesRequest, string[]>;
   [JobsSubjects.usage]: Rpc<JobUsageRequest, JobUsageDto>;

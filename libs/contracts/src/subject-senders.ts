@@ -45,11 +45,20 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [IamSubjects.detachPolicy]: ['gateway'],
   [IamSubjects.explainPermission]: ['gateway'],
   [IamSubjects.health]: healthProbers('iam'),
+  [IamSubjects.deleteUser]: ['gateway'],
+  [IamSubjects.disableAccessKey]: ['gateway'],
+  [IamSubjects.enableAccessKey]: ['gateway'],
+  [IamSubjects.deleteAccessKey]: ['gateway'],
+  [IamSubjects.revokeTokens]: ['gateway'],
+  [IamSubjects.createSession]: ['gateway'],
+  [IamSubjects.refreshSession]: ['gateway'],
+  [IamSubjects.listAuditRecords]: ['gateway'],
 
   [ArtifactsSubjects.createPackageUpload]: ['gateway'],
   [ArtifactsSubjects.completePackageUpload]: ['gateway'],
   [ArtifactsSubjects.uploadTarget]: ['gateway'],
   [ArtifactsSubjects.downloadUrl]: ['builds'],
+  [ArtifactsSubjects.buildDownloadUrl]: ['builds'],
   [ArtifactsSubjects.registerObsPackage]: ['gateway'],
   [ArtifactsSubjects.deletePackage]: ['gateway'],
   [ArtifactsSubjects.getPackage]: ['gateway', 'jobs'],
@@ -69,7 +78,8 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [JobsSubjects.createJob]: ['gateway'],
   [JobsSubjects.updateJob]: ['gateway'],
   [JobsSubjects.deleteJob]: ['gateway'],
-  [JobsSubjects.getJob]: ['gateway', 'builds'],
+  [JobsSubjects.getJob]: ['gateway'],
+  [JobsSubjects.getJobForBuild]: ['builds'],
   [JobsSubjects.listJobs]: ['gateway'],
   [JobsSubjects.baseImages]: ['gateway'],
   [JobsSubjects.usage]: ['artifacts', 'clusters'],
@@ -96,4 +106,6 @@ export const EVENT_SUBJECTS: Readonly<
 > = {
   // Every process caches compiled rules (iam too) and drops them on this event.
   [IamSubjects.authzChanged]: { publishers: ['iam'], listeners: PROCESS_IDENTITIES },
+  // Who did what: every service reports its own changes, only iam reads (and stores) them.
+  [IamSubjects.auditRecorded]: { publishers: ['iam', 'jobs', 'artifacts', 'clusters', 'builds'], listeners: ['iam'] },
 };

@@ -3,6 +3,7 @@ export * from './build-namespace.manifests';
 export * from './build-namespace.provisioner';
 export * from './build-nodes.selector';
 export * from './kube-connection.check';
+export * from './kube-egress';
 export * from './kube-error';
 export * from './kubeconfig.parser';
 export * from './node.watcher';

@@ -34,6 +34,7 @@ const NETWORK_CODES: Record<string, [KubeErrorKind, string]> = {
   EPIPE: ['network', 'connection reset by the server'],
   ERR_STREAM_PREMATURE_CLOSE: ['network', 'connection closed by the server'],
   EHOSTUNREACH: ['network', 'host unreachable'],
+  EGRESS_DENIED: ['network', 'the address is not allowed by the egress policy'],
   ENETUNREACH: ['network', 'network unreachable'],
 };
 
@@ -87,6 +88,21 @@ export function describeKubeError(err: unknown, options: { includeServerMessage?
     return { kind: 'tls', reason: `TLS: handshake failed (${code})` };
   if (e.cause && e.cause !== err) return describeKubeError(e.cause, options);
   return { kind: 'unknown', reason: code && /^[A-Z0-9_]{2,40}$/.test(code) ? `request failed (${code})` : 'request failed' };
+}
+
+/**
+ * True when the error is an HTTP answer carrying a Kubernetes `Status` object: proof that a
+ * Kubernetes API server (not merely some open port or web server) answered.
+ */
+export function isKubernetesStatusError(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; body?: unknown };
+  const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  return status !== undefined && isKubernetesStatusBody(e.body);
+}
+
+/** True for a response body that is a Kubernetes `Status` object (JSON text or parsed). */
+export function isKubernetesStatusBody(body: unknown): boolean {
+  return statusBody(body) !== undefined;
 }
 
 /** An error from a Kubernetes call whose message is safe to log and to show. */

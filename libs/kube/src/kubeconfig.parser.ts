@@ -13,6 +13,9 @@ import { accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
 import { Cluster, Context, KubeConfig, loadYaml, User } from '@kubernetes/client-node';
+import { EgressPolicy } from '@stagecraft/config';
+
+import { applyEgressPolicy } from './kube-egress';
 
 export type KubeCredentialKind = 'token' | 'token-file' | 'client-certificate' | 'basic-auth' | 'exec' | 'auth-provider';
 
@@ -23,6 +26,12 @@ export interface ParseKubeconfigOptions {
   allowExec?: boolean;
   /** Largest accepted text, in bytes. Default 512 KiB. */
   maxBytes?: number;
+  /**
+   * What the returned KubeConfig may connect to (docs/security.md#egress); also decides whether a
+   * `proxy-url` is accepted. Default: a policy that allows no loopback, private or link-local
+   * address and no proxy.
+   */
+  egress?: EgressPolicy;
 }
 
 export type ParsedKubeconfig =
@@ -135,6 +144,8 @@ function buildCluster(cluster: Entry, options: ParseKubeconfigOptions): Cluster 
   const proxyUrl = cluster.body['proxy-url'];
   if (proxyUrl !== undefined && (!nonEmpty(proxyUrl) || !URL.canParse(proxyUrl)))
     throw new Problem(`${where}: proxy-url is not a valid URL`);
+  if (proxyUrl !== undefined && !(options.egress?.allowProxy ?? false))
+    throw new Problem(`${where}: proxy-url is not accepted (an administrator allows proxies with EGRESS_ALLOW_PROXY)`);
   const tlsServerName = cluster.body['tls-server-name'];
   return {
     name: cluster.name,
@@ -272,6 +283,7 @@ function parse(text: string, options: ParseKubeconfigOptions): Extract<ParsedKub
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({ clusters: [cluster], users: [user], contexts: [ctx], currentContext: ctx.name });
+  applyEgressPolicy(kubeConfig, options.egress ?? new EgressPolicy());
   return {
     ok: true,
     kubeConfig,

@@ -1,6 +1,8 @@
 import { createServer, Socket } from 'node:net';
 
-import { checkConnection, parseKubeconfig } from '../src';
+import { EgressPolicy } from '@stagecraft/config';
+
+import { API_SERVER_UNREACHABLE, checkConnection, parseKubeconfig } from '../src';
 import { FakeKubeApiServer } from '../src/testing';
 
 describe('checkConnection against the fake API server', () => {
@@ -12,7 +14,8 @@ describe('checkConnection against the fake API server', () => {
   afterAll(() => fake.close());
 
   const connect = async (text: string, timeoutMs?: number) => {
-    const parsed = parseKubeconfig(text);
+    // The fake listens on 127.0.0.1: allowed explicitly, as an administrator would (EGRESS_ALLOWED_CIDRS).
+    const parsed = parseKubeconfig(text, { egress: new EgressPolicy({ allowedCidrs: '127.0.0.1/32' }) });
     if (!parsed.ok) throw new Error(parsed.problem);
     return checkConnection(parsed.kubeConfig, { timeoutMs });
   };
@@ -41,29 +44,40 @@ describe('checkConnection against the fake API server', () => {
   });
 
   it.each([
-    ['an untrusted CA', () => fake.kubeconfigWithWrongCa(), 'TLS: certificate signed by unknown authority'],
+    [
+      'an untrusted CA',
+      () => fake.kubeconfigWithWrongCa(),
+      'TLS: certificate signed by unknown authority',
+      API_SERVER_UNREACHABLE,
+    ],
     [
       'no CA at all (the system roots do not know the fake)',
       () => fake.kubeconfig({ ca: 'none' }),
       'TLS: certificate signed by unknown authority',
+      API_SERVER_UNREACHABLE,
     ],
-    ['a wrong token', () => fake.kubeconfigWithWrongToken(), '401 Unauthorized'],
+    ['a wrong token', () => fake.kubeconfigWithWrongToken(), '401 Unauthorized', '401 Unauthorized'],
     [
       'a server name the certificate does not cover',
       () => fake.kubeconfig({ tlsServerName: 'api.example.com' }),
       'TLS: the server certificate is not valid for this host name',
+      API_SERVER_UNREACHABLE,
     ],
-  ])('explains %s', async (_name, kubeconfig, reason) => {
+  ])('explains %s', async (_name, kubeconfig, reason, publicReason) => {
     const text = kubeconfig();
     const result = await connect(text);
-    expect(result).toEqual({ ok: false, reason });
+    expect(result).toEqual({ ok: false, reason, publicReason });
     expect(JSON.stringify(result)).not.toContain(fake.token);
   });
 
   it('explains a 503 from an unavailable server', async () => {
     fake.setUnavailable(true);
     try {
-      expect(await connect(fake.kubeconfig())).toEqual({ ok: false, reason: '503 Service Unavailable' });
+      expect(await connect(fake.kubeconfig())).toEqual({
+        ok: false,
+        reason: '503 Service Unavailable',
+        publicReason: '503 Service Unavailable',
+      });
     } finally {
       fake.setUnavailable(false);
     }
@@ -73,7 +87,7 @@ describe('checkConnection against the fake API server', () => {
     const gone = await FakeKubeApiServer.start();
     const text = gone.kubeconfig();
     await gone.close();
-    expect(await connect(text)).toEqual({ ok: false, reason: 'connection refused' });
+    expect(await connect(text)).toEqual({ ok: false, reason: 'connection refused', publicReason: API_SERVER_UNREACHABLE });
   });
 
   it('gives up after the timeout on a server that never answers', async () => {
@@ -89,6 +103,7 @@ describe('checkConnection against the fake API server', () => {
       expect(await connect(fake.kubeconfig({ server: `https://127.0.0.1:${port}` }), 300)).toEqual({
         ok: false,
         reason: 'timed out after 300 ms',
+        publicReason: API_SERVER_UNREACHABLE,
       });
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {

@@ -1,3 +1,5 @@
+import { EgressPolicy } from '@stagecraft/config';
+
 import { NodeSummary, NodeWatcher, NodeWatcherError, parseKubeconfig } from '../src';
 import { FakeKubeApiServer, waitFor } from '../src/testing';
 
@@ -22,7 +24,7 @@ describe('NodeWatcher against the fake API server', () => {
     fake.seedNode({ name: 'node-b', ready: false, internalIP: '10.0.0.2' });
     changes = [];
     errors = [];
-    const parsed = parseKubeconfig(fake.kubeconfig());
+    const parsed = parseKubeconfig(fake.kubeconfig(), { egress: new EgressPolicy({ allowedCidrs: '127.0.0.1/32' }) });
     if (!parsed.ok) throw new Error(parsed.problem);
     watcher = new NodeWatcher(parsed.kubeConfig, {
       onChange: (nodes) => changes.push(nodes),

@@ -19,10 +19,17 @@ export class PackageDownloadError extends Error {
  * Streams the package from its presigned URL to `file`, checking the sha256 recorded when it was
  * read; resolves to its size. Messages never hold the URL (its query string is a capability).
  */
-export async function downloadPackage(url: string, file: string, expectedSha256: string, signal: AbortSignal): Promise<number> {
+export async function downloadPackage(
+  url: string,
+  file: string,
+  expectedSha256: string,
+  signal: AbortSignal,
+  /** The platform passes its egress policy's fetch (docs/security.md#egress). */
+  fetchFn: typeof fetch = fetch,
+): Promise<number> {
   let response: Response;
   try {
-    response = await fetch(url, { signal });
+    response = await fetchFn(url, { signal });
   } catch (error) {
     if (signal.aborted) throw error;
     throw new PackageDownloadError('PACKAGE_DOWNLOAD_FAILED', 'the package repository could not be reached');

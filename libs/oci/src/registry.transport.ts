@@ -105,7 +105,15 @@ export class RegistryTransport {
       });
     } catch (err) {
       if (this.options.signal?.aborted) throw this.options.signal.reason;
-      throw this.error(request, 'UNREACHABLE', null, `no answer from ${url.host} (${causeOf(err)})`);
+      const cause = causeOf(err);
+      if (cause === 'EGRESS_DENIED')
+        throw this.error(
+          request,
+          'UNREACHABLE',
+          null,
+          `${url.host} is not allowed by the egress policy (docs/security.md#egress)`,
+        );
+      throw this.error(request, 'UNREACHABLE', null, `no answer from ${url.host} (${cause})`);
     }
   }
 

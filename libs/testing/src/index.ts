@@ -1,3 +1,4 @@
+export * from './counting-listener';
 export * from './test-archives';
 export * from './test-database';
 export * from './test-keys';

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { configModule } from '@stagecraft/config';
+import { configModule, EgressPolicy } from '@stagecraft/config';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
 import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { secretBoxFrom } from '@stagecraft/secrets';
@@ -51,9 +51,11 @@ export class ArtifactsModule {
       ],
       controllers: [PackagesNatsController, healthNatsController('artifacts')],
       providers: [
+        { provide: EgressPolicy, useFactory: () => EgressPolicy.fromConfig(config) },
         {
           provide: SWR_STORE,
-          useFactory: () =>
+          inject: [EgressPolicy],
+          useFactory: (egress: EgressPolicy) =>
             new S3Store({
               endpoint: config.S3_ENDPOINT,
               publicEndpoint: config.S3_PUBLIC_ENDPOINT,
@@ -61,6 +63,7 @@ export class ArtifactsModule {
               accessKeyId: config.S3_ACCESS_KEY_ID,
               secretAccessKey: config.S3_SECRET_ACCESS_KEY,
               forcePathStyle: config.S3_FORCE_PATH_STYLE,
+              egress,
             }),
         },
         { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthzModule } from '@stagecraft/authz';
-import { configModule } from '@stagecraft/config';
+import { configModule, EgressPolicy } from '@stagecraft/config';
 import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { archiveLimitsOf } from '@stagecraft/oci';
 import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 
@@ -25,6 +26,7 @@ import { BuildEntity } from './builds/infra/build.entity';
 import { BuildStore } from './builds/infra/build.store';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
+import { PackageUrlsClient } from './builds/infra/package-urls.client';
 import { BuildsConfig, registryCredentialsOf } from './config';
 import { buildsMigrations } from './migrations';
 
@@ -53,15 +55,18 @@ export class BuildsModule {
           provide: BUILDS_SECRET_BOX,
           useFactory: (): SecretBox | null => (config.SECRETS_KEY || config.SECRETS_KEY_FILE ? secretBoxFrom(config) : null),
         },
+        { provide: EgressPolicy, useFactory: () => EgressPolicy.fromConfig(config) },
         BuildClusterStore,
         {
           provide: BUILD_EXECUTOR,
-          inject: [BuildClusterStore],
-          useFactory: (clusters: BuildClusterStore) =>
+          inject: [BuildClusterStore, EgressPolicy],
+          useFactory: (clusters: BuildClusterStore, egress: EgressPolicy) =>
             new ClusterTypeExecutor(
               overrides.executor ??
                 new LocalExecutor({
                   credentials,
+                  egress,
+                  limits: archiveLimitsOf(config),
                   platform: { os, architecture, variant },
                   buildah: new BuildahBuilder({
                     credentials,
@@ -97,6 +102,7 @@ export class BuildsModule {
         },
         BuildStore,
         BuildLogStore,
+        PackageUrlsClient,
         BuildRunner,
         BuildScheduler,
         BuildEventsRelay,

@@ -1,3 +1,4 @@
+import { IsEgressCidrList } from '@stagecraft/config';
 import { NatsConfig } from '@stagecraft/messaging';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
@@ -49,6 +50,16 @@ export class BuildsConfig extends NatsConfig {
   @Matches(QUANTITY) BUILD_POD_MEMORY_LIMIT = '2Gi';
   /** A finished build's Job (and its pods and logs) stays this long on the cluster, then Kubernetes removes it. */
   @IsInt() @Min(0) BUILD_JOB_TTL_SECONDS = 600;
+  /**
+   * Archive safety (docs/packages.md#limits): what a package may unpack to. The same limits are
+   * checked at upload by the artifacts service and again here, when a build unpacks the package.
+   */
+  @IsInt() @Min(1) ARCHIVE_MAX_TOTAL_BYTES = 4 * 1024 ** 3;
+  @IsInt() @Min(1) ARCHIVE_MAX_ENTRIES = 100_000;
+  /** Unpacked bytes per compressed byte, for an entry (zip) or the whole gzip stream (tar.gz)… */
+  @IsInt() @Min(1) ARCHIVE_MAX_RATIO = 200;
+  /** …once it unpacks to more than this many bytes. */
+  @IsInt() @Min(1) ARCHIVE_RATIO_MIN_BYTES = 16 * 1024 ** 2;
   /** How often Jobs of finished or unknown builds are looked for and removed, on every cluster builds ran on. */
   @IsInt() @Min(100) KUBE_RECONCILE_INTERVAL_MS = 30_000;
   /** Timeout of each Kubernetes API request (watches and log streams excepted). */
@@ -57,6 +68,13 @@ export class BuildsConfig extends NatsConfig {
   @IsInt() @Min(100) KUBE_POD_REJECTION_CHECK_MS = 5000;
   /** Upper bound of the backoff between retries of a broken watch or log stream. */
   @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
+  /**
+   * Loopback, private and link-local ranges this service may connect to anyway (docs/security.md#egress):
+   * CIDRs separated by commas. Empty: none.
+   */
+  @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
+  /** Whether a kubeconfig's `proxy-url` is honoured (the proxy then decides where traffic goes). */
+  @IsBoolean() EGRESS_ALLOW_PROXY = false;
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 

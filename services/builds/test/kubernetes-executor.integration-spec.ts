@@ -45,6 +45,8 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       KUBE_RECONCILE_INTERVAL_MS: '3600000',
       KUBE_WATCH_BACKOFF_MAX_MS: '200',
       KUBE_POD_REJECTION_CHECK_MS: '200',
+      // The fake Kubernetes API listens on 127.0.0.1 (docs/security.md#egress).
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
       BUILD_DEADLINE_SECONDS: '900',
       REGISTRY_CREDENTIALS: JSON.stringify({ 'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD } }),
     });

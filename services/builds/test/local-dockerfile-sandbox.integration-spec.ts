@@ -7,7 +7,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { EgressPolicy } from '@stagecraft/config';
 import type { BuildSpecDto } from '@stagecraft/contracts';
+import { parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
 import { buildLayerInMemory, FAMILY_MEDIA_TYPES, type ImageManifest, RegistryClient, sha256Digest } from '@stagecraft/oci';
 import { buildZip, readTarEntries, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 
@@ -187,6 +189,8 @@ describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real build
     const credentials = { [registry.host]: REGISTRY_USER };
     return new LocalExecutor({
       credentials,
+      // The package server and the registry listen on 127.0.0.1.
+      egress: new EgressPolicy({ allowedCidrs: '127.0.0.1/32' }),
       platform: { os: 'linux', architecture: 'amd64' },
       buildah: new BuildahBuilder({
         credentials,
@@ -287,6 +291,47 @@ describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real build
     expect(lines.join('\n')).not.toContain(REGISTRY_USER.password);
     // Pulled back by digest and started: the image's own command answers.
     expect(await runImage(`${registry.host}/team/orders@${pushed.digest}`, dir)).toBe('built\n');
+  }, 180_000);
+
+  it('a Dockerfile with secrets: the pushed image has no history, so no RUN, ENV or ARG line of it is in the image (skopeo)', async () => {
+    const flagged = ['hunter2hunter2', 'ArgTokenValue42', 'TopSecretPass123', 'pw4dsn'];
+    const dockerfile = [
+      `FROM ${registry.host}/base:1`,
+      'ARG NPM_TOKEN=ArgTokenValue42',
+      'ENV DB_PASSWORD hunter2hunter2',
+      'ENV DATABASE_URL=postgres://app:pw4dsn@db/app',
+      'RUN echo "mysql -pTopSecretPass123" > /dev/null && echo "token ${NPM_TOKEN}" > /dev/null',
+      'CMD ["/bin/sh"]',
+    ].join('\n');
+    // The scan flags every one of them (what the job's warnings say, what the log masks).
+    const parsed = parseDockerfile(dockerfile);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(scanForSecrets(parsed.instructions).map((finding) => finding.value)).toEqual(expect.arrayContaining(flagged));
+
+    const { outcome, lines } = await runBuild(executor(), dockerfile);
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
+    if (outcome.status !== 'SUCCEEDED') throw new Error(lines.join('\n'));
+    // Read back as any client would, through the registry API.
+    const { stdout } = await exec('skopeo', [
+      'inspect',
+      '--config',
+      '--tls-verify=false',
+      '--creds',
+      `${REGISTRY_USER.username}:${REGISTRY_USER.password}`,
+      `docker://${registry.host}/team/orders@${outcome.imageDigest}`,
+    ]);
+    const config = JSON.parse(stdout) as { history?: unknown[]; config: { Env?: string[] } };
+    const history = JSON.stringify(config.history ?? []);
+    for (const value of flagged) expect({ value, inHistory: history.includes(value) }).toEqual({ value, inHistory: false });
+    expect(history).not.toMatch(/DB_PASSWORD|NPM_TOKEN|mysql/);
+    expect(config.history ?? []).toEqual([]);
+    // Outside the history only what the Dockerfile asked the image to carry: its ENV values (the
+    // job's warnings say so); the ARG and the RUN line's password are nowhere in the config.
+    const { Env, ...rest } = config.config;
+    expect(Env).toEqual(expect.arrayContaining(['DB_PASSWORD=hunter2hunter2']));
+    const elsewhere = JSON.stringify({ ...config, config: rest });
+    for (const value of ['ArgTokenValue42', 'TopSecretPass123', 'hunter2hunter2'])
+      expect({ value, found: elsewhere.includes(value) }).toEqual({ value, found: false });
   }, 180_000);
 
   it('refuses the build with SANDBOX_UNAVAILABLE, before downloading anything, where it cannot be sealed', async () => {

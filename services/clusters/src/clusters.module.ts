@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { configModule } from '@stagecraft/config';
+import { configModule, EgressPolicy } from '@stagecraft/config';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
 import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { secretBoxFrom } from '@stagecraft/secrets';
@@ -35,6 +35,7 @@ export class ClustersModule {
       controllers: [ClustersNatsController, healthNatsController('clusters')],
       providers: [
         { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },
+        { provide: EgressPolicy, useFactory: () => EgressPolicy.fromConfig(config) },
         EnterpriseProjectScope,
         ClusterNodesRepository,
         ClusterConnections,

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 
+import { IsEgressCidrList } from '@stagecraft/config';
 import { CLUSTER_NETWORK_CIDRS, parseCidrList, parseEgressAllowList } from '@stagecraft/kube';
 import { NatsConfig } from '@stagecraft/messaging';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 
 /** A string the parser accepts; the failure names the rule (loadConfig never echoes values). */
 function Parses(name: string, parse: (value: string) => unknown) {
@@ -54,5 +55,12 @@ export class ClustersConfig extends NatsConfig {
   @IsInt() @Min(100) @Max(60_000) KUBE_CONNECT_TIMEOUT_MS = 5000;
   @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
   @IsOptional() @IsString() LOCAL_NODE_INTERNAL_IP?: string;
+  /**
+   * Loopback, private and link-local ranges this service may connect to anyway (docs/security.md#egress):
+   * CIDRs separated by commas. Empty: none.
+   */
+  @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
+  /** Whether a kubeconfig's `proxy-url` is honoured (the proxy then decides where traffic goes). */
+  @IsBoolean() EGRESS_ALLOW_PROXY = false;
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

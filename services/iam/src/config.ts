@@ -8,7 +8,10 @@ export class IamConfig extends NatsConfig {
   /** A PEM private key (Ed25519, RSA or P-256), or a file holding one. */
   @IsOptional() @IsString() IAM_SIGNING_KEY?: string;
   @IsOptional() @IsString() IAM_SIGNING_KEY_FILE?: string;
-  @IsInt() @Min(60) @Max(7 * 24 * 3600) IAM_TOKEN_TTL_SECONDS = 3600;
+  /** Access tokens are short: a refresh token (createSession) gets new ones. */
+  @IsInt() @Min(60) @Max(7 * 24 * 3600) IAM_TOKEN_TTL_SECONDS = 900;
+  /** How long a login (createSession) can be refreshed, from the login on: rotation does not extend it. */
+  @IsInt() @Min(300) @Max(90 * 24 * 3600) IAM_REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
   /** When set and no account exists yet: create one with an admin, and write its access key here. */
   @IsOptional() @IsString() IAM_BOOTSTRAP_CREDENTIALS_FILE?: string;
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AccountEntity } from './accounts/infra/account.entity';
+import { AuditService } from './audit/audit.service';
+import { AuditRecordEntity } from './audit/infra/audit-record.entity';
 import { AuthorizationService } from './authorization/authorization.service';
 import { AuthzEventsPublisher } from './authorization/authz-events.publisher';
 import { GrantsRepository } from './authorization/grants.repository';
@@ -10,6 +12,7 @@ import { PolicyAttachmentEntity } from './policies/infra/policy-attachment.entit
 import { PoliciesService } from './policies/policies.service';
 import { EnterpriseProjectEntity } from './projects/infra/enterprise-project.entity';
 import { ProjectsService } from './projects/projects.service';
+import { RefreshTokenEntity } from './tokens/infra/refresh-token.entity';
 import { signingKeyProvider } from './tokens/signing-key.provider';
 import { TokensService } from './tokens/tokens.service';
 import { AccessKeyEntity } from './users/infra/access-key.entity';
@@ -23,6 +26,8 @@ export const IAM_ENTITIES = [
   EnterpriseProjectEntity,
   PolicyEntity,
   PolicyAttachmentEntity,
+  RefreshTokenEntity,
+  AuditRecordEntity,
 ];
 
 /** iam's use cases and repositories; its own authz sources (key and rules) come from here. */
@@ -37,7 +42,8 @@ export const IAM_ENTITIES = [
     UsersService,
     ProjectsService,
     PoliciesService,
+    AuditService,
   ],
-  exports: [TokensService, AuthorizationService, UsersService, ProjectsService, PoliciesService],
+  exports: [TokensService, AuthorizationService, UsersService, ProjectsService, PoliciesService, AuditService],
 })
 export class IamCoreModule {}

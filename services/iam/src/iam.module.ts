@@ -5,6 +5,8 @@ import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
 import { serviceDatabaseModule } from '@stagecraft/persistence';
 
 import { AccountsService } from './accounts/accounts.service';
+import { AuditNatsController } from './audit/audit.nats-controller';
+import { AuditEventsListener } from './audit/audit-events.listener';
 import { AuthorizationNatsController } from './authorization/authorization.nats-controller';
 import { AuthorizationService } from './authorization/authorization.service';
 import { IamConfig } from './config';
@@ -44,9 +46,10 @@ export class IamModule {
         ProjectsNatsController,
         PoliciesNatsController,
         AuthorizationNatsController,
+        AuditNatsController,
         healthNatsController('iam'),
       ],
-      providers: [AccountsService],
+      providers: [AccountsService, AuditEventsListener],
     };
   }
 }

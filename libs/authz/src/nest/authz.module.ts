@@ -8,12 +8,13 @@ import {
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import type { Subscription } from 'nats';
 
+import { AuditInterceptor } from './audit.interceptor';
 import { listenForAuthzChanges } from './authz-changes';
-import { CallerResolver, type CallerRulesSource } from './caller-resolver';
+import { CallerResolver, type CallerRulesSource, MAX_RULES_CACHE_TTL_MS } from './caller-resolver';
 import { NatsCallerRulesSource, NatsVerificationKeySource } from './nats-sources';
 import { RpcAuthGuard } from './rpc-auth.guard';
 import { TokenVerifier, type VerificationKeySource } from './token-verifier';
@@ -22,7 +23,7 @@ export const VERIFICATION_KEY_SOURCE = Symbol('VERIFICATION_KEY_SOURCE');
 export const CALLER_RULES_SOURCE = Symbol('CALLER_RULES_SOURCE');
 
 export interface AuthzModuleOptions {
-  /** How long compiled rules may be reused without an event saying they changed. */
+  /** How long compiled rules may be reused without an event saying they changed (at most 5 s). */
   cacheTtlMs?: number;
   /** iam supplies its own sources (its key and database); every other service asks iam. */
   keySource?: Provider;
@@ -55,7 +56,15 @@ export class AuthzModule {
   /** For services: verifies tokens, resolves callers and guards every message handler. */
   static forService(options: AuthzModuleOptions = {}): DynamicModule {
     const module = AuthzModule.forCallers(options);
-    return { ...module, providers: [...(module.providers ?? []), { provide: APP_GUARD, useClass: RpcAuthGuard }] };
+    return {
+      ...module,
+      providers: [
+        ...(module.providers ?? []),
+        { provide: APP_GUARD, useClass: RpcAuthGuard },
+        // Handlers marked @Audited report who changed what to iam's audit trail.
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+      ],
+    };
   }
 
   /**
@@ -77,7 +86,7 @@ export class AuthzModule {
           provide: CallerResolver,
           inject: [TokenVerifier, CALLER_RULES_SOURCE],
           useFactory: (verifier: TokenVerifier, rules: CallerRulesSource) =>
-            new CallerResolver(verifier, rules, { cacheTtlMs: options.cacheTtlMs ?? 60_000 }),
+            new CallerResolver(verifier, rules, { cacheTtlMs: options.cacheTtlMs ?? MAX_RULES_CACHE_TTL_MS }),
         },
         AuthzChangeListener,
       ],

@@ -1,4 +1,4 @@
-import type { AuthzChangedEvent, CallerRulesDto } from '@stagecraft/contracts';
+import { type AuthzChangedEvent, type CallerRulesDto, ServiceError } from '@stagecraft/contracts';
 import type { RequestMeta } from '@stagecraft/messaging';
 
 import { buildAbility } from '../policy-compiler';
@@ -10,8 +10,17 @@ export interface CallerRulesSource {
   rulesFor(claims: TokenClaims, meta: RequestMeta): Promise<CallerRulesDto>;
 }
 
+/**
+ * The longest compiled rules are reused: an authz-changed event clears them at once, and this
+ * bounds how long a lost event (core NATS is at-most-once) can keep a revoked token working.
+ */
+export const MAX_RULES_CACHE_TTL_MS = 5_000;
+
+/** How often one user's rules may be fetched again because a token did not match them. */
+const REFETCH_ON_MISMATCH_MS = 1_000;
+
 export interface CallerResolverOptions {
-  /** A safety net only: an authz-changed event clears entries at once. */
+  /** A safety net only: an authz-changed event clears entries at once. Capped at MAX_RULES_CACHE_TTL_MS. */
   cacheTtlMs: number;
   now?: () => number;
 }
@@ -21,9 +30,12 @@ interface CompiledRules {
   accountId: string;
   isAdmin: boolean;
   ability: Caller['ability'];
+  tokenVersion: number;
+  accessKeyIds: ReadonlySet<string>;
 }
 
 interface CacheEntry {
+  fetchedAt: number;
   expiresAt: number;
   compiled: Promise<CompiledRules>;
 }
@@ -37,18 +49,32 @@ export class CallerResolver {
   /** Bumped by every invalidation, so a fetch that was in flight then is not kept. */
   private generation = 0;
   private readonly now: () => number;
+  private readonly cacheTtlMs: number;
 
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly rules: CallerRulesSource,
-    private readonly options: CallerResolverOptions,
+    options: CallerResolverOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.cacheTtlMs = Math.min(options.cacheTtlMs, MAX_RULES_CACHE_TTL_MS);
   }
 
+  /**
+   * Refuses (UNAUTHENTICATED) a token that was revoked: its user is gone, its version is older
+   * than the user's (revokeTokens), or its access key is disabled or deleted.
+   */
   async resolve(meta: RequestMeta): Promise<Caller> {
     const claims = await this.verifier.verify(meta.token);
-    const compiled = await this.entryFor(claims, meta).compiled;
+    let entry = this.entryFor(claims, meta);
+    let compiled = await entry.compiled;
+    // Rules cached before a newer token or key existed: fetch them again, at most once a second.
+    if (!stillValid(claims, compiled) && this.now() - entry.fetchedAt >= REFETCH_ON_MISMATCH_MS) {
+      if (this.cache.get(claims.userId) === entry) this.cache.delete(claims.userId);
+      entry = this.entryFor(claims, meta);
+      compiled = await entry.compiled;
+    }
+    if (!stillValid(claims, compiled)) throw ServiceError.unauthenticated('the token has been revoked');
     return new Caller(compiled.userId, compiled.accountId, compiled.isAdmin, compiled.ability, meta);
   }
 
@@ -67,12 +93,15 @@ export class CallerResolver {
     if (existing && existing.expiresAt > this.now()) return existing;
     const generation = this.generation;
     const entry: CacheEntry = {
-      expiresAt: this.now() + this.options.cacheTtlMs,
+      fetchedAt: this.now(),
+      expiresAt: this.now() + this.cacheTtlMs,
       compiled: this.rules.rulesFor(claims, meta).then((dto) => ({
         userId: dto.userId,
         accountId: dto.accountId,
         isAdmin: dto.isAdmin,
         ability: buildAbility(dto.rules as Parameters<typeof buildAbility>[0]),
+        tokenVersion: dto.tokenVersion,
+        accessKeyIds: new Set(dto.accessKeyIds),
       })),
     };
     this.cache.set(claims.userId, entry);
@@ -86,4 +115,10 @@ export class CallerResolver {
     );
     return entry;
   }
+}
+
+/** Whether a token still stands against its user's current state (tokens lacking the claims never do). */
+function stillValid(claims: TokenClaims, compiled: CompiledRules): boolean {
+  if (claims.tokenVersion === undefined || claims.accessKeyId === undefined) return false;
+  return claims.tokenVersion >= compiled.tokenVersion && compiled.accessKeyIds.has(claims.accessKeyId);
 }

@@ -7,6 +7,7 @@ import type { Caller } from './caller';
 /**
  * Decides the enterprise project a new resource goes into: the one named (it must exist in the
  * caller's account) or the account's `default` one, and the caller must hold `action` there.
+ * A project that does not exist answers exactly as one the caller holds no right in: FORBIDDEN.
  */
 @Injectable()
 export class EnterpriseProjectScope {
@@ -17,16 +18,14 @@ export class EnterpriseProjectScope {
 
   async forCreate(caller: Caller, requested: string | null | undefined, action: string): Promise<string> {
     const projectId = requested ?? (await this.defaultProjectId(caller));
-    // The right first: iam answers only the projects the caller can see, and a project the caller
-    // holds no right in is FORBIDDEN whether it exists or not.
-    if (!caller.can(action, projectId)) {
+    // One answer for "no right there" and "not there", whoever asks (administrators included):
+    // which of the two it was would tell a caller that a project they cannot use exists.
+    // iam is asked either way, so the two do not differ in time either.
+    const exists = requested
+      ? (await this.client.send(IamSubjects.getEnterpriseProjects, { ids: [requested] }, caller.meta)).length > 0
+      : true;
+    if (!exists || !caller.can(action, projectId)) {
       throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
-    }
-    if (requested) {
-      const found = await this.client.send(IamSubjects.getEnterpriseProjects, { ids: [requested] }, caller.meta);
-      if (found.length === 0) {
-        throw ServiceError.badInput('enterpriseProjectId', 'enterpriseProjectId names no enterprise project of this account');
-      }
     }
     return projectId;
   }

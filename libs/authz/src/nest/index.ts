@@ -1,3 +1,4 @@
+export * from './audit.interceptor';
 export * from './authz.module';
 export * from './authz-changes';
 export * from './caller';

@@ -42,6 +42,8 @@ export class RpcAuthGuard implements CanActivate {
           `${subject()} is service-only: only ${access.callers.join(', ')} may send it, not ${sender ?? 'an unidentified sender'}`,
         );
       }
+      // The sender acts for itself (ProcessRpc): there is no user, and the handler reads no caller.
+      if (access.withoutUser) return true;
     }
     if (access.kind === 'user' && !findAction(access.action)) {
       throw ServiceError.forbidden(`${subject()} declares ${access.action}, which is no action of the catalog: refused`);
@@ -72,3 +74,8 @@ export const CurrentCaller = createParamDecorator((_data: unknown, context: Exec
   if (!caller) throw ServiceError.unauthenticated('a bearer token is required');
   return caller;
 });
+
+/** The Caller RpcAuthGuard verified for this request, if any (interceptors run after guards). */
+export function verifiedCallerOf(context: ExecutionContext): Caller | undefined {
+  return callers.get(context.switchToRpc().getContext<object>());
+}

@@ -38,6 +38,17 @@ describe('TokenVerifier', () => {
     expect(keys).toHaveBeenCalledTimes(1);
   });
 
+  it('reads the access key (akid) and token version (ver) claims that revocation checks', async () => {
+    const key = await keyPair();
+    const verifier = new TokenVerifier({ keys: async () => ({ keys: [key.jwk] }) });
+    await expect(verifier.verify(await sign(key, 60, { acc: 'acct', akid: 'SCAKX', ver: 3 }))).resolves.toStrictEqual({
+      userId: 'user-1',
+      accountId: 'acct',
+      accessKeyId: 'SCAKX',
+      tokenVersion: 3,
+    });
+  });
+
   it('refuses a cached token once it has expired', async () => {
     const key = await keyPair();
     const verifier = new TokenVerifier({ keys: async () => ({ keys: [key.jwk] }) });

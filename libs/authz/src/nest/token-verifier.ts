@@ -7,6 +7,10 @@ export const TOKEN_AUDIENCE = 'stagecraft';
 export interface TokenClaims {
   userId: string;
   accountId: string;
+  /** `akid`: the access key the token was issued for; it stops working when the key is disabled or deleted. */
+  accessKeyId?: string;
+  /** `ver`: the user's token version at issue; revokeTokens raises it, refusing every older token. */
+  tokenVersion?: number;
 }
 
 /** Where the public keys come from: iam over NATS for everyone but iam itself. */
@@ -68,7 +72,9 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || typeof payload.acc !== 'string' || typeof payload.exp !== 'number') {
       throw ServiceError.unauthenticated('the token does not name a user');
     }
-    const claims = { userId: payload.sub, accountId: payload.acc };
+    const claims: TokenClaims = { userId: payload.sub, accountId: payload.acc };
+    if (typeof payload.akid === 'string') claims.accessKeyId = payload.akid;
+    if (typeof payload.ver === 'number') claims.tokenVersion = payload.ver;
     if (this.verified.size >= this.maxCachedTokens) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
     return claims;

@@ -48,4 +48,9 @@ export interface PackageDownloadDto {
   expiresAt: string;
   sha256: string;
   sizeBytes: number;
+  /**
+   * Sealed by artifacts, valid as long as the URL: exchanged later for a fresh URL
+   * (artifacts.packages.build-download-url.v1) when the build starts running.
+   */
+  grant?: string;
 }

@@ -47,6 +47,13 @@ export class ConfigureObsCredentialsRequest {
   @IsString() secretAccessKey!: string;
 }
 
+/** Sent by the builds service alone when a queued build starts running: the grant is the authorization. */
+export class BuildDownloadUrlRequest {
+  /** PackageDownloadDto.grant, issued to a user allowed to read the package when the build was queued. */
+  @IsString() grant!: string;
+  @IsInt() @Min(60) ttlSeconds!: number;
+}
+
 export class DownloadUrlRequest {
   @IsUUID() id!: string;
   /** How long the URL stays valid: a queued build may wait before it downloads. */

@@ -4,6 +4,8 @@ export const ArtifactsSubjects = {
   uploadTarget: 'artifacts.packages.upload.target.v1',
   /** A presigned GET for a READY package: how builds fetch it. */
   downloadUrl: 'artifacts.packages.download-url.v1',
+  /** A fresh URL for a build that starts running, in exchange for the grant downloadUrl gave (no user's token). */
+  buildDownloadUrl: 'artifacts.packages.build-download-url.v1',
   registerObsPackage: 'artifacts.packages.obs.register.v1',
   deletePackage: 'artifacts.packages.delete.v1',
   getPackage: 'artifacts.packages.get.v1',

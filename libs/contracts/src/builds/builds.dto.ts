@@ -25,6 +25,7 @@ export interface BuildSpecSnapshotDto {
   jobName: string;
   packageId: string;
   techStack: TechStack;
+  /** As answered by builds.get and carried by build events: `dockerfile` is always null (no Dockerfile text leaves the builds service). */
   buildSpec: BuildSpecDto;
   imageClass: ImageClass;
   archiveImage: string;

@@ -60,6 +60,44 @@ export interface CallerRulesDto {
   accountId: string;
   isAdmin: boolean;
   rules: unknown[];
+  /** A token whose `ver` claim is lower was revoked (revokeTokens, deleteUser). */
+  tokenVersion: number;
+  /** The user's enabled access keys: a token whose `akid` is not among them is refused. */
+  accessKeyIds: string[];
+}
+
+/** A login: a short-lived access token and an opaque refresh token, rotated on every use. */
+export interface SessionDto {
+  accessToken: string;
+  refreshToken: string;
+  /** When the access token expires. */
+  expiresAt: string;
+  refreshExpiresAt: string;
+}
+
+/** One audit record: who did what to which resource, when. */
+export interface AuditRecordDto {
+  id: string;
+  actorId: string;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  enterpriseProjectId: string | null;
+  /** The process that performed it. */
+  service: string;
+  occurredAt: string;
+}
+
+/** Published by a service after a change it made for a caller; iam stores it. */
+export interface AuditEvent {
+  accountId: string;
+  actorId: string;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  enterpriseProjectId: string | null;
+  service: string;
+  occurredAt: string;
 }
 
 export interface JsonWebKeySetDto {

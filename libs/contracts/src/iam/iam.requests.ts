@@ -12,6 +12,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { PageRequest } from '../common/page';
+
 export class EmptyRequest {}
 
 export class CreateAccessTokenRequest {
@@ -82,4 +84,21 @@ export class ExplainPermissionRequest {
   @IsUUID() userId!: string;
   @IsString() action!: string;
   @IsUUID() enterpriseProjectId!: string;
+}
+
+export class UserIdRequest {
+  @IsUUID() userId!: string;
+}
+
+export class AccessKeyRequest {
+  @IsString() @MinLength(1) @MaxLength(128) accessKey!: string;
+}
+
+export class RefreshSessionRequest {
+  @IsString() @MinLength(1) @MaxLength(256) refreshToken!: string;
+}
+
+export class ListAuditRecordsRequest extends PageRequest {
+  @IsOptional() @IsUUID() actorId?: string | null;
+  @IsOptional() @IsString() @MaxLength(128) action?: string | null;
 }

@@ -20,6 +20,18 @@ export const IamSubjects = {
   detachPolicy: 'iam.attachments.delete.v1',
   explainPermission: 'iam.permissions.explain.v1',
   health: 'iam.health.v1',
+  deleteUser: 'iam.users.delete.v1',
+  disableAccessKey: 'iam.access-keys.disable.v1',
+  enableAccessKey: 'iam.access-keys.enable.v1',
+  deleteAccessKey: 'iam.access-keys.delete.v1',
+  /** Every token (and refresh token) the user holds that was issued before now stops working. */
+  revokeTokens: 'iam.tokens.revoke.v1',
+  /** Access-key login answering a short access token and a refresh token. */
+  createSession: 'iam.sessions.create.v1',
+  refreshSession: 'iam.sessions.refresh.v1',
+  listAuditRecords: 'iam.audit.list.v1',
   /** Event (plain publish, every replica of every service listens): rules changed. */
   authzChanged: 'iam.events.authz-changed.v1',
+  /** Event (plain publish by every service, read by iam in a queue group): who did what. */
+  auditRecorded: 'iam.events.audit.v1',
 } as const;

@@ -11,7 +11,10 @@ export interface BuildSpecDto {
   baseImage: string | null;
   /** SYSTEM_DEFAULT. */
   baseImageTag: string | null;
-  /** CUSTOM_DOCKERFILE. */
+  /**
+   * CUSTOM_DOCKERFILE: as jobs.get answers it, every value the secret scan flags reads `****`
+   * (jobs.build-source.get.v1, for builds only, answers it as written); null in builds and build events.
+   */
   dockerfile: string | null;
 }
 

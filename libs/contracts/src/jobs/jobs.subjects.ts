@@ -3,6 +3,8 @@ export const JobsSubjects = {
   updateJob: 'jobs.update.v1',
   deleteJob: 'jobs.delete.v1',
   getJob: 'jobs.get.v1',
+  /** The job with its Dockerfile as written (jobs.get masks the values the secret scan flags): for the build that runs it. */
+  getJobForBuild: 'jobs.build-source.get.v1',
   listJobs: 'jobs.list.v1',
   baseImages: 'jobs.base-images.list.v1',
   usage: 'jobs.usage.v1',

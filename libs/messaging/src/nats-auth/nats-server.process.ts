@@ -17,6 +17,7 @@ export interface NatsServerProcessOptions {
 
 export interface RunningNatsServer {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,6 +50,7 @@ export async function startNatsServerProcess(options: NatsServerProcessOptions):
   }
   return {
     url: `nats://127.0.0.1:${options.port}`,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

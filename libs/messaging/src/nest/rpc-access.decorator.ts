@@ -12,13 +12,14 @@ export const RPC_ACCESS = 'stagecraft:rpc-access';
  *   enterprise project; the use case still checks it on the resource's own project.
  * - `admin`: a signed-in administrator (account-wide settings outside the action catalog).
  * - `service`: only the named processes may send it (their NATS identity, read from the
- *   request's reply inbox); it still acts for the user whose token it carries.
+ *   request's reply inbox); it still acts for the user whose token it carries — unless
+ *   `withoutUser` (ProcessRpc): then the process acts for itself, and no token is read.
  */
 export type RpcAccess =
   | { readonly kind: 'public' }
   | { readonly kind: 'user'; readonly action: string; readonly emptyListWhenNowhere?: true }
   | { readonly kind: 'admin' }
-  | { readonly kind: 'service'; readonly callers: readonly ProcessIdentity[] };
+  | { readonly kind: 'service'; readonly callers: readonly ProcessIdentity[]; readonly withoutUser?: true };
 
 /** Anyone may call it, without a token: login, public keys, health. */
 export const PublicRpc = () => SetMetadata<string, RpcAccess>(RPC_ACCESS, { kind: 'public' });
@@ -40,3 +41,11 @@ export const AdminRpc = () => SetMetadata<string, RpcAccess>(RPC_ACCESS, { kind:
  */
 export const ServiceRpc = (...callers: [ProcessIdentity, ...ProcessIdentity[]]) =>
   SetMetadata<string, RpcAccess>(RPC_ACCESS, { kind: 'service', callers: Object.freeze([...callers]) });
+
+/**
+ * Service-only, and acting for no user (no token): work a service does on its own later, such as
+ * a queued build that starts running after its user's token is gone. The payload names the
+ * account; the handler must trust the sender for it, so keep such subjects few and narrow.
+ */
+export const ProcessRpc = (...callers: [ProcessIdentity, ...ProcessIdentity[]]) =>
+  SetMetadata<string, RpcAccess>(RPC_ACCESS, { kind: 'service', callers: Object.freeze([...callers]), withoutUser: true });

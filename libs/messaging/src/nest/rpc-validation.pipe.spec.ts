@@ -44,4 +44,48 @@ describe('rpcValidationPipe', () => {
     expect(error).toBeInstanceOf(ServiceError);
     expect(error).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field, message });
   });
+
+  it.each([
+    [{ name: 'a\u0000b', statements: [] }, 'name', 'name: must not contain a NUL byte (U+0000), found at position 1'],
+    [{ name: 'line\none', statements: [] }, 'name', 'name: must not contain a control character (U+000A), found at position 4'],
+    [
+      { name: 'x', statements: [{ effect: 'ALLOW\u001b[2J' }] },
+      'statements[0].effect',
+      'statements[0].effect: must not contain a control character (U+001B), found at position 5',
+    ],
+    [
+      { name: 'x', statements: [], dockerfile: 'FROM a\u0000' },
+      'dockerfile',
+      'dockerfile: must not contain a NUL byte (U+0000), found at position 6',
+    ],
+    [
+      { name: 'x', statements: [], description: 'two\nlines' },
+      'description',
+      'description: must not contain a control character (U+000A), found at position 3',
+    ],
+  ])('refuses control characters, naming the field, in %j', async (value, field, message) => {
+    const error = await problem(value);
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field, message });
+  });
+
+  it('allows tabs and line breaks in multi-line fields only (dockerfile, kubeconfig)', async () => {
+    class Build {
+      @IsString() dockerfile!: string;
+      @IsString() kubeconfig!: string;
+    }
+    const value = await rpcValidationPipe().transform(
+      { dockerfile: 'FROM node:20\r\n\tRUN true\n', kubeconfig: 'apiVersion: v1\nkind: Config\n' },
+      { type: 'body', metatype: Build },
+    );
+    expect(value).toBeInstanceOf(Build);
+    await expect(
+      rpcValidationPipe().transform({ dockerfile: 'FROM a\u0007', kubeconfig: '' }, { type: 'body', metatype: Build }),
+    ).rejects.toMatchObject({ field: 'dockerfile', message: expect.stringContaining('U+0007') });
+  });
+
+  it('leaves custom parameters (the caller) alone', async () => {
+    const caller = { name: 'a\u0000' };
+    await expect(rpcValidationPipe().transform(caller, { type: 'custom' })).resolves.toBe(caller);
+  });
 });

@@ -8,7 +8,7 @@ import type { ArchiveItem } from './archive-item';
 import { checkSymlinkTarget } from './archive-path';
 import { type PackageFormat, sniffPackageFormat } from './package-format';
 import { stageTarItems } from './tar-stager';
-import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './unpack-limits';
+import { resolveUnpackLimits, type UnpackLimits } from './unpack-limits';
 import { readZipItems } from './zip-directory.reader';
 
 export interface UnpackOptions {
@@ -37,11 +37,13 @@ export interface UnpackedPackage {
 
 /**
  * A package archive (zip, tar.gz or tar) as layer entries under `root`, read in a streaming way
- * and checked: no absolute paths, no `..`, no symlink leading outside, no entry inside a file or
- * symlink, no duplicates, and entry count and unpacked size within the limits.
+ * and checked by the same ArchiveGuard rules as inspection at upload: no absolute paths, no `..`,
+ * no symlink leading outside, no hard links or devices, no overlapping zip entries, entry count,
+ * unpacked size and compression ratio within the limits; then no entry inside a file or symlink
+ * and no duplicates.
  */
 export async function unpackPackage(file: string, options: UnpackOptions): Promise<UnpackedPackage> {
-  const limits = { ...DEFAULT_UNPACK_LIMITS, ...options.limits };
+  const limits = resolveUnpackLimits(options.limits);
   const format = await sniffPackageFormat(file);
   if (!format) throw new PackageRejectedError('the package is not a zip, tar.gz or tar archive');
   let staging: string | null = null;

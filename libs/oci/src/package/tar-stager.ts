@@ -6,8 +6,9 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 
 import { PackageRejectedError } from '../assembly.errors';
+import { ArchiveGuard, type GuardedKind } from './archive-guard';
 import type { ArchiveItem } from './archive-item';
-import { normalizeFileMode, sanitizeArchivePath } from './archive-path';
+import { normalizeFileMode } from './archive-path';
 import type { UnpackLimits } from './unpack-limits';
 
 /**
@@ -21,6 +22,7 @@ export async function stageTarItems(
   stagingDir: string,
   limits: UnpackLimits,
 ): Promise<ArchiveItem[]> {
+  const guard = new ArchiveGuard(limits, gzipped ? 'tar.gz' : 'tar');
   const extract = tar.extract();
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
   const gunzip = gzipped ? createGunzip({ chunkSize: 64 * 1024 }) : null;
@@ -28,17 +30,33 @@ export async function stageTarItems(
     extract.destroy(new PackageRejectedError(`corrupt ${gzipped ? 'tar.gz' : 'tar'} archive: ${err.message}`));
   input.on('error', fail);
   gunzip?.on('error', fail);
+  if (gunzip) {
+    // The whole gzip stream is held to the ratio limit as it inflates (a tar has no per-entry compression).
+    let packed = 0;
+    let unpacked = 0;
+    input.on('data', (chunk) => (packed += chunk.length));
+    gunzip.on('data', (chunk: Buffer) => {
+      unpacked += chunk.length;
+      try {
+        guard.checkRatio(null, unpacked, packed);
+      } catch (err) {
+        input.destroy();
+        extract.destroy(err as Error);
+      }
+    });
+  }
   (gunzip ? input.pipe(gunzip) : input).pipe(extract as unknown as NodeJS.WritableStream);
 
   const items: ArchiveItem[] = [];
   let count = 0;
-  let total = 0;
   try {
     for await (const entry of extract) {
       const header = entry.header;
-      if (++count > limits.maxEntries)
-        throw new PackageRejectedError(`the archive has more than the limit of ${limits.maxEntries} entries`);
-      const path = sanitizeArchivePath(header.name, limits, { backslashIsSeparator: false });
+      count++;
+      const path = guard.entry(header.name, tarKind(header.type), {
+        linkTarget: header.linkname ?? '',
+        typeName: header.type ?? undefined,
+      });
       if (path === null || header.type === 'directory' || header.type === 'symlink') entry.resume();
       if (path === null) continue;
       switch (header.type) {
@@ -48,30 +66,20 @@ export async function stageTarItems(
         case 'symlink':
           items.push({ type: 'symlink', path, mode: 0o777, target: header.linkname ?? '' });
           break;
-        case 'file':
-        case 'contiguous-file': {
-          total += header.size;
-          if (total > limits.maxTotalBytes)
-            throw new PackageRejectedError(`the archive unpacks to more than the limit of ${limits.maxTotalBytes} bytes`);
+        default: {
+          const size = header.size ?? 0;
+          guard.addUnpacked(size);
           const staged = join(stagingDir, String(count));
           await pipeline(iterate(entry as AsyncIterable<Uint8Array>), createWriteStream(staged, { flags: 'wx' }));
           items.push({
             type: 'file',
             path,
-            mode: normalizeFileMode(header.mode),
-            size: header.size,
+            mode: normalizeFileMode(header.mode ?? null),
+            size,
             open: async () => createReadStream(staged),
           });
           break;
         }
-        case 'link':
-          throw new PackageRejectedError(
-            `the archive entry ${JSON.stringify(header.name)} is a hard link (not supported; archive a copy instead)`,
-          );
-        default:
-          throw new PackageRejectedError(
-            `the archive entry ${JSON.stringify(header.name)} is a ${header.type ?? 'special file'}, which a package cannot hold`,
-          );
       }
     }
   } catch (err) {
@@ -82,6 +90,23 @@ export async function stageTarItems(
     gunzip?.destroy();
   }
   return items;
+}
+
+/** tar-stream's entry types as the guard sees them; anything but files, folders and links is special. */
+export function tarKind(type: string | null | undefined): GuardedKind {
+  switch (type) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+      return 'directory';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return 'special';
+  }
 }
 
 /** Node's pipeline takes any async iterable; a streamx stream is safest passed as one. */

@@ -4,15 +4,20 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 
 import { PackageRejectedError } from '../assembly.errors';
+import { ArchiveGuard } from './archive-guard';
 import type { ArchiveItem } from './archive-item';
-import { normalizeFileMode, sanitizeArchivePath } from './archive-path';
+import { normalizeFileMode } from './archive-path';
 import type { UnpackLimits } from './unpack-limits';
+import { checkZipExtents, type ZipExtent } from './zip-layout';
 
 /*
  * A zip read through its central directory, with random access to the file on disk: the
  * directory holds every entry's sizes, CRC and offset, so entries can be listed first (and
  * checked, counted and sorted) and then streamed one at a time in any order. Data descriptors
- * need no special care this way: the central directory's sizes are authoritative.
+ * need no special care this way: the central directory's sizes are authoritative, once every
+ * entry's local header was found where the directory says, under the same name, and no two
+ * entries share bytes (checkZipExtents). Declared sizes are then held to: an entry that inflates
+ * to more than its size fails as soon as it does (EntryVerifier).
  */
 
 const SIG = { LOCAL: 0x04034b50, CENTRAL: 0x02014b50, END: 0x06054b50, ZIP64_END: 0x06064b50, ZIP64_LOCATOR: 0x07064b50 };
@@ -35,6 +40,7 @@ const U32_MAX = 0xffffffff;
 
 interface CentralEntry {
   name: string;
+  rawName: Buffer;
   flags: number;
   method: number;
   crc: number;
@@ -42,52 +48,56 @@ interface CentralEntry {
   size: number;
   offset: number;
   unixMode: number | null;
+  /** Where the data starts, from the local header (set once the layout was checked). */
+  dataStart: number;
 }
 
 /** Lists a zip's entries as archive items whose `open` streams (and verifies) the entry's bytes. */
 export async function readZipItems(file: string, limits: UnpackLimits): Promise<ArchiveItem[]> {
+  const guard = new ArchiveGuard(limits, 'zip');
   const handle = await open(file, 'r');
   try {
-    const entries = await readCentralDirectory(handle, limits);
+    const { entries, directoryOffset } = await readCentralDirectory(handle, guard);
+    await checkLayout(handle, entries, directoryOffset);
     const items: ArchiveItem[] = [];
-    let total = 0;
     for (const entry of entries) {
-      const path = sanitizeArchivePath(entry.name, limits, { backslashIsSeparator: true });
-      if (path === null) continue;
-      if (entry.flags & FLAG_ENCRYPTED)
-        throw new PackageRejectedError(`the zip entry ${JSON.stringify(entry.name)} is encrypted`);
-      if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) {
-        throw new PackageRejectedError(
-          `the zip entry ${JSON.stringify(entry.name)} uses compression method ${entry.method} (only stored and deflate are supported)`,
-        );
-      }
       const kind = entry.unixMode === null ? null : entry.unixMode & S_IFMT;
-      if (entry.name.endsWith('/') || kind === S_IFDIR) {
-        items.push({ type: 'directory', path, mode: 0o755 });
-      } else if (kind === S_IFLNK) {
+      const isDirectory = entry.name.endsWith('/') || kind === S_IFDIR;
+      const isSymlink = !isDirectory && kind === S_IFLNK;
+      const isFile = !isDirectory && !isSymlink && (kind === null || kind === S_IFREG);
+      if (!isDirectory && !isSymlink && !isFile) {
+        guard.entry(entry.name, 'special', { typeName: `special file (mode ${(kind ?? 0).toString(8)})` });
+      }
+      if (isSymlink) {
+        const linkPath = guard.entry(entry.name, 'file');
+        if (linkPath === null) continue;
+        checkReadable(entry);
         if (entry.size > limits.maxPathBytes)
           throw new PackageRejectedError(
-            `the symlink ${JSON.stringify(path)} has a target longer than ${limits.maxPathBytes} bytes`,
+            `the symlink ${JSON.stringify(linkPath)} has a target longer than ${limits.maxPathBytes} bytes`,
           );
         const target = (await readWhole(file, entry)).toString('utf8');
-        items.push({ type: 'symlink', path, mode: 0o777, target });
-      } else if (kind === null || kind === S_IFREG) {
-        total += entry.size;
-        if (total > limits.maxTotalBytes) {
-          throw new PackageRejectedError(`the archive unpacks to more than the limit of ${limits.maxTotalBytes} bytes`);
-        }
-        items.push({
-          type: 'file',
-          path,
-          mode: normalizeFileMode(entry.unixMode),
-          size: entry.size,
-          open: () => openEntry(file, entry),
-        });
-      } else {
-        throw new PackageRejectedError(
-          `the zip entry ${JSON.stringify(entry.name)} is a special file (mode ${kind.toString(8)})`,
-        );
+        guard.symlink(linkPath, target);
+        items.push({ type: 'symlink', path: linkPath, mode: 0o777, target });
+        continue;
       }
+      const path = guard.entry(entry.name, isDirectory ? 'directory' : 'file');
+      if (path === null) continue;
+      checkReadable(entry);
+      if (isDirectory) {
+        items.push({ type: 'directory', path, mode: 0o755 });
+        continue;
+      }
+      // The declared size is what the entry may inflate to (EntryVerifier stops it past that).
+      guard.checkRatio(entry.name, entry.size, entry.compressedSize);
+      guard.addUnpacked(entry.size);
+      items.push({
+        type: 'file',
+        path,
+        mode: normalizeFileMode(entry.unixMode),
+        size: entry.size,
+        open: () => openEntry(file, entry),
+      });
     }
     return items;
   } finally {
@@ -95,7 +105,40 @@ export async function readZipItems(file: string, limits: UnpackLimits): Promise<
   }
 }
 
-async function readCentralDirectory(handle: FileHandle, limits: UnpackLimits): Promise<CentralEntry[]> {
+function checkReadable(entry: CentralEntry): void {
+  if (entry.flags & FLAG_ENCRYPTED) throw new PackageRejectedError(`the zip entry ${JSON.stringify(entry.name)} is encrypted`);
+  if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) {
+    throw new PackageRejectedError(
+      `the zip entry ${JSON.stringify(entry.name)} uses compression method ${entry.method} (only stored and deflate are supported)`,
+    );
+  }
+}
+
+/** Every entry's local header where the directory says, under its name, and no two entries sharing bytes. */
+async function checkLayout(handle: FileHandle, entries: CentralEntry[], directoryOffset: number): Promise<void> {
+  const extents: ZipExtent[] = [];
+  for (const entry of entries) {
+    if (entry.offset + LOCAL_BYTES > directoryOffset)
+      throw corrupt(`the entry ${JSON.stringify(entry.name)} lies outside the archive's entries`);
+    const local = await readAt(handle, entry.offset, LOCAL_BYTES);
+    if (local.readUInt32LE(0) !== SIG.LOCAL) throw corrupt(`the local header of ${JSON.stringify(entry.name)} is missing`);
+    const nameLength = local.readUInt16LE(26);
+    const localName = await readAt(handle, entry.offset + LOCAL_BYTES, Math.min(nameLength, directoryOffset));
+    if (!localName.equals(entry.rawName)) {
+      throw corrupt(
+        `the central directory names ${JSON.stringify(entry.name)} where the local header at byte ${entry.offset} names ${JSON.stringify(localName.toString('utf8'))}`,
+      );
+    }
+    entry.dataStart = entry.offset + LOCAL_BYTES + nameLength + local.readUInt16LE(28);
+    extents.push({ name: entry.name, offset: entry.offset, end: entry.dataStart + entry.compressedSize });
+  }
+  checkZipExtents(extents, directoryOffset);
+}
+
+async function readCentralDirectory(
+  handle: FileHandle,
+  guard: ArchiveGuard,
+): Promise<{ entries: CentralEntry[]; directoryOffset: number }> {
   const { size: fileSize } = await handle.stat();
   const tailLength = Math.min(fileSize, END_BYTES + MAX_COMMENT);
   const tail = await readAt(handle, fileSize - tailLength, tailLength);
@@ -123,8 +166,7 @@ async function readCentralDirectory(handle: FileHandle, limits: UnpackLimits): P
     directorySize = safe(zip64End.readBigUInt64LE(40));
     directoryOffset = safe(zip64End.readBigUInt64LE(48));
   }
-  if (count > limits.maxEntries)
-    throw new PackageRejectedError(`the archive has ${count} entries, more than the limit of ${limits.maxEntries}`);
+  guard.expectEntries(count);
   if (directoryOffset + directorySize > fileSize) throw corrupt('its central directory lies past the end of the file');
   if (directorySize > count * (CENTRAL_BYTES + 3 * U16_MAX)) throw corrupt('its central directory is larger than its entries');
   const directory = await readAt(handle, directoryOffset, directorySize);
@@ -143,6 +185,7 @@ async function readCentralDirectory(handle: FileHandle, limits: UnpackLimits): P
     const nameStart = at + CENTRAL_BYTES;
     const entry: CentralEntry = {
       name: directory.toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1', nameStart, nameStart + nameLength),
+      rawName: Buffer.from(directory.subarray(nameStart, nameStart + nameLength)),
       flags,
       method: directory.readUInt16LE(at + 10),
       crc: directory.readUInt32LE(at + 16),
@@ -150,6 +193,7 @@ async function readCentralDirectory(handle: FileHandle, limits: UnpackLimits): P
       size: directory.readUInt32LE(at + 24),
       offset: directory.readUInt32LE(at + 42),
       unixMode: madeBy === HOST_UNIX || madeBy === HOST_MACOS ? external >>> 16 || null : null,
+      dataStart: -1,
     };
     applyZip64(entry, directory.subarray(nameStart + nameLength, nameStart + nameLength + extraLength));
     if (entry.offset + LOCAL_BYTES + entry.compressedSize > fileSize)
@@ -157,7 +201,7 @@ async function readCentralDirectory(handle: FileHandle, limits: UnpackLimits): P
     entries.push(entry);
     at = nameStart + nameLength + extraLength + commentLength;
   }
-  return entries;
+  return { entries, directoryOffset };
 }
 
 /** The zip64 extra field holds, in this order, only the values the header marks as 0xFFFFFFFF. */
@@ -183,21 +227,10 @@ function applyZip64(entry: CentralEntry, extra: Buffer): void {
   }
 }
 
-async function dataStart(handle: FileHandle, entry: CentralEntry): Promise<number> {
-  const local = await readAt(handle, entry.offset, LOCAL_BYTES);
-  if (local.readUInt32LE(0) !== SIG.LOCAL) throw corrupt(`the local header of ${JSON.stringify(entry.name)} is missing`);
-  return entry.offset + LOCAL_BYTES + local.readUInt16LE(26) + local.readUInt16LE(28);
-}
-
 /** The entry's bytes, inflated, failing when their size or CRC-32 differ from the directory's. */
 async function openEntry(file: string, entry: CentralEntry): Promise<Readable> {
-  const handle = await open(file, 'r');
-  let start: number;
-  try {
-    start = await dataStart(handle, entry);
-  } finally {
-    await handle.close();
-  }
+  const start = entry.dataStart;
+  if (start < 0) throw new Error(`the layout of ${entry.name} was not checked`);
   const verifier = new EntryVerifier(entry);
   if (entry.compressedSize === 0) {
     return Readable.from([] as Buffer[]).pipe(verifier);

@@ -1,5 +1,6 @@
 // Test-only entry (`@stagecraft/oci/testing`): a real registry process, skopeo, and fixture
 // writers. Production code never imports this.
+export * from './hostile-archives';
 export * from './layer-reader';
 export * from './registry-process';
 export * from './seeded-registry';

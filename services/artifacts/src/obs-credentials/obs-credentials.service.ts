@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Caller } from '@stagecraft/authz';
+import { EgressPolicy } from '@stagecraft/config';
 import { ConfigureObsCredentialsRequest, ObsCredentialsDto, ServiceError } from '@stagecraft/contracts';
 import { SecretBox } from '@stagecraft/secrets';
 import { Repository } from 'typeorm';
@@ -21,6 +22,7 @@ export class ObsCredentialsService implements OnModuleDestroy {
   constructor(
     @InjectRepository(ObsCredentialsEntity) private readonly credentials: Repository<ObsCredentialsEntity>,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    private readonly egress: EgressPolicy,
   ) {}
 
   async configure(caller: Caller, request: ConfigureObsCredentialsRequest): Promise<ObsCredentialsDto> {
@@ -63,6 +65,8 @@ export class ObsCredentialsService implements OnModuleDestroy {
       accessKeyId: row.accessKeyId,
       secretAccessKey: this.secrets.open(row.secretAccessKeySealed, accountId),
       forcePathStyle: true,
+      // An administrator's endpoint, but still only where the egress policy allows (docs/security.md#egress).
+      egress: this.egress,
     });
     this.stores.set(accountId, { updatedAt: row.updatedAt.getTime(), store });
     return store;

@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
   ArtifactsSubjects,
+  BuildDownloadUrlRequest,
   ConfigureObsCredentialsRequest,
   CreatePackageUploadRequest,
   DownloadUrlRequest,
@@ -11,7 +12,7 @@ import {
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from '@stagecraft/contracts';
-import { AdminRpc, ServiceRpc, UserRpc } from '@stagecraft/messaging';
+import { AdminRpc, ProcessRpc, ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
 import { ObsCredentialsService } from '../obs-credentials/obs-credentials.service';
 import { PackagesService } from './packages.service';
@@ -45,6 +46,12 @@ export class PackagesNatsController {
   @MessagePattern(ArtifactsSubjects.downloadUrl)
   downloadUrl(@Payload() request: DownloadUrlRequest, @CurrentCaller() caller: Caller) {
     return this.packages.downloadUrl(caller, request.id, request.ttlSeconds);
+  }
+
+  @ProcessRpc('builds')
+  @MessagePattern(ArtifactsSubjects.buildDownloadUrl)
+  buildDownloadUrl(@Payload() request: BuildDownloadUrlRequest) {
+    return this.packages.buildDownloadUrl(request);
   }
 
   @UserRpc(Actions.package.create)

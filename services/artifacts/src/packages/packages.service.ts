@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import {
+  BuildDownloadUrlRequest,
   CreatePackageUploadRequest,
   ErrorCode,
   JobsSubjects,
@@ -17,11 +18,13 @@ import {
   UploadTargetDto,
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
+import { archiveLimitsOf } from '@stagecraft/oci';
 import { paginate } from '@stagecraft/persistence';
+import { SecretBox } from '@stagecraft/secrets';
 import { Repository } from 'typeorm';
 
 import { ArtifactsConfig } from '../config';
-import { ObsCredentialsService } from '../obs-credentials/obs-credentials.service';
+import { ObsCredentialsService, SECRET_BOX } from '../obs-credentials/obs-credentials.service';
 import { S3Store, StorageError } from '../storage/s3-store';
 import { bucketProblem, check, objectKeyProblem, packageNameProblem, packageVersionProblem } from './domain/package.rules';
 import { SoftwarePackageEntity } from './infra/software-package.entity';
@@ -29,8 +32,19 @@ import { inspectPackage } from './inspection';
 
 export const SWR_STORE = Symbol('SWR_STORE');
 
+/** What a download grant names, sealed with the service's key (the context keeps it from opening as anything else). */
+interface DownloadGrant {
+  accountId: string;
+  packageId: string;
+  sha256: string;
+  expiresAt: string;
+}
+const GRANT_CONTEXT = 'package-download-grant';
+
 /** A verification that started longer ago than this was abandoned (its process died). */
 const VERIFY_LEASE = "interval '30 minutes'";
+/** A deletion that started longer ago than this was abandoned (its process died). */
+const DELETION_LEASE = "interval '5 minutes'";
 
 @Injectable()
 export class PackagesService {
@@ -43,6 +57,7 @@ export class PackagesService {
     private readonly scope: EnterpriseProjectScope,
     private readonly config: ArtifactsConfig,
     private readonly client: NatsRpcClient,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {}
 
   async createUpload(caller: Caller, request: CreatePackageUploadRequest): Promise<PackageUploadDto> {
@@ -75,6 +90,7 @@ export class PackagesService {
       declaredTechStack: request.techStack ?? null,
       techStack: null,
       sizeBytes: null,
+      declaredSizeBytes: request.sizeBytes ?? null,
       sha256: null,
       status: 'PENDING_UPLOAD',
       rejectionReason: null,
@@ -96,7 +112,12 @@ export class PackagesService {
       const store = await this.storeFor(caller, entity.source);
       const head = await store.head(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
       if (!head) throw ServiceError.conflict('nothing has been uploaded for this package yet', 'id');
-      const result = await this.inspect(store, entity, head.sizeBytes);
+      const declared = entity.declaredSizeBytes;
+      // The embedded S3 does not enforce a size-bound URL, so the declared size is held to here.
+      const result =
+        declared !== null && head.sizeBytes !== declared
+          ? rejected(head.sizeBytes, null, `the upload is ${head.sizeBytes} bytes, not the declared sizeBytes of ${declared}`)
+          : await this.inspect(store, entity, head.sizeBytes);
       Object.assign(entity, result, { verifyingSince: null });
       if (result.status === 'REJECTED') {
         // Bytes that are no usable package are not kept; the row says why.
@@ -151,6 +172,12 @@ export class PackagesService {
     if (sizeBytes > this.config.PACKAGE_MAX_BYTES) {
       throw ServiceError.badInput('sizeBytes', `the package is larger than the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`);
     }
+    if (entity.declaredSizeBytes !== null && sizeBytes !== entity.declaredSizeBytes) {
+      throw ServiceError.badInput(
+        'sizeBytes',
+        `the upload is ${sizeBytes} bytes, not the declared sizeBytes of ${entity.declaredSizeBytes}`,
+      );
+    }
     const upload = await this.presign(await this.storeFor(caller, entity.source), entity, sizeBytes);
     return { url: upload.url, expiresAt: upload.expiresAt.toISOString() };
   }
@@ -166,26 +193,87 @@ export class PackagesService {
     const download = await store
       .presignGet(entity.bucket, entity.objectKey, Math.min(ttlSeconds, 7 * 24 * 3600))
       .catch(rethrowStorage('id'));
+    const grant: DownloadGrant = {
+      accountId: entity.accountId,
+      packageId: entity.id,
+      sha256: entity.sha256,
+      expiresAt: download.expiresAt.toISOString(),
+    };
+    return {
+      url: download.url,
+      expiresAt: download.expiresAt.toISOString(),
+      sha256: entity.sha256,
+      sizeBytes: entity.sizeBytes,
+      grant: this.secrets.seal(JSON.stringify(grant), GRANT_CONTEXT),
+    };
+  }
+
+  /**
+   * A fresh URL when a queued build starts running, for the grant downloadUrl sealed for a user
+   * allowed to read the package then (the URL is made now, so it names storage as it is now).
+   */
+  async buildDownloadUrl(request: BuildDownloadUrlRequest): Promise<PackageDownloadDto> {
+    let grant: DownloadGrant;
+    try {
+      grant = JSON.parse(this.secrets.open(request.grant, GRANT_CONTEXT)) as DownloadGrant;
+    } catch {
+      throw ServiceError.forbidden('the download grant is not one this service issued');
+    }
+    if (Date.parse(grant.expiresAt) < Date.now()) throw ServiceError.forbidden('the download grant has expired');
+    const entity = await this.packages.findOneBy({ id: grant.packageId, accountId: grant.accountId });
+    if (!entity || entity.deletingSince) throw ServiceError.notFound('software package');
+    if (entity.status !== 'READY' || entity.sha256 !== grant.sha256 || entity.sizeBytes === null) {
+      throw ServiceError.conflict('the package is no longer the one the build was queued with', 'id');
+    }
+    const store = await this.storeFor(entity, entity.source);
+    const ttl = Math.min(request.ttlSeconds, Math.ceil((Date.parse(grant.expiresAt) - Date.now()) / 1000), 7 * 24 * 3600);
+    const download = await store.presignGet(entity.bucket, entity.objectKey, Math.max(ttl, 60)).catch(rethrowStorage('id'));
     return { url: download.url, expiresAt: download.expiresAt.toISOString(), sha256: entity.sha256, sizeBytes: entity.sizeBytes };
   }
 
+  /**
+   * Races with job creation are decided by a tombstone (docs/package-jobs.md#races): it is
+   * committed before jobs is asked for the package's usage, and jobs checks the package again
+   * after storing a job, so one of the two always sees the other.
+   */
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
-    const entity = await this.visible(caller, id);
+    const entity = await this.visible(caller, id, { deleting: true });
     this.requireRight(caller, Actions.package.delete, entity);
-    const { jobCount } = await this.client.send(
-      JobsSubjects.usage,
-      { packageId: id, enterpriseProjectId: entity.enterpriseProjectId },
-      caller.meta,
-    );
-    if (jobCount > 0)
-      throw ServiceError.conflict(`the package is used by ${jobCount} package job(s); change or delete them first`, 'id');
-    if (entity.ownsObject) {
-      const store = await this.storeFor(caller, entity.source);
-      // The object goes first: if storage is down, the package stays and the call can be repeated.
-      await store.delete(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
+    const claim = await this.claimDeletion(entity.id);
+    try {
+      const { jobCount } = await this.client.send(
+        JobsSubjects.usage,
+        { packageId: id, enterpriseProjectId: entity.enterpriseProjectId },
+        caller.meta,
+      );
+      if (jobCount > 0)
+        throw ServiceError.conflict(`the package is used by ${jobCount} package job(s); change or delete them first`, 'id');
+      if (entity.ownsObject) {
+        const store = await this.storeFor(caller, entity.source);
+        // The object goes first: if storage is down, the package stays and the call can be repeated.
+        await store.delete(entity.bucket, entity.objectKey).catch(rethrowStorage('id'));
+      }
+    } catch (error) {
+      await this.packages.update({ id: entity.id, deletingSince: claim }, { deletingSince: null });
+      throw error;
     }
-    await this.packages.delete({ id: entity.id });
+    const deleted = await this.packages.delete({ id: entity.id, deletingSince: claim });
+    if (!deleted.affected) throw ServiceError.conflict('the package was being deleted by another request', 'id');
     return { id };
+  }
+
+  /**
+   * Marks the package as being deleted, committed at once. A tombstone older than the lease was
+   * left by a request that died, and is taken over; a live one belongs to another request.
+   */
+  private async claimDeletion(id: string): Promise<Date> {
+    const [rows]: [{ deleting_since: Date }[], number] = await this.packages.manager.query(
+      `UPDATE software_packages SET deleting_since = now() WHERE id = $1
+         AND (deleting_since IS NULL OR deleting_since < now() - ${DELETION_LEASE}) RETURNING deleting_since`,
+      [id],
+    );
+    if (!rows.length) throw ServiceError.conflict('the package is being deleted by another request', 'id');
+    return rows[0].deleting_since;
   }
 
   async get(caller: Caller, id: string): Promise<SoftwarePackageDto> {
@@ -203,14 +291,19 @@ export class PackagesService {
     if (request.enterpriseProjectId)
       query.andWhere('p.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
     if (request.readyOnly) query.andWhere(`p.status = 'READY'`);
+    query.andWhere('p.deleting_since IS NULL');
     const page = await paginate(query, { createdAt: 'p.created_at', id: 'p.id' }, request);
     return { ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })) };
   }
 
-  /** Another project's package answers exactly as a missing one. */
-  private async visible(caller: Caller, id: string): Promise<SoftwarePackageEntity> {
+  /**
+   * Another project's package answers exactly as a missing one; so does one being deleted, but
+   * to a deletion (which may finish what a dead request left).
+   */
+  private async visible(caller: Caller, id: string, options: { deleting?: boolean } = {}): Promise<SoftwarePackageEntity> {
     const entity = await this.packages.findOneBy({ id, accountId: caller.accountId });
-    if (!entity || !caller.can(Actions.package.get, entity.enterpriseProjectId)) throw ServiceError.notFound('software package');
+    if (!entity || !caller.can(Actions.package.get, entity.enterpriseProjectId) || (entity.deletingSince && !options.deleting))
+      throw ServiceError.notFound('software package');
     return entity;
   }
 
@@ -219,7 +312,7 @@ export class PackagesService {
       throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
   }
 
-  private async storeFor(caller: Caller, source: 'SWR' | 'OBS'): Promise<S3Store> {
+  private async storeFor(caller: Pick<Caller, 'accountId'>, source: 'SWR' | 'OBS'): Promise<S3Store> {
     if (source === 'SWR') return this.swr;
     const store = await this.obs.storeFor(caller.accountId);
     if (!store) {
@@ -253,6 +346,7 @@ export class PackagesService {
     const result = await inspectPackage(stream, {
       maxBytes: this.config.PACKAGE_MAX_BYTES,
       declared: entity.declaredTechStack ?? undefined,
+      limits: archiveLimitsOf(this.config),
     });
     if (result.status === 'REJECTED') return rejected(result.sizeBytes, result.sha256, result.reason);
     return {

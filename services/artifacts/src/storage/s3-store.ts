@@ -11,6 +11,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { EgressPolicy } from '@stagecraft/config';
 
 export interface S3Location {
   endpoint: string;
@@ -20,6 +21,8 @@ export interface S3Location {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /** Where the client may connect (docs/security.md#egress): every request's socket passes it. */
+  egress: EgressPolicy;
 }
 
 /** A presigned URL and when it stops working. */
@@ -126,6 +129,7 @@ function createClient(location: S3Location, endpoint: string): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    requestHandler: { httpAgent: location.egress.httpAgent(), httpsAgent: location.egress.httpsAgent() },
   });
 }
 
@@ -152,5 +156,15 @@ function toStorageError(error: unknown, bucket: string): StorageError {
     }
     if (error.name === 'NoSuchBucket') return new StorageError('missing-bucket', `bucket ${bucket} does not exist`);
   }
+  if (isEgressDeniedError(error)) {
+    return new StorageError('unreachable', `the object storage endpoint is not allowed by the egress policy (bucket ${bucket})`);
+  }
   return new StorageError('unreachable', `the object storage could not be reached for bucket ${bucket}`);
+}
+
+function isEgressDeniedError(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'EGRESS_DENIED') return true;
+  }
+  return false;
 }

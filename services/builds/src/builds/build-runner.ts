@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { maskSecrets, parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
+import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
 
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
 import type { BuildEntity } from './infra/build.entity';
 import { BuildStore } from './infra/build.store';
 import { BuildLogStore } from './infra/build-log.store';
+import { PackageUrlsClient } from './infra/package-urls.client';
 
 export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
 
@@ -24,6 +25,7 @@ export class BuildRunner {
     private readonly store: BuildStore,
     private readonly logs: BuildLogStore,
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
+    private readonly packageUrls: PackageUrlsClient,
   ) {}
 
   get activeCount(): number {
@@ -67,6 +69,27 @@ export class BuildRunner {
     await Promise.allSettled(entries.map((entry) => entry.done));
   }
 
+  /**
+   * Builds are queued with a grant, not a URL: the URL is asked for as the build starts, so it
+   * names storage as it is now (a restart may have moved it). False when the build ended here.
+   */
+  private async askPackageUrl(build: BuildEntity): Promise<boolean> {
+    const outcome = await this.packageUrls.forRun(build);
+    if (outcome.ok) {
+      await this.store.recordPackageUrl(build.id, outcome.url);
+      build.packageUrl = outcome.url;
+      return true;
+    }
+    const ended = await this.store.transition(
+      build.id,
+      outcome.gone ? 'FAILED' : 'ERROR',
+      { reason: outcome.gone ? 'PACKAGE_UNAVAILABLE' : 'PACKAGE_DOWNLOAD_FAILED', message: outcome.message },
+      ['SCHEDULING'],
+    );
+    if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+    return false;
+  }
+
   private async run(
     build: BuildEntity,
     node: string | null,
@@ -75,8 +98,9 @@ export class BuildRunner {
     const secrets = secretsOf(build);
     const log = (line: string) =>
       void this.logs
-        .append(build.id, maskSecrets(line, secrets) + '\n')
+        .append(build.id, maskFindings(line, secrets) + '\n')
         .catch((error: Error) => this.logger.warn(`log append failed for ${build.id}: ${error.message}`));
+    if (build.status !== 'RUNNING' && !build.packageUrl && !(await this.askPackageUrl(build))) return;
     const started =
       build.status === 'RUNNING'
         ? build
@@ -95,7 +119,7 @@ export class BuildRunner {
           log,
           node: async (name) => void (await this.store.recordNode(build.id, name)),
           appendLog: async (lines, cursor) =>
-            void (await this.logs.append(build.id, lines.map((line) => maskSecrets(line, secrets) + '\n').join(''), cursor)),
+            void (await this.logs.append(build.id, lines.map((line) => maskFindings(line, secrets) + '\n').join(''), cursor)),
         },
         entry.controller.signal,
         { resumed: build.status === 'RUNNING' },
@@ -115,10 +139,10 @@ export class BuildRunner {
     } else if (outcome?.status === 'SUCCEEDED') {
       await this.store.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
     } else if (outcome) {
-      log(`${outcome.status}: ${outcome.reason}: ${maskSecrets(outcome.message, secrets)}`);
+      log(`${outcome.status}: ${outcome.reason}: ${maskFindings(outcome.message, secrets)}`);
       await this.store.transition(build.id, outcome.status, {
         reason: outcome.reason,
-        message: maskSecrets(outcome.message, secrets),
+        message: maskFindings(outcome.message, secrets),
       });
     } else {
       // Aborted by a shutdown: the next start reconciles it.
@@ -126,9 +150,9 @@ export class BuildRunner {
   }
 }
 
-function secretsOf(build: BuildEntity): string[] {
+function secretsOf(build: BuildEntity): SecretFinding[] {
   const dockerfile = build.spec.buildSpec.dockerfile;
   if (!dockerfile) return [];
   const parsed = parseDockerfile(dockerfile);
-  return parsed.ok ? scanForSecrets(parsed.instructions).map((finding) => finding.value) : [];
+  return parsed.ok ? scanForSecrets(parsed.instructions) : [];
 }

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
@@ -5,6 +8,7 @@ import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { BuildsConfig } from '../config';
 import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
 import type { BuildExecutor } from './executors/build-executor';
+import { removeLeftoverBuildFolders } from './executors/build-workdirs';
 import { BuildEntity } from './infra/build.entity';
 import { BuildStore } from './infra/build.store';
 
@@ -35,6 +39,7 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reconcile();
+    await this.removeLeftoverFolders();
     this.timer = setInterval(() => this.wake(), this.config.BUILD_SCHEDULER_INTERVAL_MS);
     this.wake();
   }
@@ -112,6 +117,15 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
       if (!this.runner.stop(id, 'deadline'))
         await this.store.transition(id, 'TIMED_OUT', { message: 'the build passed its deadline' });
     }
+  }
+
+  /** The folders LOCAL builds of a dead process left (their builds were just reconciled). */
+  private async removeLeftoverFolders(): Promise<void> {
+    const removed = await removeLeftoverBuildFolders({
+      workRoot: this.config.BUILD_WORKDIR ?? join(tmpdir(), 'stagecraft-builds'),
+      staleMs: this.config.BUILD_DEADLINE_SECONDS * 1000,
+    });
+    if (removed.length > 0) this.logger.warn(`removed ${removed.length} build folder(s) left by a previous run`);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
+import { Actions, Audited, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
+  BuildDto,
   BuildIdRequest,
   BuildLogRequest,
   BuildsSubjects,
@@ -19,12 +20,14 @@ export class BuildsNatsController {
   constructor(private readonly builds: BuildsService) {}
 
   @UserRpc(Actions.assembling.create)
+  @Audited<BuildDto>('servicestage:builds:start', 'build', (build) => build)
   @MessagePattern(BuildsSubjects.startBuild)
   start(@Payload() request: StartBuildRequest, @CurrentCaller() caller: Caller) {
     return this.builds.start(caller, request.jobId);
   }
 
   @UserRpc(Actions.assembling.modify)
+  @Audited<BuildDto>('servicestage:builds:cancel', 'build', (build) => build)
   @MessagePattern(BuildsSubjects.cancelBuild)
   cancel(@Payload() request: BuildIdRequest, @CurrentCaller() caller: Caller) {
     return this.builds.cancel(caller, request.id);

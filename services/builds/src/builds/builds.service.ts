@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Actions, type Caller } from '@stagecraft/authz';
+import { accessibleWhere, Actions, type Caller } from '@stagecraft/authz';
 import {
   ArtifactsSubjects,
   type BuildDto,
@@ -14,7 +14,7 @@ import {
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import { paginate } from '@stagecraft/persistence';
-import { IsNull, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
 import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
@@ -22,7 +22,7 @@ import { BuildScheduler } from './build-scheduler';
 import { cancellationTarget, isTerminal } from './domain/build-state';
 import type { BuildExecutor } from './executors/build-executor';
 import { BuildEntity } from './infra/build.entity';
-import { BuildStore, toBuildDto } from './infra/build.store';
+import { BuildStore, JobDeletedError, toBuildDto } from './infra/build.store';
 import { BuildClusterStore, SecretsKeyMissingError } from './infra/build-cluster.store';
 import { BuildLogStore } from './infra/build-log.store';
 
@@ -42,9 +42,14 @@ export class BuildsService {
     private readonly config: BuildsConfig,
   ) {}
 
-  /** Snapshots the job and queues a build: the package's URL and the node are fixed now, while the caller is here. */
+  /**
+   * Snapshots the job and queues a build. The node and the package's bytes (sha256) are fixed now,
+   * while the caller is here; the package's URL is asked for when the build starts running, with
+   * the grant artifacts gives now, so it names storage as it is then (after a restart, too).
+   */
   async start(caller: Caller, jobId: string): Promise<BuildDto> {
-    const job = await this.client.send(JobsSubjects.getJob, { id: jobId }, caller.meta);
+    // The Dockerfile as written (jobs.get masks its secrets): it stays in this service's database.
+    const job = await this.client.send(JobsSubjects.getJobForBuild, { id: jobId }, caller.meta);
     if (!caller.can(Actions.assembling.create, job.enterpriseProjectId)) {
       throw ServiceError.forbidden(`${Actions.assembling.create} is not allowed in this enterprise project`);
     }
@@ -71,29 +76,35 @@ export class BuildsService {
       { id: job.packageId, ttlSeconds: this.config.BUILD_QUEUE_TIMEOUT_SECONDS + this.config.BUILD_DEADLINE_SECONDS + 600 },
       caller.meta,
     );
-    const build = await this.store.create({
-      id: randomUUID(),
-      accountId: caller.accountId,
-      enterpriseProjectId: job.enterpriseProjectId,
-      jobId: job.id,
-      clusterId: job.clusterId,
-      spec: {
-        jobName: job.name,
-        packageId: job.packageId,
-        techStack: job.techStack,
-        buildSpec: job.buildSpec,
-        imageClass: job.imageClass,
-        archiveImage: job.archiveImage,
+    const build = await this.store
+      .create({
+        id: randomUUID(),
+        accountId: caller.accountId,
+        enterpriseProjectId: job.enterpriseProjectId,
+        jobId: job.id,
         clusterId: job.clusterId,
-        nodeLabels: job.nodeLabels,
-        nodeName: nodes.eligible[0].name,
-        clusterType: cluster.type,
-        eligibleNodes: nodes.eligible.map((node) => node.name),
-      },
-      triggeredBy: caller.userId,
-      packageUrl: download.url,
-      packageSha256: download.sha256,
-    });
+        spec: {
+          jobName: job.name,
+          packageId: job.packageId,
+          techStack: job.techStack,
+          buildSpec: job.buildSpec,
+          imageClass: job.imageClass,
+          archiveImage: job.archiveImage,
+          clusterId: job.clusterId,
+          nodeLabels: job.nodeLabels,
+          nodeName: nodes.eligible[0].name,
+          clusterType: cluster.type,
+          eligibleNodes: nodes.eligible.map((node) => node.name),
+        },
+        triggeredBy: caller.userId,
+        packageGrant: download.grant ?? null,
+        packageSha256: download.sha256,
+      })
+      .catch((error: unknown) => {
+        // The job's deletion got there first (docs/package-jobs.md#races).
+        if (error instanceof JobDeletedError) throw ServiceError.notFound('package job');
+        throw error;
+      });
     this.scheduler.wake();
     return toBuildDto(build);
   }
@@ -122,13 +133,20 @@ export class BuildsService {
   }
 
   async list(caller: Caller, jobId: string, page: { first?: number | null; after?: string | null }): Promise<BuildPageDto> {
+    // Filtered in SQL, before paging: a job the caller cannot see answers exactly as a missing one
+    // (an empty page with null cursors), and a cursor only ever names a build on the caller's page.
+    const columns = { enterpriseProjectId: 'b.enterprise_project_id' };
+    const listable = accessibleWhere(caller.ability, 'list', 'assembling', columns, 'authz_list');
+    const readable = accessibleWhere(caller.ability, 'get', 'assembling', columns, 'authz_get');
+    if (!listable || !readable) return { edges: [], hasNextPage: false, endCursor: null };
     const query = this.builds
       .createQueryBuilder('b')
-      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId });
+      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
+      .andWhere(listable.sql, listable.params)
+      .andWhere(readable.sql, readable.params);
     const result = await paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
-    const visible = result.edges.filter((edge) => caller.can(Actions.assembling.get, edge.node.enterpriseProjectId));
     return {
-      edges: visible.map((edge) => ({ cursor: edge.cursor, node: toBuildDto(edge.node) })),
+      edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: toBuildDto(edge.node) })),
       hasNextPage: result.hasNextPage,
       endCursor: result.endCursor,
     };
@@ -170,11 +188,10 @@ export class BuildsService {
         throw ServiceError.forbidden(`${Actions.assembling.delete} is not allowed in this enterprise project`);
       }
     }
-    const unfinished = await this.builds.countBy({ accountId: caller.accountId, jobId, finishedAt: IsNull() });
+    const { unfinished, deleted } = await this.store.deleteJobBuilds(caller.accountId, jobId);
     if (unfinished > 0)
       throw ServiceError.conflict(`the job has ${unfinished} unfinished build(s): cancel them or wait for them to end`, 'id');
-    const result = await this.builds.delete({ accountId: caller.accountId, jobId });
-    return { deleted: result.affected ?? 0 };
+    return { deleted };
   }
 
   /** Another project's build answers exactly as a missing one. */

@@ -1,5 +1,6 @@
 import { BuildsInitial1764000000400 } from './1764000000400-builds-initial';
 import { KubernetesBuilds1764000000500 } from './1764000000500-kubernetes-builds';
+import { BuildsOfDeletedJobs1765200000400 } from './1765200000400-builds-of-deleted-jobs';
 
 /** Applied in order on start; never edit one that has shipped, add a new one. */
-export const buildsMigrations = [BuildsInitial1764000000400, KubernetesBuilds1764000000500];
+export const buildsMigrations = [BuildsInitial1764000000400, KubernetesBuilds1764000000500, BuildsOfDeletedJobs1765200000400];

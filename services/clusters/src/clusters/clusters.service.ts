@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
+import { EgressPolicy } from '@stagecraft/config';
 import {
   ClusterConnectionDto,
   ClusterDto,
@@ -25,10 +26,13 @@ import { IsNull, Not, Repository } from 'typeorm';
 import { ClustersConfig } from '../config';
 import { localNode, parseLabelList } from './domain/local-node';
 import { ClusterEntity } from './infra/cluster.entity';
-import { ClusterConnections } from './infra/cluster-connections';
+import { ClusterConnections, type ConnectionOutcome } from './infra/cluster-connections';
 import { ClusterNodesRepository } from './infra/cluster-nodes.repository';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
+
+/** A deletion that started longer ago than this was abandoned (its process died). */
+const DELETION_LEASE = "interval '5 minutes'";
 
 @Injectable()
 export class ClustersService implements OnApplicationBootstrap {
@@ -42,6 +46,7 @@ export class ClustersService implements OnApplicationBootstrap {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly config: ClustersConfig,
     private readonly client: NatsRpcClient,
+    private readonly egress: EgressPolicy,
   ) {}
 
   /** After a restart, watch every Kubernetes cluster again (level-driven: what the cluster says now). */
@@ -71,7 +76,7 @@ export class ClustersService implements OnApplicationBootstrap {
         throw ServiceError.badInput('kubeconfig', 'a LOCAL cluster is this machine and takes no kubeconfig');
     } else {
       if (!request.kubeconfig) throw ServiceError.badInput('kubeconfig', `a ${request.type} cluster needs a kubeconfig`);
-      const parsed = parseKubeconfig(request.kubeconfig);
+      const parsed = parseKubeconfig(request.kubeconfig, { egress: this.egress });
       if (!parsed.ok) throw ServiceError.badInput('kubeconfig', `kubeconfig ${parsed.problem}`);
       server = parsed.server;
     }
@@ -96,32 +101,56 @@ export class ClustersService implements OnApplicationBootstrap {
         throw ServiceError.conflict(`a cluster named ${request.name} already exists`, 'name');
       throw error;
     }
-    if (request.type === 'LOCAL') await this.nodes.replace(id, [this.localNode()]);
-    else await this.reconnect(cluster);
-    return this.toDto(await this.clusters.findOneByOrFail({ id }));
+    const outcome = request.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
+    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.findOneByOrFail({ id })));
   }
 
   async refresh(caller: Caller, id: string): Promise<ClusterDto> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.cluster.modify, cluster);
-    if (cluster.type === 'LOCAL') await this.nodes.replace(id, [this.localNode()]);
-    else await this.reconnect(cluster);
-    return this.toDto(await this.clusters.findOneByOrFail({ id }));
+    const outcome = cluster.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
+    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.findOneByOrFail({ id })));
   }
 
+  /**
+   * Races with job creation are decided by a tombstone (docs/package-jobs.md#races): it is
+   * committed before jobs is asked for the cluster's usage, and jobs checks the cluster again
+   * after storing a job, so one of the two always sees the other.
+   */
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
-    const cluster = await this.visible(caller, id);
+    const cluster = await this.visible(caller, id, { deleting: true });
     this.requireRight(caller, Actions.cluster.delete, cluster);
-    const { jobCount } = await this.client.send(
-      JobsSubjects.usage,
-      { clusterId: id, enterpriseProjectId: cluster.enterpriseProjectId },
-      caller.meta,
-    );
-    if (jobCount > 0)
-      throw ServiceError.conflict(`the cluster is used by ${jobCount} package job(s); change or delete them first`, 'id');
+    const claim = await this.claimDeletion(cluster.id);
+    try {
+      const { jobCount } = await this.client.send(
+        JobsSubjects.usage,
+        { clusterId: id, enterpriseProjectId: cluster.enterpriseProjectId },
+        caller.meta,
+      );
+      if (jobCount > 0)
+        throw ServiceError.conflict(`the cluster is used by ${jobCount} package job(s); change or delete them first`, 'id');
+    } catch (error) {
+      await this.clusters.update({ id: cluster.id, deletingSince: claim }, { deletingSince: null });
+      throw error;
+    }
     await this.connections.disconnect(id);
-    await this.clusters.delete({ id });
+    const deleted = await this.clusters.delete({ id: cluster.id, deletingSince: claim });
+    if (!deleted.affected) throw ServiceError.conflict('the cluster was being deleted by another request', 'id');
     return { id };
+  }
+
+  /**
+   * Marks the cluster as being deleted, committed at once. A tombstone older than the lease was
+   * left by a request that died, and is taken over; a live one belongs to another request.
+   */
+  private async claimDeletion(id: string): Promise<Date> {
+    const [rows]: [{ deleting_since: Date }[], number] = await this.clusters.manager.query(
+      `UPDATE clusters SET deleting_since = now() WHERE id = $1
+         AND (deleting_since IS NULL OR deleting_since < now() - ${DELETION_LEASE}) RETURNING deleting_since`,
+      [id],
+    );
+    if (!rows.length) throw ServiceError.conflict('the cluster is being deleted by another request', 'id');
+    return rows[0].deleting_since;
   }
 
   async get(caller: Caller, id: string): Promise<ClusterDto> {
@@ -137,6 +166,7 @@ export class ClustersService implements OnApplicationBootstrap {
       .andWhere(where.sql, where.params);
     if (request.enterpriseProjectId)
       query.andWhere('c.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
+    query.andWhere('c.deleting_since IS NULL');
     const page = await paginate(query, { createdAt: 'c.created_at', id: 'c.id' }, request);
     const nodes = await this.nodes.forClusters(page.edges.map((edge) => edge.node.id));
     return {
@@ -184,15 +214,23 @@ export class ClustersService implements OnApplicationBootstrap {
     };
   }
 
-  private async reconnect(cluster: ClusterEntity): Promise<void> {
+  private async reconnect(cluster: ClusterEntity): Promise<ConnectionOutcome> {
     const kubeconfig = this.secrets.open(cluster.kubeconfigSealed!, cluster.id);
     const outcome = await this.connections.connect(cluster.id, kubeconfig);
+    // Stored (and shown to whoever may see the cluster): the reason that does not tell port states apart.
     await this.clusters.update(
       { id: cluster.id },
       outcome.ok
         ? { status: 'AVAILABLE', statusReason: null, server: outcome.server }
         : { status: 'UNAVAILABLE', statusReason: outcome.reason },
     );
+    return outcome;
+  }
+
+  /** An administrator who registers or refreshes a cluster reads the detailed reason in the answer (never stored). */
+  private withDetailFor(caller: Caller, outcome: ConnectionOutcome | void, dto: ClusterDto): ClusterDto {
+    if (!caller.isAdmin || !outcome || outcome.ok || dto.status !== 'UNAVAILABLE') return dto;
+    return { ...dto, statusReason: outcome.detail };
   }
 
   private localNode(): ClusterNodeDto {
@@ -203,10 +241,14 @@ export class ClustersService implements OnApplicationBootstrap {
     );
   }
 
-  /** Another project's cluster answers exactly as a missing one. */
-  private async visible(caller: Caller, id: string): Promise<ClusterEntity> {
+  /**
+   * Another project's cluster answers exactly as a missing one; so does one being deleted, but to
+   * a deletion (which may finish what a dead request left).
+   */
+  private async visible(caller: Caller, id: string, options: { deleting?: boolean } = {}): Promise<ClusterEntity> {
     const cluster = await this.clusters.findOneBy({ id, accountId: caller.accountId });
-    if (!cluster || !caller.can(Actions.cluster.get, cluster.enterpriseProjectId)) throw ServiceError.notFound('cluster');
+    if (!cluster || !caller.can(Actions.cluster.get, cluster.enterpriseProjectId) || (cluster.deletingSince && !options.deleting))
+      throw ServiceError.notFound('cluster');
     return cluster;
   }
 

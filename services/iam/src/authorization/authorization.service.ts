@@ -9,12 +9,13 @@ import {
   type TokenClaims,
 } from '@stagecraft/authz';
 import { CallerRulesDto, ExplainPermissionRequest, PermissionDecisionDto, ServiceError } from '@stagecraft/contracts';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 
 import { PolicyEntity } from '../policies/infra/policy.entity';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
 import { toPolicyDto } from '../shared/mappers';
 import { requireAdmin } from '../shared/require-admin';
+import { AccessKeyEntity } from '../users/infra/access-key.entity';
 import { UserEntity } from '../users/infra/user.entity';
 import { GrantsRepository } from './grants.repository';
 
@@ -26,18 +27,27 @@ export class AuthorizationService implements CallerRulesSource {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
     @InjectRepository(PolicyEntity) private readonly policies: Repository<PolicyEntity>,
+    @InjectRepository(AccessKeyEntity) private readonly accessKeys: Repository<AccessKeyEntity>,
   ) {}
 
   async rulesFor(claims: TokenClaims): Promise<CallerRulesDto> {
-    const user = await this.users.findOneBy({ id: claims.userId, accountId: claims.accountId });
+    const user = await this.users.findOneBy({ id: claims.userId, accountId: claims.accountId, deletedAt: IsNull() });
     if (!user) throw ServiceError.unauthenticated('the token names a user that no longer exists');
     const rules = compilePolicies(await this.grants.grantsFor(user.id), user.isAdmin);
-    return { userId: user.id, accountId: user.accountId, isAdmin: user.isAdmin, rules };
+    const keys = await this.accessKeys.find({ select: { id: true }, where: { userId: user.id, disabledAt: IsNull() } });
+    return {
+      userId: user.id,
+      accountId: user.accountId,
+      isAdmin: user.isAdmin,
+      rules,
+      tokenVersion: user.tokenVersion,
+      accessKeyIds: keys.map((key) => key.id),
+    };
   }
 
   async explain(caller: Caller, request: ExplainPermissionRequest): Promise<PermissionDecisionDto> {
     requireAdmin(caller, Actions.permissions.explain);
-    const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId });
+    const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId, deletedAt: IsNull() });
     if (!user) throw ServiceError.notFound('user');
     const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: caller.accountId });
     if (!project) throw ServiceError.notFound('enterprise project');

@@ -10,8 +10,9 @@ import {
   ServiceError,
   UpdatePolicyRequest,
 } from '@stagecraft/contracts';
-import { In, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 
+import { AuditService } from '../audit/audit.service';
 import { AuthzEventsPublisher } from '../authorization/authz-events.publisher';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
 import { toPolicyDto, toProjectDto, toUserDto } from '../shared/mappers';
@@ -32,6 +33,7 @@ export class PoliciesService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
     private readonly events: AuthzEventsPublisher,
+    private readonly audit: AuditService,
   ) {}
 
   async list(caller: Caller): Promise<PolicyDto[]> {
@@ -49,6 +51,7 @@ export class PoliciesService {
       const policy = await this.policies.save(
         this.policies.create({ accountId: caller.accountId, name, description, statements }),
       );
+      await this.audit.record(caller, { action: Actions.policies.create, resourceType: 'policy', resourceId: policy.id });
       return toPolicyDto(policy);
     } catch (error) {
       if (isUniqueViolation(error)) throw ServiceError.conflict(`a policy named ${name} already exists`, 'name');
@@ -62,6 +65,7 @@ export class PoliciesService {
     policy.statements = checkedStatements(request.statements);
     const saved = await this.policies.save(policy);
     this.events.rulesChanged(caller.accountId, await this.attachedUserIds(policy.id));
+    await this.audit.record(caller, { action: Actions.policies.modify, resourceType: 'policy', resourceId: policy.id });
     return toPolicyDto(saved);
   }
 
@@ -71,6 +75,7 @@ export class PoliciesService {
     const affected = await this.attachedUserIds(policy.id);
     await this.policies.delete({ id: policy.id });
     this.events.rulesChanged(caller.accountId, affected);
+    await this.audit.record(caller, { action: Actions.policies.delete, resourceType: 'policy', resourceId: policy.id });
     return { id };
   }
 
@@ -87,7 +92,7 @@ export class PoliciesService {
     requireAdmin(caller, Actions.attachments.create);
     const policy = await this.policies.findOneBy({ id: request.policyId, accountId: caller.accountId });
     if (!policy) throw ServiceError.badInput('policyId', 'policyId names no policy of this account');
-    const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId });
+    const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId, deletedAt: IsNull() });
     if (!user) throw ServiceError.badInput('userId', 'userId names no user of this account');
     const projectIds = request.enterpriseProjectIds ?? null;
     if (projectIds) await this.checkProjects(caller.accountId, projectIds);
@@ -100,6 +105,11 @@ export class PoliciesService {
       }),
     );
     this.events.rulesChanged(caller.accountId, [user.id]);
+    await this.audit.record(caller, {
+      action: Actions.attachments.create,
+      resourceType: 'policy-attachment',
+      resourceId: attachment.id,
+    });
     const [dto] = await this.toAttachmentDtos([attachment]);
     return dto;
   }
@@ -110,6 +120,7 @@ export class PoliciesService {
     if (!attachment) throw ServiceError.notFound('policy attachment');
     await this.attachments.delete({ id });
     this.events.rulesChanged(caller.accountId, [attachment.userId]);
+    await this.audit.record(caller, { action: Actions.attachments.delete, resourceType: 'policy-attachment', resourceId: id });
     return { id };
   }
 

@@ -4,6 +4,7 @@ import { Actions, type Caller, grantedActions } from '@stagecraft/authz';
 import { CreateEnterpriseProjectRequest, EnterpriseProjectDto, ServiceError } from '@stagecraft/contracts';
 import { In, Repository } from 'typeorm';
 
+import { AuditService } from '../audit/audit.service';
 import { GrantsRepository } from '../authorization/grants.repository';
 import { toProjectDto } from '../shared/mappers';
 import { assertName, isUniqueViolation, normalizeDescription } from '../shared/naming.rules';
@@ -17,6 +18,7 @@ export class ProjectsService {
   constructor(
     @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
     private readonly grants: GrantsRepository,
+    private readonly audit: AuditService,
   ) {}
 
   /** Admins see every project; others see the projects a policy grants them anything in. */
@@ -32,7 +34,13 @@ export class ProjectsService {
     const name = assertName('name', request.name);
     const description = normalizeDescription('description', request.description);
     try {
-      return toProjectDto(await this.projects.save(this.projects.create({ accountId: caller.accountId, name, description })));
+      const project = await this.projects.save(this.projects.create({ accountId: caller.accountId, name, description }));
+      await this.audit.record(caller, {
+        action: Actions.projects.create,
+        resourceType: 'enterprise-project',
+        resourceId: project.id,
+      });
+      return toProjectDto(project);
     } catch (error) {
       if (isUniqueViolation(error)) throw ServiceError.conflict(`an enterprise project named ${name} already exists`, 'name');
       throw error;

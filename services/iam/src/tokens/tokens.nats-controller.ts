@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CreateAccessTokenRequest, EmptyRequest, IamSubjects } from '@stagecraft/contracts';
+import { CreateAccessTokenRequest, EmptyRequest, IamSubjects, RefreshSessionRequest } from '@stagecraft/contracts';
 import { PublicRpc } from '@stagecraft/messaging';
 
 import { TokensService } from './tokens.service';
@@ -13,6 +13,18 @@ export class TokensNatsController {
   @MessagePattern(IamSubjects.createAccessToken)
   createAccessToken(@Payload() request: CreateAccessTokenRequest) {
     return this.tokens.createAccessToken(request);
+  }
+
+  @PublicRpc()
+  @MessagePattern(IamSubjects.createSession)
+  createSession(@Payload() request: CreateAccessTokenRequest) {
+    return this.tokens.createSession(request);
+  }
+
+  @PublicRpc()
+  @MessagePattern(IamSubjects.refreshSession)
+  refreshSession(@Payload() request: RefreshSessionRequest) {
+    return this.tokens.refreshSession(request);
   }
 
   @PublicRpc()

@@ -1,13 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Actions, type Caller, CurrentCaller } from '@stagecraft/authz';
+import { Actions, Audited, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
   BaseImagesRequest,
+  CreatedPackageJobDto,
   CreatePackageJobRequest,
   JobIdRequest,
   JobsSubjects,
   JobUsageRequest,
   ListPackageJobsRequest,
+  PackageJobDto,
   UpdatePackageJobRequest,
 } from '@stagecraft/contracts';
 import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
@@ -19,18 +21,21 @@ export class PackageJobsNatsController {
   constructor(private readonly jobs: PackageJobsService) {}
 
   @UserRpc(Actions.assembling.create)
+  @Audited<CreatedPackageJobDto>(Actions.assembling.create, 'package-job', (created) => created.job)
   @MessagePattern(JobsSubjects.createJob)
   create(@Payload() request: CreatePackageJobRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.create(caller, request.input, request.build ?? false);
   }
 
   @UserRpc(Actions.assembling.modify)
+  @Audited<PackageJobDto>(Actions.assembling.modify, 'package-job', (job) => job)
   @MessagePattern(JobsSubjects.updateJob)
   update(@Payload() request: UpdatePackageJobRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.update(caller, request.id, request.patch, request.expectedVersion);
   }
 
   @UserRpc(Actions.assembling.delete)
+  @Audited<{ id: string }>(Actions.assembling.delete, 'package-job', (deleted) => deleted)
   @MessagePattern(JobsSubjects.deleteJob)
   delete(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.delete(caller, request.id);
@@ -40,6 +45,12 @@ export class PackageJobsNatsController {
   @MessagePattern(JobsSubjects.getJob)
   get(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.get(caller, request.id);
+  }
+
+  @ServiceRpc('builds')
+  @MessagePattern(JobsSubjects.getJobForBuild)
+  getForBuild(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
+    return this.jobs.getForBuild(caller, request.id);
   }
 
   @UserRpc(Actions.assembling.list, { emptyListWhenNowhere: true })

@@ -14,6 +14,7 @@ import {
   ServiceError,
   type TechStack,
 } from '@stagecraft/contracts';
+import { maskDockerfile } from '@stagecraft/dockerfile';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import { paginate } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
@@ -77,13 +78,21 @@ export class PackageJobsService {
       createdBy: caller.userId,
       version: 1,
     });
+    let saved: PackageJobEntity;
     try {
-      return toDto(await this.jobs.save(entity));
+      saved = await this.jobs.save(entity);
     } catch (error) {
       if ((error as { code?: string }).code === '23505')
-        throw ServiceError.conflict(`a package job named ${input.name} already exists`, 'name');
+        throw ServiceError.conflict(`a package job named ${input.name} already exists in this enterprise project`, 'name');
       throw error;
     }
+    try {
+      await this.references.stillThere(caller, saved.packageId, saved.clusterId, enterpriseProjectId);
+    } catch (error) {
+      await this.jobs.delete({ id: saved.id });
+      throw error;
+    }
+    return toDto(saved);
   }
 
   /** Applies a patch, re-checking what it touches; a stale `expectedVersion` is a CONFLICT. */
@@ -140,6 +149,21 @@ export class PackageJobsService {
       .where('id = :id AND version = :version', { id, version: job.version })
       .execute();
     if (!result.affected) throw staleVersion(job.version + 1);
+    if (next.packageId !== job.packageId || next.clusterId !== job.clusterId) {
+      try {
+        await this.references.stillThere(caller, next.packageId, next.clusterId, job.enterpriseProjectId);
+      } catch (error) {
+        // Undone unless another writer changed it meanwhile (whose own check then decides).
+        const { id: _i, createdAt: _c, updatedAt: _u, version: _v, ...previous } = job;
+        await this.jobs
+          .createQueryBuilder()
+          .update()
+          .set({ ...previous, version: () => 'version + 1' })
+          .where('id = :id AND version = :version', { id, version: job.version + 1 })
+          .execute();
+        throw error;
+      }
+    }
     return toDto(await this.jobs.findOneByOrFail({ id }));
   }
 
@@ -154,6 +178,11 @@ export class PackageJobsService {
 
   async get(caller: Caller, id: string): Promise<PackageJobDto> {
     return toDto(await this.visible(caller, id));
+  }
+
+  /** For the builds service starting a build of it: the one answer with the Dockerfile as written. */
+  async getForBuild(caller: Caller, id: string): Promise<PackageJobDto> {
+    return toDto(await this.visible(caller, id), { dockerfile: 'as-written' });
   }
 
   async list(caller: Caller, request: ListPackageJobsRequest): Promise<PackageJobPageDto> {
@@ -219,7 +248,15 @@ function staleVersion(current: number): ServiceError {
   return ServiceError.conflict(`the job was changed meanwhile (it is at version ${current}); read it again`, 'expectedVersion');
 }
 
-export function toDto(job: PackageJobEntity): PackageJobDto {
+/**
+ * The job as answered. A Dockerfile is shown with the values the secret scan flags masked, to
+ * everyone: only the build that runs it reads it as written (`as-written`).
+ */
+export function toDto(
+  job: PackageJobEntity,
+  options: { dockerfile: 'masked' | 'as-written' } = { dockerfile: 'masked' },
+): PackageJobDto {
+  const dockerfile = job.dockerfile && options.dockerfile === 'masked' ? maskDockerfile(job.dockerfile) : job.dockerfile;
   return {
     id: job.id,
     accountId: job.accountId,
@@ -228,7 +265,7 @@ export function toDto(job: PackageJobEntity): PackageJobDto {
     description: job.description,
     packageId: job.packageId,
     techStack: job.techStack,
-    buildSpec: { type: job.buildType, baseImage: job.baseImage, baseImageTag: job.baseImageTag, dockerfile: job.dockerfile },
+    buildSpec: { type: job.buildType, baseImage: job.baseImage, baseImageTag: job.baseImageTag, dockerfile },
     imageClass: job.imageClass,
     archiveImage: job.archiveImage,
     clusterId: job.clusterId,

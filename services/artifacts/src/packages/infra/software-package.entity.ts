@@ -21,10 +21,19 @@ export class SoftwarePackageEntity {
     transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
   })
   sizeBytes!: number | null;
+  /** The sizeBytes given at createPackageUpload: the upload must be exactly this long. */
+  @Column('bigint', {
+    name: 'declared_size_bytes',
+    nullable: true,
+    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+  })
+  declaredSizeBytes!: number | null;
   @Column('text', { nullable: true }) sha256!: string | null;
   @Column('text') status!: PackageStatus;
   @Column('text', { name: 'rejection_reason', nullable: true }) rejectionReason!: string | null;
   @Column({ type: 'timestamptz', name: 'verifying_since', precision: 3, nullable: true }) verifyingSince!: Date | null;
+  /** A deletion in progress (docs/package-jobs.md#races): the package answers as a missing one meanwhile. */
+  @Column({ type: 'timestamptz', name: 'deleting_since', precision: 3, nullable: true }) deletingSince!: Date | null;
   @Column('uuid', { name: 'created_by' }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 }) updatedAt!: Date;

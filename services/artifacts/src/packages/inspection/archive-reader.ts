@@ -23,32 +23,3 @@ export const MAX_WANTED_ENTRY_BYTES = 64 * 1024;
 export class ArchiveRejection extends Error {
   override readonly name = 'ArchiveRejection';
 }
-
-/**
- * Bounds the CPU a decompression bomb can cost: more unpacked bytes than this many times the
- * packed bytes read so far (after a floor that covers small, very repetitive archives) is refused.
- * Real packages unpack to a few times their size; only crafted or degenerate data reaches 200×.
- */
-export class UnpackBudget {
-  static readonly RATIO = 200;
-  static readonly FLOOR_BYTES = 64 * 1024 * 1024;
-  private unpacked = 0;
-  private packed = 0;
-
-  constructor(private readonly format: string) {}
-
-  addPacked(bytes: number): void {
-    this.packed += bytes;
-  }
-
-  /** Throws ArchiveRejection when the unpacked total goes over the budget. */
-  addUnpacked(bytes: number): void {
-    this.unpacked += bytes;
-    if (this.unpacked > Math.max(UnpackBudget.FLOOR_BYTES, UnpackBudget.RATIO * this.packed)) {
-      throw new ArchiveRejection(
-        `the ${this.format} archive unpacks to more than ${UnpackBudget.RATIO} times its size ` +
-          `(${this.unpacked} bytes from ${this.packed}): refusing a likely decompression bomb`,
-      );
-    }
-  }
-}

@@ -1,8 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
+import { ArchiveGuard, PackageRejectedError, resolveUnpackLimits, type UnpackLimits } from '@stagecraft/oci';
+
 import { SNIFF_BYTES, sniffArchiveFormat } from './archive-format';
-import { type ArchiveReader, ArchiveRejection, UnpackBudget } from './archive-reader';
+import { type ArchiveReader, ArchiveRejection } from './archive-reader';
 import type { ArchiveFormat, InspectionResult, InspectPackageOptions } from './package-inspection.types';
 import { decideStack, StackDetector } from './stack-detector';
 import { TarStreamReader } from './tar-stream.reader';
@@ -12,6 +14,10 @@ import { ZipStreamReader } from './zip-stream.reader';
  * Reads a package once, as a stream, in bounded memory: its sha256 and size from every byte, its
  * format from the first bytes and its tech stack from the archive's entries.
  *
+ * - Every entry is unpacked (and thrown away unless the detector wants it) under the shared
+ *   archive rules of @stagecraft/oci's ArchiveGuard, the same a build applies again: paths, links,
+ *   devices, entry count, total unpacked size, compression ratio, and for a zip the central
+ *   directory checked against the local headers actually read.
  * - Bad contents never throw: they answer REJECTED with a reason. After the archive is found bad
  *   (or is no archive), the rest of the stream is still read and hashed, so sha256 and sizeBytes
  *   always describe the exact bytes of the object.
@@ -35,11 +41,13 @@ class PackageInspection {
   private sniffed = false;
   private format: ArchiveFormat | null = null;
   private detector: StackDetector | null = null;
-  private budget: UnpackBudget | null = null;
   private reader: ArchiveReader | null = null;
   private rejection: string | null = null;
+  private readonly limits: UnpackLimits;
 
-  constructor(private readonly options: InspectPackageOptions) {}
+  constructor(private readonly options: InspectPackageOptions) {
+    this.limits = resolveUnpackLimits(options.limits);
+  }
 
   async run(stream: Readable): Promise<InspectionResult> {
     try {
@@ -95,26 +103,26 @@ class PackageInspection {
       return;
     }
     this.detector = new StackDetector(this.format);
-    this.budget = new UnpackBudget(this.format);
+    const guard = new ArchiveGuard(this.limits, this.format);
     this.reader =
-      this.format === 'zip'
-        ? new ZipStreamReader(this.detector, this.budget)
-        : new TarStreamReader(this.format, this.detector, this.budget);
+      this.format === 'zip' ? new ZipStreamReader(this.detector, guard) : new TarStreamReader(this.format, this.detector, guard);
     await this.feed(head);
   }
 
   private async feed(chunk: Buffer): Promise<void> {
     if (!this.reader || this.rejection !== null || chunk.length === 0) return;
-    this.budget?.addPacked(chunk.length);
     await this.guard(this.reader.write(chunk));
   }
 
-  /** An ArchiveRejection ends the parse (the stream is still drained); anything else is a fault. */
+  /**
+   * An ArchiveRejection, or a PackageRejectedError of the shared archive rules, ends the parse (the
+   * stream is still drained); anything else is a fault.
+   */
   private async guard(work: Promise<void>): Promise<void> {
     try {
       await work;
     } catch (err) {
-      if (!(err instanceof ArchiveRejection)) throw err;
+      if (!(err instanceof ArchiveRejection) && !(err instanceof PackageRejectedError)) throw err;
       this.rejection = err.message;
       this.reader?.destroy();
       this.reader = null;

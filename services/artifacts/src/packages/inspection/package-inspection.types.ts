@@ -1,3 +1,5 @@
+import type { UnpackLimits } from '@stagecraft/oci';
+
 /** The tech stacks a package job can build. The lead aligns this with libs/contracts later. */
 export const TECH_STACKS = ['JAVA', 'TOMCAT', 'NODEJS', 'PYTHON', 'PHP'] as const;
 export type TechStack = (typeof TECH_STACKS)[number];
@@ -9,6 +11,8 @@ export interface InspectPackageOptions {
   maxBytes: number;
   /** The stack the user declared; contents that contradict it end REJECTED. */
   declared?: TechStack;
+  /** Entry count, unpacked size and ratio limits; @stagecraft/oci's defaults otherwise. */
+  limits?: Partial<UnpackLimits>;
 }
 
 export type InspectionResult =

@@ -1,15 +1,10 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
 
+import { type ArchiveGuard, tarKind, TopFolderTracker } from '@stagecraft/oci';
 import * as tarStream from 'tar-stream';
 
 import { looksLikeTar, TAR_MAGIC_END } from './archive-format';
-import {
-  type ArchiveEntrySink,
-  type ArchiveReader,
-  ArchiveRejection,
-  MAX_WANTED_ENTRY_BYTES,
-  type UnpackBudget,
-} from './archive-reader';
+import { type ArchiveEntrySink, type ArchiveReader, ArchiveRejection, MAX_WANTED_ENTRY_BYTES } from './archive-reader';
 
 type TarFormat = 'tar' | 'tar.gz';
 type EntryStream = tarStream.ExtractEvents['entry'][1];
@@ -30,11 +25,15 @@ export class TarStreamReader implements ArchiveReader {
   private readonly failed: Promise<never>;
   private rejectFailed!: (err: ArchiveRejection) => void;
   private readonly finished: Promise<void>;
+  private readonly top = new TopFolderTracker();
+  /** Compressed bytes written so far, and what they inflated to (the ratio of the gzip stream). */
+  private packed = 0;
+  private unpacked = 0;
 
   constructor(
     format: TarFormat,
     private readonly sink: ArchiveEntrySink,
-    private readonly budget: UnpackBudget,
+    private readonly guard: ArchiveGuard,
   ) {
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
     this.failed.catch(() => undefined);
@@ -57,6 +56,7 @@ export class TarStreamReader implements ArchiveReader {
 
   async write(chunk: Buffer): Promise<void> {
     this.throwIfFailed();
+    this.packed += chunk.length;
     const target = this.gunzip ?? this.extract;
     if (!target.write(chunk)) await Promise.race([onceDrained(target), this.failed]);
     this.throwIfFailed();
@@ -68,6 +68,7 @@ export class TarStreamReader implements ArchiveReader {
     else this.extract.end(undefined); // streamx's typings want an argument
     await Promise.race([this.finished, this.failed]);
     this.throwIfFailed();
+    this.guard.finish(this.top.folder);
   }
 
   destroy(): void {
@@ -77,6 +78,17 @@ export class TarStreamReader implements ArchiveReader {
 
   private onEntry(header: tarStream.Header, stream: EntryStream, next: () => void): void {
     stream.on('error', () => undefined); // the extractor reports the same failure
+    let path: string | null;
+    try {
+      path = this.guard.entry(header.name, tarKind(header.type), {
+        linkTarget: header.linkname ?? '',
+        typeName: header.type ?? undefined,
+      });
+    } catch (err) {
+      this.fail((err as Error).message);
+      return;
+    }
+    if (path !== null) this.top.add(path, header.type === 'directory');
     const isDirectory = header.type === 'directory';
     const wanted = this.sink.entry(header.name, isDirectory) && header.type === 'file';
     if (isDirectory) {
@@ -88,7 +100,14 @@ export class TarStreamReader implements ArchiveReader {
     const parts: Buffer[] = [];
     let kept = 0;
     stream.on('data', (data: unknown) => {
-      if (!Buffer.isBuffer(data)) return;
+      if (!Buffer.isBuffer(data) || this.failure) return;
+      try {
+        // The bytes that actually come, not the size the header declares.
+        this.guard.addUnpacked(data.length);
+      } catch (err) {
+        this.fail((err as Error).message);
+        return;
+      }
       if (!wanted || kept >= MAX_WANTED_ENTRY_BYTES) return;
       const part = Buffer.from(data.subarray(0, MAX_WANTED_ENTRY_BYTES - kept));
       parts.push(part);
@@ -102,8 +121,9 @@ export class TarStreamReader implements ArchiveReader {
 
   private onUnpacked(data: Buffer): void {
     if (this.failure) return;
+    this.unpacked += data.length;
     try {
-      this.budget.addUnpacked(data.length);
+      this.guard.checkRatio(null, this.unpacked, this.packed);
     } catch (err) {
       this.fail((err as Error).message);
       return;

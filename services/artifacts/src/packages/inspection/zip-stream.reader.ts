@@ -1,12 +1,8 @@
-import { createInflateRaw, type InflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw, type InflateRaw, inflateRawSync } from 'node:zlib';
 
-import {
-  type ArchiveEntrySink,
-  type ArchiveReader,
-  ArchiveRejection,
-  MAX_WANTED_ENTRY_BYTES,
-  type UnpackBudget,
-} from './archive-reader';
+import { type ArchiveGuard, checkZipExtents, TopFolderTracker, type ZipExtent } from '@stagecraft/oci';
+
+import { type ArchiveEntrySink, type ArchiveReader, ArchiveRejection, MAX_WANTED_ENTRY_BYTES } from './archive-reader';
 
 /*
  * A zip read front to back in one pass, from its local headers; the central directory at the
@@ -21,6 +17,13 @@ import {
  * zipfile). It also reads every descriptor as 16 bytes, which breaks on zip64 descriptors.
  * Here a deflated entry of unknown size ends where zlib says its deflate stream ends, and a stored
  * one ends at a descriptor whose sizes match the bytes actually seen.
+ *
+ * Every entry is inflated (its bytes counted by the shared ArchiveGuard, then dropped unless the
+ * detector wants them), and every local entry is recorded: where it lies, its name's CRC and
+ * the sizes its data actually had. The central directory is then read, not walked over: each of
+ * its entries must name a local header actually read, under the same name and with the same
+ * sizes, no two may share one (checkZipExtents), and no local entry may be missing from it. So
+ * what an extractor that trusts the central directory unpacks is exactly what was counted here.
  */
 
 const SIGNATURE = {
@@ -48,9 +51,53 @@ const END_OF_CENTRAL_DIRECTORY_BYTES = 22;
 const EMPTY = Buffer.alloc(0);
 /** Entries that inflate to at most this much in one go are inflated synchronously (see inflateAtOnce). */
 const MAX_SYNC_INFLATE_BYTES = 1024 * 1024;
+const HOST_UNIX = 3;
+const HOST_MACOS = 19;
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const S_IFREG = 0o100000;
+/**
+ * A zip says which entries are symlinks only in its central directory, after their data went by,
+ * so the contents of small entries (possible symlink targets) are kept up to this many bytes.
+ */
+const MAX_KEPT_SMALL_CONTENT_BYTES = 4 * 1024 * 1024;
+
+/** A local entry as it was read: what the central directory must agree with. */
+interface LocalRecord {
+  /** For messages only (shortened). */
+  name: string;
+  /** The clean path, kept with `small` only (a symlink needs it). */
+  path: string | null;
+  nameCrc: number;
+  nameLength: number;
+  offset: number;
+  /** End of the data (before any data descriptor). */
+  end: number;
+  compressedSize: number;
+  size: number;
+  /** The whole content of a small entry, while the budget lasts; null otherwise. */
+  small: Buffer | null;
+  claimed: boolean;
+}
 
 interface ZipEntry {
   path: string;
+  offset: number;
+  nameCrc: number;
+  nameLength: number;
+  /** Compressed size from the local header (no descriptor), for the record. */
+  declaredCompressed: number | null;
+  /** Data start, and unpacked bytes counted so far. */
+  dataStart: number;
+  unpacked: number;
+  /** First bytes, kept while the entry is small enough to be a symlink target. */
+  head: Buffer[];
+  headBytes: number;
+  /** Unpacked bytes already reported to the guard. */
+  counted: number;
+  /** The clean path (null: skipped, e.g. __MACOSX). */
+  safePath: string | null;
   method: number;
   hasDescriptor: boolean;
   /** The local header carried a zip64 extra field, so a descriptor has 8-byte sizes. */
@@ -77,10 +124,17 @@ export class ZipStreamReader implements ArchiveReader {
   private state: State = { kind: 'signature' };
   private ended = false;
   private destroyed = false;
+  private readonly locals = new Map<number, LocalRecord>();
+  private keptSmallBytes = 0;
+  /** Where the central directory starts, once its first entry is met. */
+  private directoryOffset: number | null = null;
+  private readonly extents: ZipExtent[] = [];
+  private readonly top = new TopFolderTracker();
+  private directoryChecked = false;
 
   constructor(
     private readonly sink: ArchiveEntrySink,
-    private readonly budget: UnpackBudget,
+    private readonly guard: ArchiveGuard,
   ) {}
 
   async write(chunk: Buffer): Promise<void> {
@@ -143,6 +197,7 @@ export class ZipStreamReader implements ArchiveReader {
       case 'stored': {
         const n = Math.min(s.remaining, this.available);
         this.collect(s.entry, this.buf.subarray(this.pos, this.pos + n));
+        this.account(s.entry, s.entry.unpacked);
         this.advance(n);
         s.remaining -= n;
         if (s.remaining === 0) this.finishEntry(s.entry, { kind: 'signature' });
@@ -169,20 +224,18 @@ export class ZipStreamReader implements ArchiveReader {
     switch (signature) {
       case SIGNATURE.LOCAL_HEADER:
         return this.readLocalHeader();
-      case SIGNATURE.CENTRAL_HEADER: {
-        if (this.available < CENTRAL_HEADER_BYTES) return false;
-        const variable = b.readUInt16LE(p + 28) + b.readUInt16LE(p + 30) + b.readUInt16LE(p + 32);
-        this.state = { kind: 'skip', remaining: CENTRAL_HEADER_BYTES + variable, next: { kind: 'signature' } };
-        return true;
-      }
+      case SIGNATURE.CENTRAL_HEADER:
+        return this.readCentralHeader();
       case SIGNATURE.END_OF_CENTRAL_DIRECTORY: {
         if (this.available < END_OF_CENTRAL_DIRECTORY_BYTES) return false;
+        this.checkDirectory();
         const commentLength = b.readUInt16LE(p + 20);
         this.state = { kind: 'skip', remaining: END_OF_CENTRAL_DIRECTORY_BYTES + commentLength, next: { kind: 'done' } };
         return true;
       }
       case SIGNATURE.ZIP64_END_OF_CENTRAL_DIRECTORY: {
         if (this.available < 12) return false;
+        this.checkDirectory();
         this.state = { kind: 'skip', remaining: 12 + this.readUInt64(p + 4), next: { kind: 'signature' } };
         return true;
       }
@@ -220,6 +273,13 @@ export class ZipStreamReader implements ArchiveReader {
     let uncompressedSize = b.readUInt32LE(p + 22);
     const nameStart = p + LOCAL_HEADER_BYTES;
     const path = b.toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1', nameStart, nameStart + nameLength);
+    if (this.directoryOffset !== null) {
+      throw new ArchiveRejection(`corrupt zip archive: the entry ${JSON.stringify(path)} comes after the central directory`);
+    }
+    const offset = this.offset;
+    const nameCrc = crc32(b.subarray(nameStart, nameStart + nameLength));
+    const safePath = this.guard.entry(path, path.endsWith('/') ? 'directory' : 'file');
+    if (safePath !== null) this.top.add(safePath, path.endsWith('/'));
     const extra = b.subarray(nameStart + nameLength, nameStart + nameLength + extraLength);
     const zip64 = findExtraField(extra, ZIP64_EXTRA_ID);
     if (zip64) {
@@ -237,6 +297,16 @@ export class ZipStreamReader implements ArchiveReader {
 
     const entry: ZipEntry = {
       path,
+      offset,
+      nameCrc,
+      nameLength,
+      declaredCompressed: (flags & FLAG_DATA_DESCRIPTOR) === 0 ? compressedSize : null,
+      dataStart: this.offset,
+      unpacked: 0,
+      head: [],
+      headBytes: 0,
+      counted: 0,
+      safePath,
       method,
       hasDescriptor: (flags & FLAG_DATA_DESCRIPTOR) !== 0,
       zip64: zip64 !== null,
@@ -260,9 +330,7 @@ export class ZipStreamReader implements ArchiveReader {
       return true;
     }
 
-    if (!entry.wanted) {
-      this.state = { kind: 'skip', remaining: compressedSize, next: { kind: 'signature' } };
-    } else if (encrypted) {
+    if (encrypted) {
       throw this.unreadable(entry, 'it is encrypted');
     } else if (method === METHOD_STORED) {
       this.state = { kind: 'stored', entry, remaining: compressedSize };
@@ -282,23 +350,24 @@ export class ZipStreamReader implements ArchiveReader {
     const inflater = (s.inflater ??= this.newInflater(s.entry));
     if (s.remaining === 0) {
       // Known size, all compressed bytes written: let zlib flush the rest (it fails on a cut stream).
-      await this.guard(s.entry, inflater.finish());
-      this.budget.addUnpacked(inflater.takeNewOutputBytes());
+      await this.zlibGuard(s.entry, inflater.finish());
+      this.account(s.entry, inflater.inputBytes);
       this.finishEntry(s.entry, { kind: 'signature' });
       return true;
     }
     if (this.available === 0) return false;
-    const slice = this.buf.subarray(this.pos, this.pos + Math.min(this.available, s.remaining ?? Infinity));
-    const used = await this.guard(s.entry, inflater.write(slice));
-    this.budget.addUnpacked(inflater.takeNewOutputBytes());
+    // At most 64 KiB per write: what one write may inflate to before it is counted stays bounded.
+    const slice = this.buf.subarray(this.pos, this.pos + Math.min(this.available, s.remaining ?? Infinity, 64 * 1024));
+    const used = await this.zlibGuard(s.entry, inflater.write(slice));
+    this.account(s.entry, inflater.inputBytes);
     this.advance(used);
     const streamEnded = used < slice.length;
 
     if (s.remaining === null) {
       if (!streamEnded) return true;
       // zlib stopped taking input: the deflate stream ended there, and the descriptor follows.
-      await this.guard(s.entry, inflater.drained());
-      this.budget.addUnpacked(inflater.takeNewOutputBytes());
+      await this.zlibGuard(s.entry, inflater.drained());
+      this.account(s.entry, inflater.inputBytes);
       this.finishEntry(s.entry, {
         kind: 'descriptor',
         entry: s.entry,
@@ -309,8 +378,8 @@ export class ZipStreamReader implements ArchiveReader {
     }
 
     s.remaining -= used;
-    if (streamEnded || s.entry.contentBytes >= MAX_WANTED_ENTRY_BYTES) {
-      // Enough of a wanted entry (or its deflate stream ended early): skip what is left of it.
+    if (streamEnded) {
+      // The deflate stream ended before the declared compressed size: skip what is left of it.
       inflater.destroy();
       this.finishEntry(s.entry, { kind: 'skip', remaining: s.remaining, next: { kind: 'signature' } });
     }
@@ -333,8 +402,8 @@ export class ZipStreamReader implements ArchiveReader {
       return false;
     }
     const used = result.engine.bytesWritten;
-    this.budget.addUnpacked(result.buffer.length);
     this.collect(entry, result.buffer);
+    this.account(entry, used);
     this.advance(used);
     this.finishEntry(entry, { kind: 'descriptor', entry, compressedSize: used, uncompressedSize: result.buffer.length });
     return true;
@@ -377,6 +446,7 @@ export class ZipStreamReader implements ArchiveReader {
   private consumeStored(s: Extract<State, { kind: 'stored-until-descriptor' }>, bytes: number): void {
     if (bytes <= 0) return;
     this.collect(s.entry, this.buf.subarray(this.pos, this.pos + bytes));
+    this.account(s.entry, s.entry.unpacked);
     this.advance(bytes);
     s.length += bytes;
   }
@@ -418,7 +488,16 @@ export class ZipStreamReader implements ArchiveReader {
     return new EntryInflater((data) => this.collect(entry, data));
   }
 
+  /** Every unpacked byte passes here (also from zlib's 'data' events, so it must not throw). */
   private collect(entry: ZipEntry, data: Buffer): void {
+    if (data.length === 0) return;
+    entry.unpacked += data.length;
+    const small = this.guard.limits.maxPathBytes;
+    if (entry.headBytes <= small) {
+      entry.headBytes += data.length;
+      if (entry.headBytes <= small) entry.head.push(Buffer.from(data));
+      else entry.head = [];
+    }
     if (!entry.wanted || entry.contentBytes >= MAX_WANTED_ENTRY_BYTES || data.length === 0) return;
     // A copy, so a kept slice never pins a large source chunk.
     const part = Buffer.from(data.subarray(0, MAX_WANTED_ENTRY_BYTES - entry.contentBytes));
@@ -426,13 +505,143 @@ export class ZipStreamReader implements ArchiveReader {
     entry.contentBytes += part.length;
   }
 
+  /** Reports what the entry unpacked since the last call; the guard throws past a limit. */
+  private account(entry: ZipEntry, packed: number): void {
+    this.guard.addUnpacked(entry.unpacked - entry.counted);
+    entry.counted = entry.unpacked;
+    this.guard.checkRatio(entry.path, entry.unpacked, packed);
+  }
+
   private finishEntry(entry: ZipEntry, next: State): void {
     if (entry.wanted) this.sink.content(entry.path, Buffer.concat(entry.content));
     entry.content = [];
+    const compressedSize = entry.declaredCompressed ?? this.offset - entry.dataStart;
+    let small: Buffer | null = null;
+    if (
+      entry.headBytes <= this.guard.limits.maxPathBytes &&
+      this.keptSmallBytes + entry.headBytes <= MAX_KEPT_SMALL_CONTENT_BYTES
+    ) {
+      small = Buffer.concat(entry.head);
+      this.keptSmallBytes += small.length;
+    }
+    entry.head = [];
+    this.locals.set(entry.offset, {
+      name: entry.path.length > 200 ? `${entry.path.slice(0, 200)}…` : entry.path,
+      path: small === null ? null : entry.safePath,
+      nameCrc: entry.nameCrc,
+      nameLength: entry.nameLength,
+      offset: entry.offset,
+      end: entry.dataStart + compressedSize,
+      compressedSize,
+      size: entry.unpacked,
+      small,
+      claimed: false,
+    });
     this.state = next;
   }
 
-  private async guard<T>(entry: ZipEntry, work: Promise<T>): Promise<T> {
+  /**
+   * One entry of the central directory, checked against the local entry it points at. A symlink
+   * or a special file shows here only (in the Unix mode of the external attributes).
+   */
+  private readCentralHeader(): boolean {
+    if (this.available < CENTRAL_HEADER_BYTES) return false;
+    const b = this.buf;
+    const p = this.pos;
+    const nameLength = b.readUInt16LE(p + 28);
+    const extraLength = b.readUInt16LE(p + 30);
+    const commentLength = b.readUInt16LE(p + 32);
+    if (this.available < CENTRAL_HEADER_BYTES + nameLength + extraLength) return false;
+    this.directoryOffset ??= this.offset;
+    const madeBy = b.readUInt16LE(p + 4) >> 8;
+    const flags = b.readUInt16LE(p + 8);
+    let compressedSize = b.readUInt32LE(p + 20);
+    let size = b.readUInt32LE(p + 24);
+    const external = b.readUInt32LE(p + 38);
+    let offset = b.readUInt32LE(p + 42);
+    const nameStart = p + CENTRAL_HEADER_BYTES;
+    const nameBytes = b.subarray(nameStart, nameStart + nameLength);
+    const name = nameBytes.toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+    const zip64 = findExtraField(b.subarray(nameStart + nameLength, nameStart + nameLength + extraLength), ZIP64_EXTRA_ID);
+    if (zip64) {
+      let at = 0;
+      const next = () => {
+        if (zip64.length < at + 8) throw new ArchiveRejection(`corrupt zip archive: the zip64 field of ${name} is short`);
+        const value = toSafeNumber(zip64.readBigUInt64LE(at), name);
+        at += 8;
+        return value;
+      };
+      if (size === UINT32_MAX) size = next();
+      if (compressedSize === UINT32_MAX) compressedSize = next();
+      if (offset === UINT32_MAX) offset = next();
+    }
+    const shown = JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+    const record = this.locals.get(offset);
+    if (!record) {
+      throw new ArchiveRejection(
+        `corrupt zip archive: the central directory entry ${shown} points at byte ${offset}, where no entry of the archive starts`,
+      );
+    }
+    const extent = { name, offset, end: record.end };
+    // A second central entry on the same local one: the overlapping-entries zip bomb.
+    if (record.claimed) checkZipExtents([{ ...extent, name: record.name }, extent], Number.MAX_SAFE_INTEGER);
+    if (record.nameCrc !== crc32(nameBytes) || record.nameLength !== nameLength) {
+      throw new ArchiveRejection(
+        `corrupt zip archive: the central directory names ${shown} where the local header at byte ${offset} names ${JSON.stringify(record.name)}`,
+      );
+    }
+    if (record.compressedSize !== compressedSize || record.size !== size) {
+      throw new ArchiveRejection(
+        `corrupt zip archive: the central directory declares ${shown} as ${size} bytes (${compressedSize} compressed), ` +
+          `but its data holds ${record.size} (${record.compressedSize} compressed)`,
+      );
+    }
+    record.claimed = true;
+    this.extents.push(extent);
+    const mode = madeBy === HOST_UNIX || madeBy === HOST_MACOS ? external >>> 16 : 0;
+    const kind = mode & S_IFMT;
+    if (mode !== 0 && kind === S_IFLNK && !name.endsWith('/')) {
+      if (record.small === null) {
+        if (record.size > this.guard.limits.maxPathBytes) {
+          throw new ArchiveRejection(`the symlink ${shown} has a target longer than ${this.guard.limits.maxPathBytes} bytes`);
+        }
+        throw new ArchiveRejection(
+          `the symlink ${shown} could not be checked: it follows more than ${MAX_KEPT_SMALL_CONTENT_BYTES} bytes of small entries`,
+        );
+      }
+      if (record.path !== null) this.guard.symlink(record.path, record.small.toString('utf8'));
+    } else if (mode !== 0 && kind !== S_IFREG && kind !== S_IFDIR && kind !== 0) {
+      throw new ArchiveRejection(
+        `the archive entry ${shown} is a special file (mode ${kind.toString(8)}), which a package cannot hold`,
+      );
+    }
+    record.small = null;
+    this.state = {
+      kind: 'skip',
+      remaining: CENTRAL_HEADER_BYTES + nameLength + extraLength + commentLength,
+      next: { kind: 'signature' },
+    };
+    return true;
+  }
+
+  /** At the end of the central directory: every local entry listed once, no two sharing bytes, links checked. */
+  private checkDirectory(): void {
+    if (this.directoryChecked) return;
+    this.directoryChecked = true;
+    for (const record of this.locals.values()) {
+      if (!record.claimed) {
+        throw new ArchiveRejection(
+          `corrupt zip archive: the entry ${JSON.stringify(record.name)} at byte ${record.offset} is missing from the central directory`,
+        );
+      }
+    }
+    checkZipExtents(this.extents, this.directoryOffset ?? this.offset);
+    this.guard.finish(this.top.folder);
+    this.locals.clear();
+    this.extents.length = 0;
+  }
+
+  private async zlibGuard<T>(entry: ZipEntry, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (err) {
@@ -457,7 +666,6 @@ class EntryInflater {
   private readonly zlib: InflateRaw = createInflateRaw();
   private readonly ended: Promise<void>;
   outputBytes = 0;
-  private countedOutputBytes = 0;
 
   constructor(onData: (data: Buffer) => void) {
     this.ended = new Promise<void>((resolve, reject) => {
@@ -499,12 +707,6 @@ class EntryInflater {
   finish(): Promise<void> {
     this.zlib.end();
     return this.ended;
-  }
-
-  takeNewOutputBytes(): number {
-    const n = this.outputBytes - this.countedOutputBytes;
-    this.countedOutputBytes = this.outputBytes;
-    return n;
   }
 
   destroy(): void {

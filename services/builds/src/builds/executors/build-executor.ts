@@ -44,3 +44,9 @@ export interface BuildExecutor {
   /** Removes whatever the build left running outside this process (a cancel noticed after a restart). */
   release?(build: BuildEntity): Promise<void>;
 }
+
+/** The package's URL, which the runner asks for before the build runs (null only while queued). */
+export function packageUrlOf(build: BuildEntity): string {
+  if (!build.packageUrl) throw new Error(`build ${build.id} has no package URL: it was never started by the runner`);
+  return build.packageUrl;
+}

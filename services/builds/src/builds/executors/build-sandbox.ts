@@ -4,6 +4,7 @@ import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { type BuildUser, ensureBuildUser, findExecutable, SandboxUnavailableError } from './build-user';
+import { sandboxFolderName } from './build-workdirs';
 
 export interface BuildSandboxOptions {
   /** The unprivileged user that runs buildah (BUILD_USER). */
@@ -56,7 +57,7 @@ export class BuildSandbox {
   /** A new folder for one build, under the work root, named unguessably. */
   async open(mode: SandboxMode): Promise<SandboxedBuild> {
     await this.prepareRoot(mode.sealed);
-    const dir = join(this.options.workRoot, randomBytes(16).toString('hex'));
+    const dir = join(this.options.workRoot, sandboxFolderName(randomBytes(16).toString('hex')));
     // The build user must pass through to its own subfolders, and must not list the rest.
     await mkdir(dir, { mode: 0o700 });
     if (mode.sealed) await chmod(dir, 0o711);

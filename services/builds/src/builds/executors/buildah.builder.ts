@@ -119,6 +119,9 @@ export class BuildahBuilder {
           'chroot',
           '--pull=never',
           '--layers=false',
+          // The image's history would hold every RUN, ENV and ARG line as written, secrets
+          // included: a Dockerfile image goes without one (docs/package-jobs.md).
+          '--omit-history',
           '-f',
           laid.dockerfilePath,
           '-t',

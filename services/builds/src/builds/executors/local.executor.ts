@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { EgressPolicy } from '@stagecraft/config';
 import {
   classifyBuildFailure,
   downloadPackage,
@@ -9,12 +10,14 @@ import {
   isPushProgressLine,
   RegistryClient,
   type RegistryCredentials,
+  type UnpackLimits,
 } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../infra/build.entity';
-import type { BuildExecutor, ExecutionHooks, ExecutionOutcome } from './build-executor';
+import { type BuildExecutor, type ExecutionHooks, type ExecutionOutcome, packageUrlOf } from './build-executor';
 import { baseImageOf, imageLabels } from './build-images';
 import type { SandboxMode } from './build-sandbox';
+import { localBuildFolderPrefix } from './build-workdirs';
 import { BuildahBuilder } from './buildah.builder';
 
 export interface LocalExecutorOptions {
@@ -22,6 +25,10 @@ export interface LocalExecutorOptions {
   credentials: Record<string, RegistryCredentials>;
   platform: { os: string; architecture: string; variant?: string };
   buildah: BuildahBuilder;
+  /** Where package downloads and registry requests may connect (docs/security.md#egress). */
+  egress: EgressPolicy;
+  /** What a package may unpack to (ARCHIVE_* in BuildsConfig); the shared defaults otherwise. */
+  limits?: Partial<UnpackLimits>;
 }
 
 /**
@@ -36,7 +43,7 @@ export class LocalExecutor implements BuildExecutor {
 
   async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome> {
     const spec = build.spec;
-    const workdir = await mkdtemp(join(tmpdir(), `stagecraft-build-${build.id}-`));
+    const workdir = await mkdtemp(join(tmpdir(), localBuildFolderPrefix(build.id)));
     try {
       // RUNNING begins in INIT (the runner sets it); the phases that follow are the executor's.
       hooks.log(
@@ -56,7 +63,13 @@ export class LocalExecutor implements BuildExecutor {
 
       await hooks.phase('DOWNLOAD');
       const packageFile = join(workdir, 'package');
-      const size = await downloadPackage(build.packageUrl, packageFile, build.packageSha256, signal);
+      const size = await downloadPackage(
+        packageUrlOf(build),
+        packageFile,
+        build.packageSha256,
+        signal,
+        this.options.egress.fetch,
+      );
       hooks.log(`Downloaded the package: ${size} bytes, sha256 ${build.packageSha256} verified`);
 
       await hooks.phase('PREPROCESS');
@@ -83,12 +96,14 @@ export class LocalExecutor implements BuildExecutor {
       const baseImage = baseImageOf(build)!;
       let pushing = false;
       const assembler = new ImageAssembler({
+        limits: this.options.limits,
         clientFactory: ({ registry, signal: requestSignal }) =>
           new RegistryClient({
             registry,
             credentials: this.options.credentials[registry],
             platform: this.options.platform,
             signal: requestSignal,
+            fetch: this.options.egress.fetch,
           }),
       });
       const image = await assembler.assemble({

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
+import { EgressPolicy } from '@stagecraft/config';
 import type { ClusterConnectionDto } from '@stagecraft/contracts';
 import { parseKubeconfig } from '@stagecraft/kube';
 import type { SecretBox } from '@stagecraft/secrets';
@@ -29,6 +30,7 @@ export class BuildClusterStore {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(BUILDS_SECRET_BOX) private readonly secrets: SecretBox | null,
+    private readonly egress: EgressPolicy,
   ) {}
 
   get configured(): boolean {
@@ -58,7 +60,7 @@ export class BuildClusterStore {
     } catch {
       return null;
     }
-    const parsed = parseKubeconfig(kubeconfig);
+    const parsed = parseKubeconfig(kubeconfig, { egress: this.egress });
     return parsed.ok ? { kubeConfig: parsed.kubeConfig, namespace: row.build_namespace } : null;
   }
 

@@ -28,8 +28,13 @@ export class BuildEntity {
   @Column('text', { name: 'image_digest', nullable: true }) imageDigest!: string | null;
   @Column('text', { nullable: true }) image!: string | null;
   @Column('uuid', { name: 'triggered_by' }) triggeredBy!: string;
-  /** A presigned GET for the package: a capability, never in a DTO, an event or a log. */
-  @Column('text', { name: 'package_url' }) packageUrl!: string;
+  /**
+   * A presigned GET for the package, asked for when the build starts running (null while
+   * queued): a capability, never in a DTO, an event or a log.
+   */
+  @Column('text', { name: 'package_url', nullable: true }) packageUrl!: string | null;
+  /** What the URL is asked for with, sealed by artifacts when the build was queued: a capability too. */
+  @Column('text', { name: 'package_grant', nullable: true }) packageGrant!: string | null;
   @Column('text', { name: 'package_sha256' }) packageSha256!: string;
   /** Kubernetes builds: how far each container's log has been stored (see executors/kubernetes). */
   @Column('jsonb', { name: 'log_cursor', nullable: true }) logCursor!: LogCursors | null;

@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type BuildDto, type BuildEventDto, buildEventSubject, type BuildPhase, type BuildStatus } from '@stagecraft/contracts';
+import {
+  type BuildDto,
+  type BuildEventDto,
+  buildEventSubject,
+  type BuildPhase,
+  type BuildSpecSnapshotDto,
+  type BuildStatus,
+} from '@stagecraft/contracts';
 import { appendToOutbox } from '@stagecraft/messaging';
-import { type EntityManager, Repository } from 'typeorm';
+import { type EntityManager, IsNull, Repository } from 'typeorm';
 
 import { canMove, defaultReason, isTerminal } from '../domain/build-state';
 import { BuildEntity } from './build.entity';
@@ -14,8 +21,16 @@ export const BUILD_EVENTS_TABLE = 'build_events';
 /** What a new build is made of: everything else starts empty, and its state QUEUED. */
 export type NewBuild = Pick<
   BuildEntity,
-  'id' | 'accountId' | 'enterpriseProjectId' | 'jobId' | 'clusterId' | 'spec' | 'triggeredBy' | 'packageUrl' | 'packageSha256'
->;
+  'id' | 'accountId' | 'enterpriseProjectId' | 'jobId' | 'clusterId' | 'spec' | 'triggeredBy' | 'packageSha256'
+> &
+  Partial<Pick<BuildEntity, 'packageUrl' | 'packageGrant'>>;
+
+/** The job's builds were deleted (the job is being deleted): no build of it starts any more. */
+export class JobDeletedError extends Error {
+  constructor() {
+    super('the package job is deleted');
+  }
+}
 
 export interface TransitionChanges {
   phase?: BuildPhase | null;
@@ -39,11 +54,16 @@ export class BuildStore {
     return this.builds.manager.transaction(async (manager) => {
       // Serialises numbering per job; the unique (job_id, number) index stays the last word.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [build.jobId]);
+      // Under the same lock as deleteJobBuilds: either it ran first and is seen here, or it sees this build.
+      const deleted: unknown[] = await manager.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [build.jobId]);
+      if (deleted.length) throw new JobDeletedError();
       const [{ next }] = await manager.query('SELECT coalesce(max(number), 0) + 1 AS next FROM builds WHERE job_id = $1', [
         build.jobId,
       ]);
       await manager.insert(BuildEntity, {
         ...build,
+        packageUrl: build.packageUrl ?? null,
+        packageGrant: build.packageGrant ?? null,
         number: Number(next),
         status: 'QUEUED',
         phase: null,
@@ -60,6 +80,30 @@ export class BuildStore {
       await this.appendEvent(manager, saved, saved.status.toLowerCase());
       return saved;
     });
+  }
+
+  /**
+   * Deletes a job's builds and records the job as deleted, in one transaction under the job's
+   * build lock (the one `create` takes): a build queued after this is refused. Nothing changes
+   * while a build is unfinished; its count is returned instead.
+   */
+  async deleteJobBuilds(accountId: string, jobId: string): Promise<{ unfinished: number; deleted: number }> {
+    return this.builds.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [jobId]);
+      const unfinished = await manager.countBy(BuildEntity, { accountId, jobId, finishedAt: IsNull() });
+      if (unfinished > 0) return { unfinished, deleted: 0 };
+      await manager.query('INSERT INTO deleted_jobs (job_id, account_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING', [
+        jobId,
+        accountId,
+      ]);
+      const result = await manager.delete(BuildEntity, { accountId, jobId });
+      return { unfinished: 0, deleted: result.affected ?? 0 };
+    });
+  }
+
+  /** The package's URL, asked for when the build starts running. */
+  async recordPackageUrl(id: string, url: string): Promise<void> {
+    await this.builds.update({ id }, { packageUrl: url });
   }
 
   /**
@@ -129,6 +173,14 @@ export class BuildStore {
   }
 }
 
+/**
+ * builds.get, builds.list and every build event carry no Dockerfile text: it may hold secrets, and
+ * events reach every subscriber of the stream. The job answers it, masked; the run keeps it here.
+ */
+function withoutDockerfileText(spec: BuildSpecSnapshotDto): BuildSpecSnapshotDto {
+  return spec.buildSpec.dockerfile === null ? spec : { ...spec, buildSpec: { ...spec.buildSpec, dockerfile: null } };
+}
+
 export function toBuildDto(build: BuildEntity): BuildDto {
   return {
     id: build.id,
@@ -144,7 +196,7 @@ export function toBuildDto(build: BuildEntity): BuildDto {
     imageDigest: build.imageDigest,
     image: build.image,
     triggeredBy: build.triggeredBy,
-    spec: build.spec,
+    spec: withoutDockerfileText(build.spec),
     createdAt: build.createdAt.toISOString(),
     startedAt: build.startedAt?.toISOString() ?? null,
     finishedAt: build.finishedAt?.toISOString() ?? null,

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { EgressPolicy } from '@stagecraft/config';
 import type { ClusterNodeDto } from '@stagecraft/contracts';
 import {
   checkConnection,
@@ -14,7 +15,11 @@ import {
 import { ClustersConfig } from '../../config';
 import { ClusterNodesRepository } from './cluster-nodes.repository';
 
-export type ConnectionOutcome = { ok: true; server: string } | { ok: false; reason: string };
+/**
+ * `reason` is what anyone who may see the cluster reads; `detail` is for administrators and the
+ * log only (it tells closed, open and TLS ports apart: docs/security.md#egress).
+ */
+export type ConnectionOutcome = { ok: true; server: string } | { ok: false; reason: string; detail: string };
 
 /**
  * The live side of Kubernetes clusters: a connection check, the build namespace, and a node
@@ -31,16 +36,18 @@ export class ClusterConnections implements OnApplicationShutdown {
   constructor(
     private readonly config: ClustersConfig,
     private readonly nodes: ClusterNodesRepository,
+    private readonly egress: EgressPolicy,
   ) {}
 
   /** Checks the API server, prepares the build namespace and starts watching nodes. */
   async connect(clusterId: string, kubeconfig: string): Promise<ConnectionOutcome> {
-    const parsed = parseKubeconfig(kubeconfig);
-    if (!parsed.ok) return { ok: false, reason: parsed.problem };
+    const parsed = parseKubeconfig(kubeconfig, { egress: this.egress });
+    if (!parsed.ok) return { ok: false, reason: parsed.problem, detail: parsed.problem };
     const check = await checkConnection(parsed.kubeConfig, { timeoutMs: this.config.KUBE_CONNECT_TIMEOUT_MS });
     if (!check.ok) {
       await this.disconnect(clusterId);
-      return { ok: false, reason: check.reason };
+      this.logger.warn(`cluster ${clusterId} is unavailable: ${check.reason}`);
+      return { ok: false, reason: check.publicReason, detail: check.reason };
     }
     try {
       await ensureBuildNamespace(
@@ -54,10 +61,9 @@ export class ClusterConnections implements OnApplicationShutdown {
         { requestTimeoutMs: this.config.KUBE_CONNECT_TIMEOUT_MS },
       );
     } catch (error) {
-      return {
-        ok: false,
-        reason: error instanceof KubeRequestError ? `build namespace: ${error.message}` : 'build namespace could not be prepared',
-      };
+      const reason =
+        error instanceof KubeRequestError ? `build namespace: ${error.message}` : 'build namespace could not be prepared';
+      return { ok: false, reason, detail: reason };
     }
     await this.watch(clusterId, parsed.kubeConfig);
     return { ok: true, server: parsed.server };

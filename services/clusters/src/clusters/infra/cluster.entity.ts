@@ -14,6 +14,8 @@ export class ClusterEntity {
   /** SecretBox-sealed, bound to the cluster id; never returned, never logged. */
   @Column('text', { name: 'kubeconfig_sealed', nullable: true }) kubeconfigSealed!: string | null;
   @Column('text', { name: 'build_namespace', nullable: true }) buildNamespace!: string | null;
+  /** A deletion in progress (docs/package-jobs.md#races): the cluster answers as a missing one meanwhile. */
+  @Column({ type: 'timestamptz', name: 'deleting_since', precision: 3, nullable: true }) deletingSince!: Date | null;
   @Column('uuid', { name: 'created_by' }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 }) updatedAt!: Date;

@@ -31,6 +31,17 @@ export class JobReferences {
     return pkg;
   }
 
+  /**
+   * Asked again after a job that points at them is stored (docs/package-jobs.md#races): a package
+   * or cluster whose deletion began meanwhile answers as a missing one, and the job is undone.
+   */
+  async stillThere(caller: Caller, packageId: string, clusterId: string, enterpriseProjectId: string): Promise<void> {
+    await this.readyPackage(caller, packageId, enterpriseProjectId);
+    await this.client
+      .send(ClustersSubjects.getCluster, { id: clusterId }, caller.meta)
+      .catch(notFoundAs('clusterId', 'clusterId names no cluster you can see'));
+  }
+
   /** The cluster is the job's project's, and at least one ready node with an EIP carries the labels. */
   async buildableCluster(caller: Caller, clusterId: string, enterpriseProjectId: string, labels: LabelDto[]): Promise<void> {
     const cluster = await this.client

@@ -6,7 +6,14 @@ import { parseImageReference, type RegistryCredentials } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../../infra/build.entity';
 import type { BuildClusterStore, OpenedCluster } from '../../infra/build-cluster.store';
-import { type BuildExecutor, BuildStop, type ExecutionHooks, type ExecutionOutcome, type ExecutionRun } from '../build-executor';
+import {
+  type BuildExecutor,
+  BuildStop,
+  type ExecutionHooks,
+  type ExecutionOutcome,
+  type ExecutionRun,
+  packageUrlOf,
+} from '../build-executor';
 import { baseImageOf, imageLabels } from '../build-images';
 import {
   BUILD_ID_LABEL,
@@ -209,7 +216,7 @@ class KubernetesBuildRun {
         techStack: spec.techStack,
         packageName: spec.jobName,
         labels: imageLabels(this.build),
-        packageUrl: this.build.packageUrl,
+        packageUrl: packageUrlOf(this.build),
         packageSha256: this.build.packageSha256,
         platform: this.options.pod.platform,
         dockerfile: spec.buildSpec.dockerfile,

@@ -1,0 +1,115 @@
+import { type CallerRulesDto, ErrorCode } from '@stagecraft/contracts';
+
+import { CallerResolver, MAX_RULES_CACHE_TTL_MS } from './caller-resolver';
+import type { TokenClaims, TokenVerifier } from './token-verifier';
+
+/** Tokens are their claims here: the verifier is not what these tests are about. */
+const claimsByToken = new Map<string, TokenClaims>();
+const verifier = {
+  verify: async (token: string | undefined) => {
+    const claims = token && claimsByToken.get(token);
+    if (!claims) throw new Error('unknown token');
+    return claims;
+  },
+} as unknown as TokenVerifier;
+
+function token(name: string, claims: Partial<TokenClaims>): string {
+  claimsByToken.set(name, { userId: 'user-1', accountId: 'acct', accessKeyId: 'KEY1', tokenVersion: 0, ...claims });
+  return name;
+}
+
+function setup(initial: Partial<CallerRulesDto> = {}) {
+  let clock = 1_000_000;
+  const state: CallerRulesDto = {
+    userId: 'user-1',
+    accountId: 'acct',
+    isAdmin: false,
+    rules: [],
+    tokenVersion: 0,
+    accessKeyIds: ['KEY1'],
+    ...initial,
+  };
+  const rulesFor = jest.fn(async () => ({ ...state, accessKeyIds: [...state.accessKeyIds] }));
+  const resolver = new CallerResolver(verifier, { rulesFor }, { cacheTtlMs: 60_000, now: () => clock });
+  return {
+    state,
+    rulesFor,
+    resolver,
+    advance: (ms: number) => (clock += ms),
+  };
+}
+
+const revoked = { code: ErrorCode.UNAUTHENTICATED, message: 'the token has been revoked' };
+
+describe('CallerResolver revocation', () => {
+  it('accepts a token of an enabled key at the current version', async () => {
+    const { resolver } = setup();
+    await expect(resolver.resolve({ token: token('ok', {}) })).resolves.toMatchObject({ userId: 'user-1' });
+  });
+
+  it('refuses a token older than the user’s token version once the event arrives, and a newer one still works', async () => {
+    const { resolver, state } = setup();
+    const old = token('old', { tokenVersion: 0 });
+    await resolver.resolve({ token: old });
+    state.tokenVersion = 1;
+    resolver.invalidate({ accountId: 'acct', userIds: ['user-1'] });
+    await expect(resolver.resolve({ token: old })).rejects.toMatchObject(revoked);
+    await expect(resolver.resolve({ token: token('new', { tokenVersion: 1 }) })).resolves.toMatchObject({ userId: 'user-1' });
+  });
+
+  it('refuses a token whose access key is disabled or deleted', async () => {
+    const { resolver, state } = setup({ accessKeyIds: ['KEY1', 'KEY2'] });
+    const first = token('first', { accessKeyId: 'KEY1' });
+    const second = token('second', { accessKeyId: 'KEY2' });
+    await resolver.resolve({ token: first });
+    state.accessKeyIds = ['KEY2'];
+    resolver.invalidate({ accountId: 'acct', userIds: ['user-1'] });
+    await expect(resolver.resolve({ token: first })).rejects.toMatchObject(revoked);
+    await expect(resolver.resolve({ token: second })).resolves.toMatchObject({ userId: 'user-1' });
+  });
+
+  it('refuses a token without the key and version claims', async () => {
+    const { resolver } = setup();
+    const bare = token('bare', {});
+    claimsByToken.set(bare, { userId: 'user-1', accountId: 'acct' });
+    await expect(resolver.resolve({ token: bare })).rejects.toMatchObject(revoked);
+  });
+
+  it('caps the cache at 5 seconds: without any event a revocation is seen after the cap', async () => {
+    const { resolver, state, advance, rulesFor } = setup();
+    const old = token('capped', {});
+    await resolver.resolve({ token: old });
+    state.tokenVersion = 1;
+    // Within the cap the cached rules answer (no event was delivered)...
+    advance(MAX_RULES_CACHE_TTL_MS - 1);
+    await expect(resolver.resolve({ token: old })).resolves.toBeDefined();
+    // ...and once it has passed they are fetched again, although 60 s were asked for.
+    advance(2);
+    await expect(resolver.resolve({ token: old })).rejects.toMatchObject(revoked);
+    expect(rulesFor).toHaveBeenCalledTimes(2);
+  });
+
+  it('fetches again (at most once a second) when a token names a key the cached rules do not know', async () => {
+    const { resolver, state, advance, rulesFor } = setup();
+    await resolver.resolve({ token: token('known', {}) });
+    state.accessKeyIds = ['KEY1', 'KEY3'];
+    const fresh = token('fresh', { accessKeyId: 'KEY3' });
+    // The cached rules were fetched just now: no second fetch yet, refused.
+    await expect(resolver.resolve({ token: fresh })).rejects.toMatchObject(revoked);
+    expect(rulesFor).toHaveBeenCalledTimes(1);
+    advance(1_000);
+    await expect(resolver.resolve({ token: fresh })).resolves.toMatchObject({ userId: 'user-1' });
+    expect(rulesFor).toHaveBeenCalledTimes(2);
+    // A token of a key that really is gone costs at most one fetch a second.
+    const gone = token('gone', { accessKeyId: 'KEY9' });
+    await expect(resolver.resolve({ token: gone })).rejects.toMatchObject(revoked);
+    await expect(resolver.resolve({ token: gone })).rejects.toMatchObject(revoked);
+    expect(rulesFor).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses the token of a user iam no longer knows', async () => {
+    const { resolver, rulesFor } = setup();
+    rulesFor.mockRejectedValueOnce(Object.assign(new Error('gone'), { code: ErrorCode.UNAUTHENTICATED }));
+    await expect(resolver.resolve({ token: token('deleted', {}) })).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+  });
+});
