@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { RegistryClient, seedDemoBaseImages, type SeededImage } from '@stagecraft/oci';
+import { type CachedBaseImage, seedBaseImages } from '@stagecraft/base-images';
+import { RegistryClient, type SeededImage } from '@stagecraft/oci';
 
 import { rememberedPort, waitFor } from './free-port';
 import { which } from './which';
 
 export interface RunningRegistry {
   host: string;
-  /** The demo base images, as the embedded base-image catalog names them. */
+  /** The base images (libs/base-images), as the embedded base-image catalog names them. */
   images: SeededImage[];
   pid: number | undefined;
   stop(): Promise<void>;
@@ -18,9 +19,14 @@ export interface RunningRegistry {
 /**
  * The embedded OCI registry: `docker-registry` from PATH on loopback, storing under
  * `<data>/registry`, on the port it had last time when that port is free (the base-image
- * catalog and jobs name images by host:port). Seeded with the demo base images.
+ * catalog and jobs name images by host:port). Seeded with the base images once they are built
+ * (`baseImages`, prepared while the rest of the platform starts).
  */
-export async function startLocalRegistry(dataDir: string, logDir: string): Promise<RunningRegistry> {
+export async function startLocalRegistry(
+  dataDir: string,
+  logDir: string,
+  baseImages: Promise<CachedBaseImage[]>,
+): Promise<RunningRegistry> {
   const binary = which('docker-registry');
   if (!binary) throw new Error('docker-registry is not on PATH: install it (Debian: apt-get install docker-registry)');
   const dir = join(dataDir, 'registry');
@@ -56,7 +62,7 @@ export async function startLocalRegistry(dataDir: string, logDir: string): Promi
       `docker-registry did not start; see ${join(logDir, 'registry.log')}`,
     );
     const host = `127.0.0.1:${port}`;
-    const images = await seedDemoBaseImages(new RegistryClient({ registry: host }));
+    const images = await seedBaseImages(new RegistryClient({ registry: host }), await baseImages);
     return { host, images, pid: child.pid, stop };
   } catch (error) {
     await stop();

@@ -6,6 +6,7 @@ import type { ProcessIdentity } from '@stagecraft/contracts';
 import type { ChildReaper } from './child-reaper';
 import type { LauncherConfig } from './config';
 import { ensurePrivateDataDir } from './data-dir';
+import { prepareEmbeddedBaseImages } from './embedded-base-images';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
@@ -58,6 +59,10 @@ export async function startPlatform(
   const credentialsFile = join(dataDir, 'admin-credentials.json');
   ensureSigningKey(keyFile);
 
+  // The base images are built (first start) or read from the user's cache while the rest starts.
+  const baseImages = prepareEmbeddedBaseImages();
+  baseImages.catch(() => undefined); // awaited below; a failure must not go unhandled before then
+
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     const postgres = await startEmbeddedPostgres(dataDir);
@@ -81,14 +86,21 @@ export async function startPlatform(
   const s3 = await startEmbeddedS3(dataDir);
   shutdown.add(s3.stop);
   const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
-  const registry = await startLocalRegistry(dataDir, logDir);
+  const registry = await startLocalRegistry(dataDir, logDir, baseImages);
   shutdown.add(registry.stop);
   reaper.watch(registry.pid);
-  // The embedded catalog: the demo base images in the local registry (docs/package-jobs.md).
+  // The embedded catalog: the base images in the local registry, every one pushed before the
+  // endpoint is printed (docs/base-images.md).
   const catalog: Record<string, string[]> = {};
   for (const image of registry.images) (catalog[image.stack] ??= []).push(image.reference);
 
-  const common = { PATH: process.env.PATH, NATS_URL: natsUrl, LOG_LEVEL: 'log' };
+  // NODE_EXTRA_CA_CERTS: a machine behind a TLS-inspecting proxy trusts its CA; so do the services.
+  const common = {
+    PATH: process.env.PATH,
+    NATS_URL: natsUrl,
+    LOG_LEVEL: 'log',
+    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
+  };
   const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
   const services = [
     new ServiceProcess(
@@ -142,6 +154,13 @@ export async function startPlatform(
         SECRETS_KEY: secretsKey,
         // The embedded registry and S3 listen on 127.0.0.1 (docs/security.md#egress).
         EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
+        // Dependency layers by lockfile; they name images of this data folder's registry.
+        BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
+        // …and so do the dependency installs, whose npm or pip talks TLS to the registry themselves.
+        ...(process.env['NODE_EXTRA_CA_CERTS'] && { BUILD_CA_BUNDLE: process.env['NODE_EXTRA_CA_CERTS'] }),
+        // npm start passes the user's own mirrors on (docs/package-jobs.md#dependencies).
+        ...(process.env['BUILD_NPM_REGISTRY'] && { BUILD_NPM_REGISTRY: process.env['BUILD_NPM_REGISTRY'] }),
+        ...(process.env['BUILD_PIP_INDEX_URL'] && { BUILD_PIP_INDEX_URL: process.env['BUILD_PIP_INDEX_URL'] }),
       },
       logDir,
     ),

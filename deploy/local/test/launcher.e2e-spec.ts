@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,40 +6,14 @@ import { join } from 'node:path';
 import { connect as connectNats } from 'nats';
 
 import { freePort } from '../src/free-port';
+import { graphql, PREPARE_TIMEOUT_MS, prepareLauncher, ROOT, startLauncher, stopLauncher } from './launcher-process';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(ROOT, 'dist', 'deploy', 'local', 'src', 'main.js');
+const start = (dataDir: string, port: number) => startLauncher(dataDir, port);
+const stop = stopLauncher;
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  endpoint: string;
-  token: string;
-}
-
-/** `npm start` as a user runs it (without NATS_URL or DATABASE_URL: it starts its own). */
-async function start(dataDir: string, port: number): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    STAGECRAFT_DATA_DIR: dataDir,
-    STAGECRAFT_PORT: String(port),
-  };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 90_000;
-  while (!/^Admin token: /m.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the launcher did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    child,
-    output: () => output,
-    endpoint: output.match(/^GraphQL endpoint: (\S+)$/m)![1],
-    token: output.match(/^Admin token: (\S+)$/m)![1],
-  };
+async function query<T>(endpoint: string, token: string, text: string): Promise<T> {
+  return (await graphql<T>(endpoint, token, text)).data!;
 }
 
 /** The pids whose parent is `pid` (Linux /proc). */
@@ -72,21 +46,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
-  started.child.kill('SIGINT');
-  return exited;
-}
-
-async function query<T>(endpoint: string, token: string, text: string): Promise<T> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: text }),
-  });
-  return ((await response.json()) as { data: T }).data;
-}
-
 async function me(endpoint: string, token: string) {
   return (await query<{ me: { id: string; name: string; isAdmin: boolean } }>(endpoint, token, '{ me { id name isAdmin } }')).me;
 }
@@ -108,9 +67,7 @@ function portAccepts(port: number): Promise<boolean> {
 describe('npm start (the dev launcher, embedded Postgres and nats-server)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-start-'));
 
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(ROOT, 'deploy', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
-  }, 180_000);
+  beforeAll(() => prepareLauncher(), PREPARE_TIMEOUT_MS);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   /** Issue 9: every secret of the data folder is the platform user's alone, and NATS takes no anonymous client. */

@@ -1,4 +1,14 @@
-export const ASSEMBLY_ERROR_CODES = ['PACKAGE_REJECTED', 'BASE_IMAGE_INVALID', 'REFERENCE_INVALID'] as const;
+export const ASSEMBLY_ERROR_CODES = [
+  'PACKAGE_REJECTED',
+  'BASE_IMAGE_INVALID',
+  'REFERENCE_INVALID',
+  // The package's dependencies (docs/package-jobs.md#dependencies).
+  'DEPENDENCY_LOCKFILE_MISSING',
+  'DEPENDENCY_MANIFEST_INVALID',
+  'DEPENDENCY_SOURCE_REFUSED',
+  'DEPENDENCY_REGISTRY_UNREACHABLE',
+  'DEPENDENCY_INSTALL_FAILED',
+] as const;
 export type AssemblyErrorCode = (typeof ASSEMBLY_ERROR_CODES)[number];
 
 /**

@@ -1,5 +1,5 @@
 import { AssemblyError, PackageRejectedError } from './assembly.errors';
-import { classifyBuildFailure } from './build-failure';
+import { BuildFailureError, classifyBuildFailure } from './build-failure';
 import { PackageDownloadError } from './package-download';
 import { RegistryError } from './registry.error';
 
@@ -19,6 +19,17 @@ describe('classifyBuildFailure', () => {
     [new RegistryError('TOOMANYREQUESTS', 429, 'slow down'), 'ERROR', 'REGISTRY_ERROR', 'slow down'],
   ])('%s → %s %s', (error, status, reason, message) => {
     expect(classifyBuildFailure(error)).toEqual({ status, reason, message });
+  });
+
+  it('passes a failure its builder already classified through as it is', () => {
+    const failure = {
+      status: 'FAILED' as const,
+      reason: 'DOCKERFILE_STEP_FAILED',
+      message: 'STEP 2/2: RUN make: exited with code 2',
+    };
+    expect(classifyBuildFailure(new BuildFailureError(failure))).toEqual(failure);
+    const platform = { status: 'ERROR' as const, reason: 'REGISTRY_ERROR', message: 'registry r answered 500' };
+    expect(classifyBuildFailure(new BuildFailureError(platform))).toEqual(platform);
   });
 
   it('masks anything else: its message may hold a path or a URL', () => {

@@ -10,11 +10,25 @@ export interface BuildFailure {
 }
 
 /**
+ * A failure whose outcome the code that saw it already knows (a builder that read its tool's
+ * output): passed through as it is. Its message must be fit for the user: no credential, no path
+ * of the build machine.
+ */
+export class BuildFailureError extends Error {
+  override readonly name = 'BuildFailureError';
+
+  constructor(readonly failure: BuildFailure) {
+    super(failure.message);
+  }
+}
+
+/**
  * The outcome of a build that threw `error`, the same wherever the build ran (LOCAL executor or
  * the build container). Messages come from errors that never hold a URL's query or a credential;
  * anything unexpected is masked.
  */
 export function classifyBuildFailure(error: unknown): BuildFailure {
+  if (error instanceof BuildFailureError) return { ...error.failure };
   if (error instanceof PackageDownloadError) return { status: 'ERROR', reason: error.reason, message: error.message };
   if (error instanceof AssemblyError) return { status: 'FAILED', reason: error.code, message: error.message };
   if (error instanceof RegistryError) {

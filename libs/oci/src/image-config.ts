@@ -8,6 +8,8 @@ export const OCI_LABELS = {
 } as const;
 
 export interface ConfigChange {
+  /** Layers added between the base's and the top one (the dependency layer), each with its history entry. */
+  before?: { diffId: string; history: Omit<HistoryEntry, 'created'> }[];
   /** diffID of the layer added on top. */
   diffId: string;
   created: Date;
@@ -22,17 +24,18 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace('.000Z', 'Z');
 }
 
-/** The base image's config with one more layer, its history entry, the new labels and runtime settings. */
+/** The base image's config with the new layers (`before`, then the top one), their history entries, the new labels and runtime settings. */
 export function deriveImageConfig(base: ImageConfig, change: ConfigChange): ImageConfig {
   const created = rfc3339(change.created);
+  const before = change.before ?? [];
   const container = change.container({ ...(base.config ?? {}) });
   container.Labels = { ...(base.config?.Labels ?? {}), ...change.labels };
   return {
     ...base,
     created,
     config: container,
-    rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, change.diffId] },
-    history: [...(base.history ?? []), { created, ...change.history }],
+    rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, ...before.map((l) => l.diffId), change.diffId] },
+    history: [...(base.history ?? []), ...before.map((l) => ({ created, ...l.history })), { created, ...change.history }],
   };
 }
 

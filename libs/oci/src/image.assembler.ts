@@ -5,6 +5,13 @@ import type { TechStack } from '@stagecraft/contracts';
 import { AssemblyError } from './assembly.errors';
 import { type BaseImage, pullBaseImage } from './base-image';
 import { type BlobCopyAction, type BlobLocation, copyBlob, mapWithLimit } from './blob-copier';
+import {
+  type DependencyLayer,
+  type DependencyLayerAction,
+  pushDependencyLayer,
+  withDependencyEnv,
+} from './dependencies/dependency-layer';
+import type { DependencyInstall } from './dependencies/dependency-plan';
 import { deriveImageConfig, OCI_LABELS, rfc3339 } from './image-config';
 import { publishImage } from './image-publish';
 import { formatImageReference, ImageReferenceError, type ParsedImageReference, parseImageReference } from './image-reference';
@@ -62,14 +69,28 @@ export interface AssembleImageRequest {
   onProgress?: (line: string) => void;
   /** Aborts every registry request (a cancelled build); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** The package's installed dependencies: a layer of their own between the base's and the package's. */
+  dependencies?: DependencyLayerRequest;
+}
+
+/** A dependency layer built before the assembly (LOCAL: by the installer or from its cache; Kubernetes: by the build container). */
+export interface DependencyLayerRequest {
+  layer: DependencyLayer;
+  install: Pick<DependencyInstall, 'tool' | 'command' | 'outputDir' | 'imageEnv' | 'pathPrepend'>;
+  /** dependencyLayerKey: recorded in the layer's history entry. */
+  key: string;
+  /** The manifest digest of the base image the install ran on; the assembly fails if the base is another one now. */
+  baseImageDigest?: string;
+  /** Repositories of the target's registry that may hold the layer (earlier builds'): mounted from instead of uploaded. */
+  mountFrom?: readonly string[];
 }
 
 export interface AssembledLayer {
   digest: string;
   size: number;
   mediaType: string;
-  origin: 'base' | 'package';
-  action: BlobCopyAction | PushedLayer['action'] | 'referenced';
+  origin: 'base' | 'dependencies' | 'package';
+  action: BlobCopyAction | PushedLayer['action'] | DependencyLayerAction | 'referenced';
 }
 
 export interface AssembledImage {
@@ -92,7 +113,10 @@ const DEFAULT_GZIP = { compressedFile: 0, tree: 6 };
 /**
  * Builds an image without a daemon, like `crane append` or Jib: the base image's layers are put
  * into the target repository by reference (HEAD, mount or copy), the package becomes one new
- * deterministic layer, and a new config and manifest (same family as the base's) are pushed.
+ * deterministic layer, and a new config and manifest (same family as the base's) are pushed. A
+ * package's installed dependencies, when given, go in a layer of their own below the package's
+ * (Jib's and buildpacks' split): a new version of the app with the same lockfile pushes only its
+ * own layer.
  */
 export class ImageAssembler {
   constructor(private readonly options: AssemblerOptions = {}) {}
@@ -114,6 +138,12 @@ export class ImageAssembler {
     const to: BlobLocation = { client: clientFor(targetRef.registry), repository: targetRef.repository };
 
     const base = await pullBaseImage(from.client, baseRef, log);
+    const dependencies = request.dependencies;
+    if (dependencies?.baseImageDigest && dependencies.baseImageDigest !== base.manifest.digest)
+      throw new AssemblyError(
+        'BASE_IMAGE_INVALID',
+        `the base image ${request.baseImage} changed while the dependencies were installed (${dependencies.baseImageDigest}, now ${base.manifest.digest}): run the build again`,
+      );
     const layout = resolveLayout(this.options.layout);
     const placement = placementFor(request.techStack, layout);
     const packageName = request.packageName ?? basename(request.packageFile);
@@ -124,6 +154,7 @@ export class ImageAssembler {
     });
     let baseActions: AssembledLayer['action'][];
     let pushed: PushedLayer;
+    let dependencyAction: DependencyLayerAction | null = null;
     try {
       log(`Package ${contents.summary}`);
       const gzip = { ...DEFAULT_GZIP, ...this.options.gzipLevel };
@@ -134,7 +165,7 @@ export class ImageAssembler {
         gzipLevel: placement.gzipHint === 'compressed' ? gzip.compressedFile : gzip.tree,
       };
       const layerStarted = Date.now();
-      [baseActions, pushed] = await allSettled([
+      [baseActions, pushed, dependencyAction] = await allSettled([
         this.copyBaseLayers(base, from, to, log),
         pushPackageLayer(
           to.client,
@@ -144,6 +175,7 @@ export class ImageAssembler {
           this.options.staging ?? 'stream',
           this.options.tmpDir,
         ),
+        dependencies ? this.pushDependencies(dependencies, to, log) : Promise.resolve(null),
       ]);
       logPackageLayer(pushed, to.repository, Date.now() - layerStarted, log);
     } finally {
@@ -155,6 +187,17 @@ export class ImageAssembler {
     stack.notes.forEach(log);
     const baseLabels = { [OCI_LABELS.baseName]: formatImageReference(baseRef), [OCI_LABELS.baseDigest]: base.digest };
     const config = deriveImageConfig(base.config, {
+      before: dependencies
+        ? [
+            {
+              diffId: dependencies.layer.diffId,
+              history: {
+                created_by: `stagecraft: install dependencies (${dependencies.install.command.join(' ')}) into ${dependencies.install.outputDir}/`,
+                comment: `dependency layer ${dependencies.key}`,
+              },
+            },
+          ]
+        : [],
       diffId: pushed.layer.diffId,
       created,
       history: {
@@ -167,11 +210,14 @@ export class ImageAssembler {
         ...baseLabels,
         ...request.labels,
       },
-      container: () => stack.config,
+      container: () => (dependencies ? withDependencyEnv(stack.config, dependencies.install) : stack.config),
     });
     const types = FAMILY_MEDIA_TYPES[base.family];
     const packageLayer: Descriptor = { mediaType: types.layerGzip, digest: pushed.layer.digest, size: pushed.layer.size };
-    const layers = [...base.manifest.body.layers, packageLayer];
+    const dependencyLayer: Descriptor | null = dependencies
+      ? { mediaType: types.layerGzip, digest: dependencies.layer.digest, size: dependencies.layer.size }
+      : null;
+    const layers = [...base.manifest.body.layers, ...(dependencyLayer ? [dependencyLayer] : []), packageLayer];
     const published = await publishImage(
       to.client,
       to.repository,
@@ -198,6 +244,9 @@ export class ImageAssembler {
           origin: 'base' as const,
           action: baseActions[i],
         })),
+        ...(dependencyLayer && dependencyAction
+          ? [{ ...dependencyLayer, origin: 'dependencies' as const, action: dependencyAction }]
+          : []),
         { ...packageLayer, origin: 'package', action: pushed.action },
       ],
       base: {
@@ -221,6 +270,26 @@ export class ImageAssembler {
       }
       return client;
     };
+  }
+
+  /** The dependency layer into the target repository: found there, mounted, or uploaded from its file. */
+  private async pushDependencies(
+    dependencies: DependencyLayerRequest,
+    to: BlobLocation,
+    log: (line: string) => void,
+  ): Promise<DependencyLayerAction> {
+    const started = Date.now();
+    const { layer } = dependencies;
+    const action = await pushDependencyLayer(to.client, to.repository, layer, dependencies.mountFrom);
+    const said = {
+      present: `already in ${to.repository}: not uploaded again`,
+      mounted: `mounted into ${to.repository} from an earlier build's repository`,
+      uploaded: `uploaded to ${to.repository} in ${formatDuration(Date.now() - started)}`,
+    }[action];
+    log(
+      `Dependency layer ${layer.digest} (${dependencies.install.tool}, ${formatSize(layer.size)} gzip, diffID ${layer.diffId}): ${said}`,
+    );
+    return action;
   }
 
   private copyBaseLayers(
@@ -277,11 +346,10 @@ export function isPushProgressLine(line: string): boolean {
  * Like Promise.all, but waits for every promise to settle before failing, so no upload or layer
  * write is still running (and no temp file still open) once `assemble` has thrown.
  */
-async function allSettled<A, B>(promises: [Promise<A>, Promise<B>]): Promise<[A, B]> {
-  const [a, b] = await Promise.allSettled(promises);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  return [a.value, b.value];
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function parseReference(value: string, what: string): ParsedImageReference {

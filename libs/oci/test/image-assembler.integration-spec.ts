@@ -244,6 +244,33 @@ describe('ImageAssembler, one package per stack onto the demo base images', () =
     expect(lines).toContain('Cmd left as the base image\'s (["python3"]): the package has no top-level __main__.py');
   });
 
+  it("runs a folder package's Procfile web: command, through /bin/sh in its folder, without the base's Entrypoint", async () => {
+    const pkg = join(dir, 'procfile-app.zip');
+    await writeFile(
+      pkg,
+      buildZip([
+        { name: 'app/Procfile', content: 'release: node migrate.js\nweb: node --max-old-space-size=256 server.js\n' },
+        { name: 'app/package.json', content: '{"name":"procfile-app"}' },
+        { name: 'app/server.js', content: 'require("http").createServer().listen(3000)' },
+      ]),
+    );
+    const lines: string[] = [];
+    const result = await assembler().assemble({
+      ...request('NODEJS', 'node:20-slim', 'jobs/procfile-app:1', 'demo-1.0.0.tgz', { onProgress: (l) => lines.push(l) }),
+      packageFile: pkg,
+    });
+    const config = (await skopeoInspect(result.reference, { config: true })) as { config: Record<string, unknown> };
+    expect(config.config.Cmd).toEqual(['/bin/sh', '-c', 'node --max-old-space-size=256 server.js']);
+    expect(config.config.Entrypoint).toBeUndefined();
+    expect(config.config.WorkingDir).toBe('/app');
+    expect(lines).toContain(
+      'Command set by the package\'s Procfile (web: node --max-old-space-size=256 server.js): /bin/sh -c in /app, the base image\'s Entrypoint (["docker-entrypoint.sh"]) cleared',
+    );
+    // The Procfile itself stays in the image, where the buildpacks convention has it.
+    const entries = await packageLayer('jobs/procfile-app', result.layers.at(-1)!.digest);
+    expect(entries.map((e) => e.header.name)).toEqual(['app/', 'app/Procfile', 'app/package.json', 'app/server.js']);
+  });
+
   it('keeps the Docker v2 family for a Docker v2 base', async () => {
     const result = await assembler().assemble(request('NODEJS', 'docker/node:20-slim', 'jobs/docker-node:1', 'demo-1.0.0.tgz'));
     expect(result.manifestMediaType).toBe(MediaTypes.dockerManifest);

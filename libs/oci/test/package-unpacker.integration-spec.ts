@@ -274,6 +274,55 @@ describe('unpackPackage', () => {
   });
 });
 
+describe('the Procfile, read while unpacking (it may set the command: stack-layout.ts)', () => {
+  const procfileOf = async (path: string) => {
+    const unpacked = await unpackPackage(path, { root: '/app', stripSingleTopFolder: true, tmpDir: staging });
+    try {
+      return unpacked.procfile;
+    } finally {
+      await unpacked.cleanup();
+    }
+  };
+
+  it('reads a top-level Procfile of a zip, deflated, and of a tar.gz inside a stripped top folder', async () => {
+    expect(
+      await procfileOf(await zip([{ name: 'Procfile', content: 'web: node server.js\n', deflate: true }, { name: 'server.js' }])),
+    ).toBe('web: node server.js\n');
+    expect(
+      await procfileOf(
+        await tgz([
+          { name: 'svc-1.0/Procfile', content: 'web: python3 -m svc\n' },
+          { name: 'svc-1.0/svc/__main__.py', content: '' },
+        ]),
+      ),
+    ).toBe('web: python3 -m svc\n');
+  });
+
+  it('has none when there is no top-level Procfile (a deeper one does not count)', async () => {
+    expect(await procfileOf(await zip([{ name: 'index.php' }, { name: 'docs/Procfile', content: 'web: x' }]))).toBeNull();
+  });
+
+  it('refuses a Procfile that is a symlink, a folder or larger than 64 KiB, rather than ignore the command it sets', async () => {
+    await expect(
+      procfileOf(
+        await tgz([
+          { name: 'Procfile', type: 'symlink', linkname: 'other' },
+          { name: 'other', content: 'web: x' },
+        ]),
+      ),
+    ).rejects.toThrow(new PackageRejectedError("the package's Procfile is a symlink, not a file"));
+    await expect(
+      procfileOf(await tgz([{ name: 'Procfile/', type: 'directory' }, { name: 'Procfile/web' }, { name: 'index.js' }])),
+    ).rejects.toThrow("the package's Procfile is a directory, not a file");
+    expect(await procfileOf(await zip([{ name: 'Procfile', content: `web: ${'x'.repeat(64 * 1024 - 5)}` }]))).toHaveLength(
+      64 * 1024,
+    );
+    await expect(procfileOf(await zip([{ name: 'Procfile', content: `web: ${'x'.repeat(64 * 1024)}` }]))).rejects.toThrow(
+      `the package's Procfile has ${64 * 1024 + 5} bytes; at most 65536 are allowed`,
+    );
+  });
+});
+
 describe('a package file copied as one layer entry', () => {
   it("gives the same layer digest whatever the file's time on disk", async () => {
     const jar = await file(Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100_000, 3)]));

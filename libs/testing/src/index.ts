@@ -1,4 +1,6 @@
 export * from './counting-listener';
+export * from './run-image';
+export * from './stack-apps';
 export * from './test-archives';
 export * from './test-database';
 export * from './test-keys';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +21,9 @@ import type { BuildExecutor } from './builds/executors/build-executor';
 import { BuildSandbox } from './builds/executors/build-sandbox';
 import { BuildahBuilder } from './builds/executors/buildah.builder';
 import { ClusterTypeExecutor } from './builds/executors/cluster-type.executor';
+import { BuildahDependencyInstaller } from './builds/executors/dependencies/dependency-installer';
+import { DependencyLayerCache } from './builds/executors/dependencies/dependency-layer.cache';
+import { LocalDependencies } from './builds/executors/dependencies/local-dependencies';
 import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.executor';
 import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
@@ -27,7 +31,7 @@ import { BuildStore } from './builds/infra/build.store';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
 import { PackageUrlsClient } from './builds/infra/package-urls.client';
-import { BuildsConfig, registryCredentialsOf } from './config';
+import { buildCacheDirOf, BuildsConfig, registryCredentialsOf } from './config';
 import { buildsMigrations } from './migrations';
 
 @Module({})
@@ -36,6 +40,7 @@ export class BuildsModule {
   static forConfig(config: BuildsConfig, overrides: { executor?: BuildExecutor } = {}): DynamicModule {
     const credentials = registryCredentialsOf(config);
     const [os, architecture, variant] = config.BUILD_PLATFORM.split('/');
+    const registries = { npm: config.BUILD_NPM_REGISTRY, pip: config.BUILD_PIP_INDEX_URL };
     return {
       module: BuildsModule,
       imports: [
@@ -60,21 +65,35 @@ export class BuildsModule {
         {
           provide: BUILD_EXECUTOR,
           inject: [BuildClusterStore, EgressPolicy],
-          useFactory: (clusters: BuildClusterStore, egress: EgressPolicy) =>
-            new ClusterTypeExecutor(
+          useFactory: (clusters: BuildClusterStore, egress: EgressPolicy) => {
+            const limits = archiveLimitsOf(config);
+            // One sandbox (build user, work root) for Dockerfile steps and dependency installs.
+            const sandbox = new BuildSandbox({
+              user: config.BUILD_USER,
+              workRoot: config.BUILD_WORKDIR ?? join(tmpdir(), 'stagecraft-builds'),
+            });
+            const buildah = new BuildahBuilder({ credentials, sandbox, allowUnsealed: config.LOCAL_DOCKERFILE_UNSEALED });
+            return new ClusterTypeExecutor(
               overrides.executor ??
                 new LocalExecutor({
                   credentials,
                   egress,
-                  limits: archiveLimitsOf(config),
+                  limits,
                   platform: { os, architecture, variant },
-                  buildah: new BuildahBuilder({
-                    credentials,
-                    sandbox: new BuildSandbox({
-                      user: config.BUILD_USER,
-                      workRoot: config.BUILD_WORKDIR ?? join(tmpdir(), 'stagecraft-builds'),
+                  buildah,
+                  dependencies: new LocalDependencies({
+                    installer: new BuildahDependencyInstaller({
+                      sandbox,
+                      credentials,
+                      registries,
+                      egress,
+                      limits,
+                      caBundle: config.BUILD_CA_BUNDLE ? readFileSync(config.BUILD_CA_BUNDLE) : undefined,
                     }),
-                    allowUnsealed: config.LOCAL_DOCKERFILE_UNSEALED,
+                    cache: new DependencyLayerCache(buildCacheDirOf(config)),
+                    registries,
+                    egress,
+                    readiness: () => buildah.readiness(),
                   }),
                 }),
               new KubernetesExecutor({
@@ -97,8 +116,10 @@ export class BuildsModule {
                   serviceAccountName: BUILD_SERVICE_ACCOUNT,
                   platform: config.BUILD_PLATFORM,
                 },
+                dependencies: { registries, egress, limits },
               }),
-            ),
+            );
+          },
         },
         BuildStore,
         BuildLogStore,

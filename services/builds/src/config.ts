@@ -1,9 +1,18 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 import { IsEgressCidrList } from '@stagecraft/config';
 import { NatsConfig } from '@stagecraft/messaging';
+import { DEFAULT_NPM_REGISTRY, DEFAULT_PIP_INDEX_URL } from '@stagecraft/oci';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** A Kubernetes resource quantity: 500m, 2, 1.5, 512Mi, 2Gi. */
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
+/**
+ * An absolute http(s) URL with a host, no white space and no user or password: the install (and so
+ * the tenant's base image, which runs it) sees this URL, so it must not carry a credential.
+ */
+const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/;
 
 /** The builds service's environment. Each property is named as the variable it reads. */
 export class BuildsConfig extends NatsConfig {
@@ -35,6 +44,27 @@ export class BuildsConfig extends NatsConfig {
    * Off: such builds end FAILED with SANDBOX_UNAVAILABLE.
    */
   @IsBoolean() LOCAL_DOCKERFILE_UNSEALED = false;
+  /**
+   * The npm registry and the pip index that dependency installs use (NPM_CONFIG_REGISTRY and
+   * PIP_INDEX_URL inside the build): a mirror's URL, or the public ones. An install reaches this
+   * registry and nothing else (docs/package-jobs.md#dependencies).
+   */
+  @Matches(HTTP_URL, { message: 'BUILD_NPM_REGISTRY must be an http(s) URL without a user or password' }) BUILD_NPM_REGISTRY =
+    DEFAULT_NPM_REGISTRY;
+  @Matches(HTTP_URL, { message: 'BUILD_PIP_INDEX_URL must be an http(s) URL without a user or password' }) BUILD_PIP_INDEX_URL =
+    DEFAULT_PIP_INDEX_URL;
+  /**
+   * Where LOCAL builds keep finished dependency layers by key (`<dir>/dependency-layers/`), so a build
+   * with the same lockfile installs nothing; `$XDG_CACHE_HOME/stagecraft/builds` (or
+   * `~/.cache/stagecraft/builds`) when unset. `npm start` puts it in the data folder.
+   */
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'must be an absolute path' }) BUILD_CACHE_DIR?: string;
+  /**
+   * A PEM file of CA certificates that dependency installs trust besides their base image's (a
+   * registry mirror with a private CA, a TLS-inspecting proxy): npm gets it as NODE_EXTRA_CA_CERTS,
+   * pip as PIP_CERT (so it should hold the public CAs too, as the system bundle does).
+   */
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'must be an absolute path' }) BUILD_CA_BUNDLE?: string;
   /** AES-256-GCM key (32 bytes, base64) sealing the kubeconfigs of clusters that builds run on; needed for Kubernetes builds. */
   @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
   /** Or a file holding that key. */
@@ -94,4 +124,9 @@ export function registryCredentialsOf(config: BuildsConfig): Record<string, { us
       throw new Error(`REGISTRY_CREDENTIALS.${host} needs a username and a password`);
   }
   return Object.fromEntries(entries) as Record<string, { username: string; password: string }>;
+}
+
+/** BUILD_CACHE_DIR, or the user's cache folder. */
+export function buildCacheDirOf(config: BuildsConfig): string {
+  return config.BUILD_CACHE_DIR ?? join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'stagecraft', 'builds');
 }

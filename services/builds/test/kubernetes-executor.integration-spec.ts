@@ -1,11 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@stagecraft/config';
-import type { BuildSpecDto, BuildStatus } from '@stagecraft/contracts';
+import type { BuildSpecDto, BuildStatus, TechStack } from '@stagecraft/contracts';
 import { FakeJobController, FakeKubeApiServer, type KubeObject, waitFor } from '@stagecraft/kube/testing';
-import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import {
+  buildZip,
+  createTestDatabase,
+  nodeApp,
+  type TestDatabase,
+  testNatsSettings,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Secret } from 'kubernetes-models/v1';
 import { DataSource } from 'typeorm';
@@ -22,6 +31,8 @@ const NAMESPACE = 'stagecraft-builds';
 const PACKAGE_URL_SECRET = 'X-Amz-Signature=0123456789abcdef';
 const REGISTRY_PASSWORD = 'registry-password-do-not-show';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
+/** The npm registry the builds service is configured with: what the dependencies container must use. */
+const NPM_REGISTRY = 'https://npm.mirror.example/';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () => {
@@ -29,6 +40,11 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
   let fake: FakeKubeApiServer;
   let controller: FakeJobController;
   let app: INestApplicationContext | undefined;
+  /** Serves packages by path behind a "presigned" query, as OBS would: the builds service reads NODEJS ones to plan installs. */
+  let packageServer: Server;
+  let packageBase: string;
+  const served = new Map<string, Buffer>();
+  const packageRequests: string[] = [];
   const prefix = testSubjectPrefix();
   const clusterId = randomUUID();
   const accountId = randomUUID();
@@ -49,6 +65,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
       BUILD_DEADLINE_SECONDS: '900',
       REGISTRY_CREDENTIALS: JSON.stringify({ 'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD } }),
+      BUILD_NPM_REGISTRY: NPM_REGISTRY,
     });
     app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config), { logger: false });
     await app.init();
@@ -80,7 +97,12 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
   const podOf = (id: string, index = 0) =>
     waitFor(() => controller.pods(NAMESPACE, jobName(id))[index], { timeoutMs: 10_000, what: `pod ${index} of ${id}` });
 
-  const queue = async (buildSpec: BuildSpecDto = systemDefault, id: string = randomUUID()) => {
+  const queue = async (
+    buildSpec: BuildSpecDto = systemDefault,
+    id: string = randomUUID(),
+    pkg: { techStack: TechStack; name: string; bytes: Buffer } | null = null,
+  ) => {
+    if (pkg) served.set(`/packages/${id}/${pkg.name}`, pkg.bytes);
     const build = await app!.get(BuildStore).create(
       queuedBuild(
         {
@@ -88,11 +110,14 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
           accountId,
           enterpriseProjectId: projectId,
           clusterId,
-          packageUrl: `https://obs.example.com/packages/orders.jar?${PACKAGE_URL_SECRET}`,
-          packageSha256: 'b'.repeat(64),
+          packageUrl: pkg
+            ? `${packageBase}/packages/${id}/${pkg.name}?${PACKAGE_URL_SECRET}`
+            : `https://obs.example.com/packages/orders.jar?${PACKAGE_URL_SECRET}`,
+          packageSha256: pkg ? createHash('sha256').update(pkg.bytes).digest('hex') : 'b'.repeat(64),
         },
         {
           jobName: 'orders-api',
+          techStack: pkg?.techStack ?? 'JAVA',
           buildSpec,
           archiveImage: 'registry.example.com/team/orders:1.0',
           nodeLabels: [{ key: 'pool', value: 'build' }],
@@ -126,6 +151,15 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
 
   beforeAll(async () => {
     database = await createTestDatabase('kubebuilds');
+    packageServer = createServer((request, response) => {
+      const url = new URL(request.url!, 'http://localhost');
+      packageRequests.push(url.pathname);
+      const bytes = served.get(url.pathname);
+      if (!bytes || !url.search.includes(PACKAGE_URL_SECRET)) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(bytes);
+    });
+    await new Promise<void>((resolve) => packageServer.listen(0, '127.0.0.1', resolve));
+    packageBase = `http://127.0.0.1:${(packageServer.address() as AddressInfo).port}`;
   });
   beforeEach(async () => {
     fake = await FakeKubeApiServer.start();
@@ -143,6 +177,8 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     await fake.close();
   });
   afterAll(async () => {
+    packageServer?.closeAllConnections();
+    await new Promise((resolve) => packageServer?.close(resolve));
     await database.drop();
   });
 
@@ -487,6 +523,138 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     ]);
   });
 
+  it('a NODEJS package with dependencies and a lockfile: fetch, the base image’s own npm ci, then build; the spec names the install', async () => {
+    const node = nodeApp();
+    const id = await queue(nodeDefault, undefined, { techStack: 'NODEJS', name: node.fileName, bytes: node.bytes });
+    const pod = await podOf(id);
+    const job = jobOf(id)!;
+    expect(() => new Job(job as never).validate()).not.toThrow();
+    // The builds service read the package itself to plan the install.
+    expect(packageRequests).toContain(`/packages/${id}/${node.fileName}`);
+
+    const spec = pod.spec as Json;
+    expect(spec.initContainers.map((c: Json) => c.name)).toEqual(['fetch', 'dependencies']);
+    expect(spec.containers.map((c: Json) => c.name)).toEqual(['build']);
+    const [fetch, dependencies] = spec.initContainers;
+    const [build] = spec.containers;
+    expect(fetch).toMatchObject({ image: 'stagecraft/assembler:0.1.0', args: ['fetch'] });
+    expect(build).toMatchObject({ image: 'stagecraft/assembler:0.1.0', args: ['assemble'] });
+    expect(dependencies).toMatchObject({
+      image: 'node:20-slim',
+      command: ['npm', 'ci', '--omit=dev', '--ignore-scripts', '--replace-registry-host=always', '--no-audit', '--no-fund'],
+      workingDir: '/app',
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    });
+    const envOf = (c: Json) => Object.fromEntries(c.env.map((e: Json) => [e.name, e.value]));
+    expect(envOf(dependencies)).toMatchObject({ NPM_CONFIG_REGISTRY: NPM_REGISTRY, HOME: '/tmp' });
+    for (const c of [fetch, build])
+      expect(envOf(c)).toMatchObject({ PACKAGE_FILE: '/workspace/package', DEPENDENCIES_DIR: '/stagecraft/dependencies' });
+    for (const c of [fetch, dependencies, build])
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    // The tenant's base image runs npm: it mounts only emptyDirs, never the Secret, and its env holds no credential.
+    const volumes = new Map<string, Json>(spec.volumes.map((v: Json) => [v.name, v]));
+    for (const mount of dependencies.volumeMounts) expect(volumes.get(mount.name)).toEqual({ name: mount.name, emptyDir: {} });
+    expect(dependencies.volumeMounts).toContainEqual({ name: 'dependencies', mountPath: '/app', subPath: 'work' });
+    expect(JSON.stringify(dependencies)).not.toMatch(
+      new RegExp(`${REGISTRY_PASSWORD}|${PACKAGE_URL_SECRET}|/var/run/stagecraft`),
+    );
+    expect(dependencies.envFrom).toBeUndefined();
+    expect(build.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'workspace', mountPath: '/workspace', readOnly: true },
+        { name: 'dependencies', mountPath: '/stagecraft/dependencies', readOnly: true },
+      ]),
+    );
+    const secret = fake.object('secrets', NAMESPACE, jobName(id))!;
+    expect(JSON.parse(Buffer.from((secret.data as Json)['spec.json'], 'base64').toString())).toMatchObject({
+      techStack: 'NODEJS',
+      baseImage: 'node:20-slim',
+      dockerfile: null,
+      dependencies: { tool: 'npm', registryUrl: NPM_REGISTRY },
+    });
+
+    // fetch, then npm's own output, then the assembler: one log, in order, and the digest.
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=DOWNLOAD', undefined, 'fetch');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'Downloaded the package node-app.zip', undefined, 'fetch');
+    fake.endPodLog(NAMESPACE, pod.metadata.name, 'fetch');
+    fake.appendPodLog(NAMESPACE, pod.metadata.name, 'added 1 package in 1s', undefined, 'dependencies');
+    fake.endPodLog(NAMESPACE, pod.metadata.name, 'dependencies');
+    controller.startPod(NAMESPACE, pod.metadata.name);
+    await runAssembler(id, pod.metadata.name);
+    succeed(pod.metadata.name);
+    await until(id, 'SUCCEEDED');
+    const log = await logOf(id);
+    expect(log).toMatch(
+      /Dependencies: npm ci .* from package-lock\.json: 1 declared dependency, in the build pod's dependencies step/,
+    );
+    expect(log.indexOf('Downloaded the package node-app.zip')).toBeLessThan(log.indexOf('added 1 package in 1s'));
+    expect(log.indexOf('added 1 package in 1s')).toBeLessThan(log.indexOf('Pushed registry.example.com'));
+    expect((await buildRow(id)).image_digest).toBe(DIGEST);
+  });
+
+  it('npm in the dependencies container unable to reach the registry fails the build DEPENDENCY_REGISTRY_UNREACHABLE, naming it', async () => {
+    const node = nodeApp();
+    const id = await queue(nodeDefault, undefined, { techStack: 'NODEJS', name: node.fileName, bytes: node.bytes });
+    const pod = await podOf(id);
+    const npmOutput = [
+      'npm error code ENOTFOUND',
+      'npm error syscall getaddrinfo',
+      `npm error network request to ${NPM_REGISTRY}is-number failed, reason: getaddrinfo ENOTFOUND npm.mirror.example`,
+    ];
+    for (const line of npmOutput) fake.appendPodLog(NAMESPACE, pod.metadata.name, line, undefined, 'dependencies');
+    fake.endPodLog(NAMESPACE, pod.metadata.name, 'dependencies');
+    // As the kubelet reports it: fetch done, npm exited 1 (FallbackToLogsOnError: its output's tail), build never started.
+    const spec = pod.spec as Json;
+    const status = (name: string, image: string, state: Json) => ({ name, image, ready: false, restartCount: 0, state });
+    fake.patchStatus('pods', NAMESPACE, pod.metadata.name, {
+      phase: 'Failed',
+      initContainerStatuses: [
+        status('fetch', spec.initContainers[0].image, { terminated: { exitCode: 0, reason: 'Completed' } }),
+        status('dependencies', 'node:20-slim', {
+          terminated: { exitCode: 1, reason: 'Error', message: npmOutput.join('\n') },
+        }),
+      ],
+      containerStatuses: [status('build', spec.containers[0].image, { waiting: { reason: 'PodInitializing' } })],
+    });
+    await until(id, 'FAILED');
+    expect(await buildRow(id)).toMatchObject({
+      reason: 'DEPENDENCY_REGISTRY_UNREACHABLE',
+      message: `the package registry ${NPM_REGISTRY} could not be reached from the build (npm: npm error code ENOTFOUND)`,
+    });
+    expect(await logOf(id)).toContain('npm error syscall getaddrinfo');
+  });
+
+  it('a NODEJS package with dependencies and no lockfile fails DEPENDENCY_LOCKFILE_MISSING before any Secret or Job exists', async () => {
+    const bytes = buildZip([
+      {
+        name: 'package.json',
+        content: JSON.stringify({ name: 'orders', scripts: { start: 'node server.js' }, dependencies: { 'is-number': '7.0.0' } }),
+      },
+      { name: 'server.js', content: "require('is-number');\n" },
+    ]);
+    fake.clearRequests();
+    const id = await queue(nodeDefault, undefined, { techStack: 'NODEJS', name: 'orders.zip', bytes });
+    await until(id, 'FAILED');
+    expect(await buildRow(id)).toMatchObject({
+      reason: 'DEPENDENCY_LOCKFILE_MISSING',
+      message: expect.stringContaining('add package-lock.json'),
+    });
+    expect(packageRequests).toContain(`/packages/${id}/orders.zip`);
+    expect(fake.requests.filter((r) => r.method === 'POST' && /\/(jobs|secrets)$/.test(r.path))).toEqual([]);
+    expect(jobOf(id)).toBeUndefined();
+    expect(fake.object('secrets', NAMESPACE, jobName(id))).toBeUndefined();
+  });
+
   it('the periodic clean-up deletes Jobs left running for ended or unknown builds, and leaves the rest', async () => {
     const stranger = randomUUID();
     const labels = { 'app.kubernetes.io/managed-by': 'stagecraft', 'app.kubernetes.io/component': 'build' };
@@ -514,6 +682,8 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     } as never;
   }
 });
+
+const nodeDefault: BuildSpecDto = { type: 'SYSTEM_DEFAULT', baseImage: 'node', baseImageTag: '20-slim', dockerfile: null };
 
 const systemDefault: BuildSpecDto = {
   type: 'SYSTEM_DEFAULT',

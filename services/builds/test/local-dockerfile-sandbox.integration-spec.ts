@@ -334,6 +334,125 @@ describe('CUSTOM_DOCKERFILE builds on a LOCAL cluster are sealed off (real build
       expect({ value, found: elsewhere.includes(value) }).toEqual({ value, found: false });
   }, 180_000);
 
+  describe('a failing Dockerfile build ends FAILED with a reason the user can act on, its output kept in the log', () => {
+    const failedWith = async (dockerfile: string) => {
+      const { outcome, lines, phases } = await runBuild(executor(), dockerfile);
+      if (outcome.status !== 'FAILED') throw new Error(`expected FAILED, got ${JSON.stringify(outcome)}:\n${lines.join('\n')}`);
+      // The message is the user's: no path of the build machine, no credential.
+      expect(outcome.message).not.toContain(join(dir, 'builds'));
+      expect(outcome.message).not.toContain(REGISTRY_USER.password);
+      expect(lines.join('\n')).not.toContain(REGISTRY_USER.password);
+      expect(await readdir(join(dir, 'builds'))).toEqual([]);
+      return { reason: outcome.reason, message: outcome.message, lines, phases };
+    };
+
+    it('a base image that does not exist: BASE_IMAGE_NOT_FOUND naming it, before any step runs', async () => {
+      const { reason, message, lines, phases } = await failedWith(`FROM ${registry.host}/base:nope\nRUN echo never`);
+      expect(reason).toBe('BASE_IMAGE_NOT_FOUND');
+      expect(message).toBe(
+        `the image ${registry.host}/base:nope that the Dockerfile builds from does not exist (manifest unknown)`,
+      );
+      expect(lines).toContain(`Trying to pull ${registry.host}/base:nope...`);
+      expect(lines.some((line) => line.startsWith('STEP '))).toBe(false);
+      expect(phases).toEqual(['DOWNLOAD', 'PREPROCESS', 'BUILD']);
+    }, 180_000);
+
+    it('a RUN step that exits 3: DOCKERFILE_STEP_FAILED naming the step as buildah prints it, and the exit code', async () => {
+      const { reason, message, lines } = await failedWith(
+        [
+          `FROM ${registry.host}/base:1`,
+          'COPY package.jar /app/orders.jar',
+          'RUN echo compiling; exit 3',
+          'CMD ["/bin/sh"]',
+        ].join('\n'),
+      );
+      // buildah counts the job's labels as steps too (--label): the message names the step as the log does.
+      const step = lines.find((line) => /^STEP 3\/\d+: RUN echo compiling; exit 3$/.test(line));
+      expect(step).toBeDefined();
+      expect(reason).toBe('DOCKERFILE_STEP_FAILED');
+      expect(message).toBe(`${step}: the command exited with code 3`);
+      // What the user already saw stays in the log: the step, its output, buildah's error.
+      expect(lines).toEqual(
+        expect.arrayContaining([step, 'compiling', 'Error: building at STEP "RUN echo compiling; exit 3": exit status 3']),
+      );
+    }, 180_000);
+
+    it('COPY of a file the build context does not have: COPY_SOURCE_NOT_FOUND naming the step and what the context holds', async () => {
+      const { reason, message, lines } = await failedWith(
+        [`FROM ${registry.host}/base:1`, 'COPY app.jar /app/app.jar', 'CMD ["/bin/sh"]'].join('\n'),
+      );
+      const step = lines.find((line) => /^STEP 2\/\d+: COPY app\.jar \/app\/app\.jar$/.test(line));
+      expect(step).toBeDefined();
+      expect(reason).toBe('COPY_SOURCE_NOT_FOUND');
+      expect(message).toBe(
+        `${step}: nothing in the build context matches app.jar; the context holds only Dockerfile and package.jar`,
+      );
+    }, 180_000);
+
+    it('an image that depends on an ARG without a default: DOCKERFILE_INVALID, since it cannot be pulled beforehand', async () => {
+      const { reason, message, lines } = await failedWith('ARG BASE\nFROM ${BASE}\nRUN echo never');
+      expect(reason).toBe('DOCKERFILE_INVALID');
+      expect(message).toBe(
+        'dockerfile line 2: the image ${BASE} depends on an ARG without a default; LOCAL builds pull their images before the build runs, so name it outright',
+      );
+      expect(lines.some((line) => line.startsWith('Trying to pull'))).toBe(false);
+    }, 180_000);
+
+    it('a registry without credentials for it: REGISTRY_DENIED naming the host', async () => {
+      const locked = await startTestRegistry({ basicAuth: { username: 'someone', password: 'else' } });
+      try {
+        const { reason, message } = await failedWith(`FROM ${locked.host}/base:1`);
+        expect(reason).toBe('REGISTRY_DENIED');
+        expect(message).toBe(
+          `registry ${locked.host} denied pulling ${locked.host}/base:1 (unauthorized: authentication required): the platform has no credentials for ${locked.host} or they may not read that repository, or it does not exist`,
+        );
+      } finally {
+        await locked.stop();
+      }
+    }, 180_000);
+
+    it('a registry nobody listens on: REGISTRY_UNREACHABLE naming the host', async () => {
+      const closed = createTcpServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const host = `127.0.0.1:${(closed.address() as { port: number }).port}`;
+      await new Promise((resolve) => closed.close(resolve));
+      const { reason, message } = await failedWith(`FROM ${host}/base:1`);
+      expect(reason).toBe('REGISTRY_UNREACHABLE');
+      expect(message).toBe(
+        `registry ${host} cannot be reached from the build machine, pulling ${host}/base:1: dial tcp ${host}: connect: connection refused`,
+      );
+    }, 180_000);
+  });
+
+  it('builds FROM an image in another loopback registry (plain HTTP, no credentials) and pushes to the job’s', async () => {
+    const open = await startTestRegistry();
+    try {
+      // The base as the tests' registry holds it, copied by skopeo over plain HTTP.
+      await exec('skopeo', [
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--src-creds',
+        `${REGISTRY_USER.username}:${REGISTRY_USER.password}`,
+        `docker://${registry.host}/base:1`,
+        `docker://${open.host}/library/busybox:stable`,
+      ]);
+      const { outcome, lines, tag } = await runBuild(
+        executor(),
+        [`FROM ${open.host}/library/busybox:stable`, 'RUN echo from-open > /made.txt', 'CMD ["/bin/cat", "/made.txt"]'].join(
+          '\n',
+        ),
+      );
+      if (outcome.status !== 'SUCCEEDED') throw new Error(`${JSON.stringify(outcome)}\n${lines.join('\n')}`);
+      expect(lines).toContain(`Trying to pull ${open.host}/library/busybox:stable...`);
+      const pushed = await client.getManifest('team/orders', tag);
+      expect(pushed.digest).toBe(outcome.imageDigest);
+      expect(await runImage(`${registry.host}/team/orders@${pushed.digest}`, dir)).toBe('from-open\n');
+    } finally {
+      await open.stop();
+    }
+  }, 180_000);
+
   it('refuses the build with SANDBOX_UNAVAILABLE, before downloading anything, where it cannot be sealed', async () => {
     const downloads = packageDownloads;
     const { outcome, phases } = await runBuild(

@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,8 +8,12 @@ import type { BuildPhase } from '@stagecraft/contracts';
 
 import { prepareBuildContext } from '../build-context';
 import { classifyBuildFailure } from '../build-failure';
-import { ImageAssembler, isPushProgressLine } from '../image.assembler';
-import { downloadPackage } from '../package-download';
+import { buildDependencyLayer } from '../dependencies/dependency-layer';
+import { dependencyLayerKey, type DependencyPlan, installVolumes, outputLocation } from '../dependencies/dependency-plan';
+import { planPackageDependencies } from '../dependencies/package-manifests';
+import { type DependencyLayerRequest, ImageAssembler, isPushProgressLine } from '../image.assembler';
+import { manifestReferenceOf, parseImageReference } from '../image-reference';
+import { downloadPackage, PackageDownloadError } from '../package-download';
 import { formatPlatform } from '../platform';
 import { formatSize } from '../progress.format';
 import type { RegistryCredentials } from '../registry.auth';
@@ -34,6 +40,7 @@ export const EXIT_CODES = { SUCCEEDED: 0, FAILED: 1, ERROR: 2 } as const;
 export const TERMINATED_EXIT_CODE = 143;
 export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 export const DEFAULT_CONTEXT_DIR = '/workspace';
+export const DEFAULT_DEPENDENCIES_DIR = '/stagecraft/dependencies';
 
 /** The phase marker line, which the Kubernetes executor reads from the container's log. */
 export function phaseMarker(phase: BuildPhase): string {
@@ -80,7 +87,12 @@ export async function runAssemblerCli(command: string | undefined, context: CliC
     const spec = parseBuildSpec(await readInput(context.env, 'STAGECRAFT_BUILD_SPEC', 'BUILD_SPEC_INVALID'), cliCommand);
     mask.addUrl(spec.packageUrl);
     const work: Work = { spec, env: context.env, log, phases, mask, signal: context.signal };
-    message = cliCommand === 'assemble' ? await assemble(work) : await fetchContext(work);
+    message =
+      cliCommand === 'assemble'
+        ? await assemble(work)
+        : spec.dockerfile !== null
+          ? await fetchContext(work)
+          : await fetchDependencies(work);
     exitCode = EXIT_CODES.SUCCEEDED;
   } catch (error) {
     const failure = context.signal.aborted
@@ -109,22 +121,32 @@ async function assemble({ spec, env, log, phases, mask, signal }: Work): Promise
   Object.values(credentials).forEach((c) => mask.addCredentials(c));
   // TMPDIR decides where: a read-only root filesystem needs an emptyDir there.
   const workdir = await mkdtemp(join(tmpdir(), 'stagecraft-assemble-'));
+  const clientFor = (registry: string, requestSignal?: AbortSignal) =>
+    new RegistryClient({ registry, credentials: credentials[registry], platform: spec.platform, signal: requestSignal });
   try {
-    phases.enter('DOWNLOAD');
-    const packageFile = join(workdir, 'package');
-    await download(spec, packageFile, log, signal);
-
-    phases.enter('PREPROCESS');
+    // With a `fetch` step before (dependency installs), the package is in the workspace already.
+    let packageFile = env['PACKAGE_FILE'];
+    if (packageFile) {
+      await verifyPackage(packageFile, spec.packageSha256);
+    } else {
+      phases.enter('DOWNLOAD');
+      packageFile = join(workdir, 'package');
+      await download(spec, packageFile, log, signal);
+      phases.enter('PREPROCESS');
+    }
     log(`Base image ${spec.baseImage}, target image ${spec.targetImage}, ${spec.techStack} for ${formatPlatform(spec.platform)}`);
 
     phases.enter('BUILD');
+    const dependencies = spec.dependencies
+      ? await dependencyLayer(spec, packageFile, env['DEPENDENCIES_DIR'] || DEFAULT_DEPENDENCIES_DIR, workdir, clientFor, log)
+      : undefined;
     const assembler = new ImageAssembler({
       tmpDir: workdir,
-      clientFactory: ({ registry, signal: requestSignal }) =>
-        new RegistryClient({ registry, credentials: credentials[registry], platform: spec.platform, signal: requestSignal }),
+      clientFactory: ({ registry, signal: requestSignal }) => clientFor(registry, requestSignal),
     });
     const image = await assembler.assemble({
       baseImage: spec.baseImage!,
+      dependencies,
       targetImage: spec.targetImage,
       packageFile,
       packageName: spec.packageName,
@@ -168,6 +190,83 @@ async function fetchContext({ spec, env, log, phases, signal }: Work): Promise<T
   } finally {
     await rm(partial, { force: true });
   }
+}
+
+/**
+ * `fetch` for a build whose pod installs dependencies: the package into the workspace (where the
+ * build container takes it from), then the install's files (package.json and the lockfile, or
+ * requirements.txt, as the plan checked them) into the dependencies volume the `dependencies`
+ * container mounts at its working folder, and its empty output folder.
+ */
+async function fetchDependencies({ spec, env, log, phases, signal }: Work): Promise<TerminationMessage> {
+  const packageFile = env['PACKAGE_FILE'] || join(env['CONTEXT_DIR'] || DEFAULT_CONTEXT_DIR, 'package');
+  const dependenciesDir = env['DEPENDENCIES_DIR'] || DEFAULT_DEPENDENCIES_DIR;
+  phases.enter('DOWNLOAD');
+  const partial = `${packageFile}.partial`;
+  try {
+    await download(spec, partial, log, signal);
+    await rename(partial, packageFile);
+  } finally {
+    await rm(partial, { force: true });
+  }
+
+  phases.enter('PREPROCESS');
+  const install = plannedInstall(await planPackageDependencies(packageFile, spec.techStack), spec);
+  const folders = Object.fromEntries(installVolumes(install).map((volume) => [volume.name, join(dependenciesDir, volume.name)]));
+  for (const folder of Object.values(folders)) await mkdir(folder, { recursive: true, mode: 0o755 });
+  for (const file of install.files) await writeFile(join(folders.work, file.name), file.content, { mode: 0o644 });
+  log(`Dependencies: ${install.files.map((f) => f.name).join(' and ')} for ${install.command.join(' ')} in ${install.workDir}`);
+  return { status: 'SUCCEEDED' };
+}
+
+/** The install of the plan, which must be the one the builds service planned (the spec names its tool). */
+function plannedInstall(plan: DependencyPlan, spec: BuildSpec) {
+  if (!plan.install || plan.install.tool !== spec.dependencies?.tool)
+    throw new CliInputError(
+      'BUILD_SPEC_INVALID',
+      `STAGECRAFT_BUILD_SPEC: the package needs ${plan.install ? `a ${plan.install.tool} install` : 'no install'}, not the ${spec.dependencies?.tool} install the build was planned with`,
+      'dependencies',
+    );
+  return plan.install;
+}
+
+/** The layer of what the `dependencies` container installed, with the key of the base image it ran on. */
+async function dependencyLayer(
+  spec: BuildSpec,
+  packageFile: string,
+  dependenciesDir: string,
+  workdir: string,
+  clientFor: (registry: string) => RegistryClient,
+  log: (line: string) => void,
+): Promise<DependencyLayerRequest> {
+  const install = plannedInstall(await planPackageDependencies(packageFile, spec.techStack, { tmpDir: workdir }), spec);
+  const output = outputLocation(install);
+  const built = await buildDependencyLayer(
+    join(dependenciesDir, output.volume, output.subPath),
+    install,
+    join(workdir, 'dependencies.tar.gz'),
+    // The dependencies container ran as this container's user: every file must be that user's.
+    { owner: process.getuid?.() },
+  );
+  const base = parseImageReference(spec.baseImage!);
+  const manifest = await clientFor(base.registry).getManifest(base.repository, manifestReferenceOf(base));
+  const key = dependencyLayerKey(install, manifest.digest, spec.dependencies!.registryUrl);
+  log(
+    `Dependency layer ${built.digest}: ${built.files} files, ${formatSize(built.bytes)} installed by ${install.tool} into ${install.outputDir}, key ${key}`,
+  );
+  return { layer: built, install, key };
+}
+
+/** The package `fetch` left in the workspace, checked against the sha256 recorded at upload. */
+async function verifyPackage(file: string, expectedSha256: string): Promise<void> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  if (actual !== expectedSha256)
+    throw new PackageDownloadError(
+      'PACKAGE_CORRUPTED',
+      `the package's sha256 is ${actual}, not the ${expectedSha256} recorded when it was uploaded`,
+    );
 }
 
 async function download(spec: BuildSpec, file: string, log: (line: string) => void, signal: AbortSignal): Promise<void> {

@@ -29,7 +29,20 @@ function problemOf(run: () => unknown): CliInputError {
 
 describe('parseBuildSpec', () => {
   it('reads a valid spec, the platform as os/architecture/variant; unknown fields are ignored', () => {
-    expect(parse({ addedLater: true })).toEqual({ ...VALID, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    // A spec of an executor older than dependency installs has no `dependencies`: none.
+    expect(parse({ addedLater: true })).toEqual({
+      ...VALID,
+      platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      dependencies: null,
+    });
+  });
+
+  it('fetch needs the Dockerfile or the dependencies to install; both commands read the dependencies', () => {
+    const dependencies = { tool: 'npm', registryUrl: 'https://registry.npmjs.org/' };
+    expect(parse({ dependencies }, 'fetch')).toMatchObject({ dockerfile: null, dependencies });
+    expect(parse({ dependencies: { tool: 'pip', registryUrl: 'https://pypi.org/simple' } })).toMatchObject({
+      dependencies: { tool: 'pip' },
+    });
   });
 
   it('fetch needs the Dockerfile and not the base image; assemble the other way round', () => {
@@ -57,6 +70,9 @@ describe('parseBuildSpec', () => {
     [{ platform: 'linux/../amd64' }, 'platform', 'assemble'],
     [{ dockerfile: null }, 'dockerfile', 'fetch'],
     [{ dockerfile: 1 }, 'dockerfile', 'assemble'],
+    [{ dependencies: { tool: 'cargo', registryUrl: 'https://crates.io/' } }, 'dependencies', 'fetch'],
+    [{ dependencies: { tool: 'npm', registryUrl: 'not a url' } }, 'dependencies', 'assemble'],
+    [{ dependencies: 'npm' }, 'dependencies', 'assemble'],
   ])('%j for %s is refused, naming %s', (overrides, field, command) => {
     const error = problemOf(() => parse(overrides, command));
     expect(error).toMatchObject({ reason: 'BUILD_SPEC_INVALID', field });

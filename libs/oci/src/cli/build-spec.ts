@@ -20,8 +20,13 @@ export interface BuildSpec {
   /** Lower-case hex, as recorded when the package was uploaded. */
   packageSha256: string;
   platform: Platform;
-  /** Required by `fetch`; `assemble` ignores it. */
+  /** `fetch` lays out a Docker build context when set; `assemble` ignores it. */
   dockerfile: string | null;
+  /**
+   * Set when the pod installs the package's dependencies (a `dependencies` init container runs the
+   * base image's npm or pip): `fetch` then writes the install's files, `assemble` adds the layer.
+   */
+  dependencies: { tool: 'npm' | 'pip'; registryUrl: string } | null;
 }
 
 // Checked against TechStack both ways by `satisfies`; a literal rather than contracts' TECH_STACKS
@@ -63,8 +68,29 @@ export function parseBuildSpec(text: string, command: CliCommand): BuildSpec {
       'be 64 lower-case hex digits',
     ),
     platform: platform(spec),
-    dockerfile: command === 'fetch' ? requiredText(spec, 'dockerfile', 'for fetch') : nullableText(spec, 'dockerfile'),
+    ...fetchInputs(spec, command),
   };
+}
+
+/** `fetch` needs a Dockerfile (a Docker build context) or dependencies (an install's files); `assemble` takes either as given. */
+function fetchInputs(spec: Record<string, unknown>, command: CliCommand): Pick<BuildSpec, 'dockerfile' | 'dependencies'> {
+  const dependencies = dependenciesOf(spec);
+  const dockerfile =
+    command === 'fetch' && !dependencies ? requiredText(spec, 'dockerfile', 'for fetch') : nullableText(spec, 'dockerfile');
+  return { dockerfile, dependencies };
+}
+
+function dependenciesOf(spec: Record<string, unknown>): BuildSpec['dependencies'] {
+  const value = spec['dependencies'];
+  if (value === undefined || value === null) return null;
+  const valid =
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    ((value as Record<string, unknown>)['tool'] === 'npm' || (value as Record<string, unknown>)['tool'] === 'pip') &&
+    typeof (value as Record<string, unknown>)['registryUrl'] === 'string' &&
+    URL.canParse((value as Record<string, string>)['registryUrl']);
+  if (!valid) throw problem('dependencies', 'be null or {"tool": "npm" | "pip", "registryUrl": an URL}');
+  return value as BuildSpec['dependencies'];
 }
 
 function problem(field: string, rule: string): CliInputError {

@@ -31,6 +31,8 @@ export interface UnpackedPackage {
   strippedFolder: string | null;
   /** Paths relative to `root`, to look for well-known files. */
   has(path: string): boolean;
+  /** The top-level `Procfile` (after stripping), as text: it may set the container's command (stack-layout.ts). */
+  procfile: string | null;
   /** Removes the staging folder; call it once the layer is written. */
   cleanup(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function unpackPackage(file: string, options: UnpackOptions): Promi
       }
     });
     const files = items.filter((i) => i.type === 'file');
+    const procfile = await readProcfile(byPath.get(PROCFILE));
     return {
       format,
       entries,
@@ -82,12 +85,28 @@ export async function unpackPackage(file: string, options: UnpackOptions): Promi
       bytes: files.reduce((sum, i) => sum + (i.type === 'file' ? i.size : 0), 0),
       strippedFolder,
       has: (path) => byPath.has(path),
+      procfile,
       cleanup,
     };
   } catch (err) {
     await cleanup();
     throw err;
   }
+}
+
+const PROCFILE = 'Procfile';
+/** A Procfile is a few lines; anything larger is not one. */
+const MAX_PROCFILE_BYTES = 64 * 1024;
+
+/** The Procfile's text; a Procfile that is not a small regular file is refused rather than ignored, since it would change the command. */
+async function readProcfile(item: ArchiveItem | undefined): Promise<string | null> {
+  if (!item) return null;
+  if (item.type !== 'file') throw new PackageRejectedError(`the package's ${PROCFILE} is a ${item.type}, not a file`);
+  if (item.size > MAX_PROCFILE_BYTES)
+    throw new PackageRejectedError(`the package's ${PROCFILE} has ${item.size} bytes; at most ${MAX_PROCFILE_BYTES} are allowed`);
+  const parts: Buffer[] = [];
+  for await (const chunk of await item.open()) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** The one top-level folder everything sits in, when there is exactly one and something is inside it. */

@@ -86,6 +86,20 @@ beforeAll(async () => {
     method: 'stored',
     files: { 'proj/setup.py': 'from setuptools import setup\n' },
   });
+  // A runnable Python folder (what the PYTHON image runs with `python3 /app`), no requirements file.
+  py('python-main.zip', {
+    kind: 'zip',
+    seekable: true,
+    method: 'deflated',
+    files: { '__main__.py': 'print("hi")\n', 'handlers.py': '' },
+  });
+  py('python-main-in-folder.zip', {
+    kind: 'zip',
+    seekable: false,
+    method: 'deflated',
+    files: { 'svc-1.0/__main__.py': 'print("hi")\n', 'svc-1.0/svc/util.py': '' },
+  });
+  py('python-main.tgz', { kind: 'tar', gzip: true, files: { '__main__.py': 'print("hi")\n' } });
   py('demo-1.0-py3-none-any.whl', {
     kind: 'zip',
     seekable: true,
@@ -248,6 +262,21 @@ const CASES: Case[] = [
     name: 'zip with setup.py in a top folder (stored, data descriptors)',
     file: archive('setup-py.zip'),
     expected: ready('PYTHON', 'zip', 'proj/setup.py'),
+  },
+  {
+    name: 'zip with a top-level __main__.py and no requirements file',
+    file: archive('python-main.zip'),
+    expected: ready('PYTHON', 'zip', '__main__.py, a runnable Python folder'),
+  },
+  {
+    name: 'zip with __main__.py under one top folder (data descriptors)',
+    file: archive('python-main-in-folder.zip'),
+    expected: ready('PYTHON', 'zip', 'svc-1.0/__main__.py, a runnable Python folder'),
+  },
+  {
+    name: 'tgz with only __main__.py',
+    file: archive('python-main.tgz'),
+    expected: ready('PYTHON', 'tar.gz', '__main__.py, a runnable Python folder'),
   },
   {
     name: 'wheel',

@@ -72,6 +72,56 @@ describe('tech stack precedence', () => {
     ],
     ['pyproject.toml alone is PYTHON', 'zip', ['pyproject.toml', 'src/app/__init__.py'], ok('PYTHON', 'pyproject.toml')],
     ['setup.py alone is PYTHON', 'tar', ['setup.py'], ok('PYTHON', 'setup.py')],
+    [
+      'a runnable Python folder: a top-level __main__.py without any requirements file',
+      'zip',
+      ['__main__.py', 'handlers.py'],
+      ok('PYTHON', '__main__.py, a runnable Python folder'),
+    ],
+    [
+      'a runnable Python folder wrapped in one top folder (the assembler strips it)',
+      'zip',
+      ['svc/', 'svc/__main__.py', 'svc/lib/db.py'],
+      ok('PYTHON', 'svc/__main__.py, a runnable Python folder'),
+    ],
+    [
+      'a runnable Python folder as a tarball',
+      'tar.gz',
+      ['./', './__main__.py'],
+      ok('PYTHON', '__main__.py, a runnable Python folder'),
+    ],
+    [
+      'requirements.txt is named before __main__.py',
+      'zip',
+      ['__main__.py', 'requirements.txt'],
+      ok('PYTHON', 'requirements.txt'),
+    ],
+    [
+      '__main__.py beats a front-end package.json',
+      'zip',
+      ['package.json', '__main__.py', 'static/app.js'],
+      ok('PYTHON', '__main__.py, a runnable Python folder'),
+    ],
+    ['composer.json beats __main__.py', 'zip', ['composer.json', '__main__.py'], ok('PHP', 'composer.json')],
+    [
+      'a package inside a folder is not runnable as the folder: python3 /app would not find it',
+      'zip',
+      ['README.md', 'mypkg/__init__.py', 'mypkg/__main__.py'],
+      no(/^no tech stack found in the zip archive \(3 entries\)/),
+    ],
+    ['__main__.py in one of two top folders does not count', 'zip', ['a/__main__.py', 'b/util.py'], no(/^no tech stack found/)],
+    [
+      '__main__.py under package/ beside other folders does not count (the assembler strips only a single top folder)',
+      'tar.gz',
+      ['package/__main__.py', 'docs/README.md'],
+      no(/^no tech stack found/),
+    ],
+    [
+      'a deeper __main__.py under a single top folder does not count',
+      'zip',
+      ['app/', 'app/pkg/__main__.py'],
+      no(/^no tech stack found/),
+    ],
     ['package.json is NODEJS', 'zip', ['package.json', 'index.js'], ok('NODEJS', 'package.json')],
     [
       "npm's package/ prefix counts",
@@ -142,7 +192,7 @@ describe('tech stack precedence', () => {
       'zip',
       [],
       no(
-        /^no tech stack found in the zip archive \(it is empty\): looked for WEB-INF\/ \(TOMCAT\); META-INF\/MANIFEST.MF with Main-Class \(JAVA\); \*\.dist-info\/WHEEL or METADATA \(PYTHON wheel\); composer\.json \(PHP\) at the root, under package\/ or under a single top-level folder; requirements\.txt, pyproject\.toml or setup\.py \(PYTHON\) at the root, under package\/ or under a single top-level folder; package\.json \(NODEJS\) at the root, under package\/ or under a single top-level folder; \*\.php sources anywhere \(PHP\)$/,
+        /^no tech stack found in the zip archive \(it is empty\): looked for WEB-INF\/ \(TOMCAT\); META-INF\/MANIFEST.MF with Main-Class \(JAVA\); \*\.dist-info\/WHEEL or METADATA \(PYTHON wheel\); composer\.json \(PHP\) at the root, under package\/ or under a single top-level folder; requirements\.txt, pyproject\.toml or setup\.py \(PYTHON\) at the root, under package\/ or under a single top-level folder; __main__\.py \(PYTHON\) at the root or under a single top-level folder; package\.json \(NODEJS\) at the root, under package\/ or under a single top-level folder; \*\.php sources anywhere \(PHP\)$/,
       ),
     ],
   ];
@@ -152,7 +202,17 @@ describe('tech stack precedence', () => {
   });
 
   it('lists its rules in the documented order', () => {
-    expect(PRECEDENCE.map((rule) => rule.stack)).toEqual(['TOMCAT', 'JAVA', 'PYTHON', 'PHP', 'PYTHON', 'NODEJS', null, 'PHP']);
+    expect(PRECEDENCE.map((rule) => rule.stack)).toEqual([
+      'TOMCAT',
+      'JAVA',
+      'PYTHON',
+      'PHP',
+      'PYTHON',
+      'PYTHON',
+      'NODEJS',
+      null,
+      'PHP',
+    ]);
   });
 });
 
@@ -160,6 +220,18 @@ describe('declared stacks', () => {
   const springBootWar: Entry[] = [['META-INF/MANIFEST.MF', EXECUTABLE], 'WEB-INF/lib/spring.jar'];
   const rows: Array<[string, Entry[], TechStack, StackDecision | ReturnType<typeof no>]> = [
     ['declared as detected', ['package.json'], 'NODEJS', ok('NODEJS', 'package.json')],
+    [
+      'declared PYTHON, a runnable Python folder',
+      ['__main__.py'],
+      'PYTHON',
+      ok('PYTHON', '__main__.py, a runnable Python folder'),
+    ],
+    [
+      'declared NODEJS, a runnable Python folder',
+      ['__main__.py'],
+      'NODEJS',
+      no('declared NODEJS but the contents look like PYTHON (__main__.py, a runnable Python folder)'),
+    ],
     [
       'declared picks among the stacks the contents support',
       springBootWar,

@@ -13,6 +13,8 @@ const PROJECT_MARKERS = {
 type ProjectMarker = keyof typeof PROJECT_MARKERS;
 
 const MANIFEST_PATH = 'META-INF/MANIFEST.MF';
+/** What `python3 DIR` runs: Python's own convention for a runnable folder, and the PYTHON image's command. */
+const PYTHON_MAIN = '__main__.py';
 const WHEEL_METADATA = /^[^/]+\.dist-info\/(?:WHEEL|METADATA)$/;
 
 /** What an archive showed, gathered entry by entry in constant memory (no list of all paths). */
@@ -27,6 +29,11 @@ export interface ArchiveFindings {
   wheelMetadata: string | null;
   /** First path found for each project manifest, at a project root. */
   projectMarkers: Partial<Record<ProjectMarker, string>>;
+  /**
+   * A `__main__.py` where the PYTHON image runs it from (`python3 /app`): at the root, or in the
+   * single top folder the assembler strips (not under `package/` beside other folders).
+   */
+  pythonMain: string | null;
   phpSources: { count: number; example: string } | null;
 }
 
@@ -43,6 +50,7 @@ export class StackDetector implements ArchiveEntrySink {
     npmPackage: new Map<ProjectMarker, string>(),
     topFolder: new Map<ProjectMarker, string>(),
   };
+  private readonly pythonMain = { root: null as string | null, topFolder: null as string | null };
   private phpCount = 0;
   private phpExample = '';
 
@@ -88,6 +96,10 @@ export class StackDetector implements ArchiveEntrySink {
               : null;
       if (where && !where.has(marker)) where.set(marker, path);
     }
+    if (base === PYTHON_MAIN) {
+      if (folder === '') this.pythonMain.root ??= path;
+      else if (folder === `${this.firstTopFolder}/`) this.pythonMain.topFolder ??= path;
+    }
     if (/\.php$/i.test(base)) {
       if (this.phpCount === 0) this.phpExample = path;
       this.phpCount++;
@@ -117,6 +129,7 @@ export class StackDetector implements ArchiveEntrySink {
       manifest: this.manifest,
       wheelMetadata: this.wheelMetadata,
       projectMarkers,
+      pythonMain: this.pythonMain.root ?? (this.singleTopFolder ? this.pythonMain.topFolder : null),
       phpSources: this.phpCount > 0 ? { count: this.phpCount, example: this.phpExample } : null,
     };
   }
@@ -128,18 +141,20 @@ export class StackDetector implements ArchiveEntrySink {
  *     (Spring Boot's executable WAR) yet is built to be deployed into a servlet container.
  *  2. Main-Class → JAVA. Only a zip with that manifest attribute runs with `java -jar`.
  *  3. Wheel metadata → PYTHON. A built distribution says exactly what it is.
- *  4. composer.json → PHP, before  5. Python manifests, before  6. package.json → NODEJS:
+ *  4. composer.json → PHP, before  5. Python manifests, before  6. a top-level __main__.py →
+ *     PYTHON (a runnable folder: exactly what the PYTHON image runs, `python3 /app`, even without
+ *     a requirements file), before  7. package.json → NODEJS:
  *     package.json is the weakest project manifest, because PHP and Python web apps commonly ship
  *     one only for front-end tooling (Laravel's Vite, Django with webpack, prettier or husky),
- *     while Node apps rarely carry composer.json or requirements.txt at their root.
- *  7. A JAR without Main-Class → REJECTED: a library cannot run, and a manifest says "JAR" more
+ *     while Node apps rarely carry composer.json, requirements.txt or __main__.py at their root.
+ *  8. A JAR without Main-Class → REJECTED: a library cannot run, and a manifest says "JAR" more
  *     clearly than stray .php files inside it do.
- *  8. *.php anywhere → PHP. PHP apps need no manifest, but .php files are the weakest evidence:
+ *  9. *.php anywhere → PHP. PHP apps need no manifest, but .php files are the weakest evidence:
  *     a Node or Python package that happens to contain one is still what its manifest says.
  * A declared stack is accepted when any rule for that stack matched (the user picks among the
  * stacks the contents support: a Spring Boot WAR declared JAVA is JAVA); otherwise it contradicts
  * the contents, and the reason names the declared stack and the first rule that matched.
- * JAVA, TOMCAT and wheels are zip formats by definition; tarballs are looked at only for 4–8.
+ * JAVA, TOMCAT and wheels are zip formats by definition; tarballs are looked at only for 4–9.
  */
 interface Rule {
   /** null: the rule rejects the package. */
@@ -182,6 +197,12 @@ export const PRECEDENCE: readonly Rule[] = [
     zipOnly: false,
     evidence: (f) =>
       f.projectMarkers['requirements.txt'] ?? f.projectMarkers['pyproject.toml'] ?? f.projectMarkers['setup.py'] ?? null,
+  },
+  {
+    stack: 'PYTHON',
+    lookedFor: '__main__.py (PYTHON) at the root or under a single top-level folder',
+    zipOnly: false,
+    evidence: (f) => f.pythonMain && `${f.pythonMain}, a runnable Python folder`,
   },
   {
     stack: 'NODEJS',

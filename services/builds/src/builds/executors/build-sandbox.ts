@@ -24,6 +24,12 @@ export interface RunOptions {
   tenantCode: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * A sealed tenant step that may reach one destination: `through` wraps the step's command (still
+   * root, inside the new namespaces, before dropping to the build user), e.g. a bridge to a proxy
+   * outside the namespace (dependency installs). Ignored when the build is not sealed.
+   */
+  through?: (command: string[]) => string[];
 }
 
 /** The namespaces the tenant's steps run in: no interface but a downed loopback, and their processes die with the step. */
@@ -171,9 +177,10 @@ export class SandboxedBuild {
     };
     if (!this.user) return run(this.binaries.buildah, args, env, options);
     const drop = [this.binaries.setpriv, `--reuid=${this.user.uid}`, `--regid=${this.user.gid}`, '--clear-groups', '--'];
+    const step = [...drop, this.binaries.buildah, ...args];
     return options.tenantCode
-      ? run(this.binaries.unshare, [...SEALING, '--', ...drop, this.binaries.buildah, ...args], env, options)
-      : run(drop[0], [...drop.slice(1), this.binaries.buildah, ...args], env, options);
+      ? run(this.binaries.unshare, [...SEALING, '--', ...(options.through ? options.through(step) : step)], env, options)
+      : run(drop[0], step.slice(1), env, options);
   }
 
   dispose(): Promise<void> {
@@ -181,7 +188,7 @@ export class SandboxedBuild {
   }
 }
 
-/** Runs a command, passing each output line to `log`; rejects with its last line when it fails. */
+/** Runs a command, passing each output line to `log`; rejects with its last line (and `exitCode`) when it fails. */
 export function run(
   binary: string,
   args: string[],
@@ -212,6 +219,8 @@ export function run(
     child.on('error', (error) =>
       reject(new Error((error as NodeJS.ErrnoException).code === 'ENOENT' ? `${binary} is not installed` : error.message)),
     );
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(last || `${binary} exited with code ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(Object.assign(new Error(last || `${binary} exited with code ${code}`), { exitCode: code })),
+    );
   });
 }

@@ -1,9 +1,10 @@
-import { chown, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { TechStack } from '@stagecraft/contracts';
 import {
   AssemblyError,
+  BuildFailureError,
   formatImageReference,
   ImageReferenceError,
   parseImageReference,
@@ -11,9 +12,11 @@ import {
   type RegistryCredentials,
 } from '@stagecraft/oci';
 
-import type { SandboxedBuild, SandboxMode } from './build-sandbox';
+import type { RunOptions, SandboxedBuild, SandboxMode } from './build-sandbox';
 import { BuildSandbox, run } from './build-sandbox';
+import { type BuildahCommand, BuildahOutput, classifyBuildahFailure } from './buildah-failure';
 import { dockerfileImages, DockerfileImagesError } from './dockerfile-images';
+import { withRegistryStep } from './registry-step';
 
 export interface BuildahBuild {
   dockerfile: string;
@@ -43,7 +46,6 @@ export type BuildahReadiness =
 const INSTALL_HINT = 'install buildah (Debian: apt-get install buildah) to build CUSTOM_DOCKERFILE jobs on a LOCAL cluster';
 
 /** Loopback registries (the embedded one, test ones) speak plain HTTP; every other registry must speak TLS. */
-const isLoopback = (host: string) => /^(localhost|127\.|\[::1\])/.test(host);
 
 /**
  * CUSTOM_DOCKERFILE builds on this machine with buildah (vfs storage, chroot isolation, no
@@ -55,7 +57,9 @@ const isLoopback = (host: string) => /^(localhost|127\.|\[::1\])/.test(host);
  * 3. `buildah push`, as the build user, from a fresh folder made after every tenant process is
  *    gone, with a new auth file deleted right after.
  * The build context is laid out by `prepareBuildContext`, as the build container's `fetch` does for
- * BuildKit on Kubernetes. Credentials never appear on a command line or in the log.
+ * BuildKit on Kubernetes. Credentials never appear on a command line or in the log. A step that
+ * fails ends the build with what its output says (buildah-failure.ts): FAILED with a reason for the
+ * user (BASE_IMAGE_NOT_FOUND, REGISTRY_DENIED, DOCKERFILE_STEP_FAILED, …) or ERROR for the platform.
  */
 export class BuildahBuilder {
   private availability?: Promise<string | null>;
@@ -104,16 +108,18 @@ export class BuildahBuilder {
         'vfs',
       ];
       const step = (home: string, tenantCode: boolean) => ({ home, tenantCode, log: request.log, signal: request.signal });
+      const buildah = (command: BuildahCommand, args: string[], options: RunOptions) =>
+        this.buildah(build, command, [...storage, ...args], options);
 
       for (const image of images) {
-        await this.withRegistry(build, 'pull', parseImageReference(image).registry, (home, auth) =>
-          build.buildah([...storage, 'pull', ...auth, `docker://${image}`], step(home, false)),
+        await withRegistryStep(build, this.options.credentials, 'pull', parseImageReference(image).registry, (home, auth) =>
+          buildah({ kind: 'pull', image }, ['pull', ...auth, `docker://${image}`], step(home, false)),
         );
       }
       const labels = Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
-      await build.buildah(
+      await buildah(
+        { kind: 'bud', contextFiles: ['Dockerfile', laid.packageFileName] },
         [
-          ...storage,
           'bud',
           '--isolation',
           'chroot',
@@ -134,10 +140,11 @@ export class BuildahBuilder {
 
       await request.onPush();
       const host = request.target.split('/')[0];
-      const digest = await this.withRegistry(build, 'push', host, async (home, auth) => {
+      const digest = await withRegistryStep(build, this.options.credentials, 'push', host, async (home, auth) => {
         const digestFile = join(home, 'digest');
-        await build.buildah(
-          [...storage, 'push', ...auth, '--digestfile', digestFile, request.target, `docker://${request.target}`],
+        await buildah(
+          { kind: 'push', image: request.target },
+          ['push', ...auth, '--digestfile', digestFile, request.target, `docker://${request.target}`],
           step(home, false),
         );
         return (await readFile(digestFile, 'utf8')).trim();
@@ -148,42 +155,35 @@ export class BuildahBuilder {
     }
   }
 
-  /** The images to pull, fully qualified; a reference that cannot be pulled fails the build as the user's. */
+  /**
+   * Runs one buildah command of the build; when it fails, reads its output for why (the lines go
+   * to the build log as they come) and throws that outcome. A cancelled build throws as it was.
+   */
+  private async buildah(build: SandboxedBuild, command: BuildahCommand, args: string[], options: RunOptions): Promise<void> {
+    const output = new BuildahOutput();
+    try {
+      await build.buildah(args, {
+        ...options,
+        log: (line) => {
+          output.record(line);
+          options.log(line);
+        },
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new BuildFailureError(classifyBuildahFailure(command, output, { hide: [build.dir] }));
+    }
+  }
+
+  /** The images to pull, fully qualified; a Dockerfile or reference that cannot be pulled from fails the build as the user's. */
   private imagesOf(dockerfile: string): string[] {
     try {
       return dockerfileImages(dockerfile).map((image) => formatImageReference(parseImageReference(image)));
     } catch (error) {
-      if (error instanceof DockerfileImagesError || error instanceof ImageReferenceError)
-        throw new AssemblyError('REFERENCE_INVALID', error.message);
+      if (error instanceof DockerfileImagesError)
+        throw new BuildFailureError({ status: 'FAILED', reason: 'DOCKERFILE_INVALID', message: error.message });
+      if (error instanceof ImageReferenceError) throw new AssemblyError('REFERENCE_INVALID', error.message);
       throw error;
-    }
-  }
-
-  /**
-   * Runs `step` in a fresh folder of the build user with the registry flags for `host`: TLS unless
-   * it is a loopback registry, and an auth file (0600, the build user's) with that host's
-   * credentials, removed with the folder as soon as the step ends.
-   */
-  private async withRegistry<T>(
-    build: SandboxedBuild,
-    name: string,
-    host: string,
-    step: (home: string, flags: string[]) => Promise<T>,
-  ): Promise<T> {
-    const home = await build.userDir(name, true);
-    try {
-      const flags = [`--tls-verify=${!isLoopback(host)}`];
-      const credentials = this.options.credentials[host];
-      if (credentials) {
-        const authFile = join(home, 'auth.json');
-        const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-        await writeFile(authFile, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
-        if (build.user) await chown(authFile, build.user.uid, build.user.gid);
-        flags.push('--authfile', authFile);
-      }
-      return await step(home, flags);
-    } finally {
-      await rm(home, { recursive: true, force: true });
     }
   }
 }

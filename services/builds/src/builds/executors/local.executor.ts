@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import type { EgressPolicy } from '@stagecraft/config';
 import {
   classifyBuildFailure,
+  type DependencyLayerRequest,
   downloadPackage,
   ImageAssembler,
   isPushProgressLine,
+  mayInstallDependencies,
+  parseImageReference,
+  planPackageDependencies,
   RegistryClient,
   type RegistryCredentials,
   type UnpackLimits,
@@ -19,6 +23,7 @@ import { baseImageOf, imageLabels } from './build-images';
 import type { SandboxMode } from './build-sandbox';
 import { localBuildFolderPrefix } from './build-workdirs';
 import { BuildahBuilder } from './buildah.builder';
+import type { LocalDependencies } from './dependencies/local-dependencies';
 
 export interface LocalExecutorOptions {
   /** Registry host → credentials, for pulling base images and pushing results. */
@@ -29,6 +34,11 @@ export interface LocalExecutorOptions {
   egress: EgressPolicy;
   /** What a package may unpack to (ARCHIVE_* in BuildsConfig); the shared defaults otherwise. */
   limits?: Partial<UnpackLimits>;
+  /**
+   * Installs NODEJS and PYTHON packages' dependencies into a layer of their own (cached by key).
+   * Without it, a package that needs an install ends FAILED with DEPENDENCY_INSTALL_FAILED.
+   */
+  dependencies?: LocalDependencies;
 }
 
 /**
@@ -37,6 +47,8 @@ export interface LocalExecutorOptions {
  * CUSTOM_DOCKERFILE with buildah, when buildah works here and its steps can be sealed off from the
  * platform (BuildahBuilder), else FAILED with BUILDER_UNAVAILABLE or SANDBOX_UNAVAILABLE. The
  * download folder stays this process's own (0700); the build user only gets the build context.
+ * A NODEJS or PYTHON package's dependencies are installed first (LocalDependencies) and go into
+ * a layer of their own between the base image's and the package's.
  */
 export class LocalExecutor implements BuildExecutor {
   constructor(private readonly options: LocalExecutorOptions) {}
@@ -76,7 +88,42 @@ export class LocalExecutor implements BuildExecutor {
       const labels = imageLabels(build);
       hooks.log(`Target image ${spec.archiveImage} (${spec.imageClass.toLowerCase()})`);
 
+      const baseImage = baseImageOf(build);
+      const clientFor = (registry: string, requestSignal?: AbortSignal) =>
+        new RegistryClient({
+          registry,
+          credentials: this.options.credentials[registry],
+          platform: this.options.platform,
+          signal: requestSignal,
+          fetch: this.options.egress.fetch,
+        });
+      const plan =
+        !sandbox && baseImage && mayInstallDependencies(spec.techStack)
+          ? await planPackageDependencies(packageFile, spec.techStack, { limits: this.options.limits, tmpDir: workdir })
+          : null;
+      if (plan?.note) hooks.log(plan.note);
+
       await hooks.phase('BUILD');
+      let dependencies: DependencyLayerRequest | undefined;
+      if (plan?.install) {
+        if (!this.options.dependencies)
+          return {
+            status: 'FAILED',
+            reason: 'DEPENDENCY_INSTALL_FAILED',
+            message: 'this builds service has no dependency installer configured',
+          };
+        const prepared = await this.options.dependencies.prepare({
+          install: plan.install,
+          baseImage: baseImage!,
+          baseClient: clientFor(parseImageReference(baseImage!).registry, signal),
+          targetRegistry: parseImageReference(spec.archiveImage).registry,
+          layerOptions: {},
+          log: hooks.log,
+          signal,
+        });
+        if (!prepared.ok) return prepared.outcome;
+        dependencies = prepared.request;
+      }
       if (sandbox) {
         const pushed = await this.options.buildah.build(
           {
@@ -93,21 +140,14 @@ export class LocalExecutor implements BuildExecutor {
         );
         return { status: 'SUCCEEDED', imageDigest: pushed.digest, image: `${spec.archiveImage}@${pushed.digest}` };
       }
-      const baseImage = baseImageOf(build)!;
       let pushing = false;
       const assembler = new ImageAssembler({
         limits: this.options.limits,
-        clientFactory: ({ registry, signal: requestSignal }) =>
-          new RegistryClient({
-            registry,
-            credentials: this.options.credentials[registry],
-            platform: this.options.platform,
-            signal: requestSignal,
-            fetch: this.options.egress.fetch,
-          }),
+        clientFactory: ({ registry, signal: requestSignal }) => clientFor(registry, requestSignal),
       });
       const image = await assembler.assemble({
-        baseImage,
+        baseImage: baseImage!,
+        dependencies,
         targetImage: spec.archiveImage,
         packageFile,
         packageName: spec.jobName,
@@ -124,6 +164,10 @@ export class LocalExecutor implements BuildExecutor {
         },
       });
       await hooks.phase('POSTPROCESS');
+      if (dependencies) {
+        const target = parseImageReference(spec.archiveImage);
+        await this.options.dependencies!.pushed(dependencies, target.registry, target.repository);
+      }
       hooks.log(`Pushed ${image.reference}@${image.digest}`);
       return { status: 'SUCCEEDED', imageDigest: image.digest, image: `${spec.archiveImage}@${image.digest}` };
     } catch (error) {

@@ -3,6 +3,7 @@
 // batch/v1 Job whose single pod is hardened field by field. Pure functions: the executor creates
 // these, the tests validate them with kubernetes-models.
 import type { V1Container, V1Job, V1PodSpec, V1Secret } from '@kubernetes/client-node';
+import { type DependencyInstall, type DependencyTool, installVolumes } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../../infra/build.entity';
 import { imageLabels } from '../build-images';
@@ -14,6 +15,13 @@ export const BUILD_OBJECTS_SELECTOR = `${MANAGED_BY_LABEL}=stagecraft,app.kubern
 /** The container whose exit decides the build (an init container `fetch` precedes it for BuildKit). */
 export const BUILD_CONTAINER = 'build';
 export const FETCH_CONTAINER = 'fetch';
+/** The init container that installs a package's dependencies with the base image's own npm or pip. */
+export const DEPENDENCIES_CONTAINER = 'dependencies';
+/** Where `fetch` leaves the package (the build container reads it from there) and the install's files. */
+const WORKSPACE_MOUNT = '/workspace';
+const DEPENDENCIES_MOUNT = '/stagecraft/dependencies';
+/** The `dependencies` container's /tmp (HOME, npm's cache): shared with no other container. */
+const DEPENDENCIES_TMP_VOLUME = 'dependencies-tmp';
 /** Where the build's Secret is mounted, read-only. */
 const SECRET_MOUNT = '/var/run/stagecraft/build';
 /** The user of Stagecraft's assembler image (deploy/assembler/Dockerfile) and of rootless BuildKit's image. */
@@ -45,6 +53,17 @@ export interface BuildContainerSpec {
   packageSha256: string;
   platform: string;
   dockerfile: string | null;
+  /** Set when the pod installs the package's dependencies: which tool, from which registry. */
+  dependencies: { tool: DependencyTool; registryUrl: string } | null;
+}
+
+/** The install a build pod runs before assembling (from the plan the builds service made of the package). */
+export interface PodDependencies {
+  install: Pick<DependencyInstall, 'tool' | 'command' | 'workDir' | 'outputDir'>;
+  /** The install's environment (installEnvironment): the registry and the folders npm or pip write to. */
+  env: Record<string, string>;
+  /** The image whose npm or pip runs: the build's base image. */
+  image: string;
 }
 
 /** One name for the Job and the Secret of a build, fixed by the build id: a second create answers 409. */
@@ -86,7 +105,7 @@ export function buildSecretManifest(
   };
 }
 
-export function buildJobManifest(build: BuildEntity, options: BuildPodOptions): V1Job {
+export function buildJobManifest(build: BuildEntity, options: BuildPodOptions, dependencies?: PodDependencies): V1Job {
   const labels = buildObjectLabels(build);
   const name = buildObjectName(build.id);
   const custom = build.spec.buildSpec.type === 'CUSTOM_DOCKERFILE';
@@ -110,7 +129,7 @@ export function buildJobManifest(build: BuildEntity, options: BuildPodOptions): 
       ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
       template: {
         metadata: { labels },
-        spec: custom ? buildkitPodSpec(build, name, options) : assemblerPodSpec(build, name, options),
+        spec: custom ? buildkitPodSpec(build, name, options) : assemblerPodSpec(build, name, options, dependencies),
       },
     },
   };
@@ -174,6 +193,7 @@ function assemblerContainer(
   command: 'assemble' | 'fetch',
   options: BuildPodOptions,
   extraMounts: V1Container['volumeMounts'] = [],
+  extraEnv: V1Container['env'] = [],
 ): V1Container {
   return {
     name,
@@ -183,7 +203,8 @@ function assemblerContainer(
       { name: 'STAGECRAFT_BUILD_SPEC', value: `${SECRET_MOUNT}/spec.json` },
       { name: 'REGISTRY_AUTH_FILE', value: `${SECRET_MOUNT}/config.json` },
       { name: 'TMPDIR', value: '/tmp' },
-      { name: 'CONTEXT_DIR', value: '/workspace' },
+      { name: 'CONTEXT_DIR', value: WORKSPACE_MOUNT },
+      ...(extraEnv ?? []),
     ],
     resources: resources(options),
     securityContext: hardenedContainer(ASSEMBLER_UID),
@@ -197,17 +218,89 @@ function assemblerContainer(
   };
 }
 
-function assemblerPodSpec(build: BuildEntity, secretName: string, options: BuildPodOptions): V1PodSpec {
+function assemblerPodSpec(
+  build: BuildEntity,
+  secretName: string,
+  options: BuildPodOptions,
+  dependencies?: PodDependencies,
+): V1PodSpec {
+  const base = basePodSpec(build, secretName, options);
+  const securityContext = {
+    runAsNonRoot: true,
+    runAsUser: ASSEMBLER_UID,
+    runAsGroup: ASSEMBLER_UID,
+    fsGroup: ASSEMBLER_UID,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  if (!dependencies) return { ...base, securityContext, containers: [assemblerContainer(BUILD_CONTAINER, 'assemble', options)] };
+  // fetch: the package into the workspace, the install's files into the dependencies volume;
+  // dependencies: the base image's npm or pip fills its output folder there; build: the package
+  // and that folder become the layers. Every container keeps the full hardening.
+  const shared = [
+    { name: 'PACKAGE_FILE', value: `${WORKSPACE_MOUNT}/package` },
+    { name: 'DEPENDENCIES_DIR', value: DEPENDENCIES_MOUNT },
+  ];
   return {
-    ...basePodSpec(build, secretName, options),
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: ASSEMBLER_UID,
-      runAsGroup: ASSEMBLER_UID,
-      fsGroup: ASSEMBLER_UID,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-    containers: [assemblerContainer(BUILD_CONTAINER, 'assemble', options)],
+    ...base,
+    securityContext,
+    initContainers: [
+      assemblerContainer(
+        FETCH_CONTAINER,
+        'fetch',
+        options,
+        [
+          { name: 'workspace', mountPath: WORKSPACE_MOUNT },
+          { name: 'dependencies', mountPath: DEPENDENCIES_MOUNT },
+        ],
+        shared,
+      ),
+      dependenciesContainer(dependencies, options),
+    ],
+    containers: [
+      assemblerContainer(
+        BUILD_CONTAINER,
+        'assemble',
+        options,
+        [
+          { name: 'workspace', mountPath: WORKSPACE_MOUNT, readOnly: true },
+          { name: 'dependencies', mountPath: DEPENDENCIES_MOUNT, readOnly: true },
+        ],
+        shared,
+      ),
+    ],
+    volumes: [
+      ...base.volumes!,
+      { name: 'workspace', emptyDir: {} },
+      { name: 'dependencies', emptyDir: {} },
+      { name: DEPENDENCIES_TMP_VOLUME, emptyDir: {} },
+    ],
+  };
+}
+
+/**
+ * The base image itself runs the install (the same node or python that will run the app), as the
+ * assembler's non-root uid, on a read-only root file system: it writes only to the dependencies
+ * volume (mounted at the install's working and output folders) and to its own /tmp (HOME and
+ * caches). It mounts nothing that holds a credential: not the Secret, not the others' /tmp.
+ */
+function dependenciesContainer(dependencies: PodDependencies, options: BuildPodOptions): V1Container {
+  const { install } = dependencies;
+  return {
+    name: DEPENDENCIES_CONTAINER,
+    image: dependencies.image,
+    command: install.command,
+    workingDir: install.workDir,
+    env: Object.entries(dependencies.env).map(([name, value]) => ({ name, value })),
+    resources: resources(options),
+    securityContext: hardenedContainer(ASSEMBLER_UID),
+    terminationMessagePath: '/dev/termination-log',
+    // npm and pip write no termination message: the kubelet keeps the tail of their output instead.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    volumeMounts: [
+      // Its own /tmp, not the one the containers holding the Secret write to and read from.
+      { name: DEPENDENCIES_TMP_VOLUME, mountPath: '/tmp' },
+      ...installVolumes(install).map((volume) => ({ name: 'dependencies', mountPath: volume.path, subPath: volume.name })),
+    ],
   };
 }
 

@@ -2,9 +2,10 @@
 // level-driven, so the same answer comes from a watch event, a re-list or a restart.
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { BuildPhase } from '@stagecraft/contracts';
+import { classifyInstallFailure } from '@stagecraft/oci';
 
 import type { ExecutionOutcome } from '../build-executor';
-import { BUILD_CONTAINER, FETCH_CONTAINER } from './build-job.manifests';
+import { BUILD_CONTAINER, DEPENDENCIES_CONTAINER, FETCH_CONTAINER } from './build-job.manifests';
 
 /** Waiting reasons that mean the image will not be pulled without someone changing something. */
 const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
@@ -107,10 +108,19 @@ function successOf(message: string | undefined): ExecutionOutcome {
 
 /** A non-zero exit: what the container said (the assembler's JSON), else its exit code and last output. */
 function failureOf(pod: V1Pod, phase: BuildPhase): ExecutionOutcome {
-  const failedContainer = [FETCH_CONTAINER, BUILD_CONTAINER]
+  const failedContainer = [FETCH_CONTAINER, DEPENDENCIES_CONTAINER, BUILD_CONTAINER]
     .map((name) => ({ name, state: terminatedState(pod, name) }))
     .find((c) => c.state && c.state.exitCode !== 0) ?? { name: BUILD_CONTAINER, state: terminatedState(pod, BUILD_CONTAINER) };
   const state = failedContainer.state;
+  const outOfMemory: ExecutionOutcome = {
+    status: 'FAILED',
+    reason: 'OUT_OF_MEMORY',
+    message: `the ${failedContainer.name} container ran out of memory in phase ${phase}`,
+  };
+  // The `dependencies` container runs the tenant's base image: what it wrote is never read as the
+  // assembler's report (a forged {"status":"ERROR",…} would pass for the platform's own word).
+  if (failedContainer.name === DEPENDENCIES_CONTAINER)
+    return state?.reason === 'OOMKilled' ? outOfMemory : installFailureOf(pod, state?.message ?? '', state?.exitCode);
   const parsed = parseJson(state?.message);
   if (parsed && (parsed.status === 'FAILED' || parsed.status === 'ERROR') && typeof parsed.reason === 'string') {
     const where = typeof parsed.phase === 'string' ? parsed.phase : phase;
@@ -120,18 +130,27 @@ function failureOf(pod: V1Pod, phase: BuildPhase): ExecutionOutcome {
       message: `${String(parsed.message ?? parsed.reason)} (phase ${where})`,
     };
   }
-  if (state?.reason === 'OOMKilled')
-    return {
-      status: 'FAILED',
-      reason: 'OUT_OF_MEMORY',
-      message: `the ${failedContainer.name} container ran out of memory in phase ${phase}`,
-    };
+  if (state?.reason === 'OOMKilled') return outOfMemory;
   const lastLine = (state?.message ?? '').trim().split('\n').at(-1)?.slice(0, 500);
   return {
     status: 'FAILED',
     reason: 'BUILD_FAILED',
     message: `the ${failedContainer.name} container exited with code ${state?.exitCode ?? 'unknown'} in phase ${phase}${lastLine ? `: ${lastLine}` : ''}`,
   };
+}
+
+/**
+ * The `dependencies` container is npm or pip itself: its termination message is the tail of its
+ * output (FallbackToLogsOnError), read for an unreachable registry or else shown as it is. The tool
+ * and the registry are the container's own environment in the pod.
+ */
+function installFailureOf(pod: V1Pod, output: string, exitCode: number | undefined): ExecutionOutcome {
+  const container = pod.spec?.initContainers?.find((c) => c.name === DEPENDENCIES_CONTAINER);
+  const env = new Map((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const tool = env.has('PIP_INDEX_URL') ? 'pip' : 'npm';
+  const registry = env.get(tool === 'pip' ? 'PIP_INDEX_URL' : 'NPM_CONFIG_REGISTRY') ?? '';
+  const failure = classifyInstallFailure(tool, output.split('\n'), registry, `exited with code ${exitCode ?? 'unknown'}`);
+  return { status: 'FAILED', reason: failure.code, message: failure.message };
 }
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {

@@ -1,8 +1,25 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
+import type { EgressPolicy } from '@stagecraft/config';
 import type { BuildPhase } from '@stagecraft/contracts';
 import { describeKubeError, requestOptions, ResourceWatcher, type TimestampedLine } from '@stagecraft/kube';
-import { parseImageReference, type RegistryCredentials } from '@stagecraft/oci';
+import {
+  classifyBuildFailure,
+  type DependencyPlan,
+  downloadPackage,
+  installEnvironment,
+  mayInstallDependencies,
+  type PackageRegistries,
+  parseImageReference,
+  planPackageDependencies,
+  type RegistryCredentials,
+  registryUrlOf,
+  type UnpackLimits,
+} from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../../infra/build.entity';
 import type { BuildClusterStore, OpenedCluster } from '../../infra/build-cluster.store';
@@ -21,6 +38,8 @@ import {
   buildObjectName,
   type BuildPodOptions,
   buildSecretManifest,
+  DEPENDENCIES_CONTAINER,
+  type PodDependencies,
 } from './build-job.manifests';
 import { containerStatuses, decideBuildState, disruptionReason, isDisrupted } from './build-job.outcome';
 import { ContainerLogFollower } from './container-log.follower';
@@ -34,6 +53,11 @@ export interface KubernetesExecutorOptions {
   backoffMaxMs: number;
   /** How often a Job without a pod is checked for refused pod creation. */
   podRejectionCheckMs: number;
+  /**
+   * Dependency installs in the build pod: the registries the install may use, and how the builds
+   * service reads the package to plan them (through the egress policy, within the archive limits).
+   */
+  dependencies: { registries: PackageRegistries; egress: EgressPolicy; limits?: Partial<UnpackLimits> };
 }
 
 const PHASE_MARKER = /^::stagecraft phase=([A-Z]+)$/;
@@ -170,9 +194,15 @@ class KubernetesBuildRun {
     try {
       if (this.signal.aborted) onAbort();
       else {
+        let plan: DependencyPlan | null = null;
+        if (!resumed) {
+          const planned = await this.planDependencies();
+          if ('status' in planned) return planned;
+          plan = planned.plan;
+        }
         try {
           if (resumed) await this.adopt();
-          else await this.createOrAdopt();
+          else await this.createOrAdopt(plan);
         } catch (error) {
           if (this.signal.aborted) throw this.signal.reason;
           if (error instanceof JobGoneError) return { status: 'ERROR', reason: 'JOB_DELETED', message: error.message };
@@ -201,11 +231,42 @@ class KubernetesBuildRun {
     }
   }
 
+  /**
+   * Whether the pod installs dependencies: the builds service reads the package (NODEJS and
+   * PYTHON assembler builds only) and plans the install the way every executor does, so a package
+   * that cannot be installed (no lockfile, a refused source) fails before any object is created,
+   * and a pod gets a `dependencies` container only when there is something to install.
+   */
+  private async planDependencies(): Promise<{ plan: DependencyPlan | null } | ExecutionOutcome> {
+    const spec = this.build.spec;
+    if (spec.buildSpec.type === 'CUSTOM_DOCKERFILE' || !mayInstallDependencies(spec.techStack)) return { plan: null };
+    const { egress, limits } = this.options.dependencies;
+    const dir = await mkdtemp(join(tmpdir(), 'stagecraft-plan-'));
+    try {
+      const file = join(dir, 'package');
+      await downloadPackage(packageUrlOf(this.build), file, this.build.packageSha256, this.signal, egress.fetch);
+      const plan = await planPackageDependencies(file, spec.techStack, { limits, tmpDir: dir });
+      if (plan.note) this.hooks.log(plan.note);
+      if (plan.install)
+        this.hooks.log(`Dependencies: ${plan.install.summary}, in the build pod's ${DEPENDENCIES_CONTAINER} step`);
+      return { plan };
+    } catch (error) {
+      if (this.signal.aborted) throw this.signal.reason;
+      return classifyBuildFailure(error);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** The Secret, then the Job; a 409 means a previous run of this process already made them: adopt them. */
-  private async createOrAdopt(): Promise<void> {
+  private async createOrAdopt(plan: DependencyPlan | null): Promise<void> {
     const namespace = this.cluster.namespace;
     const spec = this.build.spec;
     const baseImage = baseImageOf(this.build);
+    const registries = this.options.dependencies.registries;
+    const install = plan?.install ?? null;
+    const podDependencies: PodDependencies | undefined =
+      install && baseImage ? { install, env: installEnvironment(install, registries), image: baseImage } : undefined;
     const secret = buildSecretManifest(
       this.build,
       namespace,
@@ -220,6 +281,9 @@ class KubernetesBuildRun {
         packageSha256: this.build.packageSha256,
         platform: this.options.pod.platform,
         dockerfile: spec.buildSpec.dockerfile,
+        dependencies: podDependencies
+          ? { tool: podDependencies.install.tool, registryUrl: registryUrlOf(install!, registries) }
+          : null,
       },
       this.registryAuth([spec.archiveImage, baseImage]),
     );
@@ -227,7 +291,7 @@ class KubernetesBuildRun {
     const secretCreated = await this.createIfAbsent(() =>
       this.core.createNamespacedSecret({ namespace, body: secret }, timeout()),
     );
-    const job = buildJobManifest(this.build, { ...this.options.pod, namespace });
+    const job = buildJobManifest(this.build, { ...this.options.pod, namespace }, podDependencies);
     const jobCreated = await this.createIfAbsent(() => this.batch.createNamespacedJob({ namespace, body: job }, timeout()));
     let uid: string | undefined;
     if (jobCreated) {
