@@ -156,7 +156,7 @@ export async function startPlatform(
         EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
         // Dependency layers by lockfile; they name images of this data folder's registry.
         BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
-        // …and so do the dependency installs, whose npm or pip talks TLS to the registry themselves.
+        // The machine's extra CAs for dependency installs too: their npm or pip talks TLS to the registry itself.
         ...(process.env['NODE_EXTRA_CA_CERTS'] && { BUILD_CA_BUNDLE: process.env['NODE_EXTRA_CA_CERTS'] }),
         // npm start passes the user's own mirrors on (docs/package-jobs.md#dependencies).
         ...(process.env['BUILD_NPM_REGISTRY'] && { BUILD_NPM_REGISTRY: process.env['BUILD_NPM_REGISTRY'] }),

@@ -12,7 +12,8 @@ import type { RegistryClient } from './registry.client';
  * files in this module, tagged like the official images the base-image catalog names. They
  * carry the official images' runtime settings (Env, Entrypoint, Cmd, WorkingDir, ports) but no
  * runtime: there is no shell and no java/node/python/php in them, so containers made from them
- * do not start. They let the embedded default and the tests build real images without a network.
+ * do not start. The tests and benchmarks build real images on them without a network (npm start
+ * seeds real, runnable bases instead: libs/base-images).
  */
 export interface DemoBaseImage {
   stack: TechStack;
