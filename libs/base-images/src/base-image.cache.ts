@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,6 +74,45 @@ export async function readCacheEntry(definition: BaseImageDefinition, key: strin
   } catch {
     return null;
   }
+}
+
+/** Marks an entry as used now: pruneBaseImageCache keeps what any checkout used lately. */
+export async function touchCacheEntry(entry: CachedBaseImage, now = new Date()): Promise<void> {
+  await utimes(join(entry.dir, RECORD_FILE), now, now).catch(() => undefined);
+}
+
+/** Entries no checkout used for this long are removed (another Stagecraft version may still use a recent one). */
+export const UNUSED_ENTRY_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes what the cache no longer needs: entries whose key is not in `keep` and that nobody used
+ * (touchCacheEntry) for `UNUSED_ENTRY_DAYS`, and folders of builds that died (`.partial-*`, a day
+ * old) with their locks when no live process holds them. Answers the names removed.
+ */
+export async function pruneBaseImageCache(cacheDir: string, keep: ReadonlySet<string>, now = new Date()): Promise<string[]> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(cacheDir, name);
+    const entryKey = /^[0-9a-f]{64}$/.test(name) ? name : null;
+    const partial = /^([0-9a-f]{64})\.partial-/.exec(name);
+    let stale = false;
+    if (entryKey && !keep.has(entryKey)) {
+      const used = await stat(join(path, RECORD_FILE)).catch(() => stat(path).catch(() => null));
+      stale = !used || now.getTime() - used.mtimeMs > UNUSED_ENTRY_DAYS * DAY_MS;
+    } else if (partial) {
+      const made = await stat(path).catch(() => null);
+      stale = !made || now.getTime() - made.mtimeMs > DAY_MS;
+    }
+    if (!stale) continue;
+    const lock = `${join(cacheDir, entryKey ?? partial![1])}.lock`;
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (holder && isAlive(holder)) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 const LOCK_POLL_MS = 1_000;

@@ -9,7 +9,10 @@ import {
   baseImageKey,
   type CachedBaseImage,
   DEFAULT_DEBIAN_MIRROR,
+  pruneBaseImageCache,
   readCacheEntry,
+  touchCacheEntry,
+  UNUSED_ENTRY_DAYS,
   withLock,
 } from './base-image.cache';
 import { BASE_IMAGES, type BaseImageDefinition } from './definitions';
@@ -55,6 +58,10 @@ export async function prepareBaseImages(options: PrepareOptions = {}): Promise<C
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 2) }, worker));
+  await Promise.all(prepared.map((entry) => touchCacheEntry(entry)));
+  const removed = await pruneBaseImageCache(cacheDir, new Set(prepared.map((entry) => entry.key)));
+  if (removed.length)
+    progress(`Removed ${removed.length} base image build(s) unused for ${UNUSED_ENTRY_DAYS} days from ${cacheDir}`);
   return prepared;
 }
 

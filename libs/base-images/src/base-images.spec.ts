@@ -1,9 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { imageConfig, parseVersions } from './base-image.builder';
-import { baseImageCacheDir, baseImageKey, withLock } from './base-image.cache';
+import {
+  baseImageCacheDir,
+  baseImageKey,
+  type CachedBaseImage,
+  pruneBaseImageCache,
+  RECORD_FILE,
+  touchCacheEntry,
+  withLock,
+} from './base-image.cache';
 import { BASE_IMAGES } from './definitions';
 
 const MIRROR = 'http://deb.debian.org/debian';
@@ -121,5 +129,47 @@ describe('withLock', () => {
     const lock = join(dir, 'image.lock');
     await writeFile(lock, '999999999');
     await withLock(lock, async () => expect(await readFile(lock, 'utf8')).toBe(String(process.pid)));
+  });
+});
+
+describe('pruneBaseImageCache', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'stagecraft-prune-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const DAY = 24 * 60 * 60 * 1000;
+  const key = (n: number) => String(n).repeat(64);
+  async function entry(name: string, usedDaysAgo: number, now: Date): Promise<void> {
+    await mkdir(join(dir, name));
+    await writeFile(join(dir, name, RECORD_FILE), '{}');
+    const used = new Date(now.getTime() - usedDaysAgo * DAY);
+    await utimes(join(dir, name, RECORD_FILE), used, used);
+    await utimes(join(dir, name), used, used);
+  }
+
+  it('removes entries nobody used for 30 days and dead builds; keeps current, recent and locked ones', async () => {
+    const now = new Date('2026-12-04T00:00:00Z');
+    await entry(key(1), 90, now); // current: kept however old
+    await entry(key(2), 31, now); // another version's, unused: removed
+    await entry(key(3), 5, now); // another version's, used lately (another checkout): kept
+    await entry(key(4), 60, now); // unused, but a live process is building it again: kept
+    await writeFile(join(dir, `${key(4)}.lock`), String(process.pid));
+    await entry(`${key(5)}.partial-abc`, 2, now); // a build that died: removed
+    await entry(`${key(6)}.partial-def`, 0, now); // a build under way: kept
+    await writeFile(join(dir, 'notes.txt'), 'not ours');
+
+    const removed = await pruneBaseImageCache(dir, new Set([key(1)]), now);
+
+    expect(removed.sort()).toEqual([key(2), `${key(5)}.partial-abc`]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [key(1), key(3), key(4), `${key(4)}.lock`, `${key(6)}.partial-def`, 'notes.txt'].sort(),
+    );
+  });
+
+  it('a used entry is touched: its 30 days start again', async () => {
+    const now = new Date('2026-12-04T00:00:00Z');
+    await entry(key(7), 45, now);
+    await touchCacheEntry({ dir: join(dir, key(7)) } as CachedBaseImage, now);
+    expect(await pruneBaseImageCache(dir, new Set(), now)).toEqual([]);
   });
 });

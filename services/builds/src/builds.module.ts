@@ -114,6 +114,7 @@ export class BuildsModule {
                   deadlineSeconds: config.BUILD_DEADLINE_SECONDS,
                   ttlSecondsAfterFinished: config.BUILD_JOB_TTL_SECONDS,
                   serviceAccountName: BUILD_SERVICE_ACCOUNT,
+                  scratchSizeLimit: config.BUILD_POD_SCRATCH_LIMIT,
                   platform: config.BUILD_PLATFORM,
                 },
                 dependencies: { registries, egress, limits },

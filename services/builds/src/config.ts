@@ -78,6 +78,8 @@ export class BuildsConfig extends NatsConfig {
   @Matches(QUANTITY) BUILD_POD_CPU_LIMIT = '2';
   @Matches(QUANTITY) BUILD_POD_MEMORY_REQUEST = '512Mi';
   @Matches(QUANTITY) BUILD_POD_MEMORY_LIMIT = '2Gi';
+  /** sizeLimit of each emptyDir of a build pod (package, dependencies, temp files, BuildKit's state). */
+  @Matches(QUANTITY) BUILD_POD_SCRATCH_LIMIT = '8Gi';
   /** A finished build's Job (and its pods and logs) stays this long on the cluster, then Kubernetes removes it. */
   @IsInt() @Min(0) BUILD_JOB_TTL_SECONDS = 600;
   /**

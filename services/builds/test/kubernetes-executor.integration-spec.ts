@@ -500,6 +500,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       appArmorProfile: { type: 'Unconfined' },
     });
     const secret = fake.object('secrets', NAMESPACE, jobName(id))!;
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
     expect(JSON.parse(Buffer.from((secret.data as Json)['spec.json'], 'base64').toString()).dockerfile).toContain(
       'FROM eclipse-temurin:17',
     );
@@ -563,7 +564,11 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     expect(spec.automountServiceAccountToken).toBe(false);
     // The tenant's base image runs npm: it mounts only emptyDirs, never the Secret, and its env holds no credential.
     const volumes = new Map<string, Json>(spec.volumes.map((v: Json) => [v.name, v]));
-    for (const mount of dependencies.volumeMounts) expect(volumes.get(mount.name)).toEqual({ name: mount.name, emptyDir: {} });
+    for (const mount of dependencies.volumeMounts)
+      expect(volumes.get(mount.name)).toEqual({ name: mount.name, emptyDir: { sizeLimit: '8Gi' } });
+    // The kubelet pulls node:20-slim with the build's Secret; its pull key is never mounted.
+    expect(spec.imagePullSecrets).toEqual([{ name: jobName(id) }]);
+    expect(spec.nodeSelector).toMatchObject({ 'kubernetes.io/arch': 'amd64' });
     expect(dependencies.volumeMounts).toContainEqual({ name: 'dependencies', mountPath: '/app', subPath: 'work' });
     expect(JSON.stringify(dependencies)).not.toMatch(
       new RegExp(`${REGISTRY_PASSWORD}|${PACKAGE_URL_SECRET}|/var/run/stagecraft`),
@@ -576,6 +581,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
       ]),
     );
     const secret = fake.object('secrets', NAMESPACE, jobName(id))!;
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
     expect(JSON.parse(Buffer.from((secret.data as Json)['spec.json'], 'base64').toString())).toMatchObject({
       techStack: 'NODEJS',
       baseImage: 'node:20-slim',

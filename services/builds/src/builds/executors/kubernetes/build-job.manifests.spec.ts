@@ -10,9 +10,11 @@ import {
   PYTHON_PACKAGES_DIR,
 } from '@stagecraft/oci';
 import { Job } from 'kubernetes-models/batch/v1';
+import { Secret } from 'kubernetes-models/v1';
 
 import type { BuildEntity } from '../../infra/build.entity';
 import {
+  type BuildContainerSpec,
   buildJobManifest,
   type BuildPodOptions,
   buildSecretManifest,
@@ -32,7 +34,9 @@ const OPTIONS: BuildPodOptions = {
   ttlSecondsAfterFinished: 600,
   platform: 'linux/amd64',
   serviceAccountName: 'stagecraft-build',
+  scratchSizeLimit: '6Gi',
 };
+const SCRATCH = { sizeLimit: '6Gi' };
 /** What every container of an assembler pod gets (hardenedContainer): the tests compare it whole. */
 const HARDENED = {
   allowPrivilegeEscalation: false,
@@ -117,6 +121,22 @@ function container(spec: V1PodSpec, name: string): V1Container {
 
 const envOf = (c: V1Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
 
+function secretSpec(build: BuildEntity): BuildContainerSpec {
+  return {
+    buildId: build.id,
+    baseImage: 'node:20-slim',
+    targetImage: build.spec.archiveImage,
+    techStack: 'NODEJS',
+    packageName: 'orders-api',
+    labels: {},
+    packageUrl: PACKAGE_URL,
+    packageSha256: build.packageSha256,
+    platform: OPTIONS.platform,
+    dockerfile: null,
+    dependencies: { tool: 'npm', registryUrl: REGISTRIES.npm },
+  };
+}
+
 describe('buildJobManifest: a NODEJS build whose package needs an npm install', () => {
   const build = buildOf({});
   const dependencies = podDependencies('NODEJS', NODE_MANIFESTS, 'node:20-slim');
@@ -177,8 +197,8 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
 
   it('fetch fills emptyDirs that build mounts read-only; the dependencies volume sits where the CLI looks', () => {
     const volumes = new Map(spec.volumes!.map((v) => [v.name, v]));
-    expect(volumes.get('workspace')).toEqual({ name: 'workspace', emptyDir: {} });
-    expect(volumes.get('dependencies')).toEqual({ name: 'dependencies', emptyDir: {} });
+    expect(volumes.get('workspace')).toEqual({ name: 'workspace', emptyDir: SCRATCH });
+    expect(volumes.get('dependencies')).toEqual({ name: 'dependencies', emptyDir: SCRATCH });
     expect(container(spec, 'fetch').volumeMounts).toEqual([
       { name: 'build-secret', mountPath: '/var/run/stagecraft/build', readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
@@ -215,7 +235,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
     const volumes = new Map(spec.volumes!.map((v) => [v.name, v]));
     const mounted = deps.volumeMounts!.map((m) => volumes.get(m.name)!);
     for (const volume of mounted) {
-      expect(volume.emptyDir).toEqual({});
+      expect(volume.emptyDir).toEqual(SCRATCH);
       expect(volume.secret ?? volume.projected ?? volume.configMap ?? volume.downwardAPI ?? volume.hostPath).toBeUndefined();
     }
     expect(deps.volumeMounts!.map((m) => m.name)).not.toContain('build-secret');
@@ -231,25 +251,56 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
     expect(deps.securityContext?.readOnlyRootFilesystem).toBe(true);
   });
 
-  it('the Secret (only fetch and build mount it) names the install for the CLI: the tool and the registry', () => {
+  it('runs only on nodes of the build platform (npm and pip install for the machine they run on), beside the chosen ones', () => {
+    const labelled = podSpecOf(
+      buildJobManifest(
+        buildOf({ nodeLabels: [{ key: 'pool', value: 'builds' }] }),
+        { ...OPTIONS, platform: 'linux/arm64' },
+        dependencies,
+      ),
+    );
+    expect(labelled.nodeSelector).toEqual({ pool: 'builds', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' });
+    expect(spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' });
+  });
+
+  it('every emptyDir has the scratch size limit: a build cannot fill its node’s disk', () => {
+    const scratch = spec.volumes!.filter((v) => v.emptyDir);
+    expect(scratch.map((v) => v.name).sort()).toEqual(['dependencies', 'dependencies-tmp', 'tmp', 'workspace']);
+    for (const volume of scratch) expect(volume.emptyDir).toEqual(SCRATCH);
+  });
+
+  it('the kubelet pulls the base image with the build’s Secret, whose pull key holds only the base registry’s credentials', () => {
+    expect(spec.imagePullSecrets).toEqual([{ name: `stagecraft-build-${build.id}` }]);
     const secret = buildSecretManifest(
       build,
       OPTIONS.namespace,
+      { ...secretSpec(build), baseImage: 'mirror.example.com/library/node:20-slim' },
       {
-        buildId: build.id,
-        baseImage: 'node:20-slim',
-        targetImage: build.spec.archiveImage,
-        techStack: 'NODEJS',
-        packageName: 'orders-api',
-        labels: {},
-        packageUrl: PACKAGE_URL,
-        packageSha256: build.packageSha256,
-        platform: OPTIONS.platform,
-        dockerfile: null,
-        dependencies: { tool: 'npm', registryUrl: REGISTRIES.npm },
+        'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
+        'mirror.example.com': { username: 'reader', password: 'mirror-password' },
       },
-      { 'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD } },
     );
+    expect(() => new Secret(secret as never).validate()).not.toThrow();
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    const decode = (key: string) => JSON.parse(Buffer.from(secret.data![key], 'base64').toString());
+    expect(decode('.dockerconfigjson')).toEqual({
+      auths: { 'mirror.example.com': { auth: Buffer.from('reader:mirror-password').toString('base64') } },
+    });
+    expect(Object.keys(decode('config.json').auths).sort()).toEqual(['mirror.example.com', 'registry.example.com']);
+    // No container sees the pull key: the volume projects only spec.json and config.json.
+    const volume = spec.volumes!.find((v) => v.name === 'build-secret')!;
+    expect(volume.secret!.items!.map((item) => item.key)).toEqual(['spec.json', 'config.json']);
+    // A base image from a registry without credentials: an empty pull key, still valid.
+    const anonymous = buildSecretManifest(build, OPTIONS.namespace, secretSpec(build), {
+      'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
+    });
+    expect(JSON.parse(Buffer.from(anonymous.data!['.dockerconfigjson'], 'base64').toString())).toEqual({ auths: {} });
+  });
+
+  it('the Secret (only fetch and build mount it) names the install for the CLI: the tool and the registry', () => {
+    const secret = buildSecretManifest(build, OPTIONS.namespace, secretSpec(build), {
+      'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
+    });
     const specJson = JSON.parse(Buffer.from(secret.data!['spec.json'], 'base64').toString());
     expect(specJson.dependencies).toEqual({ tool: 'npm', registryUrl: 'https://npm.mirror.example/' });
     // Neither the presigned URL nor the password is in the Job.
@@ -308,8 +359,18 @@ describe('buildJobManifest: builds without an install keep the single-container 
     hostPID: false,
     hostIPC: false,
     volumes: [
-      { name: 'build-secret', secret: { secretName: `stagecraft-build-${build.id}`, defaultMode: 0o440 } },
-      { name: 'tmp', emptyDir: {} },
+      {
+        name: 'build-secret',
+        secret: {
+          secretName: `stagecraft-build-${build.id}`,
+          defaultMode: 0o440,
+          items: [
+            { key: 'spec.json', path: 'spec.json' },
+            { key: 'config.json', path: 'config.json' },
+          ],
+        },
+      },
+      { name: 'tmp', emptyDir: SCRATCH },
     ],
     securityContext: {
       runAsNonRoot: true,

@@ -2,8 +2,8 @@
 // not show (the package's presigned URL, registry credentials, a custom Dockerfile), and a
 // batch/v1 Job whose single pod is hardened field by field. Pure functions: the executor creates
 // these, the tests validate them with kubernetes-models.
-import type { V1Container, V1Job, V1PodSpec, V1Secret } from '@kubernetes/client-node';
-import { type DependencyInstall, type DependencyTool, installVolumes } from '@stagecraft/oci';
+import type { V1Container, V1Job, V1PodSpec, V1Secret, V1Volume } from '@kubernetes/client-node';
+import { type DependencyInstall, type DependencyTool, installVolumes, parseImageReference } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../../infra/build.entity';
 import { imageLabels } from '../build-images';
@@ -39,6 +39,8 @@ export interface BuildPodOptions {
   platform: string;
   /** The pod's service account: the build namespace's own, which holds no rights. */
   serviceAccountName: string;
+  /** sizeLimit of every emptyDir of the pod (a Kubernetes quantity): a build cannot fill its node's disk. */
+  scratchSizeLimit: string;
 }
 
 /** What the build container reads from its Secret (`spec.json`): the assembler CLI's contract. */
@@ -82,27 +84,51 @@ export function buildObjectLabels(build: BuildEntity): Record<string, string> {
   };
 }
 
+type RegistryAuth = Record<string, { username: string; password: string }>;
+
+/**
+ * The build's Secret. `config.json` holds the credentials of the base and target registries for
+ * the build containers; `.dockerconfigjson` (what makes it a `kubernetes.io/dockerconfigjson`
+ * Secret, the pod's imagePullSecret) holds only the base registry's, for the kubelet to pull the
+ * base image the dependencies container runs.
+ */
 export function buildSecretManifest(
   build: BuildEntity,
   namespace: string,
   spec: BuildContainerSpec,
-  registryAuth: Record<string, { username: string; password: string }>,
+  registryAuth: RegistryAuth,
 ): V1Secret {
-  const auths = Object.fromEntries(
-    Object.entries(registryAuth).map(([host, { username, password }]) => [
-      host,
-      { auth: Buffer.from(`${username}:${password}`).toString('base64') },
-    ]),
-  );
+  const auths = (hosts: string[]) =>
+    Object.fromEntries(
+      hosts.map((host) => {
+        const { username, password } = registryAuth[host];
+        return [host, { auth: Buffer.from(`${username}:${password}`).toString('base64') }];
+      }),
+    );
+  const baseHost = spec.baseImage ? registryHostOf(spec.baseImage) : null;
+  const pullHosts = baseHost && registryAuth[baseHost] ? [baseHost] : [];
   const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: buildObjectName(build.id), namespace, labels: buildObjectLabels(build) },
-    type: 'Opaque',
+    type: 'kubernetes.io/dockerconfigjson',
     immutable: true,
-    data: { 'spec.json': base64(spec), 'config.json': base64({ auths }) },
+    data: {
+      'spec.json': base64(spec),
+      'config.json': base64({ auths: auths(Object.keys(registryAuth)) }),
+      '.dockerconfigjson': base64({ auths: auths(pullHosts) }),
+    },
   };
+}
+
+/** The registry host of an image reference; null when it does not parse (the build fails on it elsewhere). */
+function registryHostOf(image: string): string | null {
+  try {
+    return parseImageReference(image).registry;
+  } catch {
+    return null;
+  }
 }
 
 export function buildJobManifest(build: BuildEntity, options: BuildPodOptions, dependencies?: PodDependencies): V1Job {
@@ -161,10 +187,26 @@ function basePodSpec(build: BuildEntity, secretName: string, options: BuildPodOp
         }
       : {}),
     volumes: [
-      { name: 'build-secret', secret: { secretName, defaultMode: 0o440 } },
-      { name: 'tmp', emptyDir: {} },
+      // Only spec.json and config.json: the pull credentials are the kubelet's, no container's.
+      {
+        name: 'build-secret',
+        secret: {
+          secretName,
+          defaultMode: 0o440,
+          items: [
+            { key: 'spec.json', path: 'spec.json' },
+            { key: 'config.json', path: 'config.json' },
+          ],
+        },
+      },
+      scratchVolume('tmp', options),
     ],
   };
+}
+
+/** An emptyDir the build may write to, up to the configured size (the kubelet evicts the pod beyond it). */
+function scratchVolume(name: string, options: BuildPodOptions): V1Volume {
+  return { name, emptyDir: { sizeLimit: options.scratchSizeLimit } };
 }
 
 function resources(options: BuildPodOptions): V1Container['resources'] {
@@ -240,8 +282,14 @@ function assemblerPodSpec(
     { name: 'PACKAGE_FILE', value: `${WORKSPACE_MOUNT}/package` },
     { name: 'DEPENDENCIES_DIR', value: DEPENDENCIES_MOUNT },
   ];
+  const [os, arch] = options.platform.split('/');
   return {
     ...base,
+    // The base image's own npm or pip runs here, and what it installs (native addons, wheels) is
+    // for the machine it runs on: only nodes of the platform the image is built for. The Secret
+    // lets the kubelet pull that base image from a registry that needs credentials.
+    nodeSelector: { ...base.nodeSelector, 'kubernetes.io/os': os, 'kubernetes.io/arch': arch },
+    imagePullSecrets: [{ name: secretName }],
     securityContext,
     initContainers: [
       assemblerContainer(
@@ -270,9 +318,9 @@ function assemblerPodSpec(
     ],
     volumes: [
       ...base.volumes!,
-      { name: 'workspace', emptyDir: {} },
-      { name: 'dependencies', emptyDir: {} },
-      { name: DEPENDENCIES_TMP_VOLUME, emptyDir: {} },
+      scratchVolume('workspace', options),
+      scratchVolume('dependencies', options),
+      scratchVolume(DEPENDENCIES_TMP_VOLUME, options),
     ],
   };
 }
@@ -376,8 +424,8 @@ function buildkitPodSpec(build: BuildEntity, secretName: string, options: BuildP
     ],
     volumes: [
       ...basePodSpec(build, secretName, options).volumes!,
-      { name: 'workspace', emptyDir: {} },
-      { name: 'buildkit-state', emptyDir: {} },
+      scratchVolume('workspace', options),
+      scratchVolume('buildkit-state', options),
     ],
   };
 }

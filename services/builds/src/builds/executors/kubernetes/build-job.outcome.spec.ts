@@ -19,6 +19,7 @@ const OPTIONS: BuildPodOptions = {
   ttlSecondsAfterFinished: 600,
   platform: 'linux/amd64',
   serviceAccountName: 'stagecraft-build',
+  scratchSizeLimit: '8Gi',
 };
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
