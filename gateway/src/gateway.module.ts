@@ -22,6 +22,7 @@ import { createLoaders } from './graphql/loaders';
 import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
 import { HealthController } from './health/health.controller';
+import { RegistryTokenController } from './registry/registry-token.controller';
 import { GATEWAY_RESOLVERS } from './resolvers';
 
 @Module({})
@@ -75,7 +76,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, PackageContentController],
+      controllers: [HealthController, PackageContentController, RegistryTokenController],
       providers: [
         ...GATEWAY_RESOLVERS,
         BuildEventFeed,

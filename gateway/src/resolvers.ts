@@ -6,6 +6,7 @@ import { IdentityResolver } from './iam/identity.resolver';
 import { PoliciesResolver } from './iam/policies.resolver';
 import { ProjectsResolver } from './iam/projects.resolver';
 import { PackageJobsResolver } from './jobs/package-jobs.resolver';
+import { RegistryResolver } from './registry/registry.resolver';
 
 /** Every resolver the gateway mounts; the schema is generated from these. */
 export const GATEWAY_RESOLVERS = [
@@ -17,4 +18,5 @@ export const GATEWAY_RESOLVERS = [
   PackageJobsResolver,
   BuildsResolver,
   BuildSubscriptionsResolver,
+  RegistryResolver,
 ];

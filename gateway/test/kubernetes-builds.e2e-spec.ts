@@ -39,7 +39,8 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
     kube.seedNode({ name: 'node-a', labels: { pool: 'build' }, internalIP: '10.0.0.1', externalIP: '203.0.113.1' });
     kube.seedNode({ name: 'node-b', labels: { pool: 'build' }, internalIP: '10.0.0.2' });
     controller = new FakeJobController(kube);
-    platform = await startPlatform({}, {}, { KUBE_WATCH_BACKOFF_MAX_MS: '500' });
+    // The registry takes tokens from iam: the build's push credential goes into its Secret (issue 12).
+    platform = await startPlatform({}, {}, { KUBE_WATCH_BACKOFF_MAX_MS: '500' }, {}, { registryTokenAuth: true });
     admin = await platform.adminToken();
     jar = buildExecutableJar('com.shop.Orders', 16 * 1024);
     const packageId = await platform.uploadPackage(admin, 'orders', '1.0.0', jar);
@@ -84,6 +85,23 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
     const spec = JSON.parse(Buffer.from((secret.data as Record<string, string>)['spec.json'], 'base64').toString());
     const downloaded = Buffer.from(await (await fetch(spec.packageUrl)).arrayBuffer());
     expect(downloaded.equals(jar)).toBe(true);
+    // …and push with the build's own credential: its one repository, until the build's deadline.
+    const auths = JSON.parse(Buffer.from((secret.data as Record<string, string>)['config.json'], 'base64').toString()).auths;
+    const [username, password] = Buffer.from(auths[platform.registry.host].auth, 'base64').toString().split(/:(.*)/s);
+    expect(username).toBe('stagecraft-build');
+    const claims = JSON.parse(Buffer.from(password.split('.')[1], 'base64url').toString()) as { exp: number; repo: string };
+    expect(claims.repo).toBe('shop/orders');
+    // BUILD_DEADLINE_SECONDS (3600) and a minute, from the build's start.
+    expect(claims.exp * 1000).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(claims.exp * 1000).toBeLessThan(Date.now() + 3_700_000);
+    const scope = async (repository: string) => {
+      const url = `${platform.url}/registry/token?service=stagecraft-registry&scope=repository:${repository}:pull,push`;
+      const basic = Buffer.from(`${username}:${password}`).toString('base64');
+      const { token } = (await (await fetch(url, { headers: { authorization: `Basic ${basic}` } })).json()) as { token: string };
+      return (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { access: unknown[] }).access;
+    };
+    expect(await scope('shop/orders')).toEqual([{ type: 'repository', name: 'shop/orders', actions: ['pull', 'push'] }]);
+    expect(await scope('shop/other')).toEqual([]);
 
     controller.startPod(NAMESPACE, pod.metadata.name);
     kube.appendPodLog(NAMESPACE, pod.metadata.name, '::stagecraft phase=DOWNLOAD');

@@ -88,6 +88,26 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [IamSubjects.createSession]: (a) => ({ accessKey: a.memberAccessKey, secretKey: 'not-the-secret' }),
   [IamSubjects.refreshSession]: () => ({ refreshToken: `scrt_${randomBytes(32).toString('base64url')}` }),
   [IamSubjects.listAuditRecords]: (a) => ({ actorId: a.memberId }),
+  [IamSubjects.registryToken]: (a) => ({
+    service: 'stagecraft-registry',
+    scopes: ['repository:intruder/app:pull,push'],
+    username: a.memberAccessKey,
+    password: 'not-the-secret',
+  }),
+  [IamSubjects.buildRegistryCredential]: (a) => ({
+    accountId: '00000000-0000-4000-8000-000000000000',
+    enterpriseProjectId: a.projectId,
+    jobId: a.jobId,
+    buildId: a.buildId,
+    repository: 'intruder/app',
+    imageClass: 'PUBLIC',
+    expiresAt: '2999-01-01T00:00:00Z',
+  }),
+  [IamSubjects.listImageRepositories]: (a) => ({ enterpriseProjectId: a.projectId }),
+  [IamSubjects.setImageRepositoryClass]: () => ({ name: 'intruder/app', imageClass: 'PUBLIC' }),
+  [IamSubjects.createRobotAccount]: (a) => ({ enterpriseProjectId: a.projectId, name: 'intruder' }),
+  [IamSubjects.listRobotAccounts]: (a) => ({ enterpriseProjectId: a.projectId }),
+  [IamSubjects.deleteRobotAccount]: () => ({ id: 'SCRBINTRUDER' }),
 
   [ArtifactsSubjects.createPackageUpload]: (a) => ({
     name: 'intruder',
@@ -222,46 +242,8 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
   }
 
   /** A user with these statements attached in `projects` (none: no policy at all). */
-  async function user(
-    name: string,
-    statements: { effect: 'ALLOW' | 'DENY'; actions: string[] }[],
-    projects: string[],
-  ): Promise<{ id: string; token: string; accessKey: string; policyId?: string; attachmentId?: string }> {
-    const { createUser } = await must<{ createUser: { id: string } }>(
-      `mutation($n: String!) { createUser(name: $n) { id } }`,
-      { n: name },
-      admin,
-    );
-    let policyId: string | undefined;
-    let attachmentId: string | undefined;
-    if (statements.length > 0) {
-      policyId = (
-        await must<{ createPolicy: { id: string } }>(
-          `mutation($n: String!, $s: [PolicyStatementInput!]!) { createPolicy(name: $n, statements: $s) { id } }`,
-          { n: `${name}-policy`, s: statements },
-          admin,
-        )
-      ).createPolicy.id;
-      attachmentId = (
-        await must<{ attachPolicy: { id: string } }>(
-          `mutation($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
-          { p: policyId, u: createUser.id, e: projects },
-          admin,
-        )
-      ).attachPolicy.id;
-    }
-    const { createAccessKey } = await must<{ createAccessKey: { accessKey: string; secretKey: string } }>(
-      `mutation($u: ID!) { createAccessKey(userId: $u) }`,
-      { u: createUser.id },
-      admin,
-    );
-    const { createAccessToken } = await must<{ createAccessToken: string }>(
-      `mutation($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`,
-      { a: createAccessKey.accessKey, s: createAccessKey.secretKey },
-      admin,
-    );
-    return { id: createUser.id, token: createAccessToken, accessKey: createAccessKey.accessKey, policyId, attachmentId };
-  }
+  const user = (name: string, statements: { effect: 'ALLOW' | 'DENY'; actions: string[] }[], projects: string[]) =>
+    platform.userWithStatements(admin, name, statements, projects);
 
   /** A request client on the test NATS as `identity` (each sends only what the server permits it). */
   async function clientAs(identity: TestIdentity): Promise<NatsRpcClient> {
@@ -503,7 +485,12 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
           }
           if (!outcome.ok) {
             const refusals: string[] = [ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND];
-            const logins: string[] = [IamSubjects.createAccessToken, IamSubjects.createSession, IamSubjects.refreshSession];
+            const logins: string[] = [
+              IamSubjects.createAccessToken,
+              IamSubjects.createSession,
+              IamSubjects.refreshSession,
+              IamSubjects.registryToken,
+            ];
             if (logins.includes(subject)) refusals.push(ErrorCode.UNAUTHENTICATED);
             expect({ ...seen, refused: refusals.includes(outcome.code) }).toMatchObject({ refused: true });
             continue;

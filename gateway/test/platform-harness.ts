@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { INestApplication, INestMicroservice, LoggerService } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
+import { ensureRegistryTokenFiles, loadRegistryTokenKey, platformTokenSource, type RegistryTokenKey } from '@stagecraft/oci';
 import { startSeededTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { SecretBox } from '@stagecraft/secrets';
 import { ArtifactsConfig, startArtifacts } from '@stagecraft/service-artifacts';
@@ -56,6 +58,8 @@ export interface Platform {
   subjectPrefix: string;
   /** The iam signing key, so tests can forge tokens (expired ones, say). */
   signingKeyPem: string;
+  /** The registry token key: tests sign registry tokens with it (expired ones, say). */
+  registryTokenKey: RegistryTokenKey;
   admin: { userId: string; accessKey: string; secretKey: string };
   gql<T = Record<string, unknown>>(
     query: string,
@@ -66,6 +70,13 @@ export interface Platform {
   adminToken(): Promise<string>;
   /** A new user holding one policy of `actions`, attached in `projectIds` (null: every project); returns a token. */
   userWith(admin: string, name: string, actions: string[], projectIds: string[] | null): Promise<{ id: string; token: string }>;
+  /** A new user with a policy of these statements (none: no policy at all) attached in `projectIds`, an access key and a token. */
+  userWithStatements(
+    admin: string,
+    name: string,
+    statements: { effect: 'ALLOW' | 'DENY'; actions: string[] }[],
+    projectIds: string[] | null,
+  ): Promise<{ id: string; token: string; accessKey: string; secretKey: string; policyId?: string; attachmentId?: string }>;
   createProject(admin: string, name: string): Promise<string>;
   /** Uploads `bytes` as an SWR package and completes it; returns its id. */
   uploadPackage(token: string, name: string, version: string, bytes: Buffer): Promise<string>;
@@ -85,12 +96,32 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+export interface PlatformOptions {
+  /** The registry takes tokens from the gateway's /registry/token, and builds push with credentials from iam. */
+  registryTokenAuth?: boolean;
+}
+
+const REGISTRY_SERVICE = 'stagecraft-registry';
+const REGISTRY_ISSUER = 'stagecraft-iam';
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Every service and the gateway in this process, on a fresh database and a subject prefix of their own. */
 export async function startPlatform(
   gatewayEnv: Record<string, string> = {},
   artifactsEnv: Record<string, string> = {},
   buildsEnv: Record<string, string> = {},
   clustersEnv: Record<string, string> = {},
+  options: PlatformOptions = {},
 ): Promise<Platform> {
   const database = await createTestDatabase('e2e');
   const prefix = testSubjectPrefix();
@@ -98,12 +129,43 @@ export async function startPlatform(
   const credentialsFile = join(folder, 'admin.json');
   const logger = new CapturingLogger();
   const signingKeyPem = generateSigningKeyPem();
+  // iam always issues registry tokens; the registry asks for them only with `registryTokenAuth`,
+  // its realm being the gateway's /registry/token on a port chosen now.
+  const tokenFiles = ensureRegistryTokenFiles(join(folder, 'registry-token'));
+  const registryTokenKey = loadRegistryTokenKey(
+    readFileSync(tokenFiles.keyFile, 'utf8'),
+    readFileSync(tokenFiles.certificateFile, 'utf8'),
+  );
+  const gatewayPort = options.registryTokenAuth ? await freeLoopbackPort() : 0;
+  const { registry, images } = await startSeededTestRegistry(
+    options.registryTokenAuth
+      ? {
+          tokenAuth: {
+            realm: `http://127.0.0.1:${gatewayPort}/registry/token`,
+            service: REGISTRY_SERVICE,
+            issuer: REGISTRY_ISSUER,
+            certificateFile: tokenFiles.certificateFile,
+          },
+          tokenSource: platformTokenSource(registryTokenKey, {
+            issuer: REGISTRY_ISSUER,
+            service: REGISTRY_SERVICE,
+            subject: 'platform',
+          }),
+        }
+      : {},
+  );
   const iam = await startIam(
     loadConfig(IamConfig, {
       DATABASE_URL: database.url,
       ...testNatsSettings('iam', prefix),
       IAM_SIGNING_KEY: signingKeyPem,
       IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
+      REGISTRY_TOKEN_KEY_FILE: tokenFiles.keyFile,
+      REGISTRY_TOKEN_CERTIFICATE_FILE: tokenFiles.certificateFile,
+      REGISTRY_SERVICE,
+      REGISTRY_TOKEN_ISSUER: REGISTRY_ISSUER,
+      REGISTRY_HOST: registry.host,
+      REGISTRY_PLATFORM_REPOSITORIES: [...new Set(images.map((image) => image.repository))].join(','),
     }),
     logger,
   );
@@ -136,7 +198,6 @@ export async function startPlatform(
     }),
     logger,
   );
-  const { registry, images } = await startSeededTestRegistry();
   const catalog: Record<string, string[]> = { JAVA: ['eclipse-temurin:17-jre', 'eclipse-temurin:21-jre'] };
   for (const image of images) (catalog[image.stack] ??= []).push(`${registry.host}/${image.repository}:${image.tag}`);
   const jobs = await startJobs(
@@ -155,6 +216,7 @@ export async function startPlatform(
       SECRETS_KEY: SecretBox.generateKey(),
       // The fake Kubernetes API, the test S3 and docker-registry listen on 127.0.0.1 (docs/security.md#egress).
       EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
+      ...(options.registryTokenAuth && { REGISTRY_TOKEN_HOSTS: registry.host }),
       ...buildsEnv,
     }),
     logger,
@@ -163,7 +225,7 @@ export async function startPlatform(
     loadConfig(GatewayConfig, {
       ...testNatsSettings('gateway', prefix),
       HOST: '127.0.0.1',
-      PORT: '0',
+      PORT: String(gatewayPort),
       NODE_ENV: 'test',
       SERVICES: 'iam,artifacts,clusters,jobs,builds',
       ...gatewayEnv,
@@ -187,6 +249,38 @@ export async function startPlatform(
   const login = async (accessKey: string, secretKey: string) =>
     (await must<{ createAccessToken: string }>(LOGIN, { a: accessKey, s: secretKey })).createAccessToken;
   const admin = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+  const userWithStatements: Platform['userWithStatements'] = async (adminToken, name, statements, projectIds) => {
+    const { createUser } = await must<{ createUser: { id: string } }>(
+      `mutation($n: String!) { createUser(name: $n) { id } }`,
+      { n: name },
+      adminToken,
+    );
+    let policyId: string | undefined;
+    let attachmentId: string | undefined;
+    if (statements.length > 0) {
+      policyId = (
+        await must<{ createPolicy: { id: string } }>(
+          `mutation($n: String!, $s: [PolicyStatementInput!]!) { createPolicy(name: $n, statements: $s) { id } }`,
+          { n: `${name}-policy`, s: statements },
+          adminToken,
+        )
+      ).createPolicy.id;
+      attachmentId = (
+        await must<{ attachPolicy: { id: string } }>(
+          `mutation($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
+          { p: policyId, u: createUser.id, e: projectIds },
+          adminToken,
+        )
+      ).attachPolicy.id;
+    }
+    const { createAccessKey } = await must<{ createAccessKey: { accessKey: string; secretKey: string } }>(
+      `mutation($u: ID!) { createAccessKey(userId: $u) }`,
+      { u: createUser.id },
+      adminToken,
+    );
+    const token = await login(createAccessKey.accessKey, createAccessKey.secretKey);
+    return { id: createUser.id, token, ...createAccessKey, policyId, attachmentId };
+  };
   return {
     url,
     gql,
@@ -215,30 +309,13 @@ export async function startPlatform(
       ).createEnterpriseProject.id;
     },
     async userWith(adminToken, name, actions, projectIds) {
-      const { createUser } = await must<{ createUser: { id: string } }>(
-        `mutation($n: String!) { createUser(name: $n) { id } }`,
-        { n: name },
-        adminToken,
-      );
-      const { createPolicy } = await must<{ createPolicy: { id: string } }>(
-        `mutation($n: String!, $a: [String!]!) { createPolicy(name: $n, statements: [{ effect: ALLOW, actions: $a }]) { id } }`,
-        { n: `${name}-policy`, a: actions },
-        adminToken,
-      );
-      await must(
-        `mutation($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
-        { p: createPolicy.id, u: createUser.id, e: projectIds },
-        adminToken,
-      );
-      const { createAccessKey } = await must<{ createAccessKey: { accessKey: string; secretKey: string } }>(
-        `mutation($u: ID!) { createAccessKey(userId: $u) }`,
-        { u: createUser.id },
-        adminToken,
-      );
-      return { id: createUser.id, token: await login(createAccessKey.accessKey, createAccessKey.secretKey) };
+      const { id, token } = await userWithStatements(adminToken, name, [{ effect: 'ALLOW', actions }], projectIds);
+      return { id, token };
     },
+    userWithStatements,
     subjectPrefix: prefix,
     signingKeyPem,
+    registryTokenKey,
     admin,
     iam,
     artifacts,

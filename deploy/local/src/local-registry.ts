@@ -3,10 +3,24 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type CachedBaseImage, seedBaseImages } from '@stagecraft/base-images';
-import { RegistryClient, type SeededImage } from '@stagecraft/oci';
+import { platformTokenSource, RegistryClient, type RegistryTokenKey, type SeededImage } from '@stagecraft/oci';
 
 import { rememberedPort, waitFor } from './free-port';
 import { which } from './which';
+
+/** The registry's `service` and the tokens' `issuer`, as iam and the registry are configured with them. */
+export const REGISTRY_SERVICE = 'stagecraft-registry';
+export const REGISTRY_ISSUER = 'stagecraft-iam';
+
+/** The registry's token auth: iam issues tokens at `realm` and signs them with the key of `certificateFile`. */
+export interface RegistryTokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  certificateFile: string;
+  /** The key, for the launcher's own pushes of the base images (before iam runs). */
+  key: RegistryTokenKey;
+}
 
 export interface RunningRegistry {
   host: string;
@@ -19,13 +33,15 @@ export interface RunningRegistry {
 /**
  * The embedded OCI registry: `docker-registry` from PATH on loopback, storing under
  * `<data>/registry`, on the port it had last time when that port is free (the base-image
- * catalog and jobs name images by host:port). Seeded with the base images once they are built
- * (`baseImages`, prepared while the rest of the platform starts).
+ * catalog and jobs name images by host:port), taking tokens from iam (docs/registry.md). Seeded
+ * with the base images once they are built (`baseImages`, prepared while the rest of the platform
+ * starts), with tokens the launcher signs itself.
  */
 export async function startLocalRegistry(
   dataDir: string,
   logDir: string,
   baseImages: Promise<CachedBaseImage[]>,
+  auth: RegistryTokenAuth,
 ): Promise<RunningRegistry> {
   const binary = which('docker-registry');
   if (!binary) throw new Error('docker-registry is not on PATH: install it (Debian: apt-get install docker-registry)');
@@ -45,6 +61,12 @@ export async function startLocalRegistry(
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      'auth:',
+      '  token:',
+      `    realm: ${auth.realm}`,
+      `    service: ${auth.service}`,
+      `    issuer: ${auth.issuer}`,
+      `    rootcertbundle: ${auth.certificateFile}`,
       '',
     ].join('\n'),
   );
@@ -57,12 +79,17 @@ export async function startLocalRegistry(
   };
   try {
     await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).ok,
+      // 401: the registry asks for a token, as it should.
+      async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 401,
       10_000,
       `docker-registry did not start; see ${join(logDir, 'registry.log')}`,
     );
     const host = `127.0.0.1:${port}`;
-    const images = await seedBaseImages(new RegistryClient({ registry: host }), await baseImages);
+    const client = new RegistryClient({
+      registry: host,
+      tokenSource: platformTokenSource(auth.key, { issuer: auth.issuer, service: auth.service, subject: 'stagecraft-launcher' }),
+    });
+    const images = await seedBaseImages(client, await baseImages);
     return { host, images, pid: child.pid, stop };
   } catch (error) {
     await stop();

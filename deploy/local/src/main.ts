@@ -17,6 +17,9 @@ async function main(shutdown: ShutdownList): Promise<void> {
   console.log(`GraphQL endpoint: ${platform.graphqlUrl}`);
   console.log(`Admin token: ${platform.adminToken}`);
   console.log(`Registry: ${platform.registry}`);
+  console.log(
+    `Registry login (PRIVATE images): skopeo login --tls-verify=false ${platform.registry} with the access key and secret key in ${platform.credentialsFile}`,
+  );
   console.log(`A new token: the createAccessToken mutation with the access key in ${platform.credentialsFile}`);
   console.log('Press Ctrl-C to stop.');
   void platform.failed.then(async (message) => {

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { ProcessIdentity } from '@stagecraft/contracts';
+import { ensureRegistryTokenFiles, loadRegistryTokenKey } from '@stagecraft/oci';
 
 import type { ChildReaper } from './child-reaper';
 import type { LauncherConfig } from './config';
@@ -12,7 +13,7 @@ import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
 import { claimDataDir } from './launcher-lock';
-import { startLocalRegistry } from './local-registry';
+import { REGISTRY_ISSUER, REGISTRY_SERVICE, startLocalRegistry } from './local-registry';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
 import { ServiceProcess } from './service-process';
@@ -86,7 +87,17 @@ export async function startPlatform(
   const s3 = await startEmbeddedS3(dataDir);
   shutdown.add(s3.stop);
   const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
-  const registry = await startLocalRegistry(dataDir, logDir, baseImages);
+  const base = `http://${config.STAGECRAFT_HOST === '0.0.0.0' ? '127.0.0.1' : config.STAGECRAFT_HOST}:${config.STAGECRAFT_PORT}`;
+  // The registry takes tokens from the gateway's /registry/token, which iam signs (docs/registry.md).
+  const tokenFiles = ensureRegistryTokenFiles(join(dataDir, 'keys'));
+  const registryAuth = {
+    realm: `${base}/registry/token`,
+    service: REGISTRY_SERVICE,
+    issuer: REGISTRY_ISSUER,
+    certificateFile: tokenFiles.certificateFile,
+    key: loadRegistryTokenKey(readFileSync(tokenFiles.keyFile, 'utf8'), readFileSync(tokenFiles.certificateFile, 'utf8')),
+  };
+  const registry = await startLocalRegistry(dataDir, logDir, baseImages, registryAuth);
   shutdown.add(registry.stop);
   reaper.watch(registry.pid);
   // The embedded catalog: the base images in the local registry, every one pushed before the
@@ -113,6 +124,13 @@ export async function startPlatform(
         IAM_SIGNING_KEY_FILE: keyFile,
         IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
         IAM_TOKEN_TTL_SECONDS: String(12 * 3600),
+        REGISTRY_TOKEN_KEY_FILE: tokenFiles.keyFile,
+        REGISTRY_TOKEN_CERTIFICATE_FILE: tokenFiles.certificateFile,
+        REGISTRY_SERVICE,
+        REGISTRY_TOKEN_ISSUER: REGISTRY_ISSUER,
+        REGISTRY_HOST: registry.host,
+        // The base images: PUBLIC, and no build may push over them.
+        REGISTRY_PLATFORM_REPOSITORIES: [...new Set(registry.images.map((image) => image.repository))].join(','),
       },
       logDir,
     ),
@@ -154,6 +172,8 @@ export async function startPlatform(
         SECRETS_KEY: secretsKey,
         // The embedded registry and S3 listen on 127.0.0.1 (docs/security.md#egress).
         EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
+        // Builds push there with a credential of their own from iam.
+        REGISTRY_TOKEN_HOSTS: registry.host,
         // Dependency layers by lockfile; they name images of this data folder's registry.
         BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
         // The machine's extra CAs for dependency installs too: their npm or pip talks TLS to the registry itself.
@@ -190,7 +210,6 @@ export async function startPlatform(
       ),
     ),
   );
-  const base = `http://${config.STAGECRAFT_HOST === '0.0.0.0' ? '127.0.0.1' : config.STAGECRAFT_HOST}:${config.STAGECRAFT_PORT}`;
   await Promise.race([
     waitFor(async () => (await fetch(`${base}/health`)).ok, 60_000, `the platform did not become healthy; logs are in ${logDir}`),
     failed.then((message) => Promise.reject(new Error(message))),

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { skopeoInspect } from '@stagecraft/oci/testing';
 import { connect as connectNats } from 'nats';
 
 import { freePort } from '../src/free-port';
@@ -80,6 +81,7 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       'postgres-password',
       'keys/iam-signing-key.pem',
       'keys/secrets.key',
+      'keys/registry-token.key',
       'keys/nats/authorization.conf',
       'nats/nats-server.conf',
     ])
@@ -110,6 +112,14 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' } },
     });
     await expectSealedSecrets(dataDir);
+    // Issue 12: the registry asks iam for every request; the base images are PUBLIC.
+    const registry = /^Registry: (\S+)$/m.exec(first.output())![1];
+    const challenge = await fetch(`http://${registry}/v2/eclipse-temurin/manifests/17-jre`);
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get('www-authenticate')).toContain(`realm="http://127.0.0.1:${port}/registry/token"`);
+    expect((await skopeoInspect(`${registry}/eclipse-temurin:17-jre`)).Labels).toMatchObject({
+      'org.opencontainers.image.title': 'eclipse-temurin:17-jre',
+    });
     expect(await stop(first)).toBe(130);
     expect(await portAccepts(port)).toBe(false);
 

@@ -1,6 +1,8 @@
 // What a user does through GraphQL on a running `npm start` to turn a package into an image:
 // upload it, make a job that builds it, wait for the build; and what they do with the image:
 // run it and read its layers. For the specs and benchmarks that drive the whole platform.
+import { readFileSync } from 'node:fs';
+
 import type { TechStack } from '@stagecraft/contracts';
 import { runImage, type StackApp } from '@stagecraft/testing';
 
@@ -32,6 +34,8 @@ export class PlatformClient {
     readonly clusterId: string,
     /** The embedded registry, host:port. */
     readonly registry: string,
+    /** The administrator's access key: the registry login for PRIVATE images. */
+    readonly login: { username: string; password: string },
   ) {}
 
   static async connect(launcher: StartedLauncher): Promise<PlatformClient> {
@@ -42,7 +46,9 @@ export class PlatformClient {
     );
     const clusterId = answer.data!.clusters.edges.find((edge) => edge.node.type === 'LOCAL')!.node.id;
     const registry = /^Registry: (\S+)$/m.exec(launcher.output())![1];
-    return new PlatformClient(launcher, clusterId, registry);
+    const credentialsFile = /access key in (\S+)$/m.exec(launcher.output())![1];
+    const admin = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { accessKey: string; secretKey: string };
+    return new PlatformClient(launcher, clusterId, registry, { username: admin.accessKey, password: admin.secretKey });
   }
 
   async must<T>(text: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -137,7 +143,10 @@ export class PlatformClient {
   /** Starts the image as a runtime would and answers what the app said at its path. */
   async answerOf(image: string, app: Pick<StackApp, 'port' | 'path'>): Promise<string> {
     const port = app.port === 'PORT' ? await freePort() : app.port;
-    const container = await runImage(byDigest(image), { env: app.port === 'PORT' ? { PORT: String(port) } : {} });
+    const container = await runImage(byDigest(image), {
+      env: app.port === 'PORT' ? { PORT: String(port) } : {},
+      creds: this.login,
+    });
     try {
       const response = await container.waitForHttp(`http://127.0.0.1:${port}${app.path}`, 60_000);
       const body = (await response.text()).trim();
@@ -148,12 +157,26 @@ export class PlatformClient {
     }
   }
 
+  /** A registry token for `scope`, from the gateway's token endpoint, as the administrator. */
+  async registryToken(scope: string): Promise<string> {
+    const url = new URL('/registry/token', this.launcher.endpoint);
+    url.searchParams.set('service', 'stagecraft-registry');
+    url.searchParams.set('scope', scope);
+    const basic = Buffer.from(`${this.login.username}:${this.login.password}`).toString('base64');
+    const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
+    if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
+    return ((await response.json()) as { token: string }).token;
+  }
+
   /** The image's layers, by digest, base first. */
   async layersOf(image: string): Promise<{ digest: string; size: number }[]> {
     const [name, digest] = byDigest(image).split('@');
     const repository = name.slice(this.registry.length + 1);
     const response = await fetch(`http://${this.registry}/v2/${repository}/manifests/${digest}`, {
-      headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      headers: {
+        accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+        authorization: `Bearer ${await this.registryToken(`repository:${repository}:pull`)}`,
+      },
     });
     return ((await response.json()) as { layers: { digest: string; size: number }[] }).layers;
   }

@@ -9,9 +9,10 @@ import type { RequestContext } from '../auth/request-context';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
-import { ServiceCall } from '../graphql/service-call.decorator';
+import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
 import { User } from '../iam/iam.types';
 import { PackageJob } from '../jobs/jobs.types';
+import { pullCommandOf } from '../registry/pull-command';
 import { Build, BuildConnection, BuildLogChunk } from './builds.types';
 
 @Resolver(() => Build)
@@ -68,5 +69,14 @@ export class BuildsResolver {
   @ResolveField(() => User)
   triggeredBy(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(build.triggeredBy);
+  }
+
+  @LocalField()
+  @ResolveField(() => String, {
+    nullable: true,
+    description: 'How to pull the image this build pushed, by digest; null until it succeeded.',
+  })
+  pullCommand(@Parent() build: BuildDto): string | null {
+    return build.image ? pullCommandOf(build.image) : null;
   }
 }

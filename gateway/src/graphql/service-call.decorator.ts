@@ -11,3 +11,10 @@ export const SERVICE_CALL = 'stagecraft:service-call';
 export function ServiceCall(): MethodDecorator {
   return applyDecorators(Extensions({ serviceCall: true }), SetMetadata(SERVICE_CALL, true));
 }
+
+export const LOCAL_FIELD = 'stagecraft:local-field';
+
+/** Marks a @ResolveField computed from its parent alone (no service asked): the budget does not count it. */
+export function LocalField(): MethodDecorator {
+  return SetMetadata(LOCAL_FIELD, true);
+}

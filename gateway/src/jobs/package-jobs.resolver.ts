@@ -13,8 +13,9 @@ import { Cluster } from '../clusters/clusters.types';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
-import { ServiceCall } from '../graphql/service-call.decorator';
+import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject, User } from '../iam/iam.types';
+import { pullCommandOf } from '../registry/pull-command';
 import {
   CreatePackageJobPayload,
   PackageJob,
@@ -140,6 +141,15 @@ export class PackageJobsResolver {
   @ResolveField(() => User)
   createdBy(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(job.createdBy);
+  }
+
+  @LocalField()
+  @ResolveField(() => String, {
+    description:
+      'How to pull the image its builds push. A PRIVATE one needs `docker login <registry>` first, with an access key or a robot account of the project (docs/registry.md).',
+  })
+  pullCommand(@Parent() job: PackageJobDto): string {
+    return pullCommandOf(job.archiveImage);
   }
 }
 

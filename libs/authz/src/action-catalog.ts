@@ -7,13 +7,14 @@
  */
 
 /** CASL actions (the IAM verb). */
-export type AuthzVerb = 'get' | 'list' | 'create' | 'modify' | 'delete' | 'explain';
+export type AuthzVerb = 'get' | 'list' | 'create' | 'modify' | 'delete' | 'explain' | 'pull';
 
 /** CASL subject types. IAM ones are prefixed so they never collide with a product resource. */
 export type AuthzResource =
   | 'assembling'
   | 'package'
   | 'cluster'
+  | 'image'
   | 'iam-projects'
   | 'iam-users'
   | 'iam-access-keys'
@@ -74,6 +75,17 @@ const ACTION_GROUPS = {
       create: 'Register a cluster',
       modify: 'Change a cluster',
       delete: 'Remove a cluster',
+    },
+  },
+  image: {
+    service: 'servicestage',
+    iamResource: 'image',
+    resource: 'image',
+    adminOnly: false,
+    verbs: {
+      pull: "Pull the project's PRIVATE images from the embedded registry (PUBLIC ones need nothing)",
+      list: "List the project's image repositories and robot accounts",
+      modify: "Change an image repository's class; create and delete the project's robot accounts",
     },
   },
   projects: {

@@ -36,7 +36,10 @@ describe('compilePolicies: rules', () => {
     {
       name: 'resources with the same verbs share a rule',
       grants: [grant('p', [allow('servicestage:*:get', 'servicestage:*:list')])],
-      rules: [{ action: ['get', 'list'], subject: ['assembling', 'package', 'cluster'] }],
+      rules: [
+        { action: ['get', 'list'], subject: ['assembling', 'package', 'cluster'] },
+        { action: 'list', subject: 'image' },
+      ],
     },
     {
       name: 'deny rules come after every allow rule, even when stated first',
@@ -49,6 +52,7 @@ describe('compilePolicies: rules', () => {
       rules: [
         { action: ['get', 'list', 'create', 'modify', 'delete'], subject: ['assembling', 'cluster'] },
         { action: ['get', 'list', 'create', 'delete'], subject: 'package' },
+        { action: ['list', 'modify', 'pull'], subject: 'image' },
         { action: ['create', 'modify', 'delete'], subject: 'assembling', inverted: true },
       ],
     },
@@ -83,6 +87,7 @@ describe('compilePolicies: rules', () => {
       rules: [
         { action: ['get', 'list', 'create', 'modify', 'delete'], subject: ['assembling', 'cluster'] },
         { action: ['get', 'list', 'create', 'delete'], subject: 'package' },
+        { action: ['list', 'modify', 'pull'], subject: 'image' },
       ],
     },
     {

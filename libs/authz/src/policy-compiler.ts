@@ -11,7 +11,7 @@ export type AppAbility = MongoAbility<[AuthzVerb | 'manage', AuthzResource | 'al
 /** CASL raw rules: plain JSON, sent over NATS and rebuilt with buildAbility. */
 export type AuthzRawRule = RawRuleOf<AppAbility>;
 
-const VERB_ORDER: readonly AuthzVerb[] = ['get', 'list', 'create', 'modify', 'delete', 'explain'];
+const VERB_ORDER: readonly AuthzVerb[] = ['get', 'list', 'create', 'modify', 'delete', 'explain', 'pull'];
 const RESOURCE_ORDER: readonly AuthzResource[] = [...new Set(ACTION_CATALOG.map((d) => d.resource))];
 
 /** Where an Allow or a Deny applies: every project, or these ones. */

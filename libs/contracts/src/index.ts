@@ -20,6 +20,7 @@ export * from './health';
 export * from './iam/iam.dto';
 export * from './iam/iam.requests';
 export * from './iam/iam.subjects';
+export * from './iam/registry.contracts';
 export * from './jobs/jobs.dto';
 export * from './jobs/jobs.requests';
 export * from './jobs/jobs.subjects';

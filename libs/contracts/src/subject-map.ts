@@ -69,6 +69,20 @@ import type {
   UserIdsRequest,
 } from './iam/iam.requests';
 import type { IamSubjects } from './iam/iam.subjects';
+import type {
+  BuildRegistryCredentialRequest,
+  CreatedRobotAccountDto,
+  CreateRobotAccountRequest,
+  ImageRepositoryDto,
+  ListImageRepositoriesRequest,
+  RegistryCredentialDto,
+  RegistryTokenDto,
+  RegistryTokenRequest,
+  RobotAccountDto,
+  RobotAccountIdRequest,
+  RobotAccountsRequest,
+  SetImageRepositoryClassRequest,
+} from './iam/registry.contracts';
 import type { CreatedPackageJobDto, JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
 import type {
   BaseImagesRequest,
@@ -112,6 +126,13 @@ export interface SubjectMap {
   [IamSubjects.createSession]: Rpc<CreateAccessTokenRequest, SessionDto>;
   [IamSubjects.refreshSession]: Rpc<RefreshSessionRequest, SessionDto>;
   [IamSubjects.listAuditRecords]: Rpc<ListAuditRecordsRequest, PageDto<AuditRecordDto>>;
+  [IamSubjects.registryToken]: Rpc<RegistryTokenRequest, RegistryTokenDto>;
+  [IamSubjects.buildRegistryCredential]: Rpc<BuildRegistryCredentialRequest, RegistryCredentialDto>;
+  [IamSubjects.listImageRepositories]: Rpc<ListImageRepositoriesRequest, ImageRepositoryDto[]>;
+  [IamSubjects.setImageRepositoryClass]: Rpc<SetImageRepositoryClassRequest, ImageRepositoryDto>;
+  [IamSubjects.createRobotAccount]: Rpc<CreateRobotAccountRequest, CreatedRobotAccountDto>;
+  [IamSubjects.listRobotAccounts]: Rpc<RobotAccountsRequest, RobotAccountDto[]>;
+  [IamSubjects.deleteRobotAccount]: Rpc<RobotAccountIdRequest, { id: string }>;
 
   [ArtifactsSubjects.createPackageUpload]: Rpc<CreatePackageUploadRequest, PackageUploadDto>;
   [ArtifactsSubjects.completePackageUpload]: Rpc<PackageIdRequest, SoftwarePackageDto>;

@@ -53,6 +53,13 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [IamSubjects.createSession]: ['gateway'],
   [IamSubjects.refreshSession]: ['gateway'],
   [IamSubjects.listAuditRecords]: ['gateway'],
+  [IamSubjects.registryToken]: ['gateway'],
+  [IamSubjects.buildRegistryCredential]: ['builds'],
+  [IamSubjects.listImageRepositories]: ['gateway'],
+  [IamSubjects.setImageRepositoryClass]: ['gateway'],
+  [IamSubjects.createRobotAccount]: ['gateway'],
+  [IamSubjects.listRobotAccounts]: ['gateway'],
+  [IamSubjects.deleteRobotAccount]: ['gateway'],
 
   [ArtifactsSubjects.createPackageUpload]: ['gateway'],
   [ArtifactsSubjects.completePackageUpload]: ['gateway'],

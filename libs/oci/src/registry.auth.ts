@@ -16,9 +16,13 @@ interface CachedToken {
 const MIN_TOKEN_SECONDS = 60;
 const EXPIRY_MARGIN_MS = 5_000;
 
+/** Answers a Bearer challenge's scopes with a token it signs itself; see RegistryClientOptions.tokenSource. */
+export type RegistryTokenSource = (scopes: string[]) => Promise<string>;
+
 export interface RegistryAuthOptions {
   registry: string;
   credentials?: RegistryCredentials;
+  tokenSource?: RegistryTokenSource;
   /** Whether credentials may go to a plain-http token realm (insecure or loopback registries). */
   allowHttpRealm: boolean;
   fetch: typeof fetch;
@@ -83,6 +87,16 @@ export class RegistryAuth {
   }
 
   private async requestToken(challenge: AuthChallenge, scopes: string[], signal?: AbortSignal): Promise<CachedToken> {
+    if (this.options.tokenSource) {
+      const wanted = [...new Set([...(challenge.params['scope'] ?? '').split(' ').filter(Boolean), ...scopes])];
+      const cached = {
+        authorization: `Bearer ${await this.options.tokenSource(wanted)}`,
+        expiresAt: this.now() + MIN_TOKEN_SECONDS * 1000,
+      };
+      this.mode = 'bearer';
+      this.tokens.set(scopeKey(scopes), cached);
+      return cached;
+    }
     const realm = challenge.params['realm'];
     let url: URL;
     try {

@@ -16,13 +16,19 @@ import { type DecodedManifest, decodeManifest, ManifestDecodeError } from './man
 import type { ImageIndex, ImageManifest, Platform } from './manifest.types';
 import { type ImageManifestMediaType, type IndexMediaType, MANIFEST_ACCEPT, type ManifestMediaType } from './media-types';
 import { DEFAULT_PLATFORM, formatPlatform, selectPlatformManifest } from './platform';
-import { RegistryAuth, type RegistryCredentials } from './registry.auth';
+import { RegistryAuth, type RegistryCredentials,type RegistryTokenSource } from './registry.auth';
 import { discard, readLimited, type RegistryRequest, RegistryTransport } from './registry.transport';
 
 export interface RegistryClientOptions {
   /** `host[:port]` as in image references; `docker.io` is served from registry-1.docker.io. */
   registry: string;
   credentials?: RegistryCredentials;
+  /**
+   * Signs its own Bearer tokens for the scopes a registry asks for, instead of asking the realm:
+   * for the holder of the registry's token key (the launcher seeding base images before the
+   * token endpoint is up).
+   */
+  tokenSource?: RegistryTokenSource;
   /** Plain http. Defaults to true for loopback hosts (localhost, 127.0.0.0/8, [::1]) only. */
   insecure?: boolean;
   /** Which manifest of an index `getManifest` returns; linux/amd64 by default. */
@@ -88,6 +94,7 @@ export class RegistryClient {
       auth: new RegistryAuth({
         registry: options.registry,
         credentials: options.credentials,
+        tokenSource: options.tokenSource,
         allowHttpRealm: insecure,
         fetch: fetchFn,
       }),

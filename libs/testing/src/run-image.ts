@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,8 @@ export interface RunImageOptions {
   tlsVerify?: boolean;
   /** Instead of the image's Entrypoint + Cmd, as `docker run --entrypoint '' image command…` would. */
   command?: string[];
+  /** A registry login for the pull (a PRIVATE image), given to buildah in an auth file, never on its command line. */
+  creds?: { username: string; password: string };
 }
 
 interface ImageRuntimeConfig {
@@ -43,7 +45,14 @@ export async function runImage(image: string, options: RunImageOptions = {}): Pr
     (await execFileAsync('buildah', [...flags, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
   let container: string;
   try {
-    container = await buildah('from', '--quiet', `--tls-verify=${options.tlsVerify ?? false}`, `docker://${image}`);
+    const auth: string[] = [];
+    if (options.creds) {
+      const file = join(storage, 'auth.json');
+      const login = Buffer.from(`${options.creds.username}:${options.creds.password}`).toString('base64');
+      await writeFile(file, JSON.stringify({ auths: { [image.split('/')[0]]: { auth: login } } }), { mode: 0o600 });
+      auth.push('--authfile', file);
+    }
+    container = await buildah('from', '--quiet', ...auth, `--tls-verify=${options.tlsVerify ?? false}`, `docker://${image}`);
   } catch (error) {
     await rm(storage, { recursive: true, force: true });
     throw new Error(`buildah from ${image} failed: ${(error as Error).message}`);

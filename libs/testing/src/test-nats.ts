@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { ProcessIdentity } from '@stagecraft/contracts';
-import { type NatsConfig,natsConnectionOptionsFor, NatsRpcClient } from '@stagecraft/messaging';
+import { type NatsConfig, natsConnectionOptionsFor, NatsRpcClient } from '@stagecraft/messaging';
 import { connect, type NatsConnection } from 'nats';
 
 import type { TEST_OPERATOR } from './test-nats-server';

@@ -31,6 +31,7 @@ import { BuildStore } from './builds/infra/build.store';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
 import { PackageUrlsClient } from './builds/infra/package-urls.client';
+import { RegistryCredentialsClient } from './builds/infra/registry-credentials.client';
 import { buildCacheDirOf, BuildsConfig, registryCredentialsOf } from './config';
 import { buildsMigrations } from './migrations';
 
@@ -125,6 +126,7 @@ export class BuildsModule {
         BuildStore,
         BuildLogStore,
         PackageUrlsClient,
+        RegistryCredentialsClient,
         BuildRunner,
         BuildScheduler,
         BuildEventsRelay,

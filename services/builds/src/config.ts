@@ -28,6 +28,12 @@ export class BuildsConfig extends NatsConfig {
   @IsInt() @Min(50) BUILD_SCHEDULER_INTERVAL_MS = 1000;
   /** Registry credentials for pushing and pulling, as JSON: {"host:port": {"username": "…", "password": "…"}}. */
   @IsOptional() @IsString() REGISTRY_CREDENTIALS?: string;
+  /**
+   * Registries (`host:port`, comma-separated) whose tokens iam issues (docs/registry.md): a build
+   * that pushes there asks iam for a push credential of its own, naming its one repository and
+   * ending with its deadline, instead of using REGISTRY_CREDENTIALS. `npm start` names its own.
+   */
+  @IsString() REGISTRY_TOKEN_HOSTS = '';
   /** The platform picked from multi-platform base images. */
   @IsString() @Matches(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/) BUILD_PLATFORM = 'linux/amd64';
   /**
@@ -126,6 +132,15 @@ export function registryCredentialsOf(config: BuildsConfig): Record<string, { us
       throw new Error(`REGISTRY_CREDENTIALS.${host} needs a username and a password`);
   }
   return Object.fromEntries(entries) as Record<string, { username: string; password: string }>;
+}
+
+/** REGISTRY_TOKEN_HOSTS, as a set. */
+export function registryTokenHostsOf(config: BuildsConfig): ReadonlySet<string> {
+  return new Set(
+    config.REGISTRY_TOKEN_HOSTS.split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
+  );
 }
 
 /** BUILD_CACHE_DIR, or the user's cache folder. */

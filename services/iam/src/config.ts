@@ -14,5 +14,23 @@ export class IamConfig extends NatsConfig {
   @IsInt() @Min(300) @Max(90 * 24 * 3600) IAM_REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
   /** When set and no account exists yet: create one with an admin, and write its access key here. */
   @IsOptional() @IsString() IAM_BOOTSTRAP_CREDENTIALS_FILE?: string;
+  /**
+   * The embedded registry's token issuer (docs/registry.md): an EC P-256 (or RSA) private key and
+   * its X.509 certificate, which the registry trusts (`auth.token.rootcertbundle`). Without them
+   * iam issues no registry tokens.
+   */
+  @IsOptional() @IsString() REGISTRY_TOKEN_KEY?: string;
+  @IsOptional() @IsString() REGISTRY_TOKEN_KEY_FILE?: string;
+  @IsOptional() @IsString() REGISTRY_TOKEN_CERTIFICATE?: string;
+  @IsOptional() @IsString() REGISTRY_TOKEN_CERTIFICATE_FILE?: string;
+  /** The registry's `auth.token.service` and `auth.token.issuer`. */
+  @IsString() @MinLength(1) REGISTRY_SERVICE = 'stagecraft-registry';
+  @IsString() @MinLength(1) REGISTRY_TOKEN_ISSUER = 'stagecraft-iam';
+  /** Lifetime of a registry token (a build's ends with its credential's, if sooner). */
+  @IsInt() @Min(30) @Max(3600) REGISTRY_TOKEN_TTL_SECONDS = 300;
+  /** `host:port` of the registry: in image references and robot accounts' dockerconfigjson. */
+  @IsOptional() @IsString() REGISTRY_HOST?: string;
+  /** Repositories that hold the platform's base images, comma-separated: PUBLIC, and no build may push them. */
+  @IsString() REGISTRY_PLATFORM_REPOSITORIES = '';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

@@ -12,6 +12,12 @@ import { PolicyAttachmentEntity } from './policies/infra/policy-attachment.entit
 import { PoliciesService } from './policies/policies.service';
 import { EnterpriseProjectEntity } from './projects/infra/enterprise-project.entity';
 import { ProjectsService } from './projects/projects.service';
+import { ImageRepositoriesService } from './registry/image-repositories.service';
+import { ImageRepositoryEntity } from './registry/infra/image-repository.entity';
+import { RobotAccountEntity } from './registry/infra/robot-account.entity';
+import { registryTokenKeyProvider } from './registry/registry-token-key.provider';
+import { RegistryTokensService } from './registry/registry-tokens.service';
+import { RobotAccountsService } from './registry/robot-accounts.service';
 import { RefreshTokenEntity } from './tokens/infra/refresh-token.entity';
 import { signingKeyProvider } from './tokens/signing-key.provider';
 import { TokensService } from './tokens/tokens.service';
@@ -28,6 +34,8 @@ export const IAM_ENTITIES = [
   PolicyAttachmentEntity,
   RefreshTokenEntity,
   AuditRecordEntity,
+  ImageRepositoryEntity,
+  RobotAccountEntity,
 ];
 
 /** iam's use cases and repositories; its own authz sources (key and rules) come from here. */
@@ -43,7 +51,21 @@ export const IAM_ENTITIES = [
     ProjectsService,
     PoliciesService,
     AuditService,
+    registryTokenKeyProvider,
+    RegistryTokensService,
+    ImageRepositoriesService,
+    RobotAccountsService,
   ],
-  exports: [TokensService, AuthorizationService, UsersService, ProjectsService, PoliciesService, AuditService],
+  exports: [
+    TokensService,
+    AuthorizationService,
+    UsersService,
+    ProjectsService,
+    PoliciesService,
+    AuditService,
+    RegistryTokensService,
+    ImageRepositoriesService,
+    RobotAccountsService,
+  ],
 })
 export class IamCoreModule {}

@@ -14,6 +14,7 @@ import { IAM_ENTITIES, IamCoreModule } from './iam-core.module';
 import { iamMigrations } from './migrations';
 import { PoliciesNatsController } from './policies/policies.nats-controller';
 import { ProjectsNatsController } from './projects/projects.nats-controller';
+import { RegistryNatsController } from './registry/registry.nats-controller';
 import { TokensNatsController } from './tokens/tokens.nats-controller';
 import { TokensService } from './tokens/tokens.service';
 import { UsersNatsController } from './users/users.nats-controller';
@@ -47,6 +48,7 @@ export class IamModule {
         PoliciesNatsController,
         AuthorizationNatsController,
         AuditNatsController,
+        RegistryNatsController,
         healthNatsController('iam'),
       ],
       providers: [AccountsService, AuditEventsListener],

@@ -30,6 +30,15 @@ export const IamSubjects = {
   createSession: 'iam.sessions.create.v1',
   refreshSession: 'iam.sessions.refresh.v1',
   listAuditRecords: 'iam.audit.list.v1',
+  /** The embedded registry's token endpoint (the gateway's /registry/token carries the client's request). */
+  registryToken: 'iam.registry.token.v1',
+  /** A build's push credential for the embedded registry, claiming its repository for the build's project. */
+  buildRegistryCredential: 'iam.registry.build-credential.v1',
+  listImageRepositories: 'iam.registry.repositories.list.v1',
+  setImageRepositoryClass: 'iam.registry.repositories.set-class.v1',
+  createRobotAccount: 'iam.registry.robots.create.v1',
+  listRobotAccounts: 'iam.registry.robots.list.v1',
+  deleteRobotAccount: 'iam.registry.robots.delete.v1',
   /** Event (plain publish, every replica of every service listens): rules changed. */
   authzChanged: 'iam.events.authz-changed.v1',
   /** Event (plain publish by every service, read by iam in a queue group): who did what. */

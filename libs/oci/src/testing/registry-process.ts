@@ -10,6 +10,8 @@ const run = promisify(execFile);
 export interface TestRegistryOptions {
   /** Turns on htpasswd Basic auth with this one user (bcrypt, via `htpasswd -Bbc`). */
   basicAuth?: { username: string; password: string };
+  /** Turns on token auth (the distribution token spec): tokens from `realm`, signed with the certificate's key. */
+  tokenAuth?: { realm: string; service: string; issuer: string; certificateFile: string };
   /** The binary; `docker-registry` (Debian's CNCF distribution) from PATH by default. */
   binary?: string;
 }
@@ -52,7 +54,12 @@ async function startOnce(options: TestRegistryOptions): Promise<TestRegistry> {
   };
   try {
     const port = await freePort();
-    const auth = options.basicAuth ? `auth:\n  htpasswd:\n    realm: stagecraft-test\n    path: ${join(dir, 'htpasswd')}\n` : '';
+    const token = options.tokenAuth;
+    const auth = options.basicAuth
+      ? `auth:\n  htpasswd:\n    realm: stagecraft-test\n    path: ${join(dir, 'htpasswd')}\n`
+      : token
+        ? `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certificateFile}\n`
+        : '';
     if (options.basicAuth) {
       await run('htpasswd', ['-Bbc', join(dir, 'htpasswd'), options.basicAuth.username, options.basicAuth.password]);
     }

@@ -6,6 +6,7 @@ import type { BuildEntity } from './infra/build.entity';
 import { BuildStore } from './infra/build.store';
 import { BuildLogStore } from './infra/build-log.store';
 import { PackageUrlsClient } from './infra/package-urls.client';
+import { RegistryCredentialsClient } from './infra/registry-credentials.client';
 
 export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
 
@@ -26,6 +27,7 @@ export class BuildRunner {
     private readonly logs: BuildLogStore,
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
     private readonly packageUrls: PackageUrlsClient,
+    private readonly registryCredentials: RegistryCredentialsClient,
   ) {}
 
   get activeCount(): number {
@@ -101,6 +103,19 @@ export class BuildRunner {
         .append(build.id, maskFindings(line, secrets) + '\n')
         .catch((error: Error) => this.logger.warn(`log append failed for ${build.id}: ${error.message}`));
     if (build.status !== 'RUNNING' && !build.packageUrl && !(await this.askPackageUrl(build))) return;
+    // A resumed build's pod has its credential already (Kubernetes); a new one asks for its own.
+    const credentials =
+      build.status === 'RUNNING' ? { ok: true as const, credentials: undefined } : await this.registryCredentials.forRun(build);
+    if (!credentials.ok) {
+      const ended = await this.store.transition(
+        build.id,
+        credentials.refused ? 'FAILED' : 'ERROR',
+        { reason: credentials.refused ? 'REGISTRY_DENIED' : 'REGISTRY_CREDENTIAL_UNAVAILABLE', message: credentials.message },
+        ['SCHEDULING'],
+      );
+      if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+      return;
+    }
     const started =
       build.status === 'RUNNING'
         ? build
@@ -122,7 +137,7 @@ export class BuildRunner {
             void (await this.logs.append(build.id, lines.map((line) => maskFindings(line, secrets) + '\n').join(''), cursor)),
         },
         entry.controller.signal,
-        { resumed: build.status === 'RUNNING' },
+        { resumed: build.status === 'RUNNING', credentials: credentials.credentials },
       );
     } catch (error) {
       if (!entry.controller.signal.aborted) {

@@ -1,4 +1,5 @@
 import type { BuildPhase } from '@stagecraft/contracts';
+import type { RegistryCredentials } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../infra/build.entity';
 
@@ -16,6 +17,11 @@ export interface ExecutionHooks {
 export interface ExecutionRun {
   /** The build was already RUNNING when this process took it up (a restart): follow it, do not start it again. */
   resumed: boolean;
+  /**
+   * Registry host → credentials for this build: the configured ones, and for the embedded
+   * registry the build's own push credential (docs/registry.md). The executor's own otherwise.
+   */
+  credentials?: Record<string, RegistryCredentials>;
 }
 
 /** Why a running build is being stopped: the abort reason its executor sees. */

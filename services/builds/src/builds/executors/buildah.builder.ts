@@ -27,6 +27,8 @@ export interface BuildahBuild {
   log: (line: string) => void;
   onPush: () => Promise<void>;
   signal: AbortSignal;
+  /** This build's registry credentials (ExecutionRun.credentials); the builder's own when absent. */
+  credentials?: Record<string, RegistryCredentials>;
 }
 
 export interface BuildahBuilderOptions {
@@ -112,8 +114,12 @@ export class BuildahBuilder {
         this.buildah(build, command, [...storage, ...args], options);
 
       for (const image of images) {
-        await withRegistryStep(build, this.options.credentials, 'pull', parseImageReference(image).registry, (home, auth) =>
-          buildah({ kind: 'pull', image }, ['pull', ...auth, `docker://${image}`], step(home, false)),
+        await withRegistryStep(
+          build,
+          request.credentials ?? this.options.credentials,
+          'pull',
+          parseImageReference(image).registry,
+          (home, auth) => buildah({ kind: 'pull', image }, ['pull', ...auth, `docker://${image}`], step(home, false)),
         );
       }
       const labels = Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
@@ -140,15 +146,21 @@ export class BuildahBuilder {
 
       await request.onPush();
       const host = request.target.split('/')[0];
-      const digest = await withRegistryStep(build, this.options.credentials, 'push', host, async (home, auth) => {
-        const digestFile = join(home, 'digest');
-        await buildah(
-          { kind: 'push', image: request.target },
-          ['push', ...auth, '--digestfile', digestFile, request.target, `docker://${request.target}`],
-          step(home, false),
-        );
-        return (await readFile(digestFile, 'utf8')).trim();
-      });
+      const digest = await withRegistryStep(
+        build,
+        request.credentials ?? this.options.credentials,
+        'push',
+        host,
+        async (home, auth) => {
+          const digestFile = join(home, 'digest');
+          await buildah(
+            { kind: 'push', image: request.target },
+            ['push', ...auth, '--digestfile', digestFile, request.target, `docker://${request.target}`],
+            step(home, false),
+          );
+          return (await readFile(digestFile, 'utf8')).trim();
+        },
+      );
       return { digest };
     } finally {
       await build.dispose();

@@ -18,7 +18,13 @@ import {
 } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../infra/build.entity';
-import { type BuildExecutor, type ExecutionHooks, type ExecutionOutcome, packageUrlOf } from './build-executor';
+import {
+  type BuildExecutor,
+  type ExecutionHooks,
+  type ExecutionOutcome,
+  type ExecutionRun,
+  packageUrlOf,
+} from './build-executor';
 import { baseImageOf, imageLabels } from './build-images';
 import type { SandboxMode } from './build-sandbox';
 import { localBuildFolderPrefix } from './build-workdirs';
@@ -53,8 +59,9 @@ export interface LocalExecutorOptions {
 export class LocalExecutor implements BuildExecutor {
   constructor(private readonly options: LocalExecutorOptions) {}
 
-  async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal): Promise<ExecutionOutcome> {
+  async execute(build: BuildEntity, hooks: ExecutionHooks, signal: AbortSignal, run?: ExecutionRun): Promise<ExecutionOutcome> {
     const spec = build.spec;
+    const credentials = run?.credentials ?? this.options.credentials;
     const workdir = await mkdtemp(join(tmpdir(), localBuildFolderPrefix(build.id)));
     try {
       // RUNNING begins in INIT (the runner sets it); the phases that follow are the executor's.
@@ -92,7 +99,7 @@ export class LocalExecutor implements BuildExecutor {
       const clientFor = (registry: string, requestSignal?: AbortSignal) =>
         new RegistryClient({
           registry,
-          credentials: this.options.credentials[registry],
+          credentials: credentials[registry],
           platform: this.options.platform,
           signal: requestSignal,
           fetch: this.options.egress.fetch,
@@ -120,6 +127,7 @@ export class LocalExecutor implements BuildExecutor {
           layerOptions: {},
           log: hooks.log,
           signal,
+          credentials,
         });
         if (!prepared.ok) return prepared.outcome;
         dependencies = prepared.request;
@@ -135,6 +143,7 @@ export class LocalExecutor implements BuildExecutor {
             log: hooks.log,
             signal,
             onPush: () => hooks.phase('PUSH'),
+            credentials,
           },
           sandbox,
         );

@@ -48,6 +48,8 @@ export interface InstallRequest {
   layerOptions: Omit<DependencyLayerOptions, 'owner' | 'limits'>;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** This build's registry credentials (ExecutionRun.credentials); the installer's own when absent. */
+  credentials?: Record<string, RegistryCredentials>;
 }
 
 /** Where the CA bundle is put for the install: in its working folder, which is not part of the layer. */
@@ -119,7 +121,7 @@ export class BuildahDependencyInstaller {
       await build.giveToUser(...Object.values(host), ...files.map((file) => join(host.work, file.name)));
 
       const registry = parseImageReference(request.baseImage).registry;
-      await withRegistryStep(build, this.options.credentials, 'pull', registry, (home, flags) =>
+      await withRegistryStep(build, request.credentials ?? this.options.credentials, 'pull', registry, (home, flags) =>
         build.buildah(
           [...storage(sealed), 'from', ...flags, '--name', 'dependencies', `docker://${request.baseImage}`],
           step(home, false),

@@ -11,6 +11,7 @@ import {
   type PackageRegistries,
   parseImageReference,
   type RegistryClient,
+  type RegistryCredentials,
   registryUrlOf,
 } from '@stagecraft/oci';
 
@@ -42,6 +43,8 @@ export interface PrepareRequest {
   layerOptions: Omit<DependencyLayerOptions, 'owner' | 'limits'>;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** This build's registry credentials, for pulling the base image into the install. */
+  credentials?: Record<string, RegistryCredentials>;
 }
 
 export type PreparedDependencies =
@@ -105,6 +108,7 @@ export class LocalDependencies {
           layerOptions: request.layerOptions,
           log,
           signal: request.signal,
+          credentials: request.credentials,
         }),
       );
       log(

@@ -91,7 +91,9 @@ export class KubernetesExecutor implements BuildExecutor {
         reason: 'CLUSTER_UNREACHABLE',
         message: "the builds service holds no usable connection for the build's cluster",
       };
-    return new KubernetesBuildRun(build, cluster, hooks, signal, this.options).run(run?.resumed ?? false);
+    return new KubernetesBuildRun(build, cluster, hooks, signal, this.options, run?.credentials ?? this.options.credentials).run(
+      run?.resumed ?? false,
+    );
   }
 
   async release(build: BuildEntity): Promise<void> {
@@ -150,6 +152,8 @@ class KubernetesBuildRun {
     private readonly hooks: ExecutionHooks,
     private readonly signal: AbortSignal,
     private readonly options: KubernetesExecutorOptions,
+    /** This build's registry credentials: the ones for its base and target registries go into its Secret. */
+    private readonly credentials: Record<string, RegistryCredentials>,
   ) {
     this.name = buildObjectName(build.id);
     this.batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
@@ -363,7 +367,7 @@ class KubernetesBuildRun {
         }
       }),
     );
-    return Object.fromEntries(Object.entries(this.options.credentials).filter(([host]) => hosts.has(host)));
+    return Object.fromEntries(Object.entries(this.credentials).filter(([host]) => hosts.has(host)));
   }
 
   /** Called on every change the watches see: level-driven, it only looks at the Job and pods as they are now. */

@@ -1,0 +1,2 @@
+export * from './registry-token';
+export * from './registry-token-files';

@@ -1,0 +1,224 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Actions, explainPermission } from '@stagecraft/authz';
+import {
+  BuildRegistryCredentialRequest,
+  RegistryCredentialDto,
+  RegistryTokenDto,
+  RegistryTokenRequest,
+  ServiceError,
+} from '@stagecraft/contracts';
+import { parseRegistryScopes, type RegistryAccess, type RegistryTokenKey, signRegistryToken } from '@stagecraft/oci';
+import { jwtVerify, SignJWT } from 'jose';
+import { In, IsNull, Repository } from 'typeorm';
+
+import { GrantsRepository } from '../authorization/grants.repository';
+import { IamConfig } from '../config';
+import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
+import { verifySecret } from '../users/domain/access-key';
+import { AccessKeyEntity } from '../users/infra/access-key.entity';
+import { UserEntity } from '../users/infra/user.entity';
+import { grantedActions, type RegistryPrincipal, type RepositoryRecord } from './domain/registry-access';
+import { ImageRepositoryEntity } from './infra/image-repository.entity';
+import { REGISTRY_TOKEN_KEY } from './registry-token-key.provider';
+import { RobotAccountsService } from './robot-accounts.service';
+
+/** The login name a build's credential goes with (its password is the credential). */
+export const BUILD_USERNAME = 'stagecraft-build';
+const INVALID_CREDENTIALS = 'invalid registry credentials';
+const BUILD_CREDENTIAL_TYPE = 'stagecraft-build-credential';
+
+/**
+ * The embedded registry's token issuer (the distribution token spec): who asks (anonymous, an
+ * access key, a robot account, a build's credential), what each scope grants them, and the
+ * signed token. Also issues a build's credential, claiming its repository for the build's project.
+ */
+@Injectable()
+export class RegistryTokensService {
+  private readonly logger = new Logger('RegistryTokensService');
+  private readonly publicKey: KeyObject | null;
+
+  constructor(
+    @Inject(REGISTRY_TOKEN_KEY) private readonly key: RegistryTokenKey | null,
+    private readonly config: IamConfig,
+    private readonly grants: GrantsRepository,
+    private readonly robots: RobotAccountsService,
+    @InjectRepository(ImageRepositoryEntity) private readonly repositories: Repository<ImageRepositoryEntity>,
+    @InjectRepository(AccessKeyEntity) private readonly accessKeys: Repository<AccessKeyEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
+  ) {
+    this.publicKey = key ? createPublicKey(key.privateKey) : null;
+  }
+
+  async token(request: RegistryTokenRequest): Promise<RegistryTokenDto> {
+    const key = this.requireKey();
+    if (request.service !== this.config.REGISTRY_SERVICE)
+      throw ServiceError.badInput('service', `this token endpoint issues tokens for the service ${this.config.REGISTRY_SERVICE}`);
+    const { principal, expiresAt } = await this.principalOf(request);
+    const requested = parseRegistryScopes(request.scopes);
+    const records = await this.records(requested.map((scope) => scope.name));
+    const access: RegistryAccess[] = [];
+    for (const scope of requested) {
+      const actions = grantedActions(principal, scope, records.get(scope.name) ?? null);
+      if (actions.length) access.push({ type: scope.type, name: scope.name, actions });
+    }
+    const now = new Date();
+    const remaining = expiresAt ? Math.floor((expiresAt.getTime() - now.getTime()) / 1000) : Infinity;
+    const ttlSeconds = Math.max(1, Math.min(this.config.REGISTRY_TOKEN_TTL_SECONDS, remaining));
+    const token = await signRegistryToken(key, {
+      issuer: this.config.REGISTRY_TOKEN_ISSUER,
+      service: this.config.REGISTRY_SERVICE,
+      subject: principal.kind === 'anonymous' ? 'anonymous' : `${principal.kind}:${principal.id}`,
+      access,
+      ttlSeconds,
+      now,
+    });
+    return { token, expiresIn: ttlSeconds, issuedAt: now.toISOString() };
+  }
+
+  /**
+   * A build's push credential, valid until its deadline. The first build that pushes a repository
+   * claims it for its project; a build of another project is refused (CONFLICT). The repository
+   * takes the build's image class: a job's new class applies from its next build.
+   */
+  async buildCredential(request: BuildRegistryCredentialRequest): Promise<RegistryCredentialDto> {
+    const key = this.requireKey();
+    const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: request.accountId });
+    if (!project) throw ServiceError.notFound('enterprise project');
+    if (this.platformRepositories().has(request.repository))
+      throw ServiceError.conflict(
+        `the repository ${request.repository} holds the platform's base images: builds cannot push to it`,
+        'archiveImage',
+      );
+    await this.repositories
+      .createQueryBuilder()
+      .insert()
+      .values({
+        name: request.repository,
+        accountId: request.accountId,
+        enterpriseProjectId: request.enterpriseProjectId,
+        imageClass: request.imageClass,
+        createdByJobId: request.jobId,
+        lastJobId: request.jobId,
+      })
+      .orIgnore()
+      .execute();
+    // Only the owner's builds change the class; the WHERE makes the check and the change one statement.
+    const updated = await this.repositories
+      .createQueryBuilder()
+      .update()
+      .set({ imageClass: request.imageClass, lastJobId: request.jobId })
+      .where('name = :name AND account_id = :account AND enterprise_project_id = :project', {
+        name: request.repository,
+        account: request.accountId,
+        project: request.enterpriseProjectId,
+      })
+      .execute();
+    if (!updated.affected)
+      throw ServiceError.conflict(
+        `the repository ${request.repository} belongs to another enterprise project: choose another archive address`,
+        'archiveImage',
+      );
+    const expiresAt = new Date(request.expiresAt);
+    const password = await new SignJWT({
+      acc: request.accountId,
+      prj: request.enterpriseProjectId,
+      repo: request.repository,
+    })
+      .setProtectedHeader({ alg: key.algorithm, typ: BUILD_CREDENTIAL_TYPE })
+      .setIssuer(this.config.REGISTRY_TOKEN_ISSUER)
+      .setAudience(BUILD_CREDENTIAL_TYPE)
+      .setSubject(request.buildId)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(key.privateKey);
+    return { username: BUILD_USERNAME, password, expiresAt: expiresAt.toISOString() };
+  }
+
+  private async principalOf(request: RegistryTokenRequest): Promise<{ principal: RegistryPrincipal; expiresAt?: Date }> {
+    const { username, password } = request;
+    if (!username && !password) return { principal: { kind: 'anonymous' } };
+    if (!username || !password) throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    if (username === BUILD_USERNAME) return this.buildPrincipal(password);
+    const robot = await this.robots.authenticate(username, password);
+    if (robot)
+      return {
+        principal: { kind: 'robot', id: robot.id, accountId: robot.accountId, enterpriseProjectId: robot.enterpriseProjectId },
+      };
+    return { principal: await this.userPrincipal(username, password) };
+  }
+
+  private async buildPrincipal(credential: string): Promise<{ principal: RegistryPrincipal; expiresAt: Date }> {
+    try {
+      const { payload } = await jwtVerify(credential, this.publicKey!, {
+        issuer: this.config.REGISTRY_TOKEN_ISSUER,
+        audience: BUILD_CREDENTIAL_TYPE,
+        typ: BUILD_CREDENTIAL_TYPE,
+        clockTolerance: 0,
+      });
+      const { acc, prj, repo, sub, exp } = payload as Record<string, unknown>;
+      if (typeof acc !== 'string' || typeof prj !== 'string' || typeof repo !== 'string' || typeof sub !== 'string')
+        throw new Error('claims missing');
+      return {
+        principal: { kind: 'build', id: sub, accountId: acc, enterpriseProjectId: prj, repository: repo },
+        expiresAt: new Date(Number(exp) * 1000),
+      };
+    } catch {
+      // Expired, forged or not ours: the same answer, and the credential is not echoed.
+      throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    }
+  }
+
+  private async userPrincipal(accessKeyId: string, secret: string): Promise<RegistryPrincipal> {
+    const accessKey = await this.accessKeys.findOneBy({ id: accessKeyId });
+    if (!accessKey || accessKey.disabledAt || !(await verifySecret(secret, accessKey.secretHash)))
+      throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    const user = await this.users.findOneBy({ id: accessKey.userId, deletedAt: IsNull() });
+    if (!user) throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    await this.accessKeys.update({ id: accessKey.id }, { lastUsedAt: new Date() });
+    const grants = await this.grants.grantsFor(user.id);
+    return {
+      kind: 'user',
+      id: user.id,
+      accountId: user.accountId,
+      mayPull: (project) => explainPermission(grants, user.isAdmin, Actions.image.pull, project).allowed,
+    };
+  }
+
+  /** The repositories named, from the table and the platform's list. */
+  private async records(names: string[]): Promise<Map<string, RepositoryRecord>> {
+    const records = new Map<string, RepositoryRecord>();
+    const platform = this.platformRepositories();
+    for (const name of names)
+      if (platform.has(name)) records.set(name, { name, accountId: null, enterpriseProjectId: null, imageClass: 'PUBLIC' });
+    const stored = names.filter((name) => !platform.has(name));
+    if (stored.length)
+      for (const row of await this.repositories.findBy({ name: In(stored) }))
+        records.set(row.name, {
+          name: row.name,
+          accountId: row.accountId,
+          enterpriseProjectId: row.enterpriseProjectId,
+          imageClass: row.imageClass,
+        });
+    return records;
+  }
+
+  private platformRepositories(): Set<string> {
+    return new Set(
+      this.config.REGISTRY_PLATFORM_REPOSITORIES.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    );
+  }
+
+  private requireKey(): RegistryTokenKey {
+    if (!this.key) {
+      this.logger.warn('a registry token was asked for, and no REGISTRY_TOKEN_KEY is configured');
+      throw ServiceError.unavailable('this Stagecraft issues no registry tokens (REGISTRY_TOKEN_KEY is not configured)');
+    }
+    return this.key;
+  }
+}
