@@ -6,14 +6,9 @@ import { SignJWT } from 'jose';
 
 import { GatewayConfig } from '../src/config';
 import { startGateway } from '../src/start-gateway';
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorOf, type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
 
 const LOGIN = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field };
-}
 
 describe('the admin flow over HTTP (gateway → NATS → iam, real Postgres and NATS)', () => {
   let platform: Platform;

@@ -3,11 +3,11 @@ import { subscribeOrdered } from '@stagecraft/messaging';
 import { RegistryClient } from '@stagecraft/oci';
 import { readTarEntries, skopeoInspect } from '@stagecraft/oci/testing';
 import { connectTestClient } from '@stagecraft/testing';
-import { buildExecutableJar } from '@stagecraft/testing';
+import { buildExecutableJar, eventually } from '@stagecraft/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorOf, type Platform, startPlatform } from './platform-harness';
 
 const BUILD_FIELDS =
   'id number status phase reason message node imageDigest image startedAt finishedAt job { name } triggeredBy { name }';
@@ -20,11 +20,6 @@ interface BuildView {
   message: string | null;
   imageDigest: string | null;
   image: string | null;
-}
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field };
 }
 
 describe('builds on a LOCAL cluster: Build, events, logs and a real image in a real registry', () => {
@@ -58,17 +53,14 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
   });
   afterAll(() => platform.close());
 
-  async function waitForEnd(id: string, timeoutMs = 60_000): Promise<BuildView> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const build = (
-        await platform.gql<{ build: BuildView }>(`query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`, { id }, admin)
-      ).data!.build;
-      if (['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'].includes(build.status) || Date.now() > deadline)
-        return build;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const waitForEnd = (id: string, timeoutMs = 60_000): Promise<BuildView> =>
+    eventually(
+      async () =>
+        (await platform.gql<{ build: BuildView }>(`query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`, { id }, admin)).data!
+          .build,
+      (build) => ['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'].includes(build.status),
+      { timeoutMs, intervalMs: 200 },
+    );
 
   let jobId: string;
   let firstBuild: BuildView;

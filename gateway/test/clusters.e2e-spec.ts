@@ -1,9 +1,10 @@
 import { FakeKubeApiServer } from '@stagecraft/kube/testing';
+import { eventually } from '@stagecraft/testing';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { LimitRange, Namespace, ResourceQuota, ServiceAccount } from 'kubernetes-models/v1';
 import { Client } from 'pg';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorWithMessageOf, type Platform, startPlatform } from './platform-harness';
 
 const CLUSTER_FIELDS =
   'id name type status statusReason server buildNamespace nodes { name ready internalIP externalIP labels { key value } } enterpriseProject { name }';
@@ -18,21 +19,6 @@ interface ClusterView {
   server: string | null;
   buildNamespace: string | null;
   nodes: { name: string; ready: boolean; externalIP: string | null; labels: { key: string; value: string }[] }[];
-}
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field, message: error?.message };
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
 }
 
 describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API over HTTPS)', () => {
@@ -84,20 +70,20 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
   });
 
   it('checks the kubeconfig and names the field, without echoing it', async () => {
-    expect(errorOf(await platform.gql(REGISTER, { n: 'lk', t: 'LOCAL', k: kube.kubeconfig() }, admin))).toMatchObject({
+    expect(errorWithMessageOf(await platform.gql(REGISTER, { n: 'lk', t: 'LOCAL', k: kube.kubeconfig() }, admin))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'kubeconfig',
     });
-    expect(errorOf(await platform.gql(REGISTER, { n: 'nk', t: 'KUBERNETES' }, admin))).toMatchObject({
+    expect(errorWithMessageOf(await platform.gql(REGISTER, { n: 'nk', t: 'KUBERNETES' }, admin))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'kubeconfig',
     });
-    const garbage = errorOf(
+    const garbage = errorWithMessageOf(
       await platform.gql(REGISTER, { n: 'gk', t: 'CCE_TURBO', k: `token: ${TOKEN}\n::: not yaml [` }, admin),
     );
     expect(garbage).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kubeconfig' });
     expect(garbage.message).not.toContain(TOKEN);
-    const noContext = errorOf(
+    const noContext = errorWithMessageOf(
       await platform.gql(
         REGISTER,
         { n: 'nc', t: 'KUBERNETES', k: 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n' },
@@ -105,7 +91,7 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
       ),
     );
     expect(noContext).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kubeconfig' });
-    expect(errorOf(await platform.gql(REGISTER, { n: 'bad name', t: 'LOCAL' }, admin))).toMatchObject({
+    expect(errorWithMessageOf(await platform.gql(REGISTER, { n: 'bad name', t: 'LOCAL' }, admin))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'name',
     });
@@ -228,7 +214,7 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
   });
 
   it('makes names unique and scopes clusters to enterprise projects', async () => {
-    expect(errorOf(await platform.gql(REGISTER, { n: 'PROD', t: 'LOCAL' }, admin))).toMatchObject({
+    expect(errorWithMessageOf(await platform.gql(REGISTER, { n: 'PROD', t: 'LOCAL' }, admin))).toMatchObject({
       code: 'CONFLICT',
       field: 'name',
     });
@@ -250,9 +236,9 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
       member.token,
     );
     expect(listed.data!.clusters.edges.map((e) => e.node.name)).toEqual(['team-local']);
-    expect(errorOf(await platform.gql(GET, { id: clusterId }, member.token)).code).toBe('NOT_FOUND');
+    expect(errorWithMessageOf(await platform.gql(GET, { id: clusterId }, member.token)).code).toBe('NOT_FOUND');
     expect(
-      errorOf(
+      errorWithMessageOf(
         await platform.gql(
           `mutation($id: ID!) { deleteCluster(id: $id) }`,
           { id: teamCluster.data!.registerCluster.id },
@@ -260,13 +246,15 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
         ),
       ).code,
     ).toBe('FORBIDDEN');
-    expect(errorOf(await platform.gql(REGISTER, { n: 'not-mine', t: 'LOCAL', e: team }, member.token)).code).toBe('FORBIDDEN');
+    expect(errorWithMessageOf(await platform.gql(REGISTER, { n: 'not-mine', t: 'LOCAL', e: team }, member.token)).code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('lets only administrators register a LOCAL cluster, even a user allowed every cluster action in the project', async () => {
     const team = await platform.createProject(admin, 'local-rule');
     const operator = await platform.userWith(admin, 'cluster-operator', ['servicestage:cluster:*'], [team]);
-    const refused = errorOf(await platform.gql(REGISTER, { n: 'sneaky-local', t: 'LOCAL', e: team }, operator.token));
+    const refused = errorWithMessageOf(await platform.gql(REGISTER, { n: 'sneaky-local', t: 'LOCAL', e: team }, operator.token));
     expect(refused.code).toBe('FORBIDDEN');
     expect(refused.message).toContain('only an administrator may register a LOCAL cluster');
     // The same user may register a Kubernetes cluster there: the rule is about LOCAL only.
@@ -290,7 +278,7 @@ describe('clusters through GraphQL (real Postgres and NATS, fake Kubernetes API 
     expect((await platform.gql(`mutation($id: ID!) { deleteCluster(id: $id) }`, { id: clusterId }, admin)).data).toEqual({
       deleteCluster: clusterId,
     });
-    expect(errorOf(await platform.gql(GET, { id: clusterId }, admin)).code).toBe('NOT_FOUND');
+    expect(errorWithMessageOf(await platform.gql(GET, { id: clusterId }, admin)).code).toBe('NOT_FOUND');
     await eventually(
       async () => kube.openWatchCount,
       (count) => count < watchesBefore,

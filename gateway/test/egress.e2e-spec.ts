@@ -6,16 +6,11 @@ import { createServer } from 'node:net';
 import { FakeKubeApiServer } from '@stagecraft/kube/testing';
 import { type CountingListener, listenCounting } from '@stagecraft/testing';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorWithMessageOf, type Platform, startPlatform } from './platform-harness';
 
 const REGISTER = `mutation($n: String!, $k: String) { registerCluster(name: $n, type: KUBERNETES, kubeconfig: $k) { id status statusReason } }`;
 const GET = `query($id: ID!) { cluster(id: $id) { status statusReason } }`;
 const UNREACHABLE = 'the API server could not be reached';
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field, message: error?.message };
-}
 
 describe('egress policy (real services; clusters may reach only 127.0.0.3, artifacts only 127.0.0.1)', () => {
   const TOKEN = 'egress-e2e-token-that-must-not-travel-1f2e';
@@ -89,7 +84,7 @@ describe('egress policy (real services; clusters may reach only 127.0.0.3, artif
   it('refuses proxy-url with BAD_USER_INPUT on kubeconfig, without connecting', async () => {
     const text = kube.kubeconfig().replace(/(\n {4}server: [^\n]+)/, `$1\n    proxy-url: "http://127.0.0.1:${natsLike.port}"`);
     const before = natsLike.connections();
-    const error = errorOf(await register(user, 'proxied', text));
+    const error = errorWithMessageOf(await register(user, 'proxied', text));
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kubeconfig' });
     expect(error.message).toContain('proxy-url');
     expect(natsLike.connections()).toBe(before);
@@ -152,8 +147,8 @@ describe('egress policy (real services; clusters may reach only 127.0.0.3, artif
         {},
         admin,
       );
-      expect(errorOf(registered)).toMatchObject({ code: 'UNAVAILABLE' });
-      expect(errorOf(registered).message).toContain('egress policy');
+      expect(errorWithMessageOf(registered)).toMatchObject({ code: 'UNAVAILABLE' });
+      expect(errorWithMessageOf(registered).message).toContain('egress policy');
       expect(obs.connections()).toBe(0);
     } finally {
       await obs.close();

@@ -2,7 +2,7 @@ import { buildTarball, overlappingZip, zerosZip } from '@stagecraft/oci/testing'
 import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorWithMessageOf, type Platform, startPlatform } from './platform-harness';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -20,11 +20,6 @@ interface PackageView {
   sizeBytes: number | null;
   sha256: string | null;
   rejectionReason: string | null;
-}
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field, message: error?.message };
 }
 
 describe('hostile archives and inputs through GraphQL (issue 10, items 1 and 5)', () => {
@@ -179,7 +174,7 @@ describe('hostile archives and inputs through GraphQL (issue 10, items 1 and 5)'
     ])('createPackageJob: %s is BAD_USER_INPUT naming the field, and nothing is stored', async (_, overrides, field, what) => {
       const before = await count('jobs.package_jobs');
       const result = await platform.gql(CREATE_JOB, { input: job(overrides) }, admin);
-      expect(errorOf(result)).toEqual({
+      expect(errorWithMessageOf(result)).toEqual({
         code: 'BAD_USER_INPUT',
         field,
         message: expect.stringMatching(
@@ -209,7 +204,7 @@ describe('hostile archives and inputs through GraphQL (issue 10, items 1 and 5)'
     it('createPackageUpload: a NUL in a package name is BAD_USER_INPUT on name, and nothing is stored', async () => {
       const before = await count('artifacts.software_packages');
       const result = await platform.gql(CREATE_UPLOAD, { n: 'web\u0000', v: '1.0.0' }, admin);
-      expect(errorOf(result)).toEqual({
+      expect(errorWithMessageOf(result)).toEqual({
         code: 'BAD_USER_INPUT',
         field: 'name',
         message: 'name: must not contain a NUL byte (U+0000), found at position 3',

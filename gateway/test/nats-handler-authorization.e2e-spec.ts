@@ -25,7 +25,7 @@ import { SecretBox } from '@stagecraft/secrets';
 import { buildExecutableJar, connectTestClient, TEST_OPERATOR, type TestIdentity } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorOf, type Platform, startPlatform } from './platform-harness';
 
 /**
  * Issue 9, item 2: every NATS handler declares who may call it, and nobody gets another
@@ -39,6 +39,7 @@ const REQUEST_SUBJECTS = REQUEST_SUBJECT_GROUPS.flatMap((group) => Object.values
 ) as Subject[];
 
 interface ProjectA {
+  accountId: string;
   projectId: string;
   projectName: string;
   packageId: string;
@@ -150,7 +151,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [ClustersSubjects.getCluster]: (a) => ({ id: a.clusterId }),
   [ClustersSubjects.listClusters]: (a) => ({ enterpriseProjectId: a.projectId }),
   [ClustersSubjects.selectNodes]: (a) => ({ clusterId: a.clusterId, labels: [] }),
-  [ClustersSubjects.getConnection]: (a) => ({ id: a.clusterId }),
+  [ClustersSubjects.buildTarget]: (a) => ({ clusterId: a.clusterId, labels: [] }),
   [ClustersSubjects.health]: () => ({}),
 
   [JobsSubjects.createJob]: (a) => ({
@@ -175,6 +176,28 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [JobsSubjects.health]: () => ({}),
 
   [BuildsSubjects.startBuild]: (a) => ({ jobId: a.jobId }),
+  // A job snapshot naming project A's job, package and cluster: only jobs may send it, and only for a caller who may build there.
+  [BuildsSubjects.startBuildForJob]: (a) => ({
+    job: {
+      id: a.jobId,
+      accountId: a.accountId,
+      enterpriseProjectId: a.projectId,
+      name: 'intruder',
+      description: null,
+      packageId: a.packageId,
+      techStack: 'JAVA',
+      buildSpec: { type: 'SYSTEM_DEFAULT', baseImage: 'eclipse-temurin', baseImageTag: '17-jre', dockerfile: null },
+      imageClass: 'PUBLIC',
+      archiveImage: '127.0.0.1:1/intruder/app:1',
+      clusterId: a.clusterId,
+      nodeLabels: [],
+      warnings: [],
+      createdBy: a.memberId,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 1,
+    },
+  }),
   [BuildsSubjects.cancelBuild]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.getBuild]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.listBuilds]: (a) => ({ jobId: a.jobId }),
@@ -215,10 +238,6 @@ function handlersOf(app: INestMicroservice): Map<string, RpcAccess | undefined> 
     }
   }
   return handlers;
-}
-
-function errorOf(response: GraphQLResponse) {
-  return response.errors?.[0]?.extensions?.code;
 }
 
 describe('who may call each NATS subject (issue 9: every handler authorised, fail-closed)', () => {
@@ -380,6 +399,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       memberAccessKey: memberA.accessKey,
       policyId: memberA.policyId!,
       attachmentId: memberA.attachmentId!,
+      accountId: (JSON.parse(Buffer.from(memberA.token.split('.')[1], 'base64url').toString()) as { acc: string }).acc,
     };
     markers = [
       projectId,
@@ -460,7 +480,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
 
     it('the four handlers of the probe are service-only for the right callers', () => {
       expect(handlers.get(BuildsSubjects.deleteJobBuilds)?.access).toEqual({ kind: 'service', callers: ['jobs'] });
-      expect(handlers.get(ClustersSubjects.getConnection)?.access).toEqual({ kind: 'service', callers: ['builds'] });
+      expect(handlers.get(ClustersSubjects.buildTarget)?.access).toEqual({ kind: 'service', callers: ['builds'] });
       expect(handlers.get(JobsSubjects.usage)?.access).toEqual({ kind: 'service', callers: ['artifacts', 'clusters'] });
       expect(handlers.get(ArtifactsSubjects.downloadUrl)?.access).toEqual({ kind: 'service', callers: ['builds'] });
       expect(handlers.get(IamSubjects.getUsers)?.access).toEqual({ kind: 'user', action: 'servicestage:assembling:get' });
@@ -541,33 +561,33 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
         code: ErrorCode.FORBIDDEN,
         message: 'servicestage:assembling:delete is not allowed in this enterprise project',
       });
-      expect(errorOf(await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: a.jobId }, denied.token))).toBe(
-        'FORBIDDEN',
-      );
+      expect(
+        errorOf(await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: a.jobId }, denied.token)).code,
+      ).toBe('FORBIDDEN');
       expect(await history()).toEqual(before);
     });
 
-    it("a project member cannot fetch a cluster's connection (clusters.connection.get.v1 is for builds only)", async () => {
-      const request = { id: a.clusterId };
+    it("a project member cannot fetch a cluster's connection (clusters.build-target.v1 is for builds only)", async () => {
+      const request = { clusterId: a.clusterId, labels: [] };
       // The NATS server lets no other Stagecraft process publish it.
       for (const sender of ['gateway', 'jobs', 'artifacts', 'clusters', 'iam'] as const) {
         const outcome = await outcomeOf(
-          (await clientAs(sender)).send(ClustersSubjects.getConnection, request, { token: member.token }),
+          (await clientAs(sender)).send(ClustersSubjects.buildTarget, request, { token: member.token }),
         );
         expect({ sender, outcome }).toMatchObject({ sender, outcome: { ok: false, code: ErrorCode.UNAVAILABLE } });
       }
       // A process the server would let publish it, but that is not builds: the handler refuses.
       expect(
-        await outcomeOf((await clientAs(TEST_OPERATOR)).send(ClustersSubjects.getConnection, request, { token: member.token })),
+        await outcomeOf((await clientAs(TEST_OPERATOR)).send(ClustersSubjects.buildTarget, request, { token: member.token })),
       ).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
-        message: 'clusters.connection.get.v1 is service-only: only builds may send it, not an unidentified sender',
+        message: 'clusters.build-target.v1 is service-only: only builds may send it, not an unidentified sender',
       });
       // The builds service, for the same member, reaches the use case (a LOCAL cluster has no kubeconfig).
       expect(
-        await outcomeOf((await clientAs('builds')).send(ClustersSubjects.getConnection, request, { token: member.token })),
-      ).toMatchObject({ ok: false, code: ErrorCode.CONFLICT });
+        await outcomeOf((await clientAs('builds')).send(ClustersSubjects.buildTarget, request, { token: member.token })),
+      ).toMatchObject({ ok: true, data: { cluster: { id: a.clusterId }, connection: null } });
     });
 
     it('iam.users.get.v1 answers a non-administrator only about themself, administrators and members of their projects', async () => {

@@ -1,7 +1,7 @@
 import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorOf, type Platform, startPlatform } from './platform-harness';
 
 const JOB_FIELDS = `id name description version techStack imageClass archiveImage
   buildSpec { type baseImage baseImageTag dockerfile } nodeLabels { key value } warnings { line kind message }
@@ -9,11 +9,6 @@ const JOB_FIELDS = `id name description version techStack imageClass archiveImag
 const CREATE = `mutation($input: PackageJobInput!) { createPackageJob(input: $input) { job { ${JOB_FIELDS} } } }`;
 const UPDATE = `mutation($id: ID!, $patch: PackageJobPatch!, $v: Int) { updatePackageJob(id: $id, patch: $patch, expectedVersion: $v) { ${JOB_FIELDS} } }`;
 const LOCAL_LABEL = { key: 'stagecraft.io/build-node', value: 'true' };
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field };
-}
 
 describe('package jobs through GraphQL: every rule of the console form', () => {
   let platform: Platform;

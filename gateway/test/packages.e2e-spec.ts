@@ -4,7 +4,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } fr
 import { buildExecutableJar, buildTarGz, buildZip } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { errorOf, type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
 
 const PACKAGE_FIELDS =
   'id name version source bucket objectKey techStack sizeBytes sha256 status rejectionReason enterpriseProject { name }';
@@ -22,11 +22,6 @@ interface PackageView {
   rejectionReason: string | null;
   objectKey: string;
   enterpriseProject: { name: string };
-}
-
-function errorOf(response: GraphQLResponse) {
-  const [error] = response.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field };
 }
 
 describe('software packages through GraphQL (real Postgres, NATS and S3 API)', () => {

@@ -53,6 +53,17 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: { message: string; extensions?: { code?: string; field?: string } & Record<string, unknown> }[];
 }
 
+/** The first error of a GraphQL answer: its code and field (what a client switches on). */
+export function errorOf(response: GraphQLResponse): { code: unknown; field: unknown } {
+  const [error] = response.errors ?? [];
+  return { code: error?.extensions?.code, field: error?.extensions?.field };
+}
+
+/** errorOf, and the message a person reads. */
+export function errorWithMessageOf(response: GraphQLResponse): { code: unknown; field: unknown; message: string | undefined } {
+  return { ...errorOf(response), message: response.errors?.[0]?.message };
+}
+
 export interface Platform {
   url: string;
   subjectPrefix: string;

@@ -9,7 +9,7 @@ import { IamSubjects, type RegistryCredentialDto } from '@stagecraft/contracts';
 import type { NatsRpcClient } from '@stagecraft/messaging';
 import { signRegistryToken } from '@stagecraft/oci';
 import { skopeoInspect } from '@stagecraft/oci/testing';
-import { buildExecutableJar, connectTestClient } from '@stagecraft/testing';
+import { buildExecutableJar, connectTestClient, eventually } from '@stagecraft/testing';
 
 import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
 
@@ -66,18 +66,19 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
     return { username: created.accessKey, password: created.secretKey, token: created.token };
   }
 
-  async function waitForEnd(id: string, token: string): Promise<BuildView> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const { build } = await must<{ build: BuildView }>(
-        `query($id: ID!) { build(id: $id) { id status reason message imageDigest pullCommand } }`,
-        { id },
-        token,
-      );
-      if (!['QUEUED', 'SCHEDULING', 'RUNNING'].includes(build.status) || Date.now() > deadline) return build;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const waitForEnd = (id: string, token: string): Promise<BuildView> =>
+    eventually(
+      async () =>
+        (
+          await must<{ build: BuildView }>(
+            `query($id: ID!) { build(id: $id) { id status reason message imageDigest pullCommand } }`,
+            { id },
+            token,
+          )
+        ).build,
+      (build) => !['QUEUED', 'SCHEDULING', 'RUNNING'].includes(build.status),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
 
   /** A job of the project the token's user works in, built once: its id and the build. */
   async function buildJob(

@@ -1,31 +1,23 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { PACKAGE_SOURCES, PACKAGE_STATUSES, TECH_STACKS } from '@stagecraft/contracts';
 
 import { connectionOf } from '../graphql/connection';
+import { enumOf } from '../graphql/enum-of';
 import { DateTimeScalar } from '../graphql/scalars';
 
-export enum TechStack {
-  JAVA = 'JAVA',
-  TOMCAT = 'TOMCAT',
-  NODEJS = 'NODEJS',
-  PYTHON = 'PYTHON',
-  PHP = 'PHP',
-}
+export const TechStack = enumOf(TECH_STACKS);
+export type TechStack = (typeof TECH_STACKS)[number];
 registerEnumType(TechStack, { name: 'TechStack' });
 
-export enum PackageSource {
-  SWR = 'SWR',
-  OBS = 'OBS',
-}
+export const PackageSource = enumOf(PACKAGE_SOURCES);
+export type PackageSource = (typeof PACKAGE_SOURCES)[number];
 registerEnumType(PackageSource, {
   name: 'PackageSource',
   description: "SWR: Stagecraft's repository; OBS: a bucket of the account's.",
 });
 
-export enum PackageStatus {
-  PENDING_UPLOAD = 'PENDING_UPLOAD',
-  READY = 'READY',
-  REJECTED = 'REJECTED',
-}
+export const PackageStatus = enumOf(PACKAGE_STATUSES);
+export type PackageStatus = (typeof PACKAGE_STATUSES)[number];
 registerEnumType(PackageStatus, { name: 'PackageStatus' });
 
 @ObjectType()

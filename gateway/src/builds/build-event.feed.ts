@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { BUILD_EVENTS_STREAM, type BuildEventDto } from '@stagecraft/contracts';
+import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM, type BuildEventDto } from '@stagecraft/contracts';
 import { LiveStreamFanout, NatsRpcClient, type OrderedSubscription, subscribeOrdered } from '@stagecraft/messaging';
 
 /**
@@ -15,7 +15,7 @@ export class BuildEventFeed implements OnModuleDestroy {
     this.fanout = new LiveStreamFanout(client.connection, client.connection.jetstream(), {
       stream: BUILD_EVENTS_STREAM,
       subjectPrefix: client.qualify(''),
-      filterSubject: 'events.builds.>',
+      filterSubject: ALL_BUILD_EVENTS,
     });
   }
 

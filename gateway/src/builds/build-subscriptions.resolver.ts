@@ -1,6 +1,6 @@
 import { Args, Float, ID, Resolver, Subscription } from '@nestjs/graphql';
 import { Actions, CallerResolver } from '@stagecraft/authz';
-import { BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
+import { buildEventFilter, BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
 import { Meta } from '../auth/meta.decorator';
@@ -42,7 +42,7 @@ export class BuildSubscriptionsResolver {
     if (enterpriseProjectId && !caller.can(Actions.assembling.get, enterpriseProjectId)) {
       throw ServiceError.forbidden(`${Actions.assembling.get} is not allowed in this enterprise project`);
     }
-    const filterSubject = `events.builds.${caller.accountId}.${enterpriseProjectId ?? '*'}.${jobId ?? '*'}.${buildId ?? '*'}.*`;
+    const filterSubject = buildEventFilter({ accountId: caller.accountId, enterpriseProjectId, jobId, buildId });
     // An omitted argument arrives as undefined: only new events then, as for null.
     const subscription =
       afterSequence === null || afterSequence === undefined

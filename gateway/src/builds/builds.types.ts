@@ -1,31 +1,16 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { BUILD_PHASES, BUILD_STATUSES } from '@stagecraft/contracts';
 
 import { connectionOf } from '../graphql/connection';
+import { enumOf } from '../graphql/enum-of';
 import { DateTimeScalar } from '../graphql/scalars';
 
-export enum BuildStatus {
-  PENDING = 'PENDING',
-  QUEUED = 'QUEUED',
-  SCHEDULING = 'SCHEDULING',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  ERROR = 'ERROR',
-  TIMED_OUT = 'TIMED_OUT',
-  CANCELLING = 'CANCELLING',
-  CANCELLED = 'CANCELLED',
-  EXPIRED = 'EXPIRED',
-}
+export const BuildStatus = enumOf(BUILD_STATUSES);
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
 registerEnumType(BuildStatus, { name: 'BuildStatus', description: 'FAILED: the user input failed; ERROR: the platform did.' });
 
-export enum BuildPhase {
-  INIT = 'INIT',
-  DOWNLOAD = 'DOWNLOAD',
-  PREPROCESS = 'PREPROCESS',
-  BUILD = 'BUILD',
-  PUSH = 'PUSH',
-  POSTPROCESS = 'POSTPROCESS',
-}
+export const BuildPhase = enumOf(BUILD_PHASES);
+export type BuildPhase = (typeof BUILD_PHASES)[number];
 registerEnumType(BuildPhase, { name: 'BuildPhase' });
 
 @ObjectType()

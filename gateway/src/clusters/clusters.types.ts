@@ -1,21 +1,16 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { CLUSTER_STATUSES, CLUSTER_TYPES } from '@stagecraft/contracts';
 
 import { connectionOf } from '../graphql/connection';
+import { enumOf } from '../graphql/enum-of';
 import { DateTimeScalar } from '../graphql/scalars';
 
-export enum ClusterType {
-  CCE_TURBO = 'CCE_TURBO',
-  CCE_STANDARD = 'CCE_STANDARD',
-  KUBERNETES = 'KUBERNETES',
-  LOCAL = 'LOCAL',
-}
+export const ClusterType = enumOf(CLUSTER_TYPES);
+export type ClusterType = (typeof CLUSTER_TYPES)[number];
 registerEnumType(ClusterType, { name: 'ClusterType', description: 'LOCAL: this machine, no kubeconfig.' });
 
-export enum ClusterStatus {
-  CONNECTING = 'CONNECTING',
-  AVAILABLE = 'AVAILABLE',
-  UNAVAILABLE = 'UNAVAILABLE',
-}
+export const ClusterStatus = enumOf(CLUSTER_STATUSES);
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
 registerEnumType(ClusterStatus, { name: 'ClusterStatus' });
 
 @ObjectType()

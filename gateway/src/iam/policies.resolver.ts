@@ -43,7 +43,7 @@ export class PoliciesResolver {
     @Args('statements', { type: () => [PolicyStatementInput] }) statements: PolicyStatementInput[],
     @Meta() meta: RequestContext,
   ) {
-    return this.iam.send(IamSubjects.createPolicy, { name, description, statements: plain(statements) }, meta);
+    return this.iam.send(IamSubjects.createPolicy, { name, description, statements }, meta);
   }
 
   @RequirePermission(Actions.policies.modify)
@@ -53,7 +53,7 @@ export class PoliciesResolver {
     @Args('statements', { type: () => [PolicyStatementInput] }) statements: PolicyStatementInput[],
     @Meta() meta: RequestContext,
   ) {
-    return this.iam.send(IamSubjects.updatePolicy, { id, statements: plain(statements) }, meta);
+    return this.iam.send(IamSubjects.updatePolicy, { id, statements }, meta);
   }
 
   @RequirePermission(Actions.policies.delete)
@@ -78,9 +78,4 @@ export class PoliciesResolver {
   async detachPolicy(@Args('attachmentId', { type: () => ID }) attachmentId: string, @Meta() meta: RequestContext) {
     return (await this.iam.send(IamSubjects.detachPolicy, { id: attachmentId }, meta)).id;
   }
-}
-
-/** GraphQL input objects have a null prototype; NATS payloads are plain JSON. */
-function plain(statements: PolicyStatementInput[]) {
-  return statements.map((s) => ({ effect: s.effect, actions: [...s.actions] }));
 }

@@ -1,22 +1,19 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { BUILD_TYPES, IMAGE_CLASSES } from '@stagecraft/contracts';
 
 import { TechStack } from '../artifacts/artifacts.types';
 import { Build } from '../builds/builds.types';
 import { Label, LabelInput } from '../clusters/clusters.types';
 import { type ConnectionShape, PageInfo } from '../graphql/connection';
+import { enumOf } from '../graphql/enum-of';
 import { DateTimeScalar } from '../graphql/scalars';
 
-export enum BuildType {
-  SYSTEM_DEFAULT = 'SYSTEM_DEFAULT',
-  CUSTOM_DOCKERFILE = 'CUSTOM_DOCKERFILE',
-  IMAGE = 'IMAGE',
-}
+export const BuildType = enumOf(BUILD_TYPES);
+export type BuildType = (typeof BUILD_TYPES)[number];
 registerEnumType(BuildType, { name: 'BuildType' });
 
-export enum ImageClass {
-  PUBLIC = 'PUBLIC',
-  PRIVATE = 'PRIVATE',
-}
+export const ImageClass = enumOf(IMAGE_CLASSES);
+export type ImageClass = (typeof IMAGE_CLASSES)[number];
 registerEnumType(ImageClass, { name: 'ImageClass' });
 
 @ObjectType()

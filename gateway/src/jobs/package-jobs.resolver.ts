@@ -81,7 +81,7 @@ export class PackageJobsResolver {
     @Args('build', { type: () => Boolean, defaultValue: false }) build: boolean,
     @Meta() meta: RequestContext,
   ) {
-    return this.client.send(JobsSubjects.createJob, { input: plain(input), build }, meta);
+    return this.client.send(JobsSubjects.createJob, { input, build }, meta);
   }
 
   @RequirePermission(Actions.assembling.modify)
@@ -92,7 +92,7 @@ export class PackageJobsResolver {
     @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion: number | null,
     @Meta() meta: RequestContext,
   ) {
-    return this.client.send(JobsSubjects.updateJob, { id, patch: plain(patch), expectedVersion }, meta);
+    return this.client.send(JobsSubjects.updateJob, { id, patch, expectedVersion }, meta);
   }
 
   @RequirePermission(Actions.assembling.delete)
@@ -151,9 +151,4 @@ export class PackageJobsResolver {
   pullCommand(@Parent() job: PackageJobDto): string {
     return pullCommandOf(job.archiveImage);
   }
-}
-
-/** GraphQL input objects have a null prototype and nested inputs; NATS payloads are plain JSON. */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }

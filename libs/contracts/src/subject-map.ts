@@ -23,10 +23,11 @@ import type {
   JobBuildsRequest,
   LastBuildsRequest,
   ListBuildsRequest,
+  StartBuildForJobRequest,
   StartBuildRequest,
 } from './builds/builds.requests';
 import type { BuildsSubjects } from './builds/builds.subjects';
-import type { ClusterConnectionDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
+import type { BuildTargetDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
   ListClustersRequest,
@@ -152,7 +153,7 @@ export interface SubjectMap {
   [ClustersSubjects.getCluster]: Rpc<ClusterIdRequest, ClusterDto>;
   [ClustersSubjects.listClusters]: Rpc<ListClustersRequest, PageDto<ClusterDto>>;
   [ClustersSubjects.selectNodes]: Rpc<SelectNodesRequest, NodeSelectionDto>;
-  [ClustersSubjects.getConnection]: Rpc<ClusterIdRequest, ClusterConnectionDto>;
+  [ClustersSubjects.buildTarget]: Rpc<SelectNodesRequest, BuildTargetDto>;
   [ClustersSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 
   [JobsSubjects.createJob]: Rpc<CreatePackageJobRequest, CreatedPackageJobDto>;
@@ -166,6 +167,7 @@ export interface SubjectMap {
   [JobsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 
   [BuildsSubjects.startBuild]: Rpc<StartBuildRequest, BuildDto>;
+  [BuildsSubjects.startBuildForJob]: Rpc<StartBuildForJobRequest, BuildDto>;
   [BuildsSubjects.cancelBuild]: Rpc<BuildIdRequest, BuildDto>;
   [BuildsSubjects.getBuild]: Rpc<BuildIdRequest, BuildDto>;
   [BuildsSubjects.listBuilds]: Rpc<ListBuildsRequest, BuildPageDto>;

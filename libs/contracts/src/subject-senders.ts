@@ -76,10 +76,10 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [ClustersSubjects.registerCluster]: ['gateway'],
   [ClustersSubjects.refreshCluster]: ['gateway'],
   [ClustersSubjects.deleteCluster]: ['gateway'],
-  [ClustersSubjects.getCluster]: ['gateway', 'jobs', 'builds'],
+  [ClustersSubjects.getCluster]: ['gateway', 'jobs'],
   [ClustersSubjects.listClusters]: ['gateway'],
-  [ClustersSubjects.selectNodes]: ['gateway', 'jobs', 'builds'],
-  [ClustersSubjects.getConnection]: ['builds'],
+  [ClustersSubjects.selectNodes]: ['gateway', 'jobs'],
+  [ClustersSubjects.buildTarget]: ['builds'],
   [ClustersSubjects.health]: healthProbers('clusters'),
 
   [JobsSubjects.createJob]: ['gateway'],
@@ -92,7 +92,8 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [JobsSubjects.usage]: ['artifacts', 'clusters'],
   [JobsSubjects.health]: healthProbers('jobs'),
 
-  [BuildsSubjects.startBuild]: ['gateway', 'jobs'],
+  [BuildsSubjects.startBuild]: ['gateway'],
+  [BuildsSubjects.startBuildForJob]: ['jobs'],
   [BuildsSubjects.cancelBuild]: ['gateway'],
   [BuildsSubjects.getBuild]: ['gateway'],
   [BuildsSubjects.listBuilds]: ['gateway'],

@@ -1,10 +1,7 @@
-import { ErrorBody, ErrorCode, ServiceError } from '@stagecraft/contracts';
+import { ErrorCode, ServiceError } from '@stagecraft/contracts';
 
-/**
- * The body of every reply on the wire: `{ data }` or `{ error: { code, message, field? } }`.
- * Requests are the bare JSON payload; correlation id and token travel in headers.
- */
-export type ReplyEnvelope<T> = { data: T } | { error: ErrorBody };
+// The body of every reply on the wire is `{ data }` or `{ error: { code, message, field? } }`
+// (ErrorBody). Requests are the bare JSON payload; correlation id and token travel in headers.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 
+import { PostgresErrorCodes } from './postgres-errors';
+
 export interface DatabaseOptions {
   /** postgres://user:password@host:port/database */
   url: string;
@@ -56,7 +58,7 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
   try {
     // Two services starting at once may race here; IF NOT EXISTS can still collide on the catalog.
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((error: { code?: string }) => {
-      if (error.code !== '23505' && error.code !== '42P06') throw error;
+      if (error.code !== PostgresErrorCodes.uniqueViolation && error.code !== PostgresErrorCodes.duplicateSchema) throw error;
     });
   } finally {
     await client.end();

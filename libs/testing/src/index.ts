@@ -1,4 +1,5 @@
 export * from './counting-listener';
+export * from './eventually';
 export * from './run-image';
 export * from './stack-apps';
 export * from './test-archives';

@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@stagecraft/config';
 import type { BuildStatus } from '@stagecraft/contracts';
-import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import { createTestDatabase, eventually, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
@@ -30,16 +30,6 @@ class ScriptedExecutor implements BuildExecutor {
   finish(buildId: string, outcome: ExecutionOutcome): void {
     this.finishers.get(buildId)?.(outcome);
   }
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
 }
 
 describe('the build queue (real Postgres and NATS, a scripted executor)', () => {
@@ -93,7 +83,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     const first = await queue();
     const second = await queue();
     expect(
-      await until(
+      await eventually(
         () => status(first),
         (s) => s === 'RUNNING',
       ),
@@ -102,7 +92,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     expect(await status(second)).toBe('QUEUED');
     executor.finish(first, { status: 'SUCCEEDED', imageDigest: `sha256:${'a'.repeat(64)}`, image: 'x' });
     expect(
-      await until(
+      await eventually(
         () => status(second),
         (s) => s === 'RUNNING',
       ),
@@ -110,7 +100,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     expect(await status(first)).toBe('SUCCEEDED');
     executor.finish(second, { status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND', message: 'no such base image' });
     expect(
-      await until(
+      await eventually(
         () => status(second),
         (s) => s === 'FAILED',
       ),
@@ -127,10 +117,10 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     await start({ BUILD_DEADLINE_SECONDS: '1' });
     const id = await queue();
     expect(
-      await until(
+      await eventually(
         () => status(id),
         (s) => s === 'TIMED_OUT',
-        15_000,
+        { timeoutMs: 15_000 },
       ),
     ).toBe('TIMED_OUT');
     expect(await reasonOf(id)).toBe('DEADLINE_EXCEEDED');
@@ -140,21 +130,21 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   it('expires a build that waited too long in the queue', async () => {
     await start({ BUILD_QUEUE_TIMEOUT_SECONDS: '1' });
     const running = await queue();
-    await until(
+    await eventually(
       () => status(running),
       (s) => s === 'RUNNING',
     );
     const waiting = await queue();
     expect(
-      await until(
+      await eventually(
         () => status(waiting),
         (s) => s === 'EXPIRED',
-        15_000,
+        { timeoutMs: 15_000 },
       ),
     ).toBe('EXPIRED');
     expect(await reasonOf(waiting)).toBe('QUEUE_TIMEOUT');
     executor.finish(running, { status: 'SUCCEEDED', imageDigest: `sha256:${'b'.repeat(64)}`, image: 'x' });
-    await until(
+    await eventually(
       () => status(running),
       (s) => s === 'SUCCEEDED',
     );
@@ -164,7 +154,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   it('after a restart, ends what the previous process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
     await start();
     const id = await queue();
-    await until(
+    await eventually(
       () => status(id),
       (s) => s === 'RUNNING',
     );
@@ -173,7 +163,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     const lost = app;
     await start();
     expect(
-      await until(
+      await eventually(
         () => status(id),
         (s) => s === 'ERROR',
       ),

@@ -52,9 +52,10 @@ describe('TokenVerifier', () => {
   it('refuses a cached token once it has expired', async () => {
     const key = await keyPair();
     const verifier = new TokenVerifier({ keys: async () => ({ keys: [key.jwk] }) });
-    const token = await sign(key, 1);
+    // `exp` is in whole seconds: a 1 s lifetime may be over within milliseconds; 2 s leave at least one.
+    const token = await sign(key, 2);
     await verifier.verify(token);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(verifier.verify(token)).rejects.toMatchObject({
       code: ErrorCode.UNAUTHENTICATED,
       message: 'the token has expired',

@@ -1,7 +1,9 @@
 import type { TechStack } from '../common/tech-stack';
 
-export type PackageSource = 'SWR' | 'OBS';
-export type PackageStatus = 'PENDING_UPLOAD' | 'READY' | 'REJECTED';
+export const PACKAGE_SOURCES = ['SWR', 'OBS'] as const;
+export type PackageSource = (typeof PACKAGE_SOURCES)[number];
+export const PACKAGE_STATUSES = ['PENDING_UPLOAD', 'READY', 'REJECTED'] as const;
+export type PackageStatus = (typeof PACKAGE_STATUSES)[number];
 
 export interface SoftwarePackageDto {
   id: string;

@@ -2,11 +2,12 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Min } from 'class
 
 import { PageRequest } from '../common/page';
 import { TECH_STACKS, type TechStack } from '../common/tech-stack';
+import { PACKAGE_SOURCES, type PackageSource } from './artifacts.dto';
 
 export class CreatePackageUploadRequest {
   @IsString() name!: string;
   @IsString() version!: string;
-  @IsIn(['SWR', 'OBS']) source!: 'SWR' | 'OBS';
+  @IsIn(PACKAGE_SOURCES) source!: PackageSource;
   @IsOptional() @IsUUID() enterpriseProjectId?: string | null;
   @IsOptional() @IsIn(TECH_STACKS) techStack?: TechStack | null;
   /** OBS uploads: the account's bucket to put the object in. */

@@ -1,9 +1,15 @@
-import { IsArray, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
 import { PageRequest } from '../common/page';
+import type { PackageJobDto } from '../jobs/jobs.dto';
 
 export class StartBuildRequest {
   @IsUUID() jobId!: string;
+}
+
+/** The job as jobs stored it (its Dockerfile as written); only jobs may send it, so builds takes it as is. */
+export class StartBuildForJobRequest {
+  @IsObject() job!: PackageJobDto;
 }
 
 export class BuildIdRequest {

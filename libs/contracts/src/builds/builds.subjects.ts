@@ -1,5 +1,7 @@
 export const BuildsSubjects = {
   startBuild: 'builds.start.v1',
+  /** From jobs only (Build: a job just saved): the job as written comes with it, so builds does not ask jobs back. */
+  startBuildForJob: 'builds.start-for-job.v1',
   cancelBuild: 'builds.cancel.v1',
   getBuild: 'builds.get.v1',
   listBuilds: 'builds.list.v1',
@@ -13,6 +15,11 @@ export const BuildsSubjects = {
 /** JetStream: the stream every build event goes to, and its subjects. */
 export const BUILD_EVENTS_STREAM = 'BUILD_EVENTS';
 
+const BUILD_EVENTS_PREFIX = 'events.builds';
+
+/** Every build event: the stream's subjects, and what a consumer of all of them filters on. */
+export const ALL_BUILD_EVENTS = `${BUILD_EVENTS_PREFIX}.>`;
+
 /** `events.builds.<accountId>.<enterpriseProjectId>.<jobId>.<buildId>.<type>` */
 export function buildEventSubject(event: {
   accountId: string;
@@ -21,5 +28,21 @@ export function buildEventSubject(event: {
   buildId: string;
   type: string;
 }): string {
-  return `events.builds.${event.accountId}.${event.enterpriseProjectId}.${event.jobId}.${event.buildId}.${event.type}`;
+  return `${BUILD_EVENTS_PREFIX}.${event.accountId}.${event.enterpriseProjectId}.${event.jobId}.${event.buildId}.${event.type}`;
+}
+
+/** The events of one account, narrowed to a project, a job or a build where named (`*` otherwise), of any type. */
+export function buildEventFilter(filter: {
+  accountId: string;
+  enterpriseProjectId?: string | null;
+  jobId?: string | null;
+  buildId?: string | null;
+}): string {
+  return buildEventSubject({
+    accountId: filter.accountId,
+    enterpriseProjectId: filter.enterpriseProjectId ?? '*',
+    jobId: filter.jobId ?? '*',
+    buildId: filter.buildId ?? '*',
+    type: '*',
+  });
 }

@@ -1,5 +1,6 @@
 export type ClusterType = 'CCE_TURBO' | 'CCE_STANDARD' | 'KUBERNETES' | 'LOCAL';
-export type ClusterStatus = 'CONNECTING' | 'AVAILABLE' | 'UNAVAILABLE';
+export const CLUSTER_STATUSES = ['CONNECTING', 'AVAILABLE', 'UNAVAILABLE'] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
 
 export interface LabelDto {
   key: string;
@@ -38,6 +39,14 @@ export interface NodeSelectionDto {
   matching: ClusterNodeDto[];
   /** Of those, the ones with an ExternalIP: the nodes a build may run on. */
   eligible: ClusterNodeDto[];
+}
+
+/** Where a build starts (clusters.build-target.v1): the cluster, its eligible nodes, and its connection. */
+export interface BuildTargetDto {
+  cluster: ClusterDto;
+  nodes: NodeSelectionDto;
+  /** Kubernetes clusters only; null for LOCAL. */
+  connection: ClusterConnectionDto | null;
 }
 
 /** What the builds service needs to run builds on a Kubernetes cluster (never leaves the backend). */

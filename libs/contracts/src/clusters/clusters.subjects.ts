@@ -6,9 +6,10 @@ export const ClustersSubjects = {
   listClusters: 'clusters.list.v1',
   selectNodes: 'clusters.nodes.select.v1',
   /**
-   * Service-to-service only (the builds service, when a build starts): the cluster's kubeconfig in
-   * clear. The gateway never calls it; restrict it to the builds service with NATS permissions.
+   * Service-to-service only (the builds service, when a build starts), in one reply: the cluster,
+   * the nodes a build with these labels may run on, and a Kubernetes cluster's kubeconfig in clear.
+   * The gateway never calls it; NATS permissions restrict it to the builds service.
    */
-  getConnection: 'clusters.connection.get.v1',
+  buildTarget: 'clusters.build-target.v1',
   health: 'clusters.health.v1',
 } as const;

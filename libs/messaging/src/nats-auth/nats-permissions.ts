@@ -1,4 +1,5 @@
 import {
+  ALL_BUILD_EVENTS,
   BUILD_EVENTS_STREAM,
   EVENT_SUBJECTS,
   type ProcessIdentity,
@@ -26,9 +27,6 @@ export interface PermissionScope {
   subjectPrefix: string;
 }
 
-/** The only events that go into JetStream, and who writes them. */
-const BUILD_EVENT_SUBJECTS = 'events.builds.>';
-
 /**
  * What one process may publish and subscribe to, derived from the contracts: it sends only the
  * requests SUBJECT_SENDERS names it for, listens only on the subjects it answers, reads replies
@@ -48,7 +46,7 @@ export function natsPermissionsFor(identity: ProcessIdentity, scope: PermissionS
   const stream = prefix.includes('*') ? '*' : qualifyStreamName(prefix, BUILD_EVENTS_STREAM);
   if (identity === 'builds') {
     publish.push(
-      prefix + BUILD_EVENT_SUBJECTS,
+      prefix + ALL_BUILD_EVENTS,
       '$JS.API.INFO',
       `$JS.API.STREAM.INFO.${stream}`,
       `$JS.API.STREAM.CREATE.${stream}`,

@@ -2,7 +2,7 @@
 // the issuer's side: the `access` claims a registry reads, the scopes clients ask for, and the
 // JWT itself. docker-registry 2.8 trusts a token whose `x5c` header carries a certificate from its
 // `rootcertbundle`, whose `iss` is its issuer and whose `aud` is its service.
-import { createPrivateKey, type KeyObject,randomUUID, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'node:crypto';
 
 import { SignJWT } from 'jose';
 

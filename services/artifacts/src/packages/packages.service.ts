@@ -19,6 +19,7 @@ import {
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import { archiveLimitsOf } from '@stagecraft/oci';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { paginate } from '@stagecraft/persistence';
 import { SecretBox } from '@stagecraft/secrets';
 import { Repository } from 'typeorm';
@@ -390,7 +391,7 @@ export class PackagesService {
     try {
       await this.packages.insert(entity);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw conflictFor(entity.name, entity.version);
+      if (isUniqueViolation(error)) throw conflictFor(entity.name, entity.version);
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { BUILD_EVENTS_STREAM } from '@stagecraft/contracts';
+import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM } from '@stagecraft/contracts';
 import { JetStreamStreams, NatsRpcClient, OutboxRelay } from '@stagecraft/messaging';
 
 import { BuildsConfig } from '../config';
@@ -18,7 +18,7 @@ export class BuildEventsRelay implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await JetStreamStreams.ensure(await this.nats.connection.jetstreamManager(), {
       name: BUILD_EVENTS_STREAM,
-      subjects: ['events.builds.>'],
+      subjects: [ALL_BUILD_EVENTS],
       subjectPrefix: this.config.NATS_SUBJECT_PREFIX,
       maxAgeMs: 7 * 24 * 3600 * 1000,
       description: 'Every state change of every build, in commit order',

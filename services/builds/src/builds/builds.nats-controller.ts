@@ -9,6 +9,7 @@ import {
   JobBuildsRequest,
   LastBuildsRequest,
   ListBuildsRequest,
+  StartBuildForJobRequest,
   StartBuildRequest,
 } from '@stagecraft/contracts';
 import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
@@ -24,6 +25,13 @@ export class BuildsNatsController {
   @MessagePattern(BuildsSubjects.startBuild)
   start(@Payload() request: StartBuildRequest, @CurrentCaller() caller: Caller) {
     return this.builds.start(caller, request.jobId);
+  }
+
+  @ServiceRpc('jobs')
+  @Audited<BuildDto>('servicestage:builds:start', 'build', (build) => build)
+  @MessagePattern(BuildsSubjects.startBuildForJob)
+  startForJob(@Payload() request: StartBuildForJobRequest, @CurrentCaller() caller: Caller) {
+    return this.builds.startFor(caller, request.job);
   }
 
   @UserRpc(Actions.assembling.modify)

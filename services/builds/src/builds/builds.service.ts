@@ -10,6 +10,7 @@ import {
   type BuildPageDto,
   ClustersSubjects,
   JobsSubjects,
+  type PackageJobDto,
   ServiceError,
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
@@ -49,11 +50,23 @@ export class BuildsService {
    */
   async start(caller: Caller, jobId: string): Promise<BuildDto> {
     // The Dockerfile as written (jobs.get masks its secrets): it stays in this service's database.
-    const job = await this.client.send(JobsSubjects.getJobForBuild, { id: jobId }, caller.meta);
+    return this.startFor(caller, await this.client.send(JobsSubjects.getJobForBuild, { id: jobId }, caller.meta));
+  }
+
+  /**
+   * Build on a job jobs has just saved: it comes with the request (only jobs may send that
+   * subject), so nothing is asked back. The caller's right is checked here all the same.
+   */
+  async startFor(caller: Caller, job: PackageJobDto): Promise<BuildDto> {
+    if (job.accountId !== caller.accountId) throw ServiceError.notFound('package job');
     if (!caller.can(Actions.assembling.create, job.enterpriseProjectId)) {
       throw ServiceError.forbidden(`${Actions.assembling.create} is not allowed in this enterprise project`);
     }
-    const cluster = await this.client.send(ClustersSubjects.getCluster, { id: job.clusterId }, caller.meta);
+    const { cluster, nodes, connection } = await this.client.send(
+      ClustersSubjects.buildTarget,
+      { clusterId: job.clusterId, labels: job.nodeLabels },
+      caller.meta,
+    );
     if (cluster.type !== 'LOCAL') {
       if (!this.clusters.configured) throw ServiceError.unavailable(new SecretsKeyMissingError().message);
       if (cluster.status !== 'AVAILABLE')
@@ -61,14 +74,10 @@ export class BuildsService {
           `the cluster is ${cluster.status}${cluster.statusReason ? `: ${cluster.statusReason}` : ''}`,
           'jobId',
         );
+      if (!connection) throw ServiceError.conflict('the cluster has no Kubernetes connection', 'jobId');
       // Kept here (sealed) so the build can be followed after a restart without the caller.
-      await this.clusters.save(await this.client.send(ClustersSubjects.getConnection, { id: job.clusterId }, caller.meta));
+      await this.clusters.save(connection);
     }
-    const nodes = await this.client.send(
-      ClustersSubjects.selectNodes,
-      { clusterId: job.clusterId, labels: job.nodeLabels },
-      caller.meta,
-    );
     if (nodes.eligible.length === 0)
       throw ServiceError.conflict("no ready node of the cluster carries the job's node labels", 'jobId');
     const download = await this.client.send(

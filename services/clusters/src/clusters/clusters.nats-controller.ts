@@ -47,9 +47,9 @@ export class ClustersNatsController {
   }
 
   @ServiceRpc('builds')
-  @MessagePattern(ClustersSubjects.getConnection)
-  connection(@Payload() request: ClusterIdRequest, @CurrentCaller() caller: Caller) {
-    return this.clusters.connection(caller, request.id);
+  @MessagePattern(ClustersSubjects.buildTarget)
+  buildTarget(@Payload() request: SelectNodesRequest, @CurrentCaller() caller: Caller) {
+    return this.clusters.buildTarget(caller, request.clusterId, request.labels);
   }
 
   @UserRpc(Actions.cluster.get)

@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
 import {
+  BuildTargetDto,
   ClusterConnectionDto,
   ClusterDto,
   ClusterNodeDto,
@@ -19,6 +20,7 @@ import {
 } from '@stagecraft/contracts';
 import { parseKubeconfig, selectBuildNodes } from '@stagecraft/kube';
 import { NatsRpcClient } from '@stagecraft/messaging';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { paginate } from '@stagecraft/persistence';
 import { SecretBox } from '@stagecraft/secrets';
 import { IsNull, Not, Repository } from 'typeorm';
@@ -97,7 +99,7 @@ export class ClustersService implements OnApplicationBootstrap {
     try {
       await this.clusters.insert(cluster);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505')
+      if (isUniqueViolation(error))
         throw ServiceError.conflict(`a cluster named ${request.name} already exists`, 'name');
       throw error;
     }
@@ -177,7 +179,11 @@ export class ClustersService implements OnApplicationBootstrap {
 
   /** The nodes a build pinned to `labels` may run on: ready, matching, and (but for LOCAL) with an EIP. */
   async selectNodes(caller: Caller, clusterId: string, labels: LabelInput[]): Promise<NodeSelectionDto> {
-    const cluster = await this.visible(caller, clusterId);
+    return this.nodesFor(await this.visible(caller, clusterId), labels);
+  }
+
+  private async nodesFor(cluster: ClusterEntity, labels: LabelInput[]): Promise<NodeSelectionDto> {
+    const clusterId = cluster.id;
     const nodes = (await this.nodes.forClusters([clusterId])).get(clusterId) ?? [];
     const wanted = Object.fromEntries(labels.map((label) => [label.key, label.value]));
     const selection = selectBuildNodes(
@@ -199,19 +205,22 @@ export class ClustersService implements OnApplicationBootstrap {
   }
 
   /**
-   * The kubeconfig of a Kubernetes cluster, for the builds service starting a build there on the
-   * caller's behalf: the caller must be allowed to build in the cluster's project.
+   * Where the builds service starts a build on the caller's behalf, in one answer: the cluster, the
+   * nodes the job's labels select, and a Kubernetes cluster's kubeconfig. The caller must be
+   * allowed to build in the cluster's project.
    */
-  async connection(caller: Caller, id: string): Promise<ClusterConnectionDto> {
+  async buildTarget(caller: Caller, id: string, labels: LabelInput[]): Promise<BuildTargetDto> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.assembling.create, cluster);
-    if (!cluster.kubeconfigSealed) throw ServiceError.conflict('a LOCAL cluster has no Kubernetes connection', 'id');
-    return {
-      clusterId: cluster.id,
-      type: cluster.type,
-      buildNamespace: cluster.buildNamespace ?? this.config.BUILD_NAMESPACE,
-      kubeconfig: this.secrets.open(cluster.kubeconfigSealed, cluster.id),
-    };
+    const connection: ClusterConnectionDto | null = cluster.kubeconfigSealed
+      ? {
+          clusterId: cluster.id,
+          type: cluster.type,
+          buildNamespace: cluster.buildNamespace ?? this.config.BUILD_NAMESPACE,
+          kubeconfig: this.secrets.open(cluster.kubeconfigSealed, cluster.id),
+        }
+      : null;
+    return { cluster: await this.toDto(cluster), nodes: await this.nodesFor(cluster, labels), connection };
   }
 
   private async reconnect(cluster: ClusterEntity): Promise<ConnectionOutcome> {

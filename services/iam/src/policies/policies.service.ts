@@ -10,13 +10,14 @@ import {
   ServiceError,
   UpdatePolicyRequest,
 } from '@stagecraft/contracts';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { In, IsNull, Repository } from 'typeorm';
 
 import { AuditService } from '../audit/audit.service';
 import { AuthzEventsPublisher } from '../authorization/authz-events.publisher';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
 import { toPolicyDto, toProjectDto, toUserDto } from '../shared/mappers';
-import { assertName, isUniqueViolation, normalizeDescription } from '../shared/naming.rules';
+import { assertName, normalizeDescription } from '../shared/naming.rules';
 import { requireAdmin } from '../shared/require-admin';
 import { UserEntity } from '../users/infra/user.entity';
 import { PolicyEntity } from './infra/policy.entity';

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller, grantedActions } from '@stagecraft/authz';
 import { CreateEnterpriseProjectRequest, EnterpriseProjectDto, ServiceError } from '@stagecraft/contracts';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { In, Repository } from 'typeorm';
 
 import { AuditService } from '../audit/audit.service';
 import { GrantsRepository } from '../authorization/grants.repository';
 import { toProjectDto } from '../shared/mappers';
-import { assertName, isUniqueViolation, normalizeDescription } from '../shared/naming.rules';
+import { assertName, normalizeDescription } from '../shared/naming.rules';
 import { requireAdmin } from '../shared/require-admin';
 import { EnterpriseProjectEntity } from './infra/enterprise-project.entity';
 

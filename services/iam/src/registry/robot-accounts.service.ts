@@ -11,12 +11,12 @@ import {
   RobotAccountsRequest,
   ServiceError,
 } from '@stagecraft/contracts';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
 import { AuditService } from '../audit/audit.service';
 import { IamConfig } from '../config';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
-import { isUniqueViolation } from '../shared/naming.rules';
 import { hashSecret, verifySecret } from '../users/domain/access-key';
 import { RobotAccountEntity } from './infra/robot-account.entity';
 

@@ -14,7 +14,3 @@ export function normalizeDescription(field: string, value: string | null | undef
   return value;
 }
 
-/** Postgres unique_violation: the unique index decided a race. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller } from '@stagecraft/authz';
 import { AccessKeyDto, CreateAccessKeyRequest, CreateUserRequest, ServiceError, UserDto } from '@stagecraft/contracts';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 
 import { AuditService } from '../audit/audit.service';
@@ -9,7 +10,7 @@ import { AuthzEventsPublisher } from '../authorization/authz-events.publisher';
 import { PolicyAttachmentEntity } from '../policies/infra/policy-attachment.entity';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
 import { toUserDto } from '../shared/mappers';
-import { assertName, isUniqueViolation } from '../shared/naming.rules';
+import { assertName } from '../shared/naming.rules';
 import { requireAdmin } from '../shared/require-admin';
 import { RefreshTokenEntity } from '../tokens/infra/refresh-token.entity';
 import { generateAccessKey, hashSecret } from './domain/access-key';

@@ -16,6 +16,7 @@ import {
 } from '@stagecraft/contracts';
 import { maskDockerfile } from '@stagecraft/dockerfile';
 import { NatsRpcClient } from '@stagecraft/messaging';
+import { isUniqueViolation } from '@stagecraft/persistence';
 import { paginate } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
@@ -38,10 +39,13 @@ export class PackageJobsService {
 
   /** Save stores the job; Build also starts its first build, in the same request. */
   async create(caller: Caller, input: PackageJobInput, build: boolean): Promise<CreatedPackageJobDto> {
-    const job = await this.save(caller, input);
+    const saved = await this.save(caller, input);
+    const job = toDto(saved);
     if (!build) return { job, build: null };
     try {
-      return { job, build: await this.client.send(BuildsSubjects.startBuild, { jobId: job.id }, caller.meta) };
+      // The job as written goes with the request (its Dockerfile unmasked, into builds' database only).
+      const asWritten = toDto(saved, { dockerfile: 'as-written' });
+      return { job, build: await this.client.send(BuildsSubjects.startBuildForJob, { job: asWritten }, caller.meta) };
     } catch (error) {
       if (error instanceof ServiceError) {
         throw new ServiceError(error.code, `the job was saved, but its build did not start: ${error.message}`, error.field);
@@ -50,7 +54,7 @@ export class PackageJobsService {
     }
   }
 
-  private async save(caller: Caller, input: PackageJobInput): Promise<PackageJobDto> {
+  private async save(caller: Caller, input: PackageJobInput): Promise<PackageJobEntity> {
     checkName(input.name);
     const description = checkDescription(input.description);
     checkArchiveImage(input.archiveImage);
@@ -82,7 +86,7 @@ export class PackageJobsService {
     try {
       saved = await this.jobs.save(entity);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505')
+      if (isUniqueViolation(error))
         throw ServiceError.conflict(`a package job named ${input.name} already exists in this enterprise project`, 'name');
       throw error;
     }
@@ -92,7 +96,7 @@ export class PackageJobsService {
       await this.jobs.delete({ id: saved.id });
       throw error;
     }
-    return toDto(saved);
+    return saved;
   }
 
   /** Applies a patch, re-checking what it touches; a stale `expectedVersion` is a CONFLICT. */
