@@ -84,7 +84,8 @@ import type {
   RobotAccountsRequest,
   SetImageRepositoryClassRequest,
 } from './iam/registry.contracts';
-import type { CreatedPackageJobDto, JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
+import type { CreatedPackageJobDto } from './jobs/created-package-job.dto';
+import type { JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
 import type {
   BaseImagesRequest,
   CreatePackageJobRequest,

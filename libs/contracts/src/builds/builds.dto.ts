@@ -1,4 +1,5 @@
 import type { ClusterType, LabelDto } from '../clusters/clusters.dto';
+import type { PageDto } from '../common/page';
 import type { TechStack } from '../common/tech-stack';
 import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
 
@@ -60,11 +61,7 @@ export interface BuildDto {
   finishedAt: string | null;
 }
 
-export interface BuildPageDto {
-  edges: { cursor: string; node: BuildDto }[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-}
+export type BuildPageDto = PageDto<BuildDto>;
 
 export interface BuildLogChunkDto {
   buildId: string;

@@ -1,5 +1,5 @@
-import type { BuildDto } from '../builds/builds.dto';
 import type { LabelDto } from '../clusters/clusters.dto';
+import type { PageDto } from '../common/page';
 import type { TechStack } from '../common/tech-stack';
 
 export type BuildType = 'SYSTEM_DEFAULT' | 'CUSTOM_DOCKERFILE' | 'IMAGE';
@@ -45,18 +45,8 @@ export interface PackageJobDto {
   version: number;
 }
 
-export interface CreatedPackageJobDto {
-  job: PackageJobDto;
-  /** Set when the job was created with Build. */
-  build: BuildDto | null;
-}
-
-export interface PackageJobPageDto {
-  edges: { cursor: string; node: PackageJobDto }[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-  totalCount: number | null;
-}
+/** A page of jobs, counted when asked for (`withTotalCount`). */
+export type PackageJobPageDto = PageDto<PackageJobDto> & { totalCount: number | null };
 
 /** How many jobs use a package or a cluster (deleting one in use is refused). */
 export interface JobUsageDto {

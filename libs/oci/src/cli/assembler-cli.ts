@@ -4,7 +4,13 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { BuildPhase } from '@stagecraft/contracts';
+import {
+  BUILD_POD_EXIT_CODES,
+  type BuildPhase,
+  phaseMarker,
+  TERMINATED_EXIT_CODE,
+  TERMINATION_LOG_PATH,
+} from '@stagecraft/contracts';
 
 import { prepareBuildContext } from '../build-context';
 import { classifyBuildFailure } from '../build-failure';
@@ -31,21 +37,12 @@ export interface CliContext {
   stdout(line: string): void;
   /** One line for operators: what an unexpected failure was. */
   stderr(line: string): void;
-  /** Aborted on SIGTERM: the work stops and the run ends with TERMINATED_EXIT_CODE. */
+  /** Aborted on SIGTERM: the work stops and the run ends with TERMINATED_EXIT_CODE (build-pod.protocol.ts). */
   signal: AbortSignal;
 }
 
-export const EXIT_CODES = { SUCCEEDED: 0, FAILED: 1, ERROR: 2 } as const;
-/** 128 + SIGTERM, what a shell reports for a process the signal ended. */
-export const TERMINATED_EXIT_CODE = 143;
-export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 export const DEFAULT_CONTEXT_DIR = '/workspace';
 export const DEFAULT_DEPENDENCIES_DIR = '/stagecraft/dependencies';
-
-/** The phase marker line, which the Kubernetes executor reads from the container's log. */
-export function phaseMarker(phase: BuildPhase): string {
-  return `::stagecraft phase=${phase}`;
-}
 
 /** The build's phases as markers on stdout; each is entered at most once. */
 class PhaseLog {
@@ -93,7 +90,7 @@ export async function runAssemblerCli(command: string | undefined, context: CliC
         : spec.dockerfile !== null
           ? await fetchContext(work)
           : await fetchDependencies(work);
-    exitCode = EXIT_CODES.SUCCEEDED;
+    exitCode = BUILD_POD_EXIT_CODES.SUCCEEDED;
   } catch (error) {
     const failure = context.signal.aborted
       ? { status: 'ERROR' as const, reason: 'TERMINATED', message: 'the build container was stopped (SIGTERM)' }
@@ -103,9 +100,9 @@ export async function runAssemblerCli(command: string | undefined, context: CliC
     if (failure.reason === 'EXECUTOR_ERROR') context.stderr(mask.apply(`unexpected failure: ${describe(error)}`));
     message = { ...failure, message: mask.apply(failure.message), phase: phases.current };
     log(`${failure.status} (${failure.reason}): ${failure.message}`);
-    exitCode = context.signal.aborted ? TERMINATED_EXIT_CODE : EXIT_CODES[failure.status];
+    exitCode = context.signal.aborted ? TERMINATED_EXIT_CODE : BUILD_POD_EXIT_CODES[failure.status];
   }
-  const terminationLog = context.env['TERMINATION_LOG'] || DEFAULT_TERMINATION_LOG;
+  const terminationLog = context.env['TERMINATION_LOG'] || TERMINATION_LOG_PATH;
   try {
     await writeFile(terminationLog, formatTerminationMessage(message));
   } catch (error) {

@@ -1,17 +1,9 @@
-import type { BuildPhase } from '@stagecraft/contracts';
+import { TERMINATION_MESSAGE_MAX_BYTES, type TerminationMessage } from '@stagecraft/contracts';
 
-import type { BuildFailure } from '../build-failure';
-
-/**
- * What the build container leaves in its termination message file (Kubernetes shows it in the
- * container's `state.terminated.message`): one JSON line, under Kubernetes' 4096-byte limit.
- */
-export type TerminationMessage =
-  | { status: 'SUCCEEDED'; digest?: string; image?: string }
-  | (BuildFailure & { phase: BuildPhase });
-
-/** Kubernetes keeps at most 4096 bytes of a container's termination message. */
-export const TERMINATION_MESSAGE_MAX_BYTES = 4096;
+// What the build container leaves in its termination message file (Kubernetes shows it in the
+// container's `state.terminated.message`): the contract's one JSON line (build-pod.protocol.ts),
+// under Kubernetes' 4096-byte limit.
+export { TERMINATION_MESSAGE_MAX_BYTES, type TerminationMessage };
 
 /** The message as one JSON line shorter than the limit: a long failure message is cut and ends in `…`. */
 export function formatTerminationMessage(message: TerminationMessage): string {

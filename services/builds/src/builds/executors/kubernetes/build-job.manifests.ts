@@ -3,6 +3,7 @@
 // batch/v1 Job whose single pod is hardened field by field. Pure functions: the executor creates
 // these, the tests validate them with kubernetes-models.
 import type { V1Container, V1Job, V1PodSpec, V1Secret, V1Volume } from '@kubernetes/client-node';
+import { phaseMarker, TERMINATION_LOG_PATH } from '@stagecraft/contracts';
 import { type DependencyInstall, type DependencyTool, installVolumes, parseImageReference } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../../infra/build.entity';
@@ -250,7 +251,7 @@ function assemblerContainer(
     ],
     resources: resources(options),
     securityContext: hardenedContainer(ASSEMBLER_UID),
-    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePath: TERMINATION_LOG_PATH,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [
       { name: 'build-secret', mountPath: SECRET_MOUNT, readOnly: true },
@@ -341,7 +342,7 @@ function dependenciesContainer(dependencies: PodDependencies, options: BuildPodO
     env: Object.entries(dependencies.env).map(([name, value]) => ({ name, value })),
     resources: resources(options),
     securityContext: hardenedContainer(ASSEMBLER_UID),
-    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePath: TERMINATION_LOG_PATH,
     // npm and pip write no termination message: the kubelet keeps the tail of their output instead.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [
@@ -361,14 +362,14 @@ function dependenciesContainer(dependencies: PodDependencies, options: BuildPodO
 // need more (docs/clusters.md).
 const BUILDKIT_SCRIPT = [
   'set -e',
-  `echo '::stagecraft phase=BUILD'`,
+  `echo '${phaseMarker('BUILD')}'`,
   'set -- build --frontend dockerfile.v0 --local context=/workspace --local dockerfile=/workspace' +
     ' --opt "platform=$BUILD_PLATFORM" --output "type=image,name=$TARGET_IMAGE,push=true"' +
     ' --metadata-file /tmp/metadata.json',
   'for label in $IMAGE_LABELS; do set -- "$@" --opt "label:$label"; done',
   'buildctl-daemonless.sh "$@"',
-  `echo '::stagecraft phase=POSTPROCESS'`,
-  'cat /tmp/metadata.json > /dev/termination-log',
+  `echo '${phaseMarker('POSTPROCESS')}'`,
+  `cat /tmp/metadata.json > ${TERMINATION_LOG_PATH}`,
 ].join('\n');
 
 function buildkitPodSpec(build: BuildEntity, secretName: string, options: BuildPodOptions): V1PodSpec {
@@ -412,7 +413,7 @@ function buildkitPodSpec(build: BuildEntity, secretName: string, options: BuildP
           seccompProfile: { type: 'Unconfined' },
           appArmorProfile: { type: 'Unconfined' },
         },
-        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePath: TERMINATION_LOG_PATH,
         terminationMessagePolicy: 'FallbackToLogsOnError',
         volumeMounts: [
           { name: 'build-secret', mountPath: SECRET_MOUNT, readOnly: true },

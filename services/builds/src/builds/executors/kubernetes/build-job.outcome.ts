@@ -1,7 +1,7 @@
 // Reads a build's Job and pods as the cluster reports them now and says where the build stands:
 // level-driven, so the same answer comes from a watch event, a re-list or a restart.
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
-import type { BuildPhase } from '@stagecraft/contracts';
+import { type BuildPhase, parseObject, parseTerminationMessage } from '@stagecraft/contracts';
 import { classifyInstallFailure } from '@stagecraft/oci';
 
 import type { ExecutionOutcome } from '../build-executor';
@@ -97,10 +97,13 @@ function terminatedState(pod: V1Pod, container: string) {
 
 /** The assembler writes `{"status":"SUCCEEDED","digest",…}`; BuildKit's metadata file carries `containerimage.digest`. */
 function successOf(message: string | undefined): ExecutionOutcome {
-  const parsed = parseJson(message);
-  const digest = parsed?.digest ?? parsed?.['containerimage.digest'];
+  const report = parseTerminationMessage(message);
+  const assembler = report?.status === 'SUCCEEDED' ? report : undefined;
+  const buildkit = parseObject(message);
+  const digest = assembler?.digest ?? buildkit?.['containerimage.digest'];
   const image =
-    parsed?.image ?? (parsed?.['image.name'] && digest ? `${String(parsed['image.name']).split(',')[0]}@${digest}` : undefined);
+    assembler?.image ??
+    (buildkit?.['image.name'] && digest ? `${String(buildkit['image.name']).split(',')[0]}@${digest}` : undefined);
   if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
     return { status: 'ERROR', reason: 'NO_DIGEST', message: 'the build container ended without reporting the image digest' };
   return { status: 'SUCCEEDED', imageDigest: digest, image: typeof image === 'string' ? image : '' };
@@ -121,15 +124,9 @@ function failureOf(pod: V1Pod, phase: BuildPhase): ExecutionOutcome {
   // assembler's report (a forged {"status":"ERROR",…} would pass for the platform's own word).
   if (failedContainer.name === DEPENDENCIES_CONTAINER)
     return state?.reason === 'OOMKilled' ? outOfMemory : installFailureOf(pod, state?.message ?? '', state?.exitCode);
-  const parsed = parseJson(state?.message);
-  if (parsed && (parsed.status === 'FAILED' || parsed.status === 'ERROR') && typeof parsed.reason === 'string') {
-    const where = typeof parsed.phase === 'string' ? parsed.phase : phase;
-    return {
-      status: parsed.status,
-      reason: parsed.reason,
-      message: `${String(parsed.message ?? parsed.reason)} (phase ${where})`,
-    };
-  }
+  const report = parseTerminationMessage(state?.message);
+  if (report && report.status !== 'SUCCEEDED')
+    return { status: report.status, reason: report.reason, message: `${report.message} (phase ${report.phase ?? phase})` };
   if (state?.reason === 'OOMKilled') return outOfMemory;
   const lastLine = (state?.message ?? '').trim().split('\n').at(-1)?.slice(0, 500);
   return {
@@ -151,14 +148,4 @@ function installFailureOf(pod: V1Pod, output: string, exitCode: number | undefin
   const registry = env.get(tool === 'pip' ? 'PIP_INDEX_URL' : 'NPM_CONFIG_REGISTRY') ?? '';
   const failure = classifyInstallFailure(tool, output.split('\n'), registry, `exited with code ${exitCode ?? 'unknown'}`);
   return { status: 'FAILED', reason: failure.code, message: failure.message };
-}
-
-function parseJson(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
 import type { EgressPolicy } from '@stagecraft/config';
-import type { BuildPhase } from '@stagecraft/contracts';
+import { type BuildPhase, parsePhaseMarker } from '@stagecraft/contracts';
 import { describeKubeError, requestOptions, ResourceWatcher, type TimestampedLine } from '@stagecraft/kube';
 import {
   classifyBuildFailure,
@@ -60,7 +60,6 @@ export interface KubernetesExecutorOptions {
   dependencies: { registries: PackageRegistries; egress: EgressPolicy; limits?: Partial<UnpackLimits> };
 }
 
-const PHASE_MARKER = /^::stagecraft phase=([A-Z]+)$/;
 /** BuildKit's progress lines when it starts pushing. */
 const BUILDKIT_PUSH = /^#\d+ (pushing layers|pushing manifest|exporting manifest)/;
 /** How long the end of a build waits for the last log lines. */
@@ -478,8 +477,8 @@ class KubernetesBuildRun {
         const cursor = this.cursors[key];
         this.cursors[key] =
           cursor && cursor.time === line.time ? { time: line.time, seen: cursor.seen + 1 } : { time: line.time, seen: 1 };
-        const marker = PHASE_MARKER.exec(line.text);
-        const next = marker ? (marker[1] as BuildPhase) : this.phase === 'BUILD' && BUILDKIT_PUSH.test(line.text) ? 'PUSH' : null;
+        const marker = parsePhaseMarker(line.text);
+        const next = marker ?? (this.phase === 'BUILD' && BUILDKIT_PUSH.test(line.text) ? 'PUSH' : null);
         if (!marker) pending.push(line.text);
         if (next && next !== this.phase) {
           await flush();
