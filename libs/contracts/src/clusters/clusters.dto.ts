@@ -35,6 +35,8 @@ export interface ClusterDto {
 /** Which nodes of a cluster could run a build pinned to some labels. */
 export interface NodeSelectionDto {
   clusterId: string;
+  /** The cluster's project: jobs checks a job's cluster belongs to the job's project with this one answer. */
+  enterpriseProjectId: string;
   /** Ready nodes carrying every label. */
   matching: ClusterNodeDto[];
   /** Of those, the ones with an ExternalIP: the nodes a build may run on. */

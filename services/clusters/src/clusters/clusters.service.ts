@@ -201,7 +201,7 @@ export class ClustersService implements OnApplicationBootstrap {
     const matching = selection.nodes.map((candidate) => byName.get(candidate.name)!);
     const eligible =
       cluster.type === 'LOCAL' ? matching : selection.nodes.filter((n) => n.hasExternalIP).map((n) => byName.get(n.name)!);
-    return { clusterId, matching, eligible };
+    return { clusterId, enterpriseProjectId: cluster.enterpriseProjectId, matching, eligible };
   }
 
   /**

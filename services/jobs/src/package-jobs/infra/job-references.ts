@@ -42,15 +42,17 @@ export class JobReferences {
       .catch(notFoundAs('clusterId', 'clusterId names no cluster you can see'));
   }
 
-  /** The cluster is the job's project's, and at least one ready node with an EIP carries the labels. */
+  /**
+   * The cluster is the job's project's, and at least one ready node with an EIP carries the labels:
+   * one question to clusters (the selection names the cluster's project).
+   */
   async buildableCluster(caller: Caller, clusterId: string, enterpriseProjectId: string, labels: LabelDto[]): Promise<void> {
-    const cluster = await this.client
-      .send(ClustersSubjects.getCluster, { id: clusterId }, caller.meta)
+    const selection = await this.client
+      .send(ClustersSubjects.selectNodes, { clusterId, labels }, caller.meta)
       .catch(notFoundAs('clusterId', 'clusterId names no cluster you can see'));
-    if (cluster.enterpriseProjectId !== enterpriseProjectId) {
+    if (selection.enterpriseProjectId !== enterpriseProjectId) {
       throw ServiceError.badInput('clusterId', "the cluster must belong to the job's enterprise project");
     }
-    const selection = await this.client.send(ClustersSubjects.selectNodes, { clusterId, labels }, caller.meta);
     if (selection.eligible.length > 0) return;
     if (labels.length > 0) {
       const why = selection.matching.length > 0 ? 'the matching nodes have no EIP' : 'no ready node carries them';
