@@ -5,7 +5,14 @@ import { join } from 'node:path';
 
 import type { INestApplication, INestMicroservice, LoggerService } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
-import { ensureRegistryTokenFiles, loadRegistryTokenKey, platformTokenSource, type RegistryTokenKey } from '@stagecraft/oci';
+import {
+  DEFAULT_REGISTRY_SERVICE,
+  DEFAULT_REGISTRY_TOKEN_ISSUER,
+  ensureRegistryTokenFiles,
+  loadRegistryTokenKey,
+  platformTokenSource,
+  type RegistryTokenKey,
+} from '@stagecraft/oci';
 import { startSeededTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { SecretBox } from '@stagecraft/secrets';
 import { ArtifactsConfig, startArtifacts } from '@stagecraft/service-artifacts';
@@ -112,8 +119,6 @@ export interface PlatformOptions {
   registryTokenAuth?: boolean;
 }
 
-const REGISTRY_SERVICE = 'stagecraft-registry';
-const REGISTRY_ISSUER = 'stagecraft-iam';
 
 function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -153,13 +158,13 @@ export async function startPlatform(
       ? {
           tokenAuth: {
             realm: `http://127.0.0.1:${gatewayPort}/registry/token`,
-            service: REGISTRY_SERVICE,
-            issuer: REGISTRY_ISSUER,
+            service: DEFAULT_REGISTRY_SERVICE,
+            issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
             certificateFile: tokenFiles.certificateFile,
           },
           tokenSource: platformTokenSource(registryTokenKey, {
-            issuer: REGISTRY_ISSUER,
-            service: REGISTRY_SERVICE,
+            issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
+            service: DEFAULT_REGISTRY_SERVICE,
             subject: 'platform',
           }),
         }
@@ -173,8 +178,6 @@ export async function startPlatform(
       IAM_BOOTSTRAP_CREDENTIALS_FILE: credentialsFile,
       REGISTRY_TOKEN_KEY_FILE: tokenFiles.keyFile,
       REGISTRY_TOKEN_CERTIFICATE_FILE: tokenFiles.certificateFile,
-      REGISTRY_SERVICE,
-      REGISTRY_TOKEN_ISSUER: REGISTRY_ISSUER,
       REGISTRY_HOST: registry.host,
       REGISTRY_PLATFORM_REPOSITORIES: [...new Set(images.map((image) => image.repository))].join(','),
     }),

@@ -80,11 +80,21 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
       { timeoutMs: 60_000, intervalMs: 200 },
     );
 
-  /** A job of the project the token's user works in, built once: its id and the build. */
+  /** A job made and built once by project A's or B's member, with that project's package and cluster. */
   async function buildJob(
-    token: string,
-    input: { name: string; packageId: string; repository: string; imageClass: 'PUBLIC' | 'PRIVATE'; project: string },
+    tenant: 'A' | 'B',
+    name: string,
+    repository: string,
+    imageClass: 'PUBLIC' | 'PRIVATE',
   ): Promise<{ jobId: string; build: BuildView; pullCommand: string }> {
+    const { token } = tenant === 'A' ? memberA : memberB;
+    const input = {
+      name,
+      repository,
+      imageClass,
+      packageId: tenant === 'A' ? packageA : packageB,
+      project: tenant === 'A' ? projectA : projectB,
+    };
     const created = await must<{
       createPackageJob: { job: { id: string; pullCommand: string }; build: { id: string } };
     }>(
@@ -220,25 +230,13 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
   let publicImage: string;
 
   it('a build pushes with its own credential; the job and the build show the pull command', async () => {
-    const built = await buildJob(memberA.token, {
-      name: 'private-app',
-      packageId: packageA,
-      repository: 'shop-a/private-app',
-      imageClass: 'PRIVATE',
-      project: projectA,
-    });
+    const built = await buildJob('A', 'private-app', 'shop-a/private-app', 'PRIVATE');
     expect(built.build).toMatchObject({ status: 'SUCCEEDED', reason: null });
     privateImage = `${platform.registry.host}/shop-a/private-app:1.0.0`;
     expect(built.pullCommand).toBe(`docker pull ${privateImage}`);
     expect(built.build.pullCommand).toBe(`docker pull ${privateImage}@${built.build.imageDigest}`);
 
-    const open = await buildJob(memberA.token, {
-      name: 'public-app',
-      packageId: packageA,
-      repository: 'shop-a/public-app',
-      imageClass: 'PUBLIC',
-      project: projectA,
-    });
+    const open = await buildJob('A', 'public-app', 'shop-a/public-app', 'PUBLIC');
     expect(open.build).toMatchObject({ status: 'SUCCEEDED' });
     publicImage = `${platform.registry.host}/shop-a/public-app:1.0.0`;
   });
@@ -286,13 +284,7 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
   });
 
   it('a build’s credential pushes its own repository only, and stops at its expiry', async () => {
-    const { jobId } = await buildJob(memberA.token, {
-      name: 'credential-app',
-      packageId: packageA,
-      repository: 'shop-a/credential-app',
-      imageClass: 'PRIVATE',
-      project: projectA,
-    });
+    const { jobId } = await buildJob('A', 'credential-app', 'shop-a/credential-app', 'PRIVATE');
     const credential: RegistryCredentialDto = await builds.send(IamSubjects.buildRegistryCredential, {
       accountId: accountId(),
       enterpriseProjectId: projectA,
@@ -345,13 +337,7 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
   });
 
   it('another project cannot push to a repository that a project owns: its build ends FAILED, saying why', async () => {
-    const stolen = await buildJob(memberB.token, {
-      name: 'thief',
-      packageId: packageB,
-      repository: 'shop-a/private-app',
-      imageClass: 'PUBLIC',
-      project: projectB,
-    });
+    const stolen = await buildJob('B', 'thief', 'shop-a/private-app', 'PUBLIC');
     expect(stolen.build).toMatchObject({ status: 'FAILED', reason: 'REGISTRY_DENIED' });
     expect(stolen.build.message).toContain('belongs to another enterprise project');
     // Nothing changed: still PRIVATE, still project A's image.
@@ -359,13 +345,7 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
   });
 
   it('changing the class on the job applies from its next build; an administrator may set it directly', async () => {
-    const { jobId } = await buildJob(memberA.token, {
-      name: 'turns-public',
-      packageId: packageA,
-      repository: 'shop-a/turns-public',
-      imageClass: 'PRIVATE',
-      project: projectA,
-    });
+    const { jobId } = await buildJob('A', 'turns-public', 'shop-a/turns-public', 'PRIVATE');
     const image = `${platform.registry.host}/shop-a/turns-public:1.0.0`;
     expect(await pull(image)).toMatchObject({ ok: false });
     await must(

@@ -8,10 +8,6 @@ import { platformTokenSource, RegistryClient, type RegistryTokenKey, type Seeded
 import { rememberedPort, waitFor } from './free-port';
 import { which } from './which';
 
-/** The registry's `service` and the tokens' `issuer`, as iam and the registry are configured with them. */
-export const REGISTRY_SERVICE = 'stagecraft-registry';
-export const REGISTRY_ISSUER = 'stagecraft-iam';
-
 /** The registry's token auth: iam issues tokens at `realm` and signs them with the key of `certificateFile`. */
 export interface RegistryTokenAuth {
   realm: string;

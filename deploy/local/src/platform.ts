@@ -2,7 +2,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { ProcessIdentity } from '@stagecraft/contracts';
-import { ensureRegistryTokenFiles, loadRegistryTokenKey } from '@stagecraft/oci';
+import {
+  DEFAULT_REGISTRY_SERVICE,
+  DEFAULT_REGISTRY_TOKEN_ISSUER,
+  ensureRegistryTokenFiles,
+  loadRegistryTokenKey,
+} from '@stagecraft/oci';
 
 import type { ChildReaper } from './child-reaper';
 import type { LauncherConfig } from './config';
@@ -13,7 +18,7 @@ import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
 import { claimDataDir } from './launcher-lock';
-import { REGISTRY_ISSUER, REGISTRY_SERVICE, startLocalRegistry } from './local-registry';
+import { startLocalRegistry } from './local-registry';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
 import { ServiceProcess } from './service-process';
@@ -92,8 +97,9 @@ export async function startPlatform(
   const tokenFiles = ensureRegistryTokenFiles(join(dataDir, 'keys'));
   const registryAuth = {
     realm: `${base}/registry/token`,
-    service: REGISTRY_SERVICE,
-    issuer: REGISTRY_ISSUER,
+    // iam's defaults: it signs for this service, as this issuer.
+    service: DEFAULT_REGISTRY_SERVICE,
+    issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
     certificateFile: tokenFiles.certificateFile,
     key: loadRegistryTokenKey(readFileSync(tokenFiles.keyFile, 'utf8'), readFileSync(tokenFiles.certificateFile, 'utf8')),
   };
@@ -126,8 +132,6 @@ export async function startPlatform(
         IAM_TOKEN_TTL_SECONDS: String(12 * 3600),
         REGISTRY_TOKEN_KEY_FILE: tokenFiles.keyFile,
         REGISTRY_TOKEN_CERTIFICATE_FILE: tokenFiles.certificateFile,
-        REGISTRY_SERVICE,
-        REGISTRY_TOKEN_ISSUER: REGISTRY_ISSUER,
         REGISTRY_HOST: registry.host,
         // The base images: PUBLIC, and no build may push over them.
         REGISTRY_PLATFORM_REPOSITORIES: [...new Set(registry.images.map((image) => image.repository))].join(','),

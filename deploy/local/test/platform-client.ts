@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 import type { TechStack } from '@stagecraft/contracts';
+import { DEFAULT_REGISTRY_SERVICE } from '@stagecraft/oci';
 import { runImage, type StackApp } from '@stagecraft/testing';
 
 import { freePort } from '../src/free-port';
@@ -160,7 +161,7 @@ export class PlatformClient {
   /** A registry token for `scope`, from the gateway's token endpoint, as the administrator. */
   async registryToken(scope: string): Promise<string> {
     const url = new URL('/registry/token', this.launcher.endpoint);
-    url.searchParams.set('service', 'stagecraft-registry');
+    url.searchParams.set('service', DEFAULT_REGISTRY_SERVICE);
     url.searchParams.set('scope', scope);
     const basic = Buffer.from(`${this.login.username}:${this.login.password}`).toString('base64');
     const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });

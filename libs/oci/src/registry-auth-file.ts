@@ -34,6 +34,17 @@ export function parseRegistryAuthFile(text: string): Record<string, RegistryCred
   return credentials;
 }
 
+/** The inverse: a Docker `config.json` (`{"auths": {host: {"auth": base64("user:password")}}}`) for these hosts. */
+export function formatRegistryAuthFile(credentials: Record<string, RegistryCredentials>): string {
+  const auths = Object.fromEntries(
+    Object.entries(credentials).map(([host, { username, password }]) => [
+      host,
+      { auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64') },
+    ]),
+  );
+  return JSON.stringify({ auths });
+}
+
 function entryCredentials(key: string, entry: unknown): RegistryCredentials {
   const where = `auths[${JSON.stringify(key)}]`;
   if (!isObject(entry)) throw new RegistryAuthFileError(`${where} is not an object`);

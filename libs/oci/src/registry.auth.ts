@@ -87,8 +87,8 @@ export class RegistryAuth {
   }
 
   private async requestToken(challenge: AuthChallenge, scopes: string[], signal?: AbortSignal): Promise<CachedToken> {
+    const wanted = [...new Set([...(challenge.params['scope'] ?? '').split(' ').filter(Boolean), ...scopes])];
     if (this.options.tokenSource) {
-      const wanted = [...new Set([...(challenge.params['scope'] ?? '').split(' ').filter(Boolean), ...scopes])];
       const cached = {
         authorization: `Bearer ${await this.options.tokenSource(wanted)}`,
         expiresAt: this.now() + MIN_TOKEN_SECONDS * 1000,
@@ -110,7 +110,6 @@ export class RegistryAuth {
       throw this.unauthorized(`refusing to send credentials to the plain-http token realm ${url.host}`);
     }
     if (challenge.params['service']) url.searchParams.set('service', challenge.params['service']);
-    const wanted = new Set([...(challenge.params['scope'] ?? '').split(' ').filter(Boolean), ...scopes]);
     for (const scope of wanted) url.searchParams.append('scope', scope);
 
     const headers: Record<string, string> = { Accept: 'application/json' };

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { formatRegistryAuthFile } from '@stagecraft/oci';
+
 const execFileAsync = promisify(execFile);
 
 /** A container started from an image as a runtime would: its Entrypoint + Cmd, Env, WorkingDir and User. */
@@ -48,8 +50,7 @@ export async function runImage(image: string, options: RunImageOptions = {}): Pr
     const auth: string[] = [];
     if (options.creds) {
       const file = join(storage, 'auth.json');
-      const login = Buffer.from(`${options.creds.username}:${options.creds.password}`).toString('base64');
-      await writeFile(file, JSON.stringify({ auths: { [image.split('/')[0]]: { auth: login } } }), { mode: 0o600 });
+      await writeFile(file, formatRegistryAuthFile({ [image.split('/')[0]]: options.creds }), { mode: 0o600 });
       auth.push('--authfile', file);
     }
     container = await buildah('from', '--quiet', ...auth, `--tls-verify=${options.tlsVerify ?? false}`, `docker://${image}`);

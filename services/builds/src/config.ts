@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { IsEgressCidrList } from '@stagecraft/config';
+import { commaList, IsEgressCidrList } from '@stagecraft/config';
 import { NatsConfig } from '@stagecraft/messaging';
 import { DEFAULT_NPM_REGISTRY, DEFAULT_PIP_INDEX_URL } from '@stagecraft/oci';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
@@ -136,11 +136,7 @@ export function registryCredentialsOf(config: BuildsConfig): Record<string, { us
 
 /** REGISTRY_TOKEN_HOSTS, as a set. */
 export function registryTokenHostsOf(config: BuildsConfig): ReadonlySet<string> {
-  return new Set(
-    config.REGISTRY_TOKEN_HOSTS.split(',')
-      .map((host) => host.trim())
-      .filter(Boolean),
-  );
+  return new Set(commaList(config.REGISTRY_TOKEN_HOSTS));
 }
 
 /** BUILD_CACHE_DIR, or the user's cache folder. */

@@ -1,4 +1,5 @@
 import { NatsConfig } from '@stagecraft/messaging';
+import { DEFAULT_REGISTRY_SERVICE, DEFAULT_REGISTRY_TOKEN_ISSUER } from '@stagecraft/oci';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** The iam service's environment. Each property is named as the variable it reads. */
@@ -24,8 +25,8 @@ export class IamConfig extends NatsConfig {
   @IsOptional() @IsString() REGISTRY_TOKEN_CERTIFICATE?: string;
   @IsOptional() @IsString() REGISTRY_TOKEN_CERTIFICATE_FILE?: string;
   /** The registry's `auth.token.service` and `auth.token.issuer`. */
-  @IsString() @MinLength(1) REGISTRY_SERVICE = 'stagecraft-registry';
-  @IsString() @MinLength(1) REGISTRY_TOKEN_ISSUER = 'stagecraft-iam';
+  @IsString() @MinLength(1) REGISTRY_SERVICE = DEFAULT_REGISTRY_SERVICE;
+  @IsString() @MinLength(1) REGISTRY_TOKEN_ISSUER = DEFAULT_REGISTRY_TOKEN_ISSUER;
   /** Lifetime of a registry token (a build's ends with its credential's, if sooner). */
   @IsInt() @Min(30) @Max(3600) REGISTRY_TOKEN_TTL_SECONDS = 300;
   /** `host:port` of the registry: in image references and robot accounts' dockerconfigjson. */

@@ -32,6 +32,26 @@ export type TerminationMessage<P extends BuildPhase | null = BuildPhase> =
   | { status: 'SUCCEEDED'; digest?: string; image?: string }
   | { status: 'FAILED' | 'ERROR'; reason: string; message: string; phase: P };
 
+const utf8 = new TextEncoder();
+const byteLength = (text: string) => utf8.encode(text).length;
+
+/** The message as one JSON line shorter than the limit: a long failure message is cut and ends in `…`. */
+export function formatTerminationMessage(message: TerminationMessage): string {
+  const line = JSON.stringify(message);
+  if (message.status === 'SUCCEEDED' || byteLength(line) < TERMINATION_MESSAGE_MAX_BYTES) return line;
+  // Whole code points, and measured as JSON: an escape makes one character cost up to 6 bytes.
+  const chars = Array.from(message.message);
+  const cut = (count: number) => JSON.stringify({ ...message, message: `${chars.slice(0, count).join('')}…` });
+  let low = 0;
+  let high = chars.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (byteLength(cut(mid)) < TERMINATION_MESSAGE_MAX_BYTES) low = mid;
+    else high = mid - 1;
+  }
+  return cut(low);
+}
+
 /**
  * A termination message as the assembler writes it, or null when the text is not one (another
  * program's output, BuildKit's metadata file): the reader then falls back to what it knows.

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import {
   BUILD_POD_EXIT_CODES,
   type BuildPhase,
+  formatTerminationMessage,
   phaseMarker,
   TERMINATED_EXIT_CODE,
   TERMINATION_LOG_PATH,
+  type TerminationMessage,
 } from '@stagecraft/contracts';
 
 import { prepareBuildContext } from '../build-context';
@@ -28,7 +30,6 @@ import { parseRegistryAuthFile, RegistryAuthFileError } from '../registry-auth-f
 import { type BuildSpec, type CliCommand, parseBuildSpec } from './build-spec';
 import { CliInputError } from './cli-input.error';
 import { SecretMask } from './secret-mask';
-import { formatTerminationMessage, type TerminationMessage } from './termination-message';
 
 export interface CliContext {
   /** The container's environment: STAGECRAFT_BUILD_SPEC, REGISTRY_AUTH_FILE, TERMINATION_LOG, CONTEXT_DIR, TMPDIR. */

@@ -6,6 +6,12 @@ import { createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'n
 
 import { SignJWT } from 'jose';
 
+import type { RegistryTokenSource } from '../registry.auth';
+
+/** The registry's `auth.token.service` and the tokens' `issuer` by default: iam, the registry and the launcher agree on them. */
+export const DEFAULT_REGISTRY_SERVICE = 'stagecraft-registry';
+export const DEFAULT_REGISTRY_TOKEN_ISSUER = 'stagecraft-iam';
+
 /** What a token grants on one resource: `{ type: 'repository', name: 'team/app', actions: ['pull'] }`. */
 export interface RegistryAccess {
   type: string;
@@ -107,6 +113,6 @@ export function parseRegistryScopes(scopes: readonly string[]): RegistryAccess[]
 export function platformTokenSource(
   key: RegistryTokenKey,
   claims: Pick<RegistryTokenClaims, 'issuer' | 'service' | 'subject'>,
-): (scopes: string[]) => Promise<string> {
+): RegistryTokenSource {
   return (scopes) => signRegistryToken(key, { ...claims, access: parseRegistryScopes(scopes), ttlSeconds: 300 });
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
+import type { RegistryCredentials } from '@stagecraft/oci';
 
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
 import type { BuildEntity } from './infra/build.entity';
@@ -82,14 +83,21 @@ export class BuildRunner {
       build.packageUrl = outcome.url;
       return true;
     }
-    const ended = await this.store.transition(
-      build.id,
-      outcome.gone ? 'FAILED' : 'ERROR',
-      { reason: outcome.gone ? 'PACKAGE_UNAVAILABLE' : 'PACKAGE_DOWNLOAD_FAILED', message: outcome.message },
-      ['SCHEDULING'],
-    );
-    if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+    await this.endBeforeStart(build, outcome.gone ? 'FAILED' : 'ERROR', {
+      reason: outcome.gone ? 'PACKAGE_UNAVAILABLE' : 'PACKAGE_DOWNLOAD_FAILED',
+      message: outcome.message,
+    });
     return false;
+  }
+
+  /** Ends a SCHEDULING build that cannot start; one cancelled meanwhile ends CANCELLED instead. */
+  private async endBeforeStart(
+    build: BuildEntity,
+    status: 'FAILED' | 'ERROR',
+    why: { reason: string; message: string },
+  ): Promise<void> {
+    const ended = await this.store.transition(build.id, status, why, ['SCHEDULING']);
+    if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
   }
 
   private async run(
@@ -104,17 +112,15 @@ export class BuildRunner {
         .catch((error: Error) => this.logger.warn(`log append failed for ${build.id}: ${error.message}`));
     if (build.status !== 'RUNNING' && !build.packageUrl && !(await this.askPackageUrl(build))) return;
     // A resumed build's pod has its credential already (Kubernetes); a new one asks for its own.
-    const credentials =
-      build.status === 'RUNNING' ? { ok: true as const, credentials: undefined } : await this.registryCredentials.forRun(build);
-    if (!credentials.ok) {
-      const ended = await this.store.transition(
-        build.id,
-        credentials.refused ? 'FAILED' : 'ERROR',
-        { reason: credentials.refused ? 'REGISTRY_DENIED' : 'REGISTRY_CREDENTIAL_UNAVAILABLE', message: credentials.message },
-        ['SCHEDULING'],
-      );
-      if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
-      return;
+    let credentials: Record<string, RegistryCredentials> | undefined;
+    if (build.status !== 'RUNNING') {
+      const outcome = await this.registryCredentials.forRun(build);
+      if (!outcome.ok)
+        return this.endBeforeStart(build, outcome.refused ? 'FAILED' : 'ERROR', {
+          reason: outcome.refused ? 'REGISTRY_DENIED' : 'REGISTRY_CREDENTIAL_UNAVAILABLE',
+          message: outcome.message,
+        });
+      credentials = outcome.credentials;
     }
     const started =
       build.status === 'RUNNING'
@@ -137,7 +143,7 @@ export class BuildRunner {
             void (await this.logs.append(build.id, lines.map((line) => maskFindings(line, secrets) + '\n').join(''), cursor)),
         },
         entry.controller.signal,
-        { resumed: build.status === 'RUNNING', credentials: credentials.credentials },
+        { resumed: build.status === 'RUNNING', credentials },
       );
     } catch (error) {
       if (!entry.controller.signal.aborted) {

@@ -3,6 +3,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, explainPermission } from '@stagecraft/authz';
+import { commaList } from '@stagecraft/config';
 import {
   BuildRegistryCredentialRequest,
   RegistryCredentialDto,
@@ -12,14 +13,12 @@ import {
 } from '@stagecraft/contracts';
 import { parseRegistryScopes, type RegistryAccess, type RegistryTokenKey, signRegistryToken } from '@stagecraft/oci';
 import { jwtVerify, SignJWT } from 'jose';
-import { In, IsNull, Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 
 import { GrantsRepository } from '../authorization/grants.repository';
 import { IamConfig } from '../config';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
-import { verifySecret } from '../users/domain/access-key';
-import { AccessKeyEntity } from '../users/infra/access-key.entity';
-import { UserEntity } from '../users/infra/user.entity';
+import { TokensService } from '../tokens/tokens.service';
 import { grantedActions, type RegistryPrincipal, type RepositoryRecord } from './domain/registry-access';
 import { ImageRepositoryEntity } from './infra/image-repository.entity';
 import { REGISTRY_TOKEN_KEY } from './registry-token-key.provider';
@@ -39,18 +38,20 @@ const BUILD_CREDENTIAL_TYPE = 'stagecraft-build-credential';
 export class RegistryTokensService {
   private readonly logger = new Logger('RegistryTokensService');
   private readonly publicKey: KeyObject | null;
+  /** REGISTRY_PLATFORM_REPOSITORIES: the base images, PUBLIC and owned by no project. */
+  private readonly platformRepositories: ReadonlySet<string>;
 
   constructor(
     @Inject(REGISTRY_TOKEN_KEY) private readonly key: RegistryTokenKey | null,
     private readonly config: IamConfig,
     private readonly grants: GrantsRepository,
     private readonly robots: RobotAccountsService,
+    private readonly tokens: TokensService,
     @InjectRepository(ImageRepositoryEntity) private readonly repositories: Repository<ImageRepositoryEntity>,
-    @InjectRepository(AccessKeyEntity) private readonly accessKeys: Repository<AccessKeyEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @InjectRepository(EnterpriseProjectEntity) private readonly projects: Repository<EnterpriseProjectEntity>,
   ) {
     this.publicKey = key ? createPublicKey(key.privateKey) : null;
+    this.platformRepositories = new Set(commaList(config.REGISTRY_PLATFORM_REPOSITORIES));
   }
 
   async token(request: RegistryTokenRequest): Promise<RegistryTokenDto> {
@@ -88,7 +89,7 @@ export class RegistryTokensService {
     const key = this.requireKey();
     const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: request.accountId });
     if (!project) throw ServiceError.notFound('enterprise project');
-    if (this.platformRepositories().has(request.repository))
+    if (this.platformRepositories.has(request.repository))
       throw ServiceError.conflict(
         `the repository ${request.repository} holds the platform's base images: builds cannot push to it`,
         'archiveImage',
@@ -172,13 +173,8 @@ export class RegistryTokensService {
     }
   }
 
-  private async userPrincipal(accessKeyId: string, secret: string): Promise<RegistryPrincipal> {
-    const accessKey = await this.accessKeys.findOneBy({ id: accessKeyId });
-    if (!accessKey || accessKey.disabledAt || !(await verifySecret(secret, accessKey.secretHash)))
-      throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
-    const user = await this.users.findOneBy({ id: accessKey.userId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
-    await this.accessKeys.update({ id: accessKey.id }, { lastUsedAt: new Date() });
+  private async userPrincipal(accessKey: string, secretKey: string): Promise<RegistryPrincipal> {
+    const { user } = await this.tokens.authenticate({ accessKey, secretKey });
     const grants = await this.grants.grantsFor(user.id);
     return {
       kind: 'user',
@@ -191,7 +187,7 @@ export class RegistryTokensService {
   /** The repositories named, from the table and the platform's list. */
   private async records(names: string[]): Promise<Map<string, RepositoryRecord>> {
     const records = new Map<string, RepositoryRecord>();
-    const platform = this.platformRepositories();
+    const platform = this.platformRepositories;
     for (const name of names)
       if (platform.has(name)) records.set(name, { name, accountId: null, enterpriseProjectId: null, imageClass: 'PUBLIC' });
     const stored = names.filter((name) => !platform.has(name));
@@ -204,14 +200,6 @@ export class RegistryTokensService {
           imageClass: row.imageClass,
         });
     return records;
-  }
-
-  private platformRepositories(): Set<string> {
-    return new Set(
-      this.config.REGISTRY_PLATFORM_REPOSITORIES.split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    );
   }
 
   private requireKey(): RegistryTokenKey {

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller } from '@stagecraft/authz';
@@ -11,16 +9,16 @@ import {
   RobotAccountsRequest,
   ServiceError,
 } from '@stagecraft/contracts';
+import { formatRegistryAuthFile } from '@stagecraft/oci';
 import { isUniqueViolation } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
 import { AuditService } from '../audit/audit.service';
 import { IamConfig } from '../config';
 import { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
-import { hashSecret, verifySecret } from '../users/domain/access-key';
+import { generateAccessKey, hashSecret, verifySecret } from '../users/domain/access-key';
 import { RobotAccountEntity } from './infra/robot-account.entity';
 
-const ROBOT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ROBOT_PREFIX = 'SCRB';
 
 /** Pull-only registry logins of a project, for the clusters that run its images. */
@@ -35,8 +33,7 @@ export class RobotAccountsService {
 
   async create(caller: Caller, request: CreateRobotAccountRequest): Promise<CreatedRobotAccountDto> {
     await this.requireProject(caller, request.enterpriseProjectId, Actions.image.modify);
-    const id = ROBOT_PREFIX + Array.from(randomBytes(16), (b) => ROBOT_ALPHABET[b % 32]).join('');
-    const secret = randomBytes(30).toString('base64url');
+    const { accessKey: id, secretKey: secret } = generateAccessKey(ROBOT_PREFIX);
     let robot: RobotAccountEntity;
     try {
       robot = await this.robots.save(
@@ -99,9 +96,7 @@ export class RobotAccountsService {
 
   private dockerConfigJson(username: string, password: string): string {
     const host = this.config.REGISTRY_HOST;
-    if (!host) return JSON.stringify({ auths: {} });
-    const auth = Buffer.from(`${username}:${password}`).toString('base64');
-    return JSON.stringify({ auths: { [host]: { username, password, auth } } });
+    return formatRegistryAuthFile(host ? { [host]: { username, password } } : {});
   }
 
   /** The project of the caller's account, where the caller holds `action`; another answers NOT_FOUND. */

@@ -31,13 +31,13 @@ export class TokensService implements VerificationKeySource {
   ) {}
 
   async createAccessToken(request: CreateAccessTokenRequest): Promise<AccessTokenDto> {
-    const { user, accessKey } = await this.login(request);
+    const { user, accessKey } = await this.authenticate(request);
     return this.signAccessToken(user, accessKey.id);
   }
 
   /** Login answering a short access token and a refresh token (IAM_REFRESH_TOKEN_TTL_SECONDS from now). */
   async createSession(request: CreateAccessTokenRequest): Promise<SessionDto> {
-    const { user, accessKey } = await this.login(request);
+    const { user, accessKey } = await this.authenticate(request);
     const refreshExpiresAt = new Date(Date.now() + this.config.IAM_REFRESH_TOKEN_TTL_SECONDS * 1000);
     const refreshToken = await this.issueRefreshToken(this.dataSource.getRepository(RefreshTokenEntity), {
       user,
@@ -98,7 +98,11 @@ export class TokensService implements VerificationKeySource {
     return { keys: [this.key.publicJwk] };
   }
 
-  private async login(request: CreateAccessTokenRequest): Promise<{ user: UserEntity; accessKey: AccessKeyEntity }> {
+  /**
+   * The user behind an access key and its secret (an enabled key, a user not deleted), with the
+   * key's last use recorded: login here, and the registry's token endpoint (RegistryTokensService).
+   */
+  async authenticate(request: CreateAccessTokenRequest): Promise<{ user: UserEntity; accessKey: AccessKeyEntity }> {
     const accessKey = await this.accessKeys.findOneBy({ id: request.accessKey });
     // The same answer whether the key or the secret is wrong, or the key disabled: nothing to probe with.
     if (!accessKey || !(await verifySecret(request.secretKey, accessKey.secretHash)) || accessKey.disabledAt) {

@@ -1,7 +1,7 @@
 import { chown, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { isLoopback, type RegistryCredentials } from '@stagecraft/oci';
+import { formatRegistryAuthFile, isLoopback, type RegistryCredentials } from '@stagecraft/oci';
 
 import type { SandboxedBuild } from './build-sandbox';
 
@@ -24,8 +24,7 @@ export async function withRegistryStep<T>(
     const hostCredentials = credentials[host];
     if (hostCredentials) {
       const authFile = join(home, 'auth.json');
-      const auth = Buffer.from(`${hostCredentials.username}:${hostCredentials.password}`).toString('base64');
-      await writeFile(authFile, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
+      await writeFile(authFile, formatRegistryAuthFile({ [host]: hostCredentials }), { mode: 0o600 });
       if (build.user) await chown(authFile, build.user.uid, build.user.gid);
       flags.push('--authfile', authFile);
     }

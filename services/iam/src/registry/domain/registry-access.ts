@@ -1,6 +1,5 @@
+import type { ImageClass } from '@stagecraft/contracts';
 import type { RegistryAccess } from '@stagecraft/oci';
-
-export type ImageClass = 'PUBLIC' | 'PRIVATE';
 
 /** A repository as the token issuer sees it. Platform repositories (the base images) belong to no project. */
 export interface RepositoryRecord {

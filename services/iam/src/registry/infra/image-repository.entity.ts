@@ -1,6 +1,5 @@
+import type { ImageClass } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-
-import type { ImageClass } from '../domain/registry-access';
 
 /**
  * A repository of the embedded registry that a build pushed: the project of the first build that

@@ -7,10 +7,13 @@ const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** A new key pair: the id is public (like AWS's AKIA…), the secret is shown once. */
-export function generateAccessKey(): { accessKey: string; secretKey: string } {
+/**
+ * A new key pair: the id is public (like AWS's AKIA…), the secret is shown once. `SCAK` for a
+ * user's access key, `SCRB` for a robot account's login.
+ */
+export function generateAccessKey(prefix: 'SCAK' | 'SCRB' = 'SCAK'): { accessKey: string; secretKey: string } {
   const bytes = randomBytes(18);
-  const accessKey = 'SCAK' + Array.from(bytes, (b) => KEY_ALPHABET[b % 32]).join('');
+  const accessKey = prefix + Array.from(bytes, (b) => KEY_ALPHABET[b % 32]).join('');
   return { accessKey, secretKey: randomBytes(30).toString('base64url') };
 }
 

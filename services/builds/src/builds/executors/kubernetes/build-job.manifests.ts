@@ -4,7 +4,13 @@
 // these, the tests validate them with kubernetes-models.
 import type { V1Container, V1Job, V1PodSpec, V1Secret, V1Volume } from '@kubernetes/client-node';
 import { phaseMarker, TERMINATION_LOG_PATH } from '@stagecraft/contracts';
-import { type DependencyInstall, type DependencyTool, installVolumes, parseImageReference } from '@stagecraft/oci';
+import {
+  type DependencyInstall,
+  type DependencyTool,
+  formatRegistryAuthFile,
+  installVolumes,
+  parseImageReference,
+} from '@stagecraft/oci';
 
 import type { BuildEntity } from '../../infra/build.entity';
 import { imageLabels } from '../build-images';
@@ -99,16 +105,9 @@ export function buildSecretManifest(
   spec: BuildContainerSpec,
   registryAuth: RegistryAuth,
 ): V1Secret {
-  const auths = (hosts: string[]) =>
-    Object.fromEntries(
-      hosts.map((host) => {
-        const { username, password } = registryAuth[host];
-        return [host, { auth: Buffer.from(`${username}:${password}`).toString('base64') }];
-      }),
-    );
   const baseHost = spec.baseImage ? registryHostOf(spec.baseImage) : null;
-  const pullHosts = baseHost && registryAuth[baseHost] ? [baseHost] : [];
-  const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+  const pull = baseHost && registryAuth[baseHost] ? { [baseHost]: registryAuth[baseHost] } : {};
+  const base64 = (text: string) => Buffer.from(text).toString('base64');
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -116,9 +115,9 @@ export function buildSecretManifest(
     type: 'kubernetes.io/dockerconfigjson',
     immutable: true,
     data: {
-      'spec.json': base64(spec),
-      'config.json': base64({ auths: auths(Object.keys(registryAuth)) }),
-      '.dockerconfigjson': base64({ auths: auths(pullHosts) }),
+      'spec.json': base64(JSON.stringify(spec)),
+      'config.json': base64(formatRegistryAuthFile(registryAuth)),
+      '.dockerconfigjson': base64(formatRegistryAuthFile(pull)),
     },
   };
 }
