@@ -11,5 +11,6 @@ module.exports = {
     '<rootDir>/gateway/jest.config.js',
     '<rootDir>/deploy/jest.config.js',
     '<rootDir>/deploy/local/jest.config.js',
+    '<rootDir>/deploy/assembler/jest.config.js',
   ],
 };

@@ -10,13 +10,16 @@
  *   central directory, end of central directory record
  * Every local header carries the entry's real CRC32 and sizes (no data descriptors), and the last
  * blob is sized so the archive is exactly `sizeBytes` long. 32-bit zip fields suffice: every entry
- * and the whole archive stay below 4 GiB.
+ * and the whole archive stay below 4 GiB. The end record is @stagecraft/archive/testing's; the
+ * headers are written here because they say version 1.0 (stored) where that module's say 2.0.
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
+
+import { endOfCentralDirectory } from '@stagecraft/archive/testing';
 
 export const MAIN_CLASS = 'com.example.bench.Main';
 const BLOB_BYTES = 16 * 1024 * 1024;
@@ -144,12 +147,7 @@ export function* executableJarChunks(sizeBytes: number, seed: string): Generator
     offset += header.length + entry.size;
   }
   const directory = Buffer.concat(central);
-  const end = Buffer.alloc(END_RECORD_BYTES);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const end = endOfCentralDirectory(entries.length, directory.length, offset);
   yield directory;
   yield end;
   if (offset + directory.length + end.length !== sizeBytes) {

@@ -9,7 +9,7 @@ import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
 const DOCKERFILE = 'deploy/assembler/Dockerfile';
-const CLI_SOURCE = 'libs/oci/src/cli/main.ts';
+const CLI_SOURCE = 'deploy/assembler/src/main.ts';
 
 interface Instruction {
   keyword: string;
@@ -120,7 +120,7 @@ describe(`${DOCKERFILE} (read, not built: no Docker engine here)`, () => {
     expect(entrypoint).toEqual(['node', expect.stringMatching(/^\//)]);
     const script = entrypoint![1];
     const built = buildOutputsOf(CLI_SOURCE).find((f) => f.endsWith('.js'));
-    expect(built).toBe('dist/libs/oci/src/cli/main.js');
+    expect(built).toBe('dist/deploy/assembler/src/main.js');
     const buildWorkdir = workdirOf(stages.find((s) => s.name === 'build')!);
     const copied = copies(runtime).find(
       (c) =>

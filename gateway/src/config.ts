@@ -1,8 +1,8 @@
-import { NatsConfig } from '@stagecraft/messaging';
+import { ProcessConfig } from '@stagecraft/service';
 import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** The gateway's environment. Each property is named as the variable it reads. */
-export class GatewayConfig extends NatsConfig {
+export class GatewayConfig extends ProcessConfig {
   @IsString() HOST = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) PORT = 4000;
   /**
@@ -17,5 +17,4 @@ export class GatewayConfig extends NatsConfig {
   @IsInt() @Min(100) REQUEST_TIMEOUT_MS = 10_000;
   /** The services /health asks, comma-separated. */
   @IsString() @Matches(/^[a-z]+(,[a-z]+)*$/) SERVICES = 'iam';
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

@@ -1,4 +1,4 @@
-import { buildTarball, overlappingZip, zerosZip } from '@stagecraft/oci/testing';
+import { buildTarball, overlappingZip, zerosZip } from '@stagecraft/archive/testing';
 import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
 import { Client } from 'pg';
 

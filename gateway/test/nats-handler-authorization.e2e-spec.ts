@@ -541,6 +541,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       ).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
+        reason: 'FORBIDDEN',
         message: 'builds.job.delete.v1 is service-only: only jobs may send it, not an unidentified sender',
       });
       // Even sent by jobs, the user must hold the job's delete right in its project.
@@ -559,6 +560,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       ).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
+        reason: 'ACTION_DENIED',
         message: 'servicestage:assembling:delete is not allowed in this enterprise project',
       });
       expect(
@@ -582,6 +584,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       ).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
+        reason: 'FORBIDDEN',
         message: 'clusters.build-target.v1 is service-only: only builds may send it, not an unidentified sender',
       });
       // The builds service, for the same member, reaches the use case (a LOCAL cluster has no kubeconfig).
@@ -599,6 +602,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       expect(await outcomeOf(gateway.send(IamSubjects.getUsers, { ids }, { token: attackers['no policy'].token }))).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
+        reason: 'FORBIDDEN',
         message: 'servicestage:assembling:get is allowed to you in no enterprise project',
       });
       expect(await names(outsider.token)).toEqual([outsider.id, platform.admin.userId].sort());
@@ -616,6 +620,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       ).toEqual({
         ok: false,
         code: ErrorCode.FORBIDDEN,
+        reason: 'ACTION_DENIED',
         message: 'servicestage:package:delete is not allowed in this enterprise project',
       });
       // Named in their own project, project A's job that uses the package is not counted.

@@ -54,38 +54,59 @@ describe('races between deleting and using', () => {
     throw new Error(`no table for ${sql}`);
   }
 
-  it('createPackageJob racing deleteSoftwarePackage never leaves a job whose package is gone (20 runs)', async () => {
-    const jar = buildExecutableJar('com.shop.Race', 4 * 1024);
-    const outcomes = { jobWon: 0, deleteWon: 0 };
-    for (let run = 0; run < 20; run++) {
-      const packageId = await platform.uploadPackage(admin, `race-pkg-${run}`, '1.0.0', jar);
-      const [created, deleted] = await Promise.all([
-        platform.gql<{ createPackageJob: { job: { id: string } } }>(
-          `mutation($input: PackageJobInput!) { createPackageJob(input: $input) { job { id } } }`,
-          { input: jobInput(`race-job-${run}`, packageId) },
-          admin,
-        ),
-        platform.gql(`mutation($id: ID!) { deleteSoftwarePackage(id: $id) }`, { id: packageId }, admin),
-      ]);
-      const jobs = await rows(`SELECT id FROM package_jobs WHERE package_id = $1`, [packageId]);
-      const packages = await rows(`SELECT id FROM software_packages WHERE id = $1`, [packageId]);
-      // The invariant: a stored job's package exists; and each answer says what happened.
-      expect({ run, jobs: jobs.length, packageKept: jobs.length === 0 || packages.length === 1 }).toEqual({
-        run,
-        jobs: jobs.length,
-        packageKept: true,
-      });
-      expect({ run, jobSaved: !created.errors }).toEqual({ run, jobSaved: jobs.length === 1 });
-      expect({ run, packageDeleted: !deleted.errors }).toEqual({ run, packageDeleted: packages.length === 0 });
-      if (jobs.length) outcomes.jobWon++;
-      if (!packages.length) outcomes.deleteWon++;
-      if (jobs.length) {
-        await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: jobs[0].id }, admin);
+  // Save re-reads the package after storing the job; Build leaves that to the build's own questions (issue 13).
+  /** Cancels the job's builds, lets them end, then deletes the job. */
+  async function deleteJobAfterItsBuilds(jobId: string): Promise<void> {
+    for (const build of await rows(`SELECT id FROM builds WHERE job_id = $1`, [jobId])) {
+      await platform.gql(`mutation($id: ID!) { cancelBuild(id: $id) { id } }`, { id: build.id }, admin);
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const done = await rows(`SELECT id FROM builds WHERE id = $1 AND finished_at IS NOT NULL`, [build.id]);
+        if (done.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    // Both orders happen; the test is not passing only because one side always wins.
-    expect(outcomes.jobWon + outcomes.deleteWon).toBeGreaterThanOrEqual(20);
-  }, 300_000);
+    const deleted = await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: jobId }, admin);
+    expect(deleted.errors).toBeUndefined();
+  }
+
+  it.each([
+    ['Save', false],
+    ['Build', true],
+  ])(
+    'createPackageJob (%s) racing deleteSoftwarePackage never leaves a job whose package is gone (20 runs)',
+    async (mode, build) => {
+      const jar = buildExecutableJar('com.shop.Race', 4 * 1024);
+      const outcomes = { jobWon: 0, deleteWon: 0 };
+      for (let run = 0; run < 20; run++) {
+        const packageId = await platform.uploadPackage(admin, `race-pkg-${mode}-${run}`, '1.0.0', jar);
+        const [created, deleted] = await Promise.all([
+          platform.gql<{ createPackageJob: { job: { id: string } } }>(
+            `mutation($input: PackageJobInput!, $build: Boolean) { createPackageJob(input: $input, build: $build) { job { id } } }`,
+            { input: jobInput(`race-job-${mode}-${run}`, packageId), build },
+            admin,
+          ),
+          platform.gql(`mutation($id: ID!) { deleteSoftwarePackage(id: $id) }`, { id: packageId }, admin),
+        ]);
+        const jobs = await rows(`SELECT id FROM package_jobs WHERE package_id = $1`, [packageId]);
+        const packages = await rows(`SELECT id FROM software_packages WHERE id = $1`, [packageId]);
+        // The invariant: a stored job's package exists; and each answer says what happened.
+        expect({ run, jobs: jobs.length, packageKept: jobs.length === 0 || packages.length === 1 }).toEqual({
+          run,
+          jobs: jobs.length,
+          packageKept: true,
+        });
+        expect({ run, jobSaved: !created.errors }).toEqual({ run, jobSaved: jobs.length === 1 });
+        expect({ run, packageDeleted: !deleted.errors }).toEqual({ run, packageDeleted: packages.length === 0 });
+        if (jobs.length) outcomes.jobWon++;
+        if (!packages.length) outcomes.deleteWon++;
+        if (jobs.length) await deleteJobAfterItsBuilds(jobs[0].id as string);
+      }
+      // Both orders happen; the test is not passing only because one side always wins.
+      expect(outcomes.jobWon + outcomes.deleteWon).toBeGreaterThanOrEqual(20);
+    },
+    300_000,
+  );
 
   it('createPackageJob racing deleteCluster never leaves a job whose cluster is gone (20 runs)', async () => {
     const jar = buildExecutableJar('com.shop.Race', 4 * 1024);
@@ -137,18 +158,7 @@ describe('races between deleting and using', () => {
       expect({ run, orphanBuilds: jobs.length === 0 ? builds.length : 0 }).toEqual({ run, orphanBuilds: 0 });
       expect({ run, buildStarted: !started.errors }).toEqual({ run, buildStarted: builds.length === 1 });
       expect({ run, jobDeleted: !deleted.errors }).toEqual({ run, jobDeleted: jobs.length === 0 });
-      if (builds.length) {
-        // Let the build end, then the job can go.
-        await platform.gql(`mutation($id: ID!) { cancelBuild(id: $id) { id } }`, { id: builds[0].id }, admin);
-        const deadline = Date.now() + 60_000;
-        while (Date.now() < deadline) {
-          const done = await rows(`SELECT id FROM builds WHERE id = $1 AND finished_at IS NOT NULL`, [builds[0].id]);
-          if (done.length) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        const again = await platform.gql(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: jobId }, admin);
-        expect(again.errors).toBeUndefined();
-      }
+      if (builds.length) await deleteJobAfterItsBuilds(jobId);
     }
   }, 300_000);
 

@@ -35,8 +35,15 @@ describe('NATS round trips of one Build (createPackageJob with build: true)', ()
       archiveImage: `${platform.registry.host}/shop/orders:1.0.0`,
       clusterId: cluster.data!.registerCluster.id,
     };
-    // Warm the callers' caches (keys, rules) as a running platform has them.
+    // Warm the caches a running platform has: the callers' (keys, rules), and jobs' memory of the
+    // account's default project (it never changes), filled by any earlier job of the account.
     await platform.gql(`{ me { id } packageJobs { totalCount } clusters { totalCount } }`, {}, admin);
+    const earlier = await platform.gql(
+      `mutation($input: PackageJobInput!) { createPackageJob(input: $input) { job { id } } }`,
+      { input: { ...input, name: 'orders-saved-earlier' } },
+      admin,
+    );
+    expect(earlier.errors).toBeUndefined();
   });
 
   afterAll(async () => {
@@ -72,5 +79,11 @@ describe('NATS round trips of one Build (createPackageJob with build: true)', ()
   });
 });
 
-/** What a Build costs (12 before issue 13: builds asked jobs back for the job, and clusters three times); it may only go down. */
-const ROUND_TRIP_BUDGET = 9;
+/**
+ * What a Build costs: 12 before issue 13 (builds asked jobs back for the job, clusters three
+ * times, and jobs re-read the package and cluster after storing the job); it may only go down.
+ * The six: jobs.create, artifacts' package and clusters' node selection (the form's rules),
+ * builds.start-for-job, clusters' build target and artifacts' download URL (which also show the
+ * package and cluster outlived the stored job).
+ */
+const ROUND_TRIP_BUDGET = 6;

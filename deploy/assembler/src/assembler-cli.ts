@@ -13,20 +13,20 @@ import {
   TERMINATION_LOG_PATH,
   type TerminationMessage,
 } from '@stagecraft/contracts';
+import type { RegistryCredentials } from '@stagecraft/oci';
+import { prepareBuildContext } from '@stagecraft/oci';
+import { classifyBuildFailure } from '@stagecraft/oci';
+import { buildDependencyLayer } from '@stagecraft/oci';
+import { dependencyLayerKey, type DependencyPlan, installVolumes, outputLocation } from '@stagecraft/oci';
+import { planPackageDependencies } from '@stagecraft/oci';
+import { type DependencyLayerRequest, ImageAssembler, isPushProgressLine } from '@stagecraft/oci';
+import { manifestReferenceOf, parseImageReference } from '@stagecraft/oci';
+import { downloadPackage, PackageDownloadError } from '@stagecraft/oci';
+import { formatPlatform } from '@stagecraft/oci';
+import { formatSize } from '@stagecraft/oci';
+import { RegistryClient } from '@stagecraft/oci';
+import { parseRegistryAuthFile, RegistryAuthFileError } from '@stagecraft/oci';
 
-import { prepareBuildContext } from '../build-context';
-import { classifyBuildFailure } from '../build-failure';
-import { buildDependencyLayer } from '../dependencies/dependency-layer';
-import { dependencyLayerKey, type DependencyPlan, installVolumes, outputLocation } from '../dependencies/dependency-plan';
-import { planPackageDependencies } from '../dependencies/package-manifests';
-import { type DependencyLayerRequest, ImageAssembler, isPushProgressLine } from '../image.assembler';
-import { manifestReferenceOf, parseImageReference } from '../image-reference';
-import { downloadPackage, PackageDownloadError } from '../package-download';
-import { formatPlatform } from '../platform';
-import { formatSize } from '../progress.format';
-import type { RegistryCredentials } from '../registry.auth';
-import { RegistryClient } from '../registry.client';
-import { parseRegistryAuthFile, RegistryAuthFileError } from '../registry-auth-file';
 import { type BuildSpec, type CliCommand, parseBuildSpec } from './build-spec';
 import { CliInputError } from './cli-input.error';
 import { SecretMask } from './secret-mask';

@@ -1,7 +1,7 @@
 import type { TechStack } from '@stagecraft/contracts';
+import type { Platform } from '@stagecraft/oci';
+import { parsePlatform } from '@stagecraft/oci';
 
-import type { Platform } from '../manifest.types';
-import { parsePlatform } from '../platform';
 import { CliInputError } from './cli-input.error';
 
 export type CliCommand = 'assemble' | 'fetch';

@@ -1,4 +1,4 @@
-import type { RegistryCredentials } from '../registry.auth';
+import type { RegistryCredentials } from '@stagecraft/oci';
 
 const MASK = '***';
 /** Shorter values are not masked: hiding every `a` or `12` would garble the log for no gain. */

@@ -9,13 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEMO_BASE_IMAGES } from '../src/demo-base-images';
-import { formatSize } from '../src/progress.format';
-import type { TestRegistry } from '../src/testing/registry-process';
-import { startSeededTestRegistry } from '../src/testing/seeded-registry';
-import { skopeoInspect } from '../src/testing/skopeo';
-import { buildTarball } from '../src/testing/tar-writer';
-import { buildZip } from '../src/testing/zip-writer';
+import { buildTarball, buildZip } from '@stagecraft/archive/testing';
+import { formatSize } from '@stagecraft/oci';
+import { DEMO_BASE_IMAGES } from '@stagecraft/oci/testing';
+import { skopeoInspect, startSeededTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const USER = { username: 'builder', password: 'pushing-pa55word' };
@@ -114,7 +111,7 @@ async function runCli(
   const specFile = join(runDir, 'spec.json');
   const terminationLog = join(runDir, 'termination-log');
   await writeFile(specFile, typeof spec === 'string' ? spec : JSON.stringify(spec));
-  const child = spawn(process.execPath, ['-r', './bench/register.cjs', 'libs/oci/src/cli/main.ts', command], {
+  const child = spawn(process.execPath, ['-r', './bench/register.cjs', 'deploy/assembler/src/main.ts', command], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'],

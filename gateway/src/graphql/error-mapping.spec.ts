@@ -1,4 +1,4 @@
-import { ErrorCode, ServiceError } from '@stagecraft/contracts';
+import { ErrorCode, PackageJobError, PackageJobErrorReason, ServiceError } from '@stagecraft/contracts';
 
 import { graphqlCodeFor, toGraphQLError } from './error-mapping';
 import { formatError } from './format-error';
@@ -18,15 +18,23 @@ describe('error mapping', () => {
 
   it('carries the offending field', () => {
     const error = toGraphQLError(ServiceError.badInput('statements[0].actions[1]', 'unknown action'));
-    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'statements[0].actions[1]' });
+    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'BAD_USER_INPUT', field: 'statements[0].actions[1]' });
+  });
+
+  it("carries a domain error's reason beside the code it maps to", () => {
+    const error = toGraphQLError(
+      new PackageJobError(PackageJobErrorReason.VERSION_CONFLICT, 'the job was changed meanwhile', 'expectedVersion'),
+    );
+    expect(error.extensions).toEqual({ code: 'CONFLICT', reason: 'VERSION_CONFLICT', field: 'expectedVersion' });
   });
 
   it('adds the correlation id to internal errors only', () => {
     expect(toGraphQLError(new ServiceError(ErrorCode.INTERNAL, 'internal error'), 'c-1').extensions).toEqual({
       code: 'INTERNAL_SERVER_ERROR',
+      reason: 'INTERNAL',
       correlationId: 'c-1',
     });
-    expect(toGraphQLError(ServiceError.notFound('policy'), 'c-1').extensions).toEqual({ code: 'NOT_FOUND' });
+    expect(toGraphQLError(ServiceError.notFound('policy'), 'c-1').extensions).toEqual({ code: 'NOT_FOUND', reason: 'NOT_FOUND' });
   });
 });
 

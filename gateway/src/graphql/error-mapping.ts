@@ -24,7 +24,7 @@ export function graphqlCodeFor(code: ErrorCode): string {
 }
 
 export function toGraphQLError(error: ServiceError, correlationId?: string): GraphQLError {
-  const extensions: Record<string, unknown> = { code: graphqlCodeFor(error.code) };
+  const extensions: Record<string, unknown> = { code: graphqlCodeFor(error.code), reason: error.reason };
   if (error.field !== undefined) extensions.field = error.field;
   if (error.code === ErrorCode.INTERNAL && correlationId) extensions.correlationId = correlationId;
   return new GraphQLError(error.message, { extensions });

@@ -1,9 +1,8 @@
 import { chmod, copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { sniffArchiveFile } from '@stagecraft/archive';
 import type { TechStack } from '@stagecraft/contracts';
-
-import { sniffPackageFormat } from './package/package-format';
 
 export interface BuildContextRequest {
   /** The user's Dockerfile, written as `Dockerfile` at the context's root. */
@@ -41,6 +40,6 @@ export async function prepareBuildContext(dir: string, request: BuildContextRequ
 async function contextPackageName(packageFile: string, techStack: TechStack): Promise<string> {
   if (techStack === 'JAVA') return 'package.jar';
   if (techStack === 'TOMCAT') return 'package.war';
-  const format = await sniffPackageFormat(packageFile);
+  const format = await sniffArchiveFile(packageFile);
   return format === 'tar.gz' ? 'package.tgz' : format === 'tar' ? 'package.tar' : 'package.zip';
 }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 
+import type { UnpackLimits } from '@stagecraft/archive';
 import type { TechStack } from '@stagecraft/contracts';
 
 import { AssemblyError } from './assembly.errors';
@@ -17,7 +18,6 @@ import { publishImage } from './image-publish';
 import { formatImageReference, ImageReferenceError, type ParsedImageReference, parseImageReference } from './image-reference';
 import type { Descriptor } from './manifest.types';
 import { FAMILY_MEDIA_TYPES, type ImageManifestMediaType, isNonDistributableLayer } from './media-types';
-import type { UnpackLimits } from './package/unpack-limits';
 import { type LayerStaging, packageContents, type PushedLayer, pushPackageLayer } from './package-layer';
 import { formatDuration, formatSize } from './progress.format';
 import { RegistryClient } from './registry.client';

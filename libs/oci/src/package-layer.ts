@@ -3,11 +3,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
+import type { UnpackLimits } from '@stagecraft/archive';
+
 import type { BlobPushResult } from './blob-upload';
 import { buildLayerToFile, createLayerStream, type LayerBuildOptions, type LayerDigests } from './layer.builder';
 import type { LayerEntry } from './layer-entry';
 import { unpackPackage } from './package/package-unpacker';
-import type { UnpackLimits } from './package/unpack-limits';
 import type { RegistryClient } from './registry.client';
 import type { PackageFacts, PackagePlacement } from './stack-layout';
 

@@ -3,11 +3,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { buildTarball, buildZip } from '@stagecraft/archive/testing';
 import type { TechStack } from '@stagecraft/contracts';
 
 import { prepareBuildContext } from '../src/build-context';
-import { buildTarball } from '../src/testing/tar-writer';
-import { buildZip } from '../src/testing/zip-writer';
 
 let dir: string;
 const zip = buildZip([{ name: 'index.php', content: '<?php' }]);

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { buildTarball, overlappingZip, storedEntry, zerosZip, zipOf } from '@stagecraft/archive/testing';
+
 import { PackageRejectedError } from '../src/assembly.errors';
 import { buildLayerInMemory } from '../src/layer.builder';
 import { unpackPackage } from '../src/package/package-unpacker';
-import { overlappingZip, storedEntry, zerosZip, zipOf } from '../src/testing/hostile-archives';
-import { buildTarball } from '../src/testing/tar-writer';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

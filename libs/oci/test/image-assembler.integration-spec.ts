@@ -3,18 +3,17 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { buildTarball, buildZip } from '@stagecraft/archive/testing';
 import type { TechStack } from '@stagecraft/contracts';
 
 import { AssemblyError, PackageRejectedError } from '../src/assembly.errors';
-import { DEMO_BASE_IMAGES, seedDemoBaseImages } from '../src/demo-base-images';
 import { type AssembleImageRequest, ImageAssembler } from '../src/image.assembler';
 import { MediaTypes } from '../src/media-types';
 import { RegistryClient } from '../src/registry.client';
+import { DEMO_BASE_IMAGES, seedDemoBaseImages } from '../src/testing/demo-base-images';
 import { readTarEntries, type TarFileEntry } from '../src/testing/layer-reader';
 import { startTestRegistry, type TestRegistry } from '../src/testing/registry-process';
 import { skopeoInspect } from '../src/testing/skopeo';
-import { buildTarball } from '../src/testing/tar-writer';
-import { buildZip } from '../src/testing/zip-writer';
 
 let registry: TestRegistry;
 let otherRegistry: TestRegistry;

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
+import { buildTarball, buildZip, type TarFixtureEntry, type ZipFixtureEntry } from '@stagecraft/archive/testing';
+
 import { PackageRejectedError } from '../src/assembly.errors';
 import { buildLayerInMemory } from '../src/layer.builder';
 import type { LayerEntry } from '../src/layer-entry';
 import { unpackPackage } from '../src/package/package-unpacker';
 import { packageContents } from '../src/package-layer';
 import { readTarEntries } from '../src/testing/layer-reader';
-import { buildTarball, type TarFixtureEntry } from '../src/testing/tar-writer';
-import { buildZip, type ZipFixtureEntry } from '../src/testing/zip-writer';
 
 let dir: string;
 let staging: string;

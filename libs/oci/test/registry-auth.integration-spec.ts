@@ -3,15 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEMO_BASE_IMAGES } from '../src/demo-base-images';
+import { buildTarball } from '@stagecraft/archive/testing';
+
 import { sha256Digest } from '../src/digest';
 import { ImageAssembler } from '../src/image.assembler';
 import { RegistryClient } from '../src/registry.client';
 import { RegistryError } from '../src/registry.error';
+import { DEMO_BASE_IMAGES } from '../src/testing/demo-base-images';
 import { type TestRegistry } from '../src/testing/registry-process';
 import { startSeededTestRegistry } from '../src/testing/seeded-registry';
 import { skopeoInspect } from '../src/testing/skopeo';
-import { buildTarball } from '../src/testing/tar-writer';
 import { pushTinyImage } from './tiny-image';
 
 const USER = { username: 'builder', password: 'c0rrect-h0rse' };

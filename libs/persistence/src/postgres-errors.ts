@@ -8,3 +8,16 @@ export const PostgresErrorCodes = {
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === PostgresErrorCodes.uniqueViolation;
 }
+
+/**
+ * The write's result, or `taken` when a unique index refused it: how a repository says "that
+ * name is taken" without its callers knowing Postgres codes.
+ */
+export async function unlessTaken<T, Taken extends string>(write: () => Promise<T>, taken: Taken): Promise<T | Taken> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) return taken;
+    throw error;
+  }
+}

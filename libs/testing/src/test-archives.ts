@@ -1,11 +1,11 @@
-import { buildTarball, buildZip, type TarFixtureEntry, type ZipFixtureEntry } from '@stagecraft/oci/testing';
+import { buildTarball, buildZip, type TarFixtureEntry, type ZipFixtureEntry } from '@stagecraft/archive/testing';
 
 export { buildZip };
 export type ArchiveEntry = ZipFixtureEntry & TarFixtureEntry;
 
 /** A gzip'd tar archive built in memory (npm pack puts everything under `package/`). */
 export function buildTarGz(entries: readonly TarFixtureEntry[]): Promise<Buffer> {
-  return buildTarball(entries.map((entry) => ({ mtime: new Date(0), ...entry })));
+  return buildTarball(entries); // gzip'd, entries dated the epoch unless they say otherwise
 }
 
 /** An executable jar: a manifest naming the main class, and a class file. */

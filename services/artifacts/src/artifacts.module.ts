@@ -1,17 +1,28 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { configModule, EgressPolicy } from '@stagecraft/config';
-import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
-import { serviceDatabaseModule } from '@stagecraft/persistence';
+import { EnterpriseProjectScope } from '@stagecraft/authz';
+import { EgressPolicy } from '@stagecraft/config';
 import { secretBoxFrom } from '@stagecraft/secrets';
+import { serviceModule } from '@stagecraft/service';
 
 import { ArtifactsConfig } from './config';
 import { artifactsMigrations } from './migrations';
 import { ObsCredentialsEntity } from './obs-credentials/infra/obs-credentials.entity';
+import { ObsCredentialsRepository } from './obs-credentials/infra/obs-credentials.repository';
 import { ObsCredentialsService, SECRET_BOX } from './obs-credentials/obs-credentials.service';
+import { Clock } from './packages/domain/clock';
+import { PackageInspector } from './packages/domain/package-inspector';
+import { PackageStorage } from './packages/domain/package-storage';
+import { PackageUsage } from './packages/domain/package-usage';
+import { ProjectScope } from './packages/domain/project-scope';
+import { SoftwarePackages } from './packages/domain/software-packages';
+import { ArchivePackageInspector } from './packages/infra/archive-package-inspector';
+import { NatsPackageUsage } from './packages/infra/nats-package-usage';
+import { S3PackageStorage, SWR_STORE } from './packages/infra/s3-package-storage';
 import { SoftwarePackageEntity } from './packages/infra/software-package.entity';
+import { SoftwarePackageRepository } from './packages/infra/software-package.repository';
+import { SystemClock } from './packages/infra/system-clock';
 import { PackagesNatsController } from './packages/packages.nats-controller';
-import { PackagesService, SWR_STORE } from './packages/packages.service';
+import { PackagesService } from './packages/packages.service';
 import { S3Store } from './storage/s3-store';
 
 const ENTITIES = [SoftwarePackageEntity, ObsCredentialsEntity];
@@ -36,20 +47,14 @@ class SwrBucket implements OnApplicationBootstrap, OnModuleDestroy {
 @Module({})
 export class ArtifactsModule {
   static forConfig(config: ArtifactsConfig): DynamicModule {
-    return {
+    return serviceModule({
       module: ArtifactsModule,
-      imports: [
-        configModule(ArtifactsConfig, config),
-        MessagingModule.forRoot({ name: 'artifacts', nats: config }),
-        serviceDatabaseModule({
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          entities: ENTITIES,
-          migrations: artifactsMigrations,
-        }),
-        AuthzModule.forService(),
-      ],
-      controllers: [PackagesNatsController, healthNatsController('artifacts')],
+      name: 'artifacts',
+      configClass: ArtifactsConfig,
+      config,
+      entities: ENTITIES,
+      migrations: artifactsMigrations,
+      controllers: [PackagesNatsController],
       providers: [
         { provide: EgressPolicy, useFactory: () => EgressPolicy.fromConfig(config) },
         {
@@ -69,9 +74,17 @@ export class ArtifactsModule {
         { provide: SECRET_BOX, useFactory: () => secretBoxFrom(config) },
         EnterpriseProjectScope,
         SwrBucket,
+        ObsCredentialsRepository,
         ObsCredentialsService,
+        // The packages use cases' ports, each with its one real implementation.
+        { provide: SoftwarePackages, useClass: SoftwarePackageRepository },
+        { provide: PackageStorage, useClass: S3PackageStorage },
+        { provide: PackageInspector, useClass: ArchivePackageInspector },
+        { provide: PackageUsage, useClass: NatsPackageUsage },
+        { provide: ProjectScope, useExisting: EnterpriseProjectScope },
+        { provide: Clock, useClass: SystemClock },
         PackagesService,
       ],
-    };
+    });
   }
 }

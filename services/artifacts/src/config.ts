@@ -1,11 +1,10 @@
 import { IsEgressCidrList } from '@stagecraft/config';
-import { NatsConfig } from '@stagecraft/messaging';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@stagecraft/service';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** The artifacts service's environment. Each property is named as the variable it reads. */
-export class ArtifactsConfig extends NatsConfig {
-  @IsString() @MinLength(1) DATABASE_URL!: string;
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'artifacts';
+export class ArtifactsConfig extends ServiceConfig {
+  override DATABASE_SCHEMA = 'artifacts';
   /** Stagecraft's own package repository (SWR): any S3 API. */
   @IsString() S3_ENDPOINT = 'http://127.0.0.1:9000';
   /** The endpoint clients reach for presigned URLs, when it differs (e.g. inside compose). */
@@ -37,5 +36,4 @@ export class ArtifactsConfig extends NatsConfig {
    * CIDRs separated by commas. Empty: none.
    */
   @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthzModule } from '@stagecraft/authz';
-import { configModule, EgressPolicy } from '@stagecraft/config';
+import { archiveLimitsOf } from '@stagecraft/archive';
+import { EgressPolicy } from '@stagecraft/config';
 import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
-import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
-import { archiveLimitsOf } from '@stagecraft/oci';
-import { serviceDatabaseModule } from '@stagecraft/persistence';
 import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
+import { serviceModule } from '@stagecraft/service';
 
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildObjectsJanitor } from './builds/build-objects.janitor';
@@ -17,6 +15,14 @@ import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
 import { BuildsService } from './builds/builds.service';
+import { BuildLogs } from './builds/domain/build-logs';
+import { BuildQueue } from './builds/domain/build-queue';
+import { BuildRecords } from './builds/domain/build-records';
+import { BuildTargets } from './builds/domain/build-targets';
+import { ClusterConnections } from './builds/domain/cluster-connections';
+import { PackageDownloads } from './builds/domain/package-downloads';
+import { PackageJobs } from './builds/domain/package-jobs';
+import { RunningBuilds } from './builds/domain/running-builds';
 import type { BuildExecutor } from './builds/executors/build-executor';
 import { BuildSandbox } from './builds/executors/build-sandbox';
 import { BuildahBuilder } from './builds/executors/buildah.builder';
@@ -27,9 +33,12 @@ import { LocalDependencies } from './builds/executors/dependencies/local-depende
 import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.executor';
 import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
-import { BuildStore } from './builds/infra/build.store';
+import { BuildRepository } from './builds/infra/build.repository';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
+import { NatsBuildTargets } from './builds/infra/nats-build-targets';
+import { NatsPackageDownloads } from './builds/infra/nats-package-downloads';
+import { NatsPackageJobs } from './builds/infra/nats-package-jobs';
 import { PackageUrlsClient } from './builds/infra/package-urls.client';
 import { RegistryCredentialsClient } from './builds/infra/registry-credentials.client';
 import { buildCacheDirOf, BuildsConfig, registryCredentialsOf } from './config';
@@ -42,20 +51,14 @@ export class BuildsModule {
     const credentials = registryCredentialsOf(config);
     const [os, architecture, variant] = config.BUILD_PLATFORM.split('/');
     const registries = { npm: config.BUILD_NPM_REGISTRY, pip: config.BUILD_PIP_INDEX_URL };
-    return {
+    return serviceModule({
       module: BuildsModule,
-      imports: [
-        configModule(BuildsConfig, config),
-        MessagingModule.forRoot({ name: 'builds', nats: config }),
-        serviceDatabaseModule({
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          entities: [BuildEntity],
-          migrations: buildsMigrations,
-        }),
-        AuthzModule.forService(),
-      ],
-      controllers: [BuildsNatsController, healthNatsController('builds')],
+      name: 'builds',
+      configClass: BuildsConfig,
+      config,
+      entities: [BuildEntity],
+      migrations: buildsMigrations,
+      controllers: [BuildsNatsController],
       providers: [
         {
           provide: BUILDS_SECRET_BOX,
@@ -123,7 +126,7 @@ export class BuildsModule {
             );
           },
         },
-        BuildStore,
+        BuildRepository,
         BuildLogStore,
         PackageUrlsClient,
         RegistryCredentialsClient,
@@ -131,8 +134,17 @@ export class BuildsModule {
         BuildScheduler,
         BuildEventsRelay,
         BuildObjectsJanitor,
+        // The ports BuildsService is written against.
+        { provide: BuildRecords, useExisting: BuildRepository },
+        { provide: BuildLogs, useExisting: BuildLogStore },
+        { provide: BuildQueue, useExisting: BuildScheduler },
+        { provide: RunningBuilds, useExisting: BuildRunner },
+        { provide: ClusterConnections, useExisting: BuildClusterStore },
+        { provide: PackageJobs, useClass: NatsPackageJobs },
+        { provide: BuildTargets, useClass: NatsBuildTargets },
+        { provide: PackageDownloads, useClass: NatsPackageDownloads },
         BuildsService,
       ],
-    };
+    });
   }
 }

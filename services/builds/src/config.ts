@@ -2,9 +2,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { commaList, IsEgressCidrList } from '@stagecraft/config';
-import { NatsConfig } from '@stagecraft/messaging';
 import { DEFAULT_NPM_REGISTRY, DEFAULT_PIP_INDEX_URL } from '@stagecraft/oci';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@stagecraft/service';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** A Kubernetes resource quantity: 500m, 2, 1.5, 512Mi, 2Gi. */
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
@@ -15,9 +15,8 @@ const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/;
 
 /** The builds service's environment. Each property is named as the variable it reads. */
-export class BuildsConfig extends NatsConfig {
-  @IsString() @MinLength(1) DATABASE_URL!: string;
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'builds';
+export class BuildsConfig extends ServiceConfig {
+  override DATABASE_SCHEMA = 'builds';
   /** Builds running at once on one cluster; the rest wait QUEUED. */
   @IsInt() @Min(1) @Max(100) BUILD_CONCURRENCY_PER_CLUSTER = 2;
   /** A build still QUEUED after this long ends EXPIRED. */
@@ -113,7 +112,6 @@ export class BuildsConfig extends NatsConfig {
   @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
   /** Whether a kubeconfig's `proxy-url` is honoured (the proxy then decides where traffic goes). */
   @IsBoolean() EGRESS_ALLOW_PROXY = false;
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 
 /** REGISTRY_CREDENTIALS, parsed; a malformed value stops the start without echoing it. */

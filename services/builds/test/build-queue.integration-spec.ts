@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { BuildsModule } from '../src/builds.module';
 import type { BuildExecutor, ExecutionOutcome } from '../src/builds/executors/build-executor';
 import type { BuildEntity } from '../src/builds/infra/build.entity';
-import { BuildStore } from '../src/builds/infra/build.store';
+import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildsConfig } from '../src/config';
 import { queuedBuild } from './queued-build';
 
@@ -59,7 +59,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     (await app.get(DataSource).query('SELECT reason FROM builds WHERE id = $1', [id]))[0].reason;
   const queue = async () => {
     const build = await app
-      .get(BuildStore)
+      .get(BuildRepository)
       .create(queuedBuild({ jobId, clusterId, packageUrl: 'http://127.0.0.1:1/unused', packageSha256: 'unused' }));
     return build.id;
   };

@@ -22,7 +22,7 @@ import { DataSource } from 'typeorm';
 import { BuildsModule } from '../src/builds.module';
 import { BuildObjectsJanitor } from '../src/builds/build-objects.janitor';
 import { BuildsService } from '../src/builds/builds.service';
-import { BuildStore } from '../src/builds/infra/build.store';
+import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildClusterStore } from '../src/builds/infra/build-cluster.store';
 import { BuildsConfig } from '../src/config';
 import { queuedBuild } from './queued-build';
@@ -103,7 +103,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     pkg: { techStack: TechStack; name: string; bytes: Buffer } | null = null,
   ) => {
     if (pkg) served.set(`/packages/${id}/${pkg.name}`, pkg.bytes);
-    const build = await app!.get(BuildStore).create(
+    const build = await app!.get(BuildRepository).create(
       queuedBuild(
         {
           id,

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { buildZip } from '@stagecraft/archive/testing';
 import { EgressPolicy } from '@stagecraft/config';
 import type { TechStack } from '@stagecraft/contracts';
 import { DEFAULT_NPM_REGISTRY, DEFAULT_PIP_INDEX_URL, type PackageRegistries, RegistryClient } from '@stagecraft/oci';
-import { buildZip, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+import { startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { nodeApp, runImage } from '@stagecraft/testing';
 
 import type { ExecutionHooks, ExecutionOutcome } from '../src/builds/executors/build-executor';

@@ -7,11 +7,12 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { buildZip } from '@stagecraft/archive/testing';
 import { EgressPolicy } from '@stagecraft/config';
 import type { BuildSpecDto } from '@stagecraft/contracts';
 import { parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
 import { buildLayerInMemory, FAMILY_MEDIA_TYPES, type ImageManifest, RegistryClient, sha256Digest } from '@stagecraft/oci';
-import { buildZip, readTarEntries, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+import { readTarEntries, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 
 import type { ExecutionHooks, ExecutionOutcome } from '../src/builds/executors/build-executor';
 import { BuildSandbox, type BuildSandboxOptions } from '../src/builds/executors/build-sandbox';

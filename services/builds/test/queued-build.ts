@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { BuildSpecSnapshotDto } from '@stagecraft/contracts';
 
-import type { NewBuild } from '../src/builds/infra/build.store';
+import type { NewBuild } from '../src/builds/domain/build-records';
 
 /** A build as BuildsService.start would queue it: what the test names, random ids for the rest. */
 export function queuedBuild(

@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 
 import { IsEgressCidrList } from '@stagecraft/config';
 import { CLUSTER_NETWORK_CIDRS, parseCidrList, parseEgressAllowList } from '@stagecraft/kube';
-import { NatsConfig } from '@stagecraft/messaging';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import { ServiceConfig } from '@stagecraft/service';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 
 /** A string the parser accepts; the failure names the rule (loadConfig never echoes values). */
 function Parses(name: string, parse: (value: string) => unknown) {
@@ -25,9 +25,8 @@ function Parses(name: string, parse: (value: string) => unknown) {
 }
 
 /** The clusters service's environment. Each property is named as the variable it reads. */
-export class ClustersConfig extends NatsConfig {
-  @IsString() @MinLength(1) DATABASE_URL!: string;
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'clusters';
+export class ClustersConfig extends ServiceConfig {
+  override DATABASE_SCHEMA = 'clusters';
   /** AES-256-GCM key (32 bytes, base64) for kubeconfigs at rest. */
   @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
   /** Or a file holding that key (a Docker or Kubernetes secret). */
@@ -62,5 +61,4 @@ export class ClustersConfig extends NatsConfig {
   @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
   /** Whether a kubeconfig's `proxy-url` is honoured (the proxy then decides where traffic goes). */
   @IsBoolean() EGRESS_ALLOW_PROXY = false;
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

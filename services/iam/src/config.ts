@@ -1,11 +1,10 @@
-import { NatsConfig } from '@stagecraft/messaging';
 import { DEFAULT_REGISTRY_SERVICE, DEFAULT_REGISTRY_TOKEN_ISSUER } from '@stagecraft/oci';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@stagecraft/service';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** The iam service's environment. Each property is named as the variable it reads. */
-export class IamConfig extends NatsConfig {
-  @IsString() @MinLength(1) DATABASE_URL!: string;
-  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA = 'iam';
+export class IamConfig extends ServiceConfig {
+  override DATABASE_SCHEMA = 'iam';
   /** A PEM private key (Ed25519, RSA or P-256), or a file holding one. */
   @IsOptional() @IsString() IAM_SIGNING_KEY?: string;
   @IsOptional() @IsString() IAM_SIGNING_KEY_FILE?: string;
@@ -33,5 +32,4 @@ export class IamConfig extends NatsConfig {
   @IsOptional() @IsString() REGISTRY_HOST?: string;
   /** Repositories that hold the platform's base images, comma-separated: PUBLIC, and no build may push them. */
   @IsString() REGISTRY_PLATFORM_REPOSITORIES = '';
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

@@ -8,6 +8,7 @@ import { AuthorizationService } from './authorization/authorization.service';
 import { AuthzEventsPublisher } from './authorization/authz-events.publisher';
 import { GrantsRepository } from './authorization/grants.repository';
 import { PolicyEntity } from './policies/infra/policy.entity';
+import { PolicyRepository } from './policies/infra/policy.repository';
 import { PolicyAttachmentEntity } from './policies/infra/policy-attachment.entity';
 import { PoliciesService } from './policies/policies.service';
 import { EnterpriseProjectEntity } from './projects/infra/enterprise-project.entity';
@@ -49,6 +50,7 @@ export const IAM_ENTITIES = [
     AuthzEventsPublisher,
     UsersService,
     ProjectsService,
+    PolicyRepository,
     PoliciesService,
     AuditService,
     registryTokenKeyProvider,

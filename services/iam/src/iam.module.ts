@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthzModule, CALLER_RULES_SOURCE, VERIFICATION_KEY_SOURCE } from '@stagecraft/authz';
-import { configModule } from '@stagecraft/config';
-import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
-import { serviceDatabaseModule } from '@stagecraft/persistence';
+import { CALLER_RULES_SOURCE, VERIFICATION_KEY_SOURCE } from '@stagecraft/authz';
+import { serviceModule } from '@stagecraft/service';
 
 import { AccountsService } from './accounts/accounts.service';
 import { AuditNatsController } from './audit/audit.nats-controller';
@@ -22,25 +20,20 @@ import { UsersNatsController } from './users/users.nats-controller';
 @Module({})
 export class IamModule {
   static forConfig(config: IamConfig): DynamicModule {
-    return {
+    return serviceModule({
       module: IamModule,
-      imports: [
-        configModule(IamConfig, config),
-        MessagingModule.forRoot({ name: 'iam', nats: config }),
-        serviceDatabaseModule({
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          entities: IAM_ENTITIES,
-          migrations: iamMigrations,
-        }),
-        IamCoreModule,
-        // iam verifies tokens with its own key and builds callers from its own database.
-        AuthzModule.forService({
-          imports: [IamCoreModule],
-          keySource: { provide: VERIFICATION_KEY_SOURCE, useExisting: TokensService },
-          rulesSource: { provide: CALLER_RULES_SOURCE, useExisting: AuthorizationService },
-        }),
-      ],
+      name: 'iam',
+      configClass: IamConfig,
+      config,
+      entities: IAM_ENTITIES,
+      migrations: iamMigrations,
+      imports: [IamCoreModule],
+      // iam verifies tokens with its own key and builds callers from its own database.
+      authz: {
+        imports: [IamCoreModule],
+        keySource: { provide: VERIFICATION_KEY_SOURCE, useExisting: TokensService },
+        rulesSource: { provide: CALLER_RULES_SOURCE, useExisting: AuthorizationService },
+      },
       controllers: [
         TokensNatsController,
         UsersNatsController,
@@ -49,9 +42,8 @@ export class IamModule {
         AuthorizationNatsController,
         AuditNatsController,
         RegistryNatsController,
-        healthNatsController('iam'),
       ],
       providers: [AccountsService, AuditEventsListener],
-    };
+    });
   }
 }

@@ -6,7 +6,7 @@ import {
   NatsVerificationKeySource,
   TokenVerifier,
 } from '@stagecraft/authz';
-import { ErrorCode, IamSubjects, type ServiceError } from '@stagecraft/contracts';
+import { ErrorCode, IamErrorReason, IamSubjects, type ServiceError } from '@stagecraft/contracts';
 import { Client } from 'pg';
 
 import { type IamHarness, startIamHarness } from './iam-test-harness';
@@ -42,7 +42,11 @@ describe('iam over NATS (real Postgres and NATS)', () => {
     expect(await codeOf(iam.client.send(IamSubjects.me, {}, { token: adminToken.slice(0, -4) + 'AAAA' }))).toEqual({
       code: ErrorCode.UNAUTHENTICATED,
     });
-    const refused = { code: ErrorCode.UNAUTHENTICATED, message: 'invalid access key or secret key' };
+    const refused = {
+      code: ErrorCode.UNAUTHENTICATED,
+      reason: IamErrorReason.INVALID_CREDENTIALS,
+      message: 'invalid access key or secret key',
+    };
     await expect(
       iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: 'nope' }),
     ).rejects.toMatchObject(refused);
@@ -79,6 +83,9 @@ describe('iam over NATS (real Postgres and NATS)', () => {
     expect(await codeOf(iam.client.send(IamSubjects.createEnterpriseProject, { name: 'Payments' }, asAdmin()))).toEqual({
       code: ErrorCode.CONFLICT,
       field: 'name',
+    });
+    await expect(iam.client.send(IamSubjects.createEnterpriseProject, { name: 'PAYMENTS' }, asAdmin())).rejects.toMatchObject({
+      reason: IamErrorReason.NAME_TAKEN,
     });
   });
 

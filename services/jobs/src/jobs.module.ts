@@ -1,14 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthzModule, EnterpriseProjectScope } from '@stagecraft/authz';
-import { configModule } from '@stagecraft/config';
-import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
-import { serviceDatabaseModule } from '@stagecraft/persistence';
+import { EnterpriseProjectScope } from '@stagecraft/authz';
+import { serviceModule } from '@stagecraft/service';
 
 import { JobsConfig } from './config';
 import { jobsMigrations } from './migrations';
 import { BaseImageCatalog } from './package-jobs/domain/base-image-catalog';
-import { JobReferences } from './package-jobs/infra/job-references';
+import { JobBuilds } from './package-jobs/domain/job-builds';
+import { JobReferences } from './package-jobs/domain/job-references';
+import { PackageJobRepository } from './package-jobs/domain/package-job.repository';
+import { NatsJobBuilds } from './package-jobs/infra/nats-job-builds';
+import { NatsJobReferences } from './package-jobs/infra/nats-job-references';
 import { PackageJobEntity } from './package-jobs/infra/package-job.entity';
+import { PostgresPackageJobRepository } from './package-jobs/infra/postgres-package-job.repository';
 import { PackageJobsNatsController } from './package-jobs/package-jobs.nats-controller';
 import { PackageJobsService } from './package-jobs/package-jobs.service';
 
@@ -19,21 +22,22 @@ export class JobsModule {
   static forConfig(config: JobsConfig): DynamicModule {
     // A malformed catalog stops the start, like any other bad configuration.
     const catalog = BaseImageCatalog.fromConfig(config.BASE_IMAGE_CATALOG);
-    return {
+    return serviceModule({
       module: JobsModule,
-      imports: [
-        configModule(JobsConfig, config),
-        MessagingModule.forRoot({ name: 'jobs', nats: config }),
-        serviceDatabaseModule({
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          entities: ENTITIES,
-          migrations: jobsMigrations,
-        }),
-        AuthzModule.forService(),
+      name: 'jobs',
+      configClass: JobsConfig,
+      config,
+      entities: ENTITIES,
+      migrations: jobsMigrations,
+      controllers: [PackageJobsNatsController],
+      providers: [
+        { provide: BaseImageCatalog, useValue: catalog },
+        { provide: PackageJobRepository, useClass: PostgresPackageJobRepository },
+        { provide: JobReferences, useClass: NatsJobReferences },
+        { provide: JobBuilds, useClass: NatsJobBuilds },
+        EnterpriseProjectScope,
+        PackageJobsService,
       ],
-      controllers: [PackageJobsNatsController, healthNatsController('jobs')],
-      providers: [{ provide: BaseImageCatalog, useValue: catalog }, EnterpriseProjectScope, JobReferences, PackageJobsService],
-    };
+    });
   }
 }

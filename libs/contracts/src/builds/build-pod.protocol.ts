@@ -1,6 +1,6 @@
 // What a build container on Kubernetes and the builds service say to each other, without a
 // connection between them: phase markers in the container's log, one JSON termination message,
-// and the exit code. The assembler CLI (libs/oci/src/cli) writes it; the Kubernetes executor
+// and the exit code. The assembler CLI (deploy/assembler) writes it; the Kubernetes executor
 // (services/builds) reads it, both through these functions.
 import { BUILD_PHASES, type BuildPhase } from './builds.dto';
 

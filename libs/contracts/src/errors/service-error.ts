@@ -1,8 +1,13 @@
 import { ErrorCode, isErrorCode } from './error-code';
 
-/** The shape of an error on the wire: `{ code, message, field? }`. */
+/**
+ * The shape of an error on the wire: `{ code, reason, message, field? }`. `code` is the transport
+ * class every caller maps; `reason` says which rule failed, for clients to switch on
+ * (docs/errors.md). Errors that no domain names carry their code as their reason.
+ */
 export interface ErrorBody {
   code: ErrorCode;
+  reason: string;
   message: string;
   field?: string;
 }
@@ -12,26 +17,40 @@ export interface ErrorBody {
  * secrets, SQL or paths; anything else thrown is masked as INTERNAL.
  */
 export class ServiceError extends Error {
+  readonly reason: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    reason?: string,
   ) {
     super(message);
     this.name = 'ServiceError';
+    this.reason = reason ?? code;
   }
 
   toBody(): ErrorBody {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
+    const body: ErrorBody = { code: this.code, reason: this.reason, message: this.message };
+    if (this.field !== undefined) body.field = this.field;
+    return body;
+  }
+
+  /** The same failure told differently (a message with more context, or another field). */
+  restated(message: string, field = this.field): ServiceError {
+    return new ServiceError(this.code, message, field, this.reason);
   }
 
   static fromBody(body: unknown): ServiceError {
     if (typeof body === 'object' && body !== null) {
-      const { code, message, field } = body as Record<string, unknown>;
+      const { code, message, field, reason } = body as Record<string, unknown>;
       if (isErrorCode(code) && typeof message === 'string') {
-        return new ServiceError(code, message, typeof field === 'string' ? field : undefined);
+        return new ServiceError(
+          code,
+          message,
+          typeof field === 'string' ? field : undefined,
+          typeof reason === 'string' ? reason : undefined,
+        );
       }
     }
     return new ServiceError(ErrorCode.INTERNAL, 'internal error');

@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 
+import type { UnpackLimits } from '@stagecraft/archive';
+
 import type { UploadSession } from '../blob-upload';
 import { buildLayerToFile } from '../layer.builder';
 import type { ContainerConfig } from '../manifest.types';
-import type { UnpackLimits } from '../package/unpack-limits';
 import type { RegistryClient } from '../registry.client';
 import type { DependencyInstall } from './dependency-plan';
 import { readInstalledTree } from './installed-tree';

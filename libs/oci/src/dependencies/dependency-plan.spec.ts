@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { buildTarball, buildZip } from '@stagecraft/archive/testing';
+
 import { AssemblyError } from '../assembly.errors';
-import { buildTarball } from '../testing/tar-writer';
-import { buildZip } from '../testing/zip-writer';
 import { withDependencyEnv } from './dependency-layer';
 import {
   dependencyLayerKey,

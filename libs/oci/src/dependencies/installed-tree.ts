@@ -3,10 +3,15 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 
-import { AssemblyError } from '../assembly.errors';
+import {
+  ArchiveRejection,
+  checkSymlinkTarget,
+  normalizeFileMode,
+  resolveUnpackLimits,
+  type UnpackLimits,
+} from '@stagecraft/archive';
+
 import type { LayerEntry } from '../layer-entry';
-import { checkSymlinkTarget, normalizeFileMode } from '../package/archive-path';
-import { resolveUnpackLimits, type UnpackLimits } from '../package/unpack-limits';
 import { DependencyError } from './dependency.errors';
 
 export interface InstalledTreeOptions {
@@ -80,7 +85,7 @@ export async function readInstalledTree(
     try {
       checkSymlinkTarget(relative, target, limits, (path) => symlinks.has(path));
     } catch (error) {
-      if (error instanceof AssemblyError) throw fail(`a symlink that leaves ${containerPath}: ${error.message}`);
+      if (error instanceof ArchiveRejection) throw fail(`a symlink that leaves ${containerPath}: ${error.message}`);
       throw error;
     }
   }

@@ -1,8 +1,8 @@
+import type { UnpackLimits } from '@stagecraft/archive';
 import type { TechStack } from '@stagecraft/contracts';
 
 import type { LayerEntry } from '../layer-entry';
 import { type UnpackedPackage, unpackPackage } from '../package/package-unpacker';
-import type { UnpackLimits } from '../package/unpack-limits';
 import { DependencyError } from './dependency.errors';
 import { type DependencyManifests, type DependencyPlan, planDependencies } from './dependency-plan';
 import { NPM_LOCKFILES } from './npm-manifests';

@@ -2,14 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import {
+  type ArchiveFormat,
+  type ArchiveItem,
+  checkSymlinkTarget,
+  readZipItems,
+  resolveUnpackLimits,
+  sniffArchiveFile,
+  stageTarItems,
+  TopFolderTracker,
+  type UnpackLimits,
+} from '@stagecraft/archive';
+
 import { PackageRejectedError } from '../assembly.errors';
 import type { LayerEntry } from '../layer-entry';
-import type { ArchiveItem } from './archive-item';
-import { checkSymlinkTarget } from './archive-path';
-import { type PackageFormat, sniffPackageFormat } from './package-format';
-import { stageTarItems } from './tar-stager';
-import { resolveUnpackLimits, type UnpackLimits } from './unpack-limits';
-import { readZipItems } from './zip-directory.reader';
+import { asPackageRejection, openAsPackage } from './package-rejection';
 
 export interface UnpackOptions {
   /** Where the contents go in the image, e.g. `/app`. */
@@ -22,7 +29,7 @@ export interface UnpackOptions {
 }
 
 export interface UnpackedPackage {
-  format: PackageFormat;
+  format: ArchiveFormat;
   /** Layer entries under `root`; files are read from the archive (zip) or the staging folder (tar). */
   entries: LayerEntry[];
   files: number;
@@ -39,14 +46,23 @@ export interface UnpackedPackage {
 
 /**
  * A package archive (zip, tar.gz or tar) as layer entries under `root`, read in a streaming way
- * and checked by the same ArchiveGuard rules as inspection at upload: no absolute paths, no `..`,
- * no symlink leading outside, no hard links or devices, no overlapping zip entries, entry count,
- * unpacked size and compression ratio within the limits; then no entry inside a file or symlink
- * and no duplicates.
+ * by @stagecraft/archive and checked by the same ArchiveGuard rules as inspection at upload: no
+ * absolute paths, no `..`, no symlink leading outside, no hard links or devices, no overlapping
+ * zip entries, entry count, unpacked size and compression ratio within the limits; then no entry
+ * inside a file or symlink and no duplicates. An unsafe or corrupt archive fails with a
+ * PackageRejectedError, now or when an entry is read.
  */
 export async function unpackPackage(file: string, options: UnpackOptions): Promise<UnpackedPackage> {
+  try {
+    return await unpack(file, options);
+  } catch (err) {
+    throw asPackageRejection(err);
+  }
+}
+
+async function unpack(file: string, options: UnpackOptions): Promise<UnpackedPackage> {
   const limits = resolveUnpackLimits(options.limits);
-  const format = await sniffPackageFormat(file);
+  const format = await sniffArchiveFile(file);
   if (!format) throw new PackageRejectedError('the package is not a zip, tar.gz or tar archive');
   let staging: string | null = null;
   const cleanup = async () => {
@@ -73,7 +89,7 @@ export async function unpackPackage(file: string, options: UnpackOptions): Promi
         case 'symlink':
           return { type: 'symlink', path: under(item.path), target: item.target };
         case 'file':
-          return { type: 'file', path: under(item.path), mode: item.mode, size: item.size, open: item.open };
+          return { type: 'file', path: under(item.path), mode: item.mode, size: item.size, open: () => openAsPackage(item.open) };
       }
     });
     const files = items.filter((i) => i.type === 'file');
@@ -111,17 +127,9 @@ async function readProcfile(item: ArchiveItem | undefined): Promise<string | nul
 
 /** The one top-level folder everything sits in, when there is exactly one and something is inside it. */
 function singleTopFolder(items: ArchiveItem[]): string | null {
-  let top: string | null = null;
-  let inside = false;
-  for (const item of items) {
-    const slash = item.path.indexOf('/');
-    const first = slash === -1 ? item.path : item.path.slice(0, slash);
-    if (top !== null && first !== top) return null;
-    top = first;
-    if (slash === -1 && item.type !== 'directory') return null;
-    if (slash !== -1) inside = true;
-  }
-  return inside ? top : null;
+  const top = new TopFolderTracker();
+  for (const item of items) top.add(item.path, item.type === 'directory');
+  return top.folder;
 }
 
 function strip(items: ArchiveItem[], folder: string): ArchiveItem[] {

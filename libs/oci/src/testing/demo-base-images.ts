@@ -1,11 +1,12 @@
 import type { TechStack } from '@stagecraft/contracts';
 
-import { sha256Digest } from './digest';
-import { buildLayerInMemory } from './layer.builder';
-import type { LayerEntry } from './layer-entry';
-import type { ContainerConfig, Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from './manifest.types';
-import { FAMILY_MEDIA_TYPES, type ManifestFamily, type ManifestMediaType } from './media-types';
-import type { RegistryClient } from './registry.client';
+import { sha256Digest } from '../digest';
+import { buildLayerInMemory } from '../layer.builder';
+import type { LayerEntry } from '../layer-entry';
+import type { ContainerConfig, Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../manifest.types';
+import { FAMILY_MEDIA_TYPES, type ManifestFamily, type ManifestMediaType } from '../media-types';
+import type { RegistryClient } from '../registry.client';
+import type { SeededImage } from '../seeded-image';
 
 /**
  * Demo base images: tiny but valid images (a shared "rootfs" layer and one per stack) built from
@@ -131,17 +132,6 @@ export interface SeedDemoOptions {
   repositoryPrefix?: string;
   images?: readonly DemoBaseImage[];
   onProgress?: (line: string) => void;
-}
-
-export interface SeededImage {
-  stack: TechStack;
-  repository: string;
-  tag: string;
-  /** `registry/repository:tag`. */
-  reference: string;
-  /** Of what the tag names: the manifest, or the index with `asIndex`. */
-  digest: string;
-  mediaType: ManifestMediaType;
 }
 
 const PLATFORMS: Platform[] = [

@@ -1,9 +1,7 @@
-// Test-only entry (`@stagecraft/oci/testing`): a real registry process, skopeo, and fixture
-// writers. Production code never imports this.
-export * from './hostile-archives';
+// Test-only entry (`@stagecraft/oci/testing`): a real registry process, skopeo, and a layer
+// reader. Production code never imports this. The archive writers are in @stagecraft/archive/testing.
+export * from './demo-base-images';
 export * from './layer-reader';
 export * from './registry-process';
 export * from './seeded-registry';
 export * from './skopeo';
-export * from './tar-writer';
-export * from './zip-writer';

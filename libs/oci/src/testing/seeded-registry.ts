@@ -1,6 +1,7 @@
-import { seedDemoBaseImages, type SeedDemoOptions, type SeededImage } from '../demo-base-images';
 import type { RegistryTokenSource } from '../registry.auth';
 import { RegistryClient } from '../registry.client';
+import type { SeededImage } from '../seeded-image';
+import { seedDemoBaseImages, type SeedDemoOptions } from './demo-base-images';
 import { startTestRegistry, type TestRegistry, type TestRegistryOptions } from './registry-process';
 
 /** A real registry holding the demo base images (OCI by default), for specs that build images. */

@@ -1,13 +1,13 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Caller } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
-import { ConfigureObsCredentialsRequest, ObsCredentialsDto, ServiceError } from '@stagecraft/contracts';
+import { ConfigureObsCredentialsRequest, ObsCredentialsDto, PackageError, PackageErrorReason } from '@stagecraft/contracts';
 import { SecretBox } from '@stagecraft/secrets';
-import { Repository } from 'typeorm';
 
+import { invalidField } from '../packages/domain/package.rules';
 import { S3Store } from '../storage/s3-store';
-import { ObsCredentialsEntity } from './infra/obs-credentials.entity';
+import { ObsCredentialsRepository } from './infra/obs-credentials.repository';
+import { toObsCredentialsDto } from './obs-credentials.mapper';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
 
@@ -20,41 +20,36 @@ export class ObsCredentialsService implements OnModuleDestroy {
   private readonly stores = new Map<string, { updatedAt: number; store: S3Store }>();
 
   constructor(
-    @InjectRepository(ObsCredentialsEntity) private readonly credentials: Repository<ObsCredentialsEntity>,
+    private readonly credentials: ObsCredentialsRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly egress: EgressPolicy,
   ) {}
 
   async configure(caller: Caller, request: ConfigureObsCredentialsRequest): Promise<ObsCredentialsDto> {
     // Account-wide settings are administrators' work, like the rest of iam's.
-    if (!caller.isAdmin) throw ServiceError.forbidden('configuring OBS credentials is reserved for administrators');
-    const endpoint = parseEndpoint(request.endpoint);
-    if (!request.region.trim()) throw ServiceError.badInput('region', 'region must not be empty');
-    if (!/^[\x21-\x7e]{1,128}$/.test(request.accessKeyId))
-      throw ServiceError.badInput('accessKeyId', 'accessKeyId must be 1 to 128 printable characters');
-    if (!/^[\x21-\x7e]{1,256}$/.test(request.secretAccessKey)) {
-      throw ServiceError.badInput('secretAccessKey', 'secretAccessKey must be 1 to 256 printable characters');
+    if (!caller.isAdmin) {
+      throw new PackageError(PackageErrorReason.ADMIN_ONLY, 'configuring OBS credentials is reserved for administrators');
     }
-    const saved = await this.credentials.save(
-      this.credentials.create({
-        accountId: caller.accountId,
-        endpoint,
-        region: request.region.trim(),
-        accessKeyId: request.accessKeyId,
-        secretAccessKeySealed: this.secrets.seal(request.secretAccessKey, caller.accountId),
-      }),
-    );
-    return {
-      endpoint: saved.endpoint,
-      region: saved.region,
-      accessKeyId: saved.accessKeyId,
-      updatedAt: saved.updatedAt.toISOString(),
-    };
+    const endpoint = parseEndpoint(request.endpoint);
+    if (!request.region.trim()) throw invalidField('region', 'region must not be empty');
+    if (!/^[\x21-\x7e]{1,128}$/.test(request.accessKeyId))
+      throw invalidField('accessKeyId', 'accessKeyId must be 1 to 128 printable characters');
+    if (!/^[\x21-\x7e]{1,256}$/.test(request.secretAccessKey)) {
+      throw invalidField('secretAccessKey', 'secretAccessKey must be 1 to 256 printable characters');
+    }
+    const saved = await this.credentials.save({
+      accountId: caller.accountId,
+      endpoint,
+      region: request.region.trim(),
+      accessKeyId: request.accessKeyId,
+      secretAccessKeySealed: this.secrets.seal(request.secretAccessKey, caller.accountId),
+    });
+    return toObsCredentialsDto(saved);
   }
 
   /** An S3 client for the account's OBS, or null when none is configured. */
   async storeFor(accountId: string): Promise<S3Store | null> {
-    const row = await this.credentials.findOneBy({ accountId });
+    const row = await this.credentials.findForAccount(accountId);
     if (!row) return null;
     const cached = this.stores.get(accountId);
     if (cached && cached.updatedAt === row.updatedAt.getTime()) return cached.store;
@@ -82,10 +77,10 @@ function parseEndpoint(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw ServiceError.badInput('endpoint', 'endpoint must be an http or https URL');
+    throw invalidField('endpoint', 'endpoint must be an http or https URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw ServiceError.badInput('endpoint', 'endpoint must be an http or https URL');
-  if (url.username || url.password) throw ServiceError.badInput('endpoint', 'endpoint must not carry credentials');
+    throw invalidField('endpoint', 'endpoint must be an http or https URL');
+  if (url.username || url.password) throw invalidField('endpoint', 'endpoint must not carry credentials');
   return url.origin;
 }

@@ -3,7 +3,7 @@ import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM } from '@stagecraft/contracts';
 import { JetStreamStreams, NatsRpcClient, OutboxRelay } from '@stagecraft/messaging';
 
 import { BuildsConfig } from '../config';
-import { BUILD_EVENTS_TABLE } from './infra/build.store';
+import { BUILD_EVENTS_TABLE } from './infra/build-events.outbox';
 
 /** Publishes committed build events from the outbox to the JetStream stream BUILD_EVENTS. */
 @Injectable()

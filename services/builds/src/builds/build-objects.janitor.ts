@@ -1,14 +1,12 @@
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { describeKubeError, requestOptions } from '@stagecraft/kube';
-import { In, Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
 import { isTerminal } from './domain/build-state';
 import { BUILD_ID_LABEL, BUILD_OBJECTS_SELECTOR } from './executors/kubernetes/build-job.manifests';
 import { deleteBuildObjects } from './executors/kubernetes/kubernetes.executor';
-import { BuildEntity } from './infra/build.entity';
+import { BuildRepository } from './infra/build.repository';
 import { BuildClusterStore } from './infra/build-cluster.store';
 
 /**
@@ -24,7 +22,7 @@ export class BuildObjectsJanitor implements OnApplicationBootstrap, OnApplicatio
   private sweeping?: Promise<void>;
 
   constructor(
-    @InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>,
+    private readonly builds: BuildRepository,
     private readonly clusters: BuildClusterStore,
     private readonly config: BuildsConfig,
   ) {}
@@ -70,12 +68,7 @@ export class BuildObjectsJanitor implements OnApplicationBootstrap, OnApplicatio
     const ids = [...jobs.items, ...secrets.items]
       .map((o) => o.metadata?.labels?.[BUILD_ID_LABEL])
       .filter((id): id is string => !!id);
-    const known = new Map(
-      (await this.builds.find({ where: { id: In([...new Set(ids)]) }, select: { id: true, status: true } })).map((b) => [
-        b.id,
-        b.status,
-      ]),
-    );
+    const known = await this.builds.statusesOf(ids);
     const ended = (id: string | undefined) => !!id && (!known.has(id) || isTerminal(known.get(id)!));
     const deleted: string[] = [];
     for (const job of jobs.items) {

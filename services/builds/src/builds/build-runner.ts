@@ -2,16 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
 import type { RegistryCredentials } from '@stagecraft/oci';
 
+import type { RunningBuilds, StopReason } from './domain/running-builds';
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
 import type { BuildEntity } from './infra/build.entity';
-import { BuildStore } from './infra/build.store';
+import { BuildRepository } from './infra/build.repository';
 import { BuildLogStore } from './infra/build-log.store';
 import { PackageUrlsClient } from './infra/package-urls.client';
 import { RegistryCredentialsClient } from './infra/registry-credentials.client';
 
 export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
-
-type StopReason = 'cancel' | 'deadline';
 
 /**
  * Runs scheduled builds in this process: RUNNING, then the executor's phases and log lines
@@ -19,12 +18,12 @@ type StopReason = 'cancel' | 'deadline';
  * deadline aborts the executor; the build then ends CANCELLED or TIMED_OUT.
  */
 @Injectable()
-export class BuildRunner {
+export class BuildRunner implements RunningBuilds {
   private readonly logger = new Logger('BuildRunner');
   private readonly running = new Map<string, { controller: AbortController; stop?: StopReason; done: Promise<void> }>();
 
   constructor(
-    private readonly store: BuildStore,
+    private readonly builds: BuildRepository,
     private readonly logs: BuildLogStore,
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
     private readonly packageUrls: PackageUrlsClient,
@@ -79,7 +78,7 @@ export class BuildRunner {
   private async askPackageUrl(build: BuildEntity): Promise<boolean> {
     const outcome = await this.packageUrls.forRun(build);
     if (outcome.ok) {
-      await this.store.recordPackageUrl(build.id, outcome.url);
+      await this.builds.recordPackageUrl(build.id, outcome.url);
       build.packageUrl = outcome.url;
       return true;
     }
@@ -96,8 +95,8 @@ export class BuildRunner {
     status: 'FAILED' | 'ERROR',
     why: { reason: string; message: string },
   ): Promise<void> {
-    const ended = await this.store.transition(build.id, status, why, ['SCHEDULING']);
-    if (!ended) await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+    const ended = await this.builds.transition(build.id, status, why, ['SCHEDULING']);
+    if (!ended) await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
   }
 
   private async run(
@@ -125,10 +124,10 @@ export class BuildRunner {
     const started =
       build.status === 'RUNNING'
         ? build
-        : await this.store.transition(build.id, 'RUNNING', { node, phase: 'INIT' }, ['SCHEDULING']);
+        : await this.builds.transition(build.id, 'RUNNING', { node, phase: 'INIT' }, ['SCHEDULING']);
     if (!started) {
       // Cancelled before it could start.
-      await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+      await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
       return;
     }
     let outcome: ExecutionOutcome | null = null;
@@ -136,9 +135,9 @@ export class BuildRunner {
       outcome = await this.executor.execute(
         started,
         {
-          phase: async (phase) => void (await this.store.enterPhase(build.id, phase)),
+          phase: async (phase) => void (await this.builds.enterPhase(build.id, phase)),
           log,
-          node: async (name) => void (await this.store.recordNode(build.id, name)),
+          node: async (name) => void (await this.builds.recordNode(build.id, name)),
           appendLog: async (lines, cursor) =>
             void (await this.logs.append(build.id, lines.map((line) => maskFindings(line, secrets) + '\n').join(''), cursor)),
         },
@@ -153,15 +152,15 @@ export class BuildRunner {
     }
     if (entry.stop === 'cancel') {
       log('Cancelled.');
-      await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
+      await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
     } else if (entry.stop === 'deadline') {
       log('The build passed its deadline and was stopped.');
-      await this.store.transition(build.id, 'TIMED_OUT', { message: 'the build passed its deadline' });
+      await this.builds.transition(build.id, 'TIMED_OUT', { message: 'the build passed its deadline' });
     } else if (outcome?.status === 'SUCCEEDED') {
-      await this.store.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
+      await this.builds.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
     } else if (outcome) {
       log(`${outcome.status}: ${outcome.reason}: ${maskFindings(outcome.message, secrets)}`);
-      await this.store.transition(build.id, outcome.status, {
+      await this.builds.transition(build.id, outcome.status, {
         reason: outcome.reason,
         message: maskFindings(outcome.message, secrets),
       });

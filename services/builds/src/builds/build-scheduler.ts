@@ -2,18 +2,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, LessThan, Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
 import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
+import type { BuildQueue } from './domain/build-queue';
 import type { BuildExecutor } from './executors/build-executor';
 import { removeLeftoverBuildFolders } from './executors/build-workdirs';
-import { BuildEntity } from './infra/build.entity';
-import { BuildStore } from './infra/build.store';
-
-// Any fixed number: one scheduler at a time among the replicas sharing a database.
-const SCHEDULER_LOCK = 0x5c_b0_0001;
+import type { BuildEntity } from './infra/build.entity';
+import { BuildRepository } from './infra/build.repository';
 
 /**
  * The queue: builds wait QUEUED until their cluster has a free slot (BUILD_CONCURRENCY_PER_CLUSTER),
@@ -23,15 +19,14 @@ const SCHEDULER_LOCK = 0x5c_b0_0001;
  * cluster and is followed again (or, if it was being cancelled, removed there).
  */
 @Injectable()
-export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BuildScheduler');
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private again = false;
 
   constructor(
-    @InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>,
-    private readonly store: BuildStore,
+    private readonly builds: BuildRepository,
     private readonly runner: BuildRunner,
     private readonly config: BuildsConfig,
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
@@ -70,25 +65,9 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
   private async tick(): Promise<void> {
     await this.expireQueued();
     await this.enforceDeadlines();
-    const launches = await this.builds.manager.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SCHEDULER_LOCK]);
-      if (!locked) return [];
-      const active: { cluster_id: string; n: string }[] = await manager.query(
-        `SELECT cluster_id, count(*) AS n FROM builds WHERE status IN ('SCHEDULING', 'RUNNING', 'CANCELLING') GROUP BY cluster_id`,
-      );
-      const busy = new Map(active.map((row) => [row.cluster_id, Number(row.n)]));
-      const queued = await manager.find(BuildEntity, { where: { status: 'QUEUED' }, order: { createdAt: 'ASC', id: 'ASC' } });
-      const chosen: BuildEntity[] = [];
-      for (const build of queued) {
-        const used = busy.get(build.clusterId) ?? 0;
-        if (used >= this.config.BUILD_CONCURRENCY_PER_CLUSTER) continue;
-        busy.set(build.clusterId, used + 1);
-        chosen.push(build);
-      }
-      return chosen;
-    });
+    const launches = await this.builds.chooseQueued((queued, active) => this.withinConcurrency(queued, active));
     for (const build of launches) {
-      const scheduled = await this.store.transition(build.id, 'SCHEDULING', {}, ['QUEUED']);
+      const scheduled = await this.builds.transition(build.id, 'SCHEDULING', {}, ['QUEUED']);
       if (!scheduled) continue;
       void this.runner
         .launch(scheduled, this.executor.resumable?.(scheduled) ? null : (scheduled.spec.nodeName ?? 'local'))
@@ -96,11 +75,23 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  /** The oldest queued builds of each cluster, as many as its free slots. */
+  private withinConcurrency(queued: BuildEntity[], active: Map<string, number>): BuildEntity[] {
+    const busy = new Map(active);
+    const chosen: BuildEntity[] = [];
+    for (const build of queued) {
+      const used = busy.get(build.clusterId) ?? 0;
+      if (used >= this.config.BUILD_CONCURRENCY_PER_CLUSTER) continue;
+      busy.set(build.clusterId, used + 1);
+      chosen.push(build);
+    }
+    return chosen;
+  }
+
   private async expireQueued(): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.BUILD_QUEUE_TIMEOUT_SECONDS * 1000);
-    const stale = await this.builds.find({ where: { status: 'QUEUED', createdAt: LessThan(cutoff) }, select: { id: true } });
-    for (const { id } of stale) {
-      await this.store.transition(
+    for (const id of await this.builds.idsQueuedBefore(cutoff)) {
+      await this.builds.transition(
         id,
         'EXPIRED',
         { message: `waited more than ${this.config.BUILD_QUEUE_TIMEOUT_SECONDS} s in the queue` },
@@ -111,11 +102,10 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   private async enforceDeadlines(): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.BUILD_DEADLINE_SECONDS * 1000);
-    const late = await this.builds.find({ where: { status: 'RUNNING', startedAt: LessThan(cutoff) }, select: { id: true } });
-    for (const { id } of late) {
+    for (const id of await this.builds.idsRunningStartedBefore(cutoff)) {
       // Running here: the runner stops it and records TIMED_OUT. Elsewhere: nobody runs it any more.
       if (!this.runner.stop(id, 'deadline'))
-        await this.store.transition(id, 'TIMED_OUT', { message: 'the build passed its deadline' });
+        await this.builds.transition(id, 'TIMED_OUT', { message: 'the build passed its deadline' });
     }
   }
 
@@ -134,24 +124,22 @@ export class BuildScheduler implements OnApplicationBootstrap, OnApplicationShut
    * being cancelled.
    */
   private async reconcile(): Promise<void> {
-    const unfinished = await this.builds.find({
-      where: { status: In(['SCHEDULING', 'RUNNING', 'CANCELLING']), finishedAt: IsNull() },
-    });
+    const unfinished = await this.builds.findActive();
     for (const build of unfinished) {
       if (this.runner.isRunning(build.id)) continue;
       if (this.executor.resumable?.(build)) {
         if (build.status === 'CANCELLING') {
           await this.executor.release?.(build);
-          await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
+          await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
         } else {
           void this.runner.launch(build, null).finally(() => this.wake());
         }
         continue;
       }
       if (build.status === 'CANCELLING')
-        await this.store.transition(build.id, 'CANCELLED', { message: 'cancelled while the builds service was down' });
+        await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled while the builds service was down' });
       else
-        await this.store.transition(build.id, 'ERROR', {
+        await this.builds.transition(build.id, 'ERROR', {
           reason: 'EXECUTOR_LOST',
           message: 'the builds service stopped while this build ran',
         });

@@ -1,45 +1,49 @@
 import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { accessibleWhere, Actions, type Caller } from '@stagecraft/authz';
+import { Actions, type Caller } from '@stagecraft/authz';
 import {
-  ArtifactsSubjects,
   type BuildDto,
+  BuildError,
+  BuildErrorReason,
   type BuildLogChunkDto,
   type BuildPageDto,
-  ClustersSubjects,
-  JobsSubjects,
   type PackageJobDto,
-  ServiceError,
 } from '@stagecraft/contracts';
-import { NatsRpcClient } from '@stagecraft/messaging';
-import { paginate } from '@stagecraft/persistence';
-import { Repository } from 'typeorm';
 
 import { BuildsConfig } from '../config';
-import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
-import { BuildScheduler } from './build-scheduler';
+import { BUILD_EXECUTOR } from './build-runner';
+import { BuildLogs } from './domain/build-logs';
+import { BuildQueue } from './domain/build-queue';
+import { BuildRecords, JobDeletedError } from './domain/build-records';
 import { cancellationTarget, isTerminal } from './domain/build-state';
+import { BuildTargets } from './domain/build-targets';
+import { ClusterConnections, SecretsKeyMissingError } from './domain/cluster-connections';
+import { PackageDownloads } from './domain/package-downloads';
+import { PackageJobs } from './domain/package-jobs';
+import { RunningBuilds } from './domain/running-builds';
 import type { BuildExecutor } from './executors/build-executor';
-import { BuildEntity } from './infra/build.entity';
-import { BuildStore, JobDeletedError, toBuildDto } from './infra/build.store';
-import { BuildClusterStore, SecretsKeyMissingError } from './infra/build-cluster.store';
-import { BuildLogStore } from './infra/build-log.store';
+import type { BuildEntity } from './infra/build.entity';
+import { toBuildDto } from './infra/build-dto';
 
 const MAX_LOG_READ = 1024 * 1024;
+
+const jobNotFound = () => new BuildError(BuildErrorReason.JOB_NOT_FOUND, 'package job not found');
+const actionDenied = (action: string) =>
+  new BuildError(BuildErrorReason.ACTION_DENIED, `${action} is not allowed in this enterprise project`);
 
 @Injectable()
 export class BuildsService {
   constructor(
-    @InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>,
-    private readonly store: BuildStore,
-    private readonly logs: BuildLogStore,
-    private readonly runner: BuildRunner,
-    private readonly scheduler: BuildScheduler,
-    private readonly clusters: BuildClusterStore,
+    private readonly builds: BuildRecords,
+    private readonly logs: BuildLogs,
+    private readonly queue: BuildQueue,
+    private readonly running: RunningBuilds,
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
-    private readonly client: NatsRpcClient,
+    private readonly jobs: PackageJobs,
+    private readonly targets: BuildTargets,
+    private readonly downloads: PackageDownloads,
+    private readonly clusters: ClusterConnections,
     private readonly config: BuildsConfig,
   ) {}
 
@@ -50,7 +54,7 @@ export class BuildsService {
    */
   async start(caller: Caller, jobId: string): Promise<BuildDto> {
     // The Dockerfile as written (jobs.get masks its secrets): it stays in this service's database.
-    return this.startFor(caller, await this.client.send(JobsSubjects.getJobForBuild, { id: jobId }, caller.meta));
+    return this.startFor(caller, await this.jobs.forBuild(caller, jobId));
   }
 
   /**
@@ -58,34 +62,35 @@ export class BuildsService {
    * subject), so nothing is asked back. The caller's right is checked here all the same.
    */
   async startFor(caller: Caller, job: PackageJobDto): Promise<BuildDto> {
-    if (job.accountId !== caller.accountId) throw ServiceError.notFound('package job');
-    if (!caller.can(Actions.assembling.create, job.enterpriseProjectId)) {
-      throw ServiceError.forbidden(`${Actions.assembling.create} is not allowed in this enterprise project`);
-    }
-    const { cluster, nodes, connection } = await this.client.send(
-      ClustersSubjects.buildTarget,
-      { clusterId: job.clusterId, labels: job.nodeLabels },
-      caller.meta,
-    );
+    if (job.accountId !== caller.accountId) throw jobNotFound();
+    if (!caller.can(Actions.assembling.create, job.enterpriseProjectId)) throw actionDenied(Actions.assembling.create);
+    const { cluster, nodes, connection } = await this.targets.find(caller, job.clusterId, job.nodeLabels);
     if (cluster.type !== 'LOCAL') {
-      if (!this.clusters.configured) throw ServiceError.unavailable(new SecretsKeyMissingError().message);
+      if (!this.clusters.configured)
+        throw new BuildError(BuildErrorReason.CLUSTERS_NOT_CONFIGURED, new SecretsKeyMissingError().message);
       if (cluster.status !== 'AVAILABLE')
-        throw ServiceError.conflict(
+        throw new BuildError(
+          BuildErrorReason.CLUSTER_NOT_AVAILABLE,
           `the cluster is ${cluster.status}${cluster.statusReason ? `: ${cluster.statusReason}` : ''}`,
           'jobId',
         );
-      if (!connection) throw ServiceError.conflict('the cluster has no Kubernetes connection', 'jobId');
+      if (!connection)
+        throw new BuildError(BuildErrorReason.CLUSTER_NOT_AVAILABLE, 'the cluster has no Kubernetes connection', 'jobId');
       // Kept here (sealed) so the build can be followed after a restart without the caller.
       await this.clusters.save(connection);
     }
     if (nodes.eligible.length === 0)
-      throw ServiceError.conflict("no ready node of the cluster carries the job's node labels", 'jobId');
-    const download = await this.client.send(
-      ArtifactsSubjects.downloadUrl,
-      { id: job.packageId, ttlSeconds: this.config.BUILD_QUEUE_TIMEOUT_SECONDS + this.config.BUILD_DEADLINE_SECONDS + 600 },
-      caller.meta,
+      throw new BuildError(
+        BuildErrorReason.NO_ELIGIBLE_NODE,
+        "no ready node of the cluster carries the job's node labels",
+        'jobId',
+      );
+    const download = await this.downloads.grant(
+      caller,
+      job.packageId,
+      this.config.BUILD_QUEUE_TIMEOUT_SECONDS + this.config.BUILD_DEADLINE_SECONDS + 600,
     );
-    const build = await this.store
+    const build = await this.builds
       .create({
         id: randomUUID(),
         accountId: caller.accountId,
@@ -106,35 +111,33 @@ export class BuildsService {
           eligibleNodes: nodes.eligible.map((node) => node.name),
         },
         triggeredBy: caller.userId,
-        packageGrant: download.grant ?? null,
+        packageGrant: download.grant,
         packageSha256: download.sha256,
       })
       .catch((error: unknown) => {
         // The job's deletion got there first (docs/package-jobs.md#races).
-        if (error instanceof JobDeletedError) throw ServiceError.notFound('package job');
+        if (error instanceof JobDeletedError) throw jobNotFound();
         throw error;
       });
-    this.scheduler.wake();
+    this.queue.wake();
     return toBuildDto(build);
   }
 
   async cancel(caller: Caller, id: string): Promise<BuildDto> {
     const build = await this.visible(caller, id);
-    if (!caller.can(Actions.assembling.modify, build.enterpriseProjectId)) {
-      throw ServiceError.forbidden(`${Actions.assembling.modify} is not allowed in this enterprise project`);
-    }
+    if (!caller.can(Actions.assembling.modify, build.enterpriseProjectId)) throw actionDenied(Actions.assembling.modify);
     const target = cancellationTarget(build.status);
-    if (!target) throw ServiceError.conflict(`the build is already ${build.status}`, 'id');
-    const moved = await this.store.transition(id, target, target === 'CANCELLED' ? { message: 'cancelled by a user' } : {});
-    if (!moved) throw ServiceError.conflict('the build changed state meanwhile; read it again', 'id');
-    if (target === 'CANCELLING' && !this.runner.stop(id, 'cancel')) {
+    if (!target) throw new BuildError(BuildErrorReason.ALREADY_FINISHED, `the build is already ${build.status}`, 'id');
+    const moved = await this.builds.transition(id, target, target === 'CANCELLED' ? { message: 'cancelled by a user' } : {});
+    if (!moved) throw new BuildError(BuildErrorReason.STATE_CHANGED, 'the build changed state meanwhile; read it again', 'id');
+    if (target === 'CANCELLING' && !this.running.stop(id, 'cancel')) {
       // Not running in this process (it never started, or its process is gone): nothing to wait
       // for but what it left on a cluster (the periodic clean-up retries if this fails).
       await this.executor.release?.(build).catch(() => undefined);
-      await this.store.transition(id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
+      await this.builds.transition(id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);
     }
-    this.scheduler.wake();
-    return toBuildDto(await this.builds.findOneByOrFail({ id }));
+    this.queue.wake();
+    return toBuildDto(await this.builds.get(id));
   }
 
   async get(caller: Caller, id: string): Promise<BuildDto> {
@@ -142,18 +145,7 @@ export class BuildsService {
   }
 
   async list(caller: Caller, jobId: string, page: { first?: number | null; after?: string | null }): Promise<BuildPageDto> {
-    // Filtered in SQL, before paging: a job the caller cannot see answers exactly as a missing one
-    // (an empty page with null cursors), and a cursor only ever names a build on the caller's page.
-    const columns = { enterpriseProjectId: 'b.enterprise_project_id' };
-    const listable = accessibleWhere(caller.ability, 'list', 'assembling', columns, 'authz_list');
-    const readable = accessibleWhere(caller.ability, 'get', 'assembling', columns, 'authz_get');
-    if (!listable || !readable) return { edges: [], hasNextPage: false, endCursor: null };
-    const query = this.builds
-      .createQueryBuilder('b')
-      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
-      .andWhere(listable.sql, listable.params)
-      .andWhere(readable.sql, readable.params);
-    const result = await paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
+    const result = await this.builds.visiblePageOfJob(caller, jobId, page);
     return {
       edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: toBuildDto(edge.node) })),
       hasNextPage: result.hasNextPage,
@@ -163,15 +155,8 @@ export class BuildsService {
 
   /** The newest build of each job (for PackageJob.lastBuild). */
   async lastBuilds(caller: Caller, jobIds: string[]): Promise<BuildDto[]> {
-    if (jobIds.length === 0) return [];
-    const rows = await this.builds
-      .createQueryBuilder('b')
-      .distinctOn(['b.job_id'])
-      .where('b.account_id = :accountId AND b.job_id IN (:...jobIds)', { accountId: caller.accountId, jobIds })
-      .orderBy('b.job_id')
-      .addOrderBy('b.number', 'DESC')
-      .getMany();
-    return rows.filter((build) => caller.can(Actions.assembling.get, build.enterpriseProjectId)).map(toBuildDto);
+    const builds = await this.builds.lastOfJobs(caller.accountId, jobIds);
+    return builds.filter((build) => caller.can(Actions.assembling.get, build.enterpriseProjectId)).map(toBuildDto);
   }
 
   async log(caller: Caller, buildId: string, offset: number, limit: number): Promise<BuildLogChunkDto> {
@@ -185,28 +170,26 @@ export class BuildsService {
    * Refused while one of its builds is unfinished, else its builds and logs go.
    */
   async deleteJobBuilds(caller: Caller, jobId: string): Promise<{ deleted: number }> {
-    const projects: { projectId: string }[] = await this.builds
-      .createQueryBuilder('b')
-      .select('DISTINCT b.enterprise_project_id', 'projectId')
-      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
-      .getRawMany();
     // A job's project never changes, so its builds share one; every one is checked all the same.
-    for (const { projectId } of projects) {
-      if (!caller.can(Actions.assembling.get, projectId)) throw ServiceError.notFound('package job');
-      if (!caller.can(Actions.assembling.delete, projectId)) {
-        throw ServiceError.forbidden(`${Actions.assembling.delete} is not allowed in this enterprise project`);
-      }
+    for (const projectId of await this.builds.projectsOfJob(caller.accountId, jobId)) {
+      if (!caller.can(Actions.assembling.get, projectId)) throw jobNotFound();
+      if (!caller.can(Actions.assembling.delete, projectId)) throw actionDenied(Actions.assembling.delete);
     }
-    const { unfinished, deleted } = await this.store.deleteJobBuilds(caller.accountId, jobId);
+    const { unfinished, deleted } = await this.builds.deleteJobBuilds(caller.accountId, jobId);
     if (unfinished > 0)
-      throw ServiceError.conflict(`the job has ${unfinished} unfinished build(s): cancel them or wait for them to end`, 'id');
+      throw new BuildError(
+        BuildErrorReason.UNFINISHED_BUILDS,
+        `the job has ${unfinished} unfinished build(s): cancel them or wait for them to end`,
+        'id',
+      );
     return { deleted };
   }
 
   /** Another project's build answers exactly as a missing one. */
   private async visible(caller: Caller, id: string): Promise<BuildEntity> {
-    const build = await this.builds.findOneBy({ id, accountId: caller.accountId });
-    if (!build || !caller.can(Actions.assembling.get, build.enterpriseProjectId)) throw ServiceError.notFound('build');
+    const build = await this.builds.findInAccount(caller.accountId, id);
+    if (!build || !caller.can(Actions.assembling.get, build.enterpriseProjectId))
+      throw new BuildError(BuildErrorReason.BUILD_NOT_FOUND, 'build not found');
     return build;
   }
 }

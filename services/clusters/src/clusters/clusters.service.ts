@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
+import { Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
 import {
   BuildTargetDto,
   ClusterConnectionDto,
   ClusterDto,
+  ClusterError,
+  ClusterErrorReason,
   ClusterNodeDto,
   JobsSubjects,
   LabelInput,
@@ -16,32 +17,26 @@ import {
   PageDto,
   RegisterClusterRequest,
   resourceNameProblem,
-  ServiceError,
 } from '@stagecraft/contracts';
 import { parseKubeconfig, selectBuildNodes } from '@stagecraft/kube';
 import { NatsRpcClient } from '@stagecraft/messaging';
-import { isUniqueViolation } from '@stagecraft/persistence';
-import { paginate } from '@stagecraft/persistence';
 import { SecretBox } from '@stagecraft/secrets';
-import { IsNull, Not, Repository } from 'typeorm';
 
 import { ClustersConfig } from '../config';
 import { localNode, parseLabelList } from './domain/local-node';
 import { ClusterEntity } from './infra/cluster.entity';
+import { ClusterRepository } from './infra/cluster.repository';
 import { ClusterConnections, type ConnectionOutcome } from './infra/cluster-connections';
 import { ClusterNodesRepository } from './infra/cluster-nodes.repository';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
-
-/** A deletion that started longer ago than this was abandoned (its process died). */
-const DELETION_LEASE = "interval '5 minutes'";
 
 @Injectable()
 export class ClustersService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ClustersService');
 
   constructor(
-    @InjectRepository(ClusterEntity) private readonly clusters: Repository<ClusterEntity>,
+    private readonly clusters: ClusterRepository,
     private readonly nodes: ClusterNodesRepository,
     private readonly connections: ClusterConnections,
     private readonly scope: EnterpriseProjectScope,
@@ -53,7 +48,7 @@ export class ClustersService implements OnApplicationBootstrap {
 
   /** After a restart, watch every Kubernetes cluster again (level-driven: what the cluster says now). */
   async onApplicationBootstrap(): Promise<void> {
-    const kubernetes = await this.clusters.findBy({ kubeconfigSealed: Not(IsNull()) });
+    const kubernetes = await this.clusters.listWithKubeconfig();
     for (const cluster of kubernetes) {
       void this.reconnect(cluster).catch((error: unknown) =>
         this.logger.warn(
@@ -65,25 +60,35 @@ export class ClustersService implements OnApplicationBootstrap {
 
   async register(caller: Caller, request: RegisterClusterRequest): Promise<ClusterDto> {
     const nameProblem = resourceNameProblem(request.name);
-    if (nameProblem) throw ServiceError.badInput('name', `name ${nameProblem}`);
+    if (nameProblem) throw new ClusterError(ClusterErrorReason.INVALID_FIELD, `name ${nameProblem}`, 'name');
     const id = randomUUID();
     let server: string | null = null;
     if (request.type === 'LOCAL') {
       // Builds on a LOCAL cluster run on the platform's own machine (docs/security.md).
       if (!caller.isAdmin)
-        throw ServiceError.forbidden(
+        throw new ClusterError(
+          ClusterErrorReason.ADMIN_ONLY,
           'only an administrator may register a LOCAL cluster: its builds run on the machine that runs the platform',
         );
       if (request.kubeconfig)
-        throw ServiceError.badInput('kubeconfig', 'a LOCAL cluster is this machine and takes no kubeconfig');
+        throw new ClusterError(
+          ClusterErrorReason.INVALID_KUBECONFIG,
+          'a LOCAL cluster is this machine and takes no kubeconfig',
+          'kubeconfig',
+        );
     } else {
-      if (!request.kubeconfig) throw ServiceError.badInput('kubeconfig', `a ${request.type} cluster needs a kubeconfig`);
+      if (!request.kubeconfig)
+        throw new ClusterError(
+          ClusterErrorReason.INVALID_KUBECONFIG,
+          `a ${request.type} cluster needs a kubeconfig`,
+          'kubeconfig',
+        );
       const parsed = parseKubeconfig(request.kubeconfig, { egress: this.egress });
-      if (!parsed.ok) throw ServiceError.badInput('kubeconfig', `kubeconfig ${parsed.problem}`);
+      if (!parsed.ok) throw new ClusterError(ClusterErrorReason.INVALID_KUBECONFIG, `kubeconfig ${parsed.problem}`, 'kubeconfig');
       server = parsed.server;
     }
     const enterpriseProjectId = await this.scope.forCreate(caller, request.enterpriseProjectId, Actions.cluster.create);
-    const cluster = this.clusters.create({
+    const cluster = await this.clusters.insert({
       id,
       accountId: caller.accountId,
       enterpriseProjectId,
@@ -96,22 +101,17 @@ export class ClustersService implements OnApplicationBootstrap {
       buildNamespace: request.type === 'LOCAL' ? null : this.config.BUILD_NAMESPACE,
       createdBy: caller.userId,
     });
-    try {
-      await this.clusters.insert(cluster);
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw ServiceError.conflict(`a cluster named ${request.name} already exists`, 'name');
-      throw error;
-    }
+    if (cluster === 'name-taken')
+      throw new ClusterError(ClusterErrorReason.NAME_TAKEN, `a cluster named ${request.name} already exists`, 'name');
     const outcome = request.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
-    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.findOneByOrFail({ id })));
+    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.getById(id)));
   }
 
   async refresh(caller: Caller, id: string): Promise<ClusterDto> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.cluster.modify, cluster);
     const outcome = cluster.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
-    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.findOneByOrFail({ id })));
+    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.getById(id)));
   }
 
   /**
@@ -122,7 +122,8 @@ export class ClustersService implements OnApplicationBootstrap {
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const cluster = await this.visible(caller, id, { deleting: true });
     this.requireRight(caller, Actions.cluster.delete, cluster);
-    const claim = await this.claimDeletion(cluster.id);
+    const claim = await this.clusters.claimDeletion(cluster.id);
+    if (!claim) throw new ClusterError(ClusterErrorReason.BUSY, 'the cluster is being deleted by another request', 'id');
     try {
       const { jobCount } = await this.client.send(
         JobsSubjects.usage,
@@ -130,29 +131,19 @@ export class ClustersService implements OnApplicationBootstrap {
         caller.meta,
       );
       if (jobCount > 0)
-        throw ServiceError.conflict(`the cluster is used by ${jobCount} package job(s); change or delete them first`, 'id');
+        throw new ClusterError(
+          ClusterErrorReason.CLUSTER_IN_USE,
+          `the cluster is used by ${jobCount} package job(s); change or delete them first`,
+          'id',
+        );
     } catch (error) {
-      await this.clusters.update({ id: cluster.id, deletingSince: claim }, { deletingSince: null });
+      await this.clusters.releaseDeletion(cluster.id, claim);
       throw error;
     }
     await this.connections.disconnect(id);
-    const deleted = await this.clusters.delete({ id: cluster.id, deletingSince: claim });
-    if (!deleted.affected) throw ServiceError.conflict('the cluster was being deleted by another request', 'id');
+    if (!(await this.clusters.deleteClaimed(cluster.id, claim)))
+      throw new ClusterError(ClusterErrorReason.BUSY, 'the cluster was being deleted by another request', 'id');
     return { id };
-  }
-
-  /**
-   * Marks the cluster as being deleted, committed at once. A tombstone older than the lease was
-   * left by a request that died, and is taken over; a live one belongs to another request.
-   */
-  private async claimDeletion(id: string): Promise<Date> {
-    const [rows]: [{ deleting_since: Date }[], number] = await this.clusters.manager.query(
-      `UPDATE clusters SET deleting_since = now() WHERE id = $1
-         AND (deleting_since IS NULL OR deleting_since < now() - ${DELETION_LEASE}) RETURNING deleting_since`,
-      [id],
-    );
-    if (!rows.length) throw ServiceError.conflict('the cluster is being deleted by another request', 'id');
-    return rows[0].deleting_since;
   }
 
   async get(caller: Caller, id: string): Promise<ClusterDto> {
@@ -160,16 +151,7 @@ export class ClustersService implements OnApplicationBootstrap {
   }
 
   async list(caller: Caller, request: ListClustersRequest): Promise<PageDto<ClusterDto>> {
-    const where = accessibleWhere(caller.ability, 'list', 'cluster', { enterpriseProjectId: 'c.enterprise_project_id' });
-    if (!where) return { edges: [], hasNextPage: false, endCursor: null };
-    const query = this.clusters
-      .createQueryBuilder('c')
-      .where('c.account_id = :accountId', { accountId: caller.accountId })
-      .andWhere(where.sql, where.params);
-    if (request.enterpriseProjectId)
-      query.andWhere('c.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
-    query.andWhere('c.deleting_since IS NULL');
-    const page = await paginate(query, { createdAt: 'c.created_at', id: 'c.id' }, request);
+    const page = await this.clusters.page(caller.accountId, caller.ability, request);
     const nodes = await this.nodes.forClusters(page.edges.map((edge) => edge.node.id));
     return {
       ...page,
@@ -227,8 +209,8 @@ export class ClustersService implements OnApplicationBootstrap {
     const kubeconfig = this.secrets.open(cluster.kubeconfigSealed!, cluster.id);
     const outcome = await this.connections.connect(cluster.id, kubeconfig);
     // Stored (and shown to whoever may see the cluster): the reason that does not tell port states apart.
-    await this.clusters.update(
-      { id: cluster.id },
+    await this.clusters.updateStatus(
+      cluster.id,
       outcome.ok
         ? { status: 'AVAILABLE', statusReason: null, server: outcome.server }
         : { status: 'UNAVAILABLE', statusReason: outcome.reason },
@@ -255,15 +237,15 @@ export class ClustersService implements OnApplicationBootstrap {
    * a deletion (which may finish what a dead request left).
    */
   private async visible(caller: Caller, id: string, options: { deleting?: boolean } = {}): Promise<ClusterEntity> {
-    const cluster = await this.clusters.findOneBy({ id, accountId: caller.accountId });
+    const cluster = await this.clusters.findInAccount(caller.accountId, id);
     if (!cluster || !caller.can(Actions.cluster.get, cluster.enterpriseProjectId) || (cluster.deletingSince && !options.deleting))
-      throw ServiceError.notFound('cluster');
+      throw new ClusterError(ClusterErrorReason.CLUSTER_NOT_FOUND, 'cluster not found');
     return cluster;
   }
 
   private requireRight(caller: Caller, action: string, cluster: ClusterEntity): void {
     if (!caller.can(action, cluster.enterpriseProjectId))
-      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+      throw new ClusterError(ClusterErrorReason.ACTION_DENIED, `${action} is not allowed in this enterprise project`);
   }
 
   private async toDto(cluster: ClusterEntity): Promise<ClusterDto> {

@@ -8,7 +8,7 @@ import {
   explainPermission,
   type TokenClaims,
 } from '@stagecraft/authz';
-import { CallerRulesDto, ExplainPermissionRequest, PermissionDecisionDto, ServiceError } from '@stagecraft/contracts';
+import { CallerRulesDto, ExplainPermissionRequest, IamError, IamErrorReason, PermissionDecisionDto } from '@stagecraft/contracts';
 import { IsNull, Repository } from 'typeorm';
 
 import { PolicyEntity } from '../policies/infra/policy.entity';
@@ -32,7 +32,7 @@ export class AuthorizationService implements CallerRulesSource {
 
   async rulesFor(claims: TokenClaims): Promise<CallerRulesDto> {
     const user = await this.users.findOneBy({ id: claims.userId, accountId: claims.accountId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.unauthenticated('the token names a user that no longer exists');
+    if (!user) throw new IamError(IamErrorReason.USER_GONE, 'the token names a user that no longer exists');
     const rules = compilePolicies(await this.grants.grantsFor(user.id), user.isAdmin);
     const keys = await this.accessKeys.find({ select: { id: true }, where: { userId: user.id, disabledAt: IsNull() } });
     return {
@@ -48,14 +48,18 @@ export class AuthorizationService implements CallerRulesSource {
   async explain(caller: Caller, request: ExplainPermissionRequest): Promise<PermissionDecisionDto> {
     requireAdmin(caller, Actions.permissions.explain);
     const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.notFound('user');
+    if (!user) throw new IamError(IamErrorReason.USER_NOT_FOUND, 'user not found');
     const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: caller.accountId });
-    if (!project) throw ServiceError.notFound('enterprise project');
+    if (!project) throw new IamError(IamErrorReason.PROJECT_NOT_FOUND, 'enterprise project not found');
     let decision: ReturnType<typeof explainPermission>;
     try {
       decision = explainPermission(await this.grants.grantsFor(user.id), user.isAdmin, request.action, project.id);
     } catch (error) {
-      throw ServiceError.badInput('action', error instanceof Error ? error.message : 'action is not in the catalog');
+      throw new IamError(
+        IamErrorReason.INVALID_FIELD,
+        error instanceof Error ? error.message : 'action is not in the catalog',
+        'action',
+      );
     }
     const policy = decision.matchedPolicy ? await this.policies.findOneBy({ id: decision.matchedPolicy.id }) : null;
     return { allowed: decision.allowed, reason: decision.reason, matchedPolicy: policy ? toPolicyDto(policy) : null };

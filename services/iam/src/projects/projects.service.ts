@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller, grantedActions } from '@stagecraft/authz';
-import { CreateEnterpriseProjectRequest, EnterpriseProjectDto, ServiceError } from '@stagecraft/contracts';
+import { CreateEnterpriseProjectRequest, EnterpriseProjectDto, IamError, IamErrorReason } from '@stagecraft/contracts';
 import { isUniqueViolation } from '@stagecraft/persistence';
 import { In, Repository } from 'typeorm';
 
@@ -43,7 +43,8 @@ export class ProjectsService {
       });
       return toProjectDto(project);
     } catch (error) {
-      if (isUniqueViolation(error)) throw ServiceError.conflict(`an enterprise project named ${name} already exists`, 'name');
+      if (isUniqueViolation(error))
+        throw new IamError(IamErrorReason.NAME_TAKEN, `an enterprise project named ${name} already exists`, 'name');
       throw error;
     }
   }
@@ -51,7 +52,7 @@ export class ProjectsService {
   /** The account's `default` project, created with the account. */
   async defaultProject(caller: Caller): Promise<EnterpriseProjectDto> {
     const project = await this.projects.findOneBy({ accountId: caller.accountId, name: DEFAULT_PROJECT_NAME });
-    if (!project) throw ServiceError.notFound('default enterprise project');
+    if (!project) throw new IamError(IamErrorReason.PROJECT_NOT_FOUND, 'default enterprise project not found');
     return toProjectDto(project);
   }
 

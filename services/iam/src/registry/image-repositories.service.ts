@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller } from '@stagecraft/authz';
 import {
+  IamError,
+  IamErrorReason,
   ImageRepositoryDto,
   ListImageRepositoriesRequest,
-  ServiceError,
   SetImageRepositoryClassRequest,
 } from '@stagecraft/contracts';
 import { Repository } from 'typeorm';
@@ -40,9 +41,12 @@ export class ImageRepositoriesService {
     const visible =
       row &&
       (caller.can(Actions.image.list, row.enterpriseProjectId) || caller.can(Actions.image.modify, row.enterpriseProjectId));
-    if (!visible) throw ServiceError.notFound('image repository');
+    if (!visible) throw new IamError(IamErrorReason.IMAGE_REPOSITORY_NOT_FOUND, 'image repository not found');
     if (!caller.can(Actions.image.modify, row.enterpriseProjectId))
-      throw ServiceError.forbidden(`${Actions.image.modify} is not allowed in the repository's enterprise project`);
+      throw new IamError(
+        IamErrorReason.ACTION_DENIED,
+        `${Actions.image.modify} is not allowed in the repository's enterprise project`,
+      );
     row.imageClass = request.imageClass;
     const saved = await this.repositories.save(row);
     await this.audit.record(caller, {

@@ -6,10 +6,11 @@ import { Actions, explainPermission } from '@stagecraft/authz';
 import { commaList } from '@stagecraft/config';
 import {
   BuildRegistryCredentialRequest,
+  IamError,
+  IamErrorReason,
   RegistryCredentialDto,
   RegistryTokenDto,
   RegistryTokenRequest,
-  ServiceError,
 } from '@stagecraft/contracts';
 import { parseRegistryScopes, type RegistryAccess, type RegistryTokenKey, signRegistryToken } from '@stagecraft/oci';
 import { jwtVerify, SignJWT } from 'jose';
@@ -57,7 +58,11 @@ export class RegistryTokensService {
   async token(request: RegistryTokenRequest): Promise<RegistryTokenDto> {
     const key = this.requireKey();
     if (request.service !== this.config.REGISTRY_SERVICE)
-      throw ServiceError.badInput('service', `this token endpoint issues tokens for the service ${this.config.REGISTRY_SERVICE}`);
+      throw new IamError(
+        IamErrorReason.INVALID_FIELD,
+        `this token endpoint issues tokens for the service ${this.config.REGISTRY_SERVICE}`,
+        'service',
+      );
     const { principal, expiresAt } = await this.principalOf(request);
     const requested = parseRegistryScopes(request.scopes);
     const records = await this.records(requested.map((scope) => scope.name));
@@ -88,9 +93,10 @@ export class RegistryTokensService {
   async buildCredential(request: BuildRegistryCredentialRequest): Promise<RegistryCredentialDto> {
     const key = this.requireKey();
     const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: request.accountId });
-    if (!project) throw ServiceError.notFound('enterprise project');
+    if (!project) throw new IamError(IamErrorReason.PROJECT_NOT_FOUND, 'enterprise project not found');
     if (this.platformRepositories.has(request.repository))
-      throw ServiceError.conflict(
+      throw new IamError(
+        IamErrorReason.REPOSITORY_RESERVED,
         `the repository ${request.repository} holds the platform's base images: builds cannot push to it`,
         'archiveImage',
       );
@@ -119,7 +125,8 @@ export class RegistryTokensService {
       })
       .execute();
     if (!updated.affected)
-      throw ServiceError.conflict(
+      throw new IamError(
+        IamErrorReason.REPOSITORY_OF_OTHER_PROJECT,
         `the repository ${request.repository} belongs to another enterprise project: choose another archive address`,
         'archiveImage',
       );
@@ -142,7 +149,7 @@ export class RegistryTokensService {
   private async principalOf(request: RegistryTokenRequest): Promise<{ principal: RegistryPrincipal; expiresAt?: Date }> {
     const { username, password } = request;
     if (!username && !password) return { principal: { kind: 'anonymous' } };
-    if (!username || !password) throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    if (!username || !password) throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     if (username === BUILD_USERNAME) return this.buildPrincipal(password);
     const robot = await this.robots.authenticate(username, password);
     if (robot)
@@ -169,7 +176,7 @@ export class RegistryTokensService {
       };
     } catch {
       // Expired, forged or not ours: the same answer, and the credential is not echoed.
-      throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+      throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     }
   }
 
@@ -205,7 +212,10 @@ export class RegistryTokensService {
   private requireKey(): RegistryTokenKey {
     if (!this.key) {
       this.logger.warn('a registry token was asked for, and no REGISTRY_TOKEN_KEY is configured');
-      throw ServiceError.unavailable('this Stagecraft issues no registry tokens (REGISTRY_TOKEN_KEY is not configured)');
+      throw new IamError(
+        IamErrorReason.REGISTRY_TOKENS_DISABLED,
+        'this Stagecraft issues no registry tokens (REGISTRY_TOKEN_KEY is not configured)',
+      );
     }
     return this.key;
   }

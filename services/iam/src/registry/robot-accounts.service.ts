@@ -4,10 +4,11 @@ import { Actions, type Caller } from '@stagecraft/authz';
 import {
   CreatedRobotAccountDto,
   CreateRobotAccountRequest,
+  IamError,
+  IamErrorReason,
   RobotAccountDto,
   RobotAccountIdRequest,
   RobotAccountsRequest,
-  ServiceError,
 } from '@stagecraft/contracts';
 import { formatRegistryAuthFile } from '@stagecraft/oci';
 import { isUniqueViolation } from '@stagecraft/persistence';
@@ -49,7 +50,11 @@ export class RobotAccountsService {
       );
     } catch (error) {
       if (isUniqueViolation(error))
-        throw ServiceError.conflict(`a robot account named ${request.name} already exists in this enterprise project`, 'name');
+        throw new IamError(
+          IamErrorReason.NAME_TAKEN,
+          `a robot account named ${request.name} already exists in this enterprise project`,
+          'name',
+        );
       throw error;
     }
     await this.audit.record(caller, {
@@ -72,7 +77,7 @@ export class RobotAccountsService {
 
   async delete(caller: Caller, request: RobotAccountIdRequest): Promise<{ id: string }> {
     const robot = await this.robots.findOneBy({ id: request.id, accountId: caller.accountId });
-    if (!robot) throw ServiceError.notFound('robot account');
+    if (!robot) throw new IamError(IamErrorReason.ROBOT_ACCOUNT_NOT_FOUND, 'robot account not found');
     await this.requireProject(caller, robot.enterpriseProjectId, Actions.image.modify);
     await this.robots.delete({ id: robot.id });
     await this.audit.record(caller, {
@@ -89,7 +94,7 @@ export class RobotAccountsService {
     if (!id.startsWith(ROBOT_PREFIX)) return null;
     const robot = await this.robots.findOneBy({ id });
     if (!robot || !(await verifySecret(secret, robot.secretHash)))
-      throw ServiceError.unauthenticated('invalid registry credentials');
+      throw new IamError(IamErrorReason.INVALID_CREDENTIALS, 'invalid registry credentials');
     await this.robots.update({ id }, { lastUsedAt: new Date() });
     return robot;
   }
@@ -103,8 +108,9 @@ export class RobotAccountsService {
   private async requireProject(caller: Caller, enterpriseProjectId: string, action: string): Promise<void> {
     const project = await this.projects.findOneBy({ id: enterpriseProjectId, accountId: caller.accountId });
     const visible = project && (caller.can(Actions.image.list, project.id) || caller.can(action, project.id));
-    if (!visible) throw ServiceError.notFound('enterprise project');
-    if (!caller.can(action, project.id)) throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+    if (!visible) throw new IamError(IamErrorReason.PROJECT_NOT_FOUND, 'enterprise project not found');
+    if (!caller.can(action, project.id))
+      throw new IamError(IamErrorReason.ACTION_DENIED, `${action} is not allowed in this enterprise project`);
   }
 }
 

@@ -1,6 +1,7 @@
-import type { EnterpriseProjectDto, PolicyDto, UserDto } from '@stagecraft/contracts';
+import type { EnterpriseProjectDto, PolicyAttachmentDto, PolicyDto, UserDto } from '@stagecraft/contracts';
 
 import type { PolicyEntity } from '../policies/infra/policy.entity';
+import type { ResolvedAttachment } from '../policies/infra/policy.repository';
 import type { EnterpriseProjectEntity } from '../projects/infra/enterprise-project.entity';
 import type { UserEntity } from '../users/infra/user.entity';
 
@@ -25,5 +26,14 @@ export function toPolicyDto(policy: PolicyEntity): PolicyDto {
     description: policy.description,
     statements: policy.statements.map((s) => ({ effect: s.effect, actions: [...s.actions] })),
     createdAt: policy.createdAt.toISOString(),
+  };
+}
+
+export function toAttachmentDto(attachment: ResolvedAttachment): PolicyAttachmentDto {
+  return {
+    id: attachment.id,
+    policy: toPolicyDto(attachment.policy),
+    user: toUserDto(attachment.user),
+    enterpriseProjects: attachment.enterpriseProjects?.map(toProjectDto) ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, resourceNameProblem } from '@stagecraft/contracts';
+import { ErrorCode, IamErrorReason, resourceNameProblem } from '@stagecraft/contracts';
 
 import { assertName, normalizeDescription } from './naming.rules';
 
@@ -21,7 +21,7 @@ describe('resourceNameProblem', () => {
 
   it('names the field in the error', () => {
     expect(() => assertName('name', 'bad name')).toThrow(
-      expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, field: 'name' }),
+      expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, reason: IamErrorReason.INVALID_FIELD, field: 'name' }),
     );
   });
 });
@@ -38,7 +38,7 @@ describe('normalizeDescription', () => {
 
   it('refuses more than 255 characters', () => {
     expect(() => normalizeDescription('description', 'd'.repeat(256))).toThrow(
-      expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, field: 'description' }),
+      expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, reason: IamErrorReason.INVALID_FIELD, field: 'description' }),
     );
   });
 });

@@ -3,7 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type VerificationKeySource } from '@stagecraft/authz';
-import { AccessTokenDto, CreateAccessTokenRequest, RefreshSessionRequest, ServiceError, SessionDto } from '@stagecraft/contracts';
+import {
+  AccessTokenDto,
+  CreateAccessTokenRequest,
+  IamError,
+  IamErrorReason,
+  RefreshSessionRequest,
+  SessionDto,
+} from '@stagecraft/contracts';
 import { type JSONWebKeySet, SignJWT } from 'jose';
 import { DataSource, IsNull, Repository } from 'typeorm';
 
@@ -83,7 +90,7 @@ export class TokensService implements VerificationKeySource {
       });
       return { user, accessKeyId: accessKey.id, refreshToken, refreshExpiresAt: used.expiresAt };
     });
-    if (!issued) throw ServiceError.unauthenticated(INVALID_REFRESH_TOKEN);
+    if (!issued) throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_REFRESH_TOKEN);
     const access = await this.signAccessToken(issued.user, issued.accessKeyId);
     return {
       accessToken: access.token,
@@ -106,10 +113,10 @@ export class TokensService implements VerificationKeySource {
     const accessKey = await this.accessKeys.findOneBy({ id: request.accessKey });
     // The same answer whether the key or the secret is wrong, or the key disabled: nothing to probe with.
     if (!accessKey || !(await verifySecret(request.secretKey, accessKey.secretHash)) || accessKey.disabledAt) {
-      throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+      throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     }
     const user = await this.users.findOneBy({ id: accessKey.userId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.unauthenticated(INVALID_CREDENTIALS);
+    if (!user) throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     await this.accessKeys.update({ id: accessKey.id }, { lastUsedAt: new Date() });
     return { user, accessKey };
   }

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Actions, type Caller } from '@stagecraft/authz';
-import { AccessKeyDto, CreateAccessKeyRequest, CreateUserRequest, ServiceError, UserDto } from '@stagecraft/contracts';
+import {
+  AccessKeyDto,
+  CreateAccessKeyRequest,
+  CreateUserRequest,
+  IamError,
+  IamErrorReason,
+  UserDto,
+} from '@stagecraft/contracts';
 import { isUniqueViolation } from '@stagecraft/persistence';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 
@@ -32,7 +39,7 @@ export class UsersService {
 
   async me(caller: Caller): Promise<UserDto> {
     const user = await this.users.findOneBy({ id: caller.userId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.unauthenticated('the token names a user that no longer exists');
+    if (!user) throw new IamError(IamErrorReason.USER_GONE, 'the token names a user that no longer exists');
     return toUserDto(user);
   }
 
@@ -46,7 +53,7 @@ export class UsersService {
       await this.audit.record(caller, { action: Actions.users.create, resourceType: 'user', resourceId: user.id });
       return toUserDto(user);
     } catch (error) {
-      if (isUniqueViolation(error)) throw ServiceError.conflict(`a user named ${name} already exists`, 'name');
+      if (isUniqueViolation(error)) throw new IamError(IamErrorReason.NAME_TAKEN, `a user named ${name} already exists`, 'name');
       throw error;
     }
   }
@@ -88,7 +95,7 @@ export class UsersService {
   async createAccessKey(caller: Caller, request: CreateAccessKeyRequest): Promise<AccessKeyDto> {
     requireAdmin(caller, Actions.accessKeys.create);
     const user = await this.users.findOneBy({ id: request.userId, accountId: caller.accountId, deletedAt: IsNull() });
-    if (!user) throw ServiceError.notFound('user');
+    if (!user) throw new IamError(IamErrorReason.USER_NOT_FOUND, 'user not found');
     const key = await this.issueAccessKey(user.id);
     // Cached rules list the user's keys: a token of the new key must not wait for them to expire.
     this.events.rulesChanged(caller.accountId, [user.id]);
@@ -102,7 +109,7 @@ export class UsersService {
    */
   async deleteUser(caller: Caller, id: string): Promise<{ id: string }> {
     requireAdmin(caller, Actions.users.delete);
-    if (id === caller.userId) throw ServiceError.conflict('you cannot delete yourself', 'id');
+    if (id === caller.userId) throw new IamError(IamErrorReason.SELF_DELETE, 'you cannot delete yourself', 'id');
     const deleted = await this.dataSource.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
@@ -116,7 +123,7 @@ export class UsersService {
       await manager.delete(PolicyAttachmentEntity, { userId: id });
       return true;
     });
-    if (!deleted) throw ServiceError.notFound('user');
+    if (!deleted) throw new IamError(IamErrorReason.USER_NOT_FOUND, 'user not found');
     this.events.rulesChanged(caller.accountId, [id]);
     await this.audit.record(caller, { action: Actions.users.delete, resourceType: 'user', resourceId: id });
     return { id };
@@ -160,7 +167,7 @@ export class UsersService {
       .set({ tokenVersion: () => 'token_version + 1' })
       .where('id = :userId AND account_id = :accountId AND deleted_at IS NULL', { userId, accountId: caller.accountId })
       .execute();
-    if (!result.affected) throw ServiceError.notFound('user');
+    if (!result.affected) throw new IamError(IamErrorReason.USER_NOT_FOUND, 'user not found');
     await this.refreshTokens.delete({ userId });
     this.events.rulesChanged(caller.accountId, [userId]);
     await this.audit.record(caller, { action: 'iam:tokens:revoke', resourceType: 'user', resourceId: userId });
@@ -171,7 +178,7 @@ export class UsersService {
   private async accessKeyOfAccount(caller: Caller, accessKey: string): Promise<AccessKeyEntity> {
     const key = await this.accessKeys.findOneBy({ id: accessKey });
     const owner = key && (await this.users.findOneBy({ id: key.userId, accountId: caller.accountId, deletedAt: IsNull() }));
-    if (!key || !owner) throw ServiceError.notFound('access key');
+    if (!key || !owner) throw new IamError(IamErrorReason.ACCESS_KEY_NOT_FOUND, 'access key not found');
     return key;
   }
 

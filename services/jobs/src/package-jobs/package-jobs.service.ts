@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import {
-  BuildsSubjects,
+  ClusterErrorReason,
   CreatedPackageJobDto,
   JobUsageDto,
   JobUsageRequest,
   ListPackageJobsRequest,
+  PackageErrorReason,
   PackageJobDto,
+  PackageJobError,
+  PackageJobErrorReason,
   PackageJobInput,
   PackageJobPageDto,
   PackageJobPatch,
@@ -15,42 +17,49 @@ import {
   type TechStack,
 } from '@stagecraft/contracts';
 import { maskDockerfile } from '@stagecraft/dockerfile';
-import { NatsRpcClient } from '@stagecraft/messaging';
-import { isUniqueViolation } from '@stagecraft/persistence';
-import { paginate } from '@stagecraft/persistence';
-import { Repository } from 'typeorm';
 
 import { BaseImageCatalog } from './domain/base-image-catalog';
+import { JobBuilds } from './domain/job-builds';
+import { JobReferences } from './domain/job-references';
 import { checkNodeLabels } from './domain/node-labels';
+import { PackageJobRepository } from './domain/package-job.repository';
 import { checkArchiveImage, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
-import { JobReferences } from './infra/job-references';
-import { PackageJobEntity } from './infra/package-job.entity';
+import { unknownCluster, unknownPackage } from './infra/nats-job-references';
+import type { PackageJobEntity } from './infra/package-job.entity';
 
 /** Package jobs: every rule of the console form, checked before anything is stored. */
 @Injectable()
 export class PackageJobsService {
   constructor(
-    @InjectRepository(PackageJobEntity) private readonly jobs: Repository<PackageJobEntity>,
+    private readonly jobs: PackageJobRepository,
     private readonly references: JobReferences,
     private readonly scope: EnterpriseProjectScope,
     private readonly catalog: BaseImageCatalog,
-    private readonly client: NatsRpcClient,
+    private readonly builds: JobBuilds,
   ) {}
 
   /** Save stores the job; Build also starts its first build, in the same request. */
   async create(caller: Caller, input: PackageJobInput, build: boolean): Promise<CreatedPackageJobDto> {
     const saved = await this.save(caller, input);
-    const job = toDto(saved);
-    if (!build) return { job, build: null };
+    if (!build) {
+      await this.undoUnlessReferencesStillThere(caller, saved);
+      return { job: toDto(saved), build: null };
+    }
     try {
       // The job as written goes with the request (its Dockerfile unmasked, into builds' database only).
-      const asWritten = toDto(saved, { dockerfile: 'as-written' });
-      return { job, build: await this.client.send(BuildsSubjects.startBuildForJob, { job: asWritten }, caller.meta) };
+      // Builds asks artifacts and clusters for the package and cluster after the job was stored:
+      // those answers are the re-check a Save makes (docs/package-jobs.md#races).
+      const started = await this.builds.start(caller, toDto(saved, { dockerfile: 'as-written' }));
+      return { job: toDto(saved), build: started };
     } catch (error) {
-      if (error instanceof ServiceError) {
-        throw new ServiceError(error.code, `the job was saved, but its build did not start: ${error.message}`, error.field);
+      if (!(error instanceof ServiceError)) throw error;
+      if (referenceGone(error)) {
+        await this.jobs.delete(saved.id);
+        return error.reason === ClusterErrorReason.CLUSTER_NOT_FOUND ? unknownCluster(error) : unknownPackage(error);
       }
-      throw error;
+      // The build was refused for another reason; whether the references still stand is asked as a Save would.
+      await this.undoUnlessReferencesStillThere(caller, saved);
+      throw error.restated(`the job was saved, but its build did not start: ${error.message}`);
     }
   }
 
@@ -63,7 +72,7 @@ export class PackageJobsService {
     const pkg = await this.references.readyPackage(caller, input.packageId, enterpriseProjectId);
     const spec = checkBuildSpec({ type: input.buildType, ...input }, pkg.techStack as TechStack, this.catalog);
     await this.references.buildableCluster(caller, input.clusterId, enterpriseProjectId, nodeLabels);
-    const entity = this.jobs.create({
+    const saved = await this.jobs.insert({
       accountId: caller.accountId,
       enterpriseProjectId,
       name: input.name,
@@ -82,21 +91,23 @@ export class PackageJobsService {
       createdBy: caller.userId,
       version: 1,
     });
-    let saved: PackageJobEntity;
-    try {
-      saved = await this.jobs.save(entity);
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw ServiceError.conflict(`a package job named ${input.name} already exists in this enterprise project`, 'name');
-      throw error;
-    }
-    try {
-      await this.references.stillThere(caller, saved.packageId, saved.clusterId, enterpriseProjectId);
-    } catch (error) {
-      await this.jobs.delete({ id: saved.id });
-      throw error;
-    }
+    if (saved === 'name-taken')
+      throw new PackageJobError(
+        PackageJobErrorReason.NAME_TAKEN,
+        `a package job named ${input.name} already exists in this enterprise project`,
+        'name',
+      );
     return saved;
+  }
+
+  /** A package or cluster whose deletion began while the job was stored: the job is undone. */
+  private async undoUnlessReferencesStillThere(caller: Caller, job: PackageJobEntity): Promise<void> {
+    try {
+      await this.references.stillThere(caller, job.packageId, job.clusterId, job.enterpriseProjectId);
+    } catch (error) {
+      await this.jobs.delete(job.id);
+      throw error;
+    }
   }
 
   /** Applies a patch, re-checking what it touches; a stale `expectedVersion` is a CONFLICT. */
@@ -146,37 +157,26 @@ export class PackageJobsService {
       await this.references.buildableCluster(caller, next.clusterId, job.enterpriseProjectId, next.nodeLabels);
     }
     const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, version: _version, ...changes } = next;
-    const result = await this.jobs
-      .createQueryBuilder()
-      .update()
-      .set({ ...changes, version: () => 'version + 1' })
-      .where('id = :id AND version = :version', { id, version: job.version })
-      .execute();
-    if (!result.affected) throw staleVersion(job.version + 1);
+    if (!(await this.jobs.updateAtVersion(id, job.version, changes))) throw staleVersion(job.version + 1);
     if (next.packageId !== job.packageId || next.clusterId !== job.clusterId) {
       try {
         await this.references.stillThere(caller, next.packageId, next.clusterId, job.enterpriseProjectId);
       } catch (error) {
         // Undone unless another writer changed it meanwhile (whose own check then decides).
         const { id: _i, createdAt: _c, updatedAt: _u, version: _v, ...previous } = job;
-        await this.jobs
-          .createQueryBuilder()
-          .update()
-          .set({ ...previous, version: () => 'version + 1' })
-          .where('id = :id AND version = :version', { id, version: job.version + 1 })
-          .execute();
+        await this.jobs.updateAtVersion(id, job.version + 1, previous);
         throw error;
       }
     }
-    return toDto(await this.jobs.findOneByOrFail({ id }));
+    return toDto(await this.visible(caller, id));
   }
 
   async delete(caller: Caller, id: string): Promise<{ id: string }> {
     const job = await this.visible(caller, id);
     requireRight(caller, Actions.assembling.delete, job);
     // Refused while a build is unfinished; otherwise the job's builds and logs go first.
-    await this.client.send(BuildsSubjects.deleteJobBuilds, { jobId: id }, caller.meta);
-    await this.jobs.delete({ id });
+    await this.builds.deleteAll(caller, id);
+    await this.jobs.delete(id);
     return { id };
   }
 
@@ -192,22 +192,12 @@ export class PackageJobsService {
   async list(caller: Caller, request: ListPackageJobsRequest): Promise<PackageJobPageDto> {
     const where = accessibleWhere(caller.ability, 'list', 'assembling', { enterpriseProjectId: 'j.enterprise_project_id' });
     if (!where) return { edges: [], hasNextPage: false, endCursor: null, totalCount: request.withTotalCount ? 0 : null };
-    const query = this.jobs
-      .createQueryBuilder('j')
-      .where('j.account_id = :accountId', { accountId: caller.accountId })
-      .andWhere(where.sql, where.params);
-    if (request.enterpriseProjectId)
-      query.andWhere('j.enterprise_project_id = :projectId', { projectId: request.enterpriseProjectId });
-    if (request.clusterId) query.andWhere('j.cluster_id = :clusterId', { clusterId: request.clusterId });
-    if (request.nameContains)
-      query.andWhere(`j.name ILIKE :pattern ESCAPE '\\'`, { pattern: `%${request.nameContains.replace(/[\\%_]/g, '\\$&')}%` });
-    const totalCount = request.withTotalCount ? await query.clone().getCount() : null;
-    const page = await paginate(query, { createdAt: 'j.created_at', id: 'j.id' }, request);
+    const page = await this.jobs.page({ accountId: caller.accountId, where }, request);
     return {
       edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })),
       hasNextPage: page.hasNextPage,
       endCursor: page.endCursor,
-      totalCount,
+      totalCount: page.totalCount,
     };
   }
 
@@ -221,35 +211,46 @@ export class PackageJobsService {
    * delete right in the project; a job only ever uses a package or cluster of its own project.
    */
   async usage(caller: Caller, request: JobUsageRequest): Promise<JobUsageDto> {
-    if (!request.packageId === !request.clusterId) throw ServiceError.badInput('packageId', 'name either packageId or clusterId');
+    if (!request.packageId === !request.clusterId)
+      throw new PackageJobError(PackageJobErrorReason.INVALID_FIELD, 'name either packageId or clusterId', 'packageId');
     const action = request.packageId ? Actions.package.delete : Actions.cluster.delete;
-    if (!caller.can(action, request.enterpriseProjectId)) {
-      throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
-    }
-    const where = request.packageId ? { packageId: request.packageId } : { clusterId: request.clusterId! };
-    const jobCount = await this.jobs.countBy({
-      accountId: caller.accountId,
-      enterpriseProjectId: request.enterpriseProjectId,
-      ...where,
-    });
-    return { jobCount };
+    if (!caller.can(action, request.enterpriseProjectId)) throw actionDenied(action);
+    const uses = request.packageId ? { packageId: request.packageId } : { clusterId: request.clusterId! };
+    return { jobCount: await this.jobs.countUsing(caller.accountId, request.enterpriseProjectId, uses) };
   }
 
   /** Another project's job answers exactly as a missing one. */
   private async visible(caller: Caller, id: string): Promise<PackageJobEntity> {
-    const job = await this.jobs.findOneBy({ id, accountId: caller.accountId });
-    if (!job || !caller.can(Actions.assembling.get, job.enterpriseProjectId)) throw ServiceError.notFound('package job');
+    const job = await this.jobs.findInAccount(id, caller.accountId);
+    if (!job || !caller.can(Actions.assembling.get, job.enterpriseProjectId))
+      throw new PackageJobError(PackageJobErrorReason.JOB_NOT_FOUND, 'package job not found');
     return job;
   }
 }
 
 function requireRight(caller: Caller, action: string, job: PackageJobEntity): void {
-  if (!caller.can(action, job.enterpriseProjectId))
-    throw ServiceError.forbidden(`${action} is not allowed in this enterprise project`);
+  if (!caller.can(action, job.enterpriseProjectId)) throw actionDenied(action);
+}
+
+function actionDenied(action: string): ServiceError {
+  return new PackageJobError(PackageJobErrorReason.ACTION_DENIED, `${action} is not allowed in this enterprise project`);
 }
 
 function staleVersion(current: number): ServiceError {
-  return ServiceError.conflict(`the job was changed meanwhile (it is at version ${current}); read it again`, 'expectedVersion');
+  return new PackageJobError(
+    PackageJobErrorReason.VERSION_CONFLICT,
+    `the job was changed meanwhile (it is at version ${current}); read it again`,
+    'expectedVersion',
+  );
+}
+
+/** What builds answers when the job's package or cluster went away after the job was stored. */
+function referenceGone(error: ServiceError): boolean {
+  return (
+    error.reason === PackageErrorReason.PACKAGE_NOT_FOUND ||
+    error.reason === PackageErrorReason.PACKAGE_NOT_READY ||
+    error.reason === ClusterErrorReason.CLUSTER_NOT_FOUND
+  );
 }
 
 /**

@@ -1,4 +1,13 @@
-import { bucketProblem, objectKeyProblem, packageNameProblem, packageVersionProblem } from './package.rules';
+import { ErrorCode, PackageErrorReason } from '@stagecraft/contracts';
+
+import {
+  bucketProblem,
+  check,
+  declaredSizeProblem,
+  objectKeyProblem,
+  packageNameProblem,
+  packageVersionProblem,
+} from './package.rules';
 
 describe('package rules', () => {
   it.each([
@@ -36,4 +45,24 @@ describe('package rules', () => {
     ['k'.repeat(1025), 'objectKey must be 1 to 1024 bytes'],
     ['bad\nkey', 'objectKey must not contain control characters'],
   ])('objectKey %j → %j', (value, expected) => expect(objectKeyProblem(value)).toBe(expected));
+
+  it.each([
+    [100, null, null],
+    [100, 100, null],
+    [99, 100, 'the upload is 99 bytes, not the declared sizeBytes of 100'],
+  ])('upload of %j bytes, %j declared → %j', (size, declared, expected) =>
+    expect(declaredSizeProblem(size, declared)).toBe(expected),
+  );
+
+  it('check throws INVALID_FIELD on the field, with the problem as its message', () => {
+    expect(() => check('name', null)).not.toThrow();
+    expect(() => check('name', 'name must be 1 to 64 characters')).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.BAD_USER_INPUT,
+        reason: PackageErrorReason.INVALID_FIELD,
+        field: 'name',
+        message: 'name must be 1 to 64 characters',
+      }),
+    );
+  });
 });

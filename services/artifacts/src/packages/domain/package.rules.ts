@@ -1,4 +1,4 @@
-import { ServiceError } from '@stagecraft/contracts';
+import { PackageError, PackageErrorReason, type ServiceError } from '@stagecraft/contracts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -31,7 +31,18 @@ export function objectKeyProblem(key: string): string | null {
   return null;
 }
 
-/** Throws BAD_USER_INPUT naming `field` when `problem` found one. */
+/** An upload must be exactly as long as the sizeBytes declared when it was created, if any. */
+export function declaredSizeProblem(sizeBytes: number, declared: number | null): string | null {
+  if (declared === null || sizeBytes === declared) return null;
+  return `the upload is ${sizeBytes} bytes, not the declared sizeBytes of ${declared}`;
+}
+
+/** Throws INVALID_FIELD naming `field` when `problem` found one. */
 export function check(field: string, problem: string | null): void {
-  if (problem) throw ServiceError.badInput(field, problem);
+  if (problem) throw invalidField(field, problem);
+}
+
+/** BAD_USER_INPUT naming the field whose value breaks a rule (any of the artifacts service's fields). */
+export function invalidField(field: string, message: string): ServiceError {
+  return new PackageError(PackageErrorReason.INVALID_FIELD, message, field);
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 
-import { buildTarball, buildZip, overlappingZip, storedEntry, zerosZip, zipOf } from '@stagecraft/oci/testing';
+import { buildTarball, buildZip, overlappingZip, storedEntry, zerosZip, zipOf } from '@stagecraft/archive/testing';
 
 import { inspectPackage } from './inspect-package';
 import type { InspectionResult } from './package-inspection.types';

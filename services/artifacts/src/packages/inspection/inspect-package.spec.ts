@@ -3,10 +3,22 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 
+import {
+  ArchiveWorkshop,
+  commandExists,
+  fileBytes,
+  noise,
+  repeat,
+  sha256,
+  streamedStoredZip,
+  streamedTarGz,
+  tally,
+  tarHeader,
+  tinyChunks,
+} from '@stagecraft/archive/testing';
+
 import { inspectPackage } from './inspect-package';
 import type { InspectionResult, TechStack } from './package-inspection.types';
-import { ArchiveWorkshop, commandExists, fileBytes, noise, sha256, tinyChunks } from './test/archive-fixtures';
-import { repeat, streamedStoredZip, streamedTarGz, tally, tarHeader } from './test/streamed-archives';
 
 const MAX = 64 * 1024 * 1024;
 const DESCRIPTOR_SIGNATURE = Buffer.from('PK\x07\x08', 'latin1');

@@ -1,21 +1,27 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
-import { ArchiveGuard, PackageRejectedError, resolveUnpackLimits, type UnpackLimits } from '@stagecraft/oci';
+import {
+  type ArchiveFormat,
+  ArchiveGuard,
+  type ArchiveReader,
+  ArchiveRejection,
+  createArchiveReader,
+  resolveUnpackLimits,
+  SNIFF_BYTES,
+  sniffArchiveFormat,
+  type UnpackLimits,
+} from '@stagecraft/archive';
 
-import { SNIFF_BYTES, sniffArchiveFormat } from './archive-format';
-import { type ArchiveReader, ArchiveRejection } from './archive-reader';
-import type { ArchiveFormat, InspectionResult, InspectPackageOptions } from './package-inspection.types';
+import type { InspectionResult, InspectPackageOptions } from './package-inspection.types';
 import { decideStack, StackDetector } from './stack-detector';
-import { TarStreamReader } from './tar-stream.reader';
-import { ZipStreamReader } from './zip-stream.reader';
 
 /**
  * Reads a package once, as a stream, in bounded memory: its sha256 and size from every byte, its
  * format from the first bytes and its tech stack from the archive's entries.
  *
  * - Every entry is unpacked (and thrown away unless the detector wants it) under the shared
- *   archive rules of @stagecraft/oci's ArchiveGuard, the same a build applies again: paths, links,
+ *   archive rules of @stagecraft/archive's ArchiveGuard, the same a build applies again: paths, links,
  *   devices, entry count, total unpacked size, compression ratio, and for a zip the central
  *   directory checked against the local headers actually read.
  * - Bad contents never throw: they answer REJECTED with a reason. After the archive is found bad
@@ -104,8 +110,7 @@ class PackageInspection {
     }
     this.detector = new StackDetector(this.format);
     const guard = new ArchiveGuard(this.limits, this.format);
-    this.reader =
-      this.format === 'zip' ? new ZipStreamReader(this.detector, guard) : new TarStreamReader(this.format, this.detector, guard);
+    this.reader = createArchiveReader(this.format, this.detector, guard);
     await this.feed(head);
   }
 
@@ -114,15 +119,12 @@ class PackageInspection {
     await this.guard(this.reader.write(chunk));
   }
 
-  /**
-   * An ArchiveRejection, or a PackageRejectedError of the shared archive rules, ends the parse (the
-   * stream is still drained); anything else is a fault.
-   */
+  /** An ArchiveRejection ends the parse (the stream is still drained); anything else is a fault. */
   private async guard(work: Promise<void>): Promise<void> {
     try {
       await work;
     } catch (err) {
-      if (!(err instanceof ArchiveRejection) && !(err instanceof PackageRejectedError)) throw err;
+      if (!(err instanceof ArchiveRejection)) throw err;
       this.rejection = err.message;
       this.reader?.destroy();
       this.reader = null;

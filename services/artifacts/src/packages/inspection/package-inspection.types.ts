@@ -1,17 +1,17 @@
-import type { UnpackLimits } from '@stagecraft/oci';
+import type { ArchiveFormat, UnpackLimits } from '@stagecraft/archive';
+
+export type { ArchiveFormat };
 
 /** The tech stacks a package job can build. The lead aligns this with libs/contracts later. */
 export const TECH_STACKS = ['JAVA', 'TOMCAT', 'NODEJS', 'PYTHON', 'PHP'] as const;
 export type TechStack = (typeof TECH_STACKS)[number];
-
-export type ArchiveFormat = 'zip' | 'tar.gz' | 'tar';
 
 export interface InspectPackageOptions {
   /** More bytes than this end the read at once with REJECTED and no sha256. */
   maxBytes: number;
   /** The stack the user declared; contents that contradict it end REJECTED. */
   declared?: TechStack;
-  /** Entry count, unpacked size and ratio limits; @stagecraft/oci's defaults otherwise. */
+  /** Entry count, unpacked size and ratio limits; @stagecraft/archive's defaults otherwise. */
   limits?: Partial<UnpackLimits>;
 }
 

@@ -1,4 +1,5 @@
-import type { ArchiveEntrySink } from './archive-reader';
+import type { ArchiveEntrySink } from '@stagecraft/archive';
+
 import { readMainClass } from './jar-manifest';
 import type { ArchiveFormat, TechStack } from './package-inspection.types';
 

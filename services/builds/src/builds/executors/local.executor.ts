@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { UnpackLimits } from '@stagecraft/archive';
 import type { EgressPolicy } from '@stagecraft/config';
 import {
   classifyBuildFailure,
@@ -14,7 +15,6 @@ import {
   planPackageDependencies,
   RegistryClient,
   type RegistryCredentials,
-  type UnpackLimits,
 } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../infra/build.entity';

@@ -6,18 +6,13 @@ import { parseKubeconfig } from '@stagecraft/kube';
 import type { SecretBox } from '@stagecraft/secrets';
 import { DataSource } from 'typeorm';
 
+import { type ClusterConnections, SecretsKeyMissingError } from '../domain/cluster-connections';
+
 export const BUILDS_SECRET_BOX = Symbol('BUILDS_SECRET_BOX');
 
 export interface OpenedCluster {
   kubeConfig: KubeConfig;
   namespace: string;
-}
-
-/** Thrown when Kubernetes builds are asked for without SECRETS_KEY (nothing could be stored safely). */
-export class SecretsKeyMissingError extends Error {
-  constructor() {
-    super('the builds service needs SECRETS_KEY or SECRETS_KEY_FILE to run builds on Kubernetes clusters');
-  }
 }
 
 /**
@@ -26,7 +21,7 @@ export class SecretsKeyMissingError extends Error {
  * service follows and cleans up its builds without anyone asking.
  */
 @Injectable()
-export class BuildClusterStore {
+export class BuildClusterStore implements ClusterConnections {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(BUILDS_SECRET_BOX) private readonly secrets: SecretBox | null,

@@ -2,17 +2,22 @@ import { Injectable } from '@nestjs/common';
 import type { BuildLogChunkDto } from '@stagecraft/contracts';
 import { DataSource } from 'typeorm';
 
+import type { BuildLogs } from '../domain/build-logs';
 import type { LogCursors } from './build.entity';
+import { BuildRepository } from './build.repository';
 
 /**
  * Build logs in chunks keyed by their byte offset, so a reader resumes from any offset and logs
  * outlive whatever produced them. Appends to one build are serialised by the caller.
  */
 @Injectable()
-export class BuildLogStore {
+export class BuildLogStore implements BuildLogs {
   private readonly ends = new Map<string, Promise<number | null>>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly builds: BuildRepository,
+  ) {}
 
   /**
    * Appends text (lines end with \n) and returns the offset after it. With `cursor`, the build's
@@ -30,7 +35,7 @@ export class BuildLogStore {
             offset,
             text,
           ]);
-        if (cursor) await manager.query('UPDATE builds SET log_cursor = $2 WHERE id = $1', [buildId, JSON.stringify(cursor)]);
+        if (cursor) await this.builds.saveLogCursor(manager, buildId, cursor);
       });
       return offset + Buffer.byteLength(text, 'utf8');
     });

@@ -1,4 +1,6 @@
-import { type LabelDto, ServiceError } from '@stagecraft/contracts';
+import type { LabelDto } from '@stagecraft/contracts';
+
+import { invalidField } from './invalid-field';
 
 // Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters.
 const KEY =
@@ -11,10 +13,10 @@ export function checkNodeLabels(labels: readonly LabelDto[] | null | undefined):
   const seen = new Set<string>();
   for (const [index, label] of checked.entries()) {
     if (!KEY.test(label.key) || label.key.length > 317)
-      throw ServiceError.badInput(`nodeLabels[${index}].key`, `nodeLabels[${index}].key is not a valid label key`);
+      throw invalidField(`nodeLabels[${index}].key`, `nodeLabels[${index}].key is not a valid label key`);
     if (!VALUE.test(label.value))
-      throw ServiceError.badInput(`nodeLabels[${index}].value`, `nodeLabels[${index}].value is not a valid label value`);
-    if (seen.has(label.key)) throw ServiceError.badInput(`nodeLabels[${index}].key`, `nodeLabels names ${label.key} twice`);
+      throw invalidField(`nodeLabels[${index}].value`, `nodeLabels[${index}].value is not a valid label value`);
+    if (seen.has(label.key)) throw invalidField(`nodeLabels[${index}].key`, `nodeLabels names ${label.key} twice`);
     seen.add(label.key);
   }
   return checked.map(({ key, value }) => ({ key, value })).sort((a, b) => (a.key < b.key ? -1 : 1));

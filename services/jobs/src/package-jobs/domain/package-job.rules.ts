@@ -1,8 +1,9 @@
-import { type BuildType, resourceNameProblem, ServiceError, type TechStack } from '@stagecraft/contracts';
+import { type BuildType, resourceNameProblem, type TechStack } from '@stagecraft/contracts';
 import { parseDockerfile, scanForSecrets } from '@stagecraft/dockerfile';
 import { imageReferenceProblem } from '@stagecraft/oci';
 
 import type { BaseImageCatalog } from './base-image-catalog';
+import { invalidField } from './invalid-field';
 
 export interface BuildSpecInput {
   type: BuildType;
@@ -21,18 +22,18 @@ export interface CheckedBuildSpec {
 
 export function checkName(name: string): void {
   const problem = resourceNameProblem(name);
-  if (problem) throw ServiceError.badInput('name', `name ${problem}`);
+  if (problem) throw invalidField('name', `name ${problem}`);
 }
 
 export function checkDescription(description: string | null | undefined): string | null {
   if (description === undefined || description === null || description === '') return null;
-  if (description.length > 64) throw ServiceError.badInput('description', 'description must be at most 64 characters');
+  if (description.length > 64) throw invalidField('description', 'description must be at most 64 characters');
   return description;
 }
 
 export function checkArchiveImage(archiveImage: string): void {
   const problem = imageReferenceProblem(archiveImage);
-  if (problem) throw ServiceError.badInput('archiveImage', `archiveImage is not a valid image reference: ${problem}`);
+  if (problem) throw invalidField('archiveImage', `archiveImage is not a valid image reference: ${problem}`);
 }
 
 /**
@@ -43,26 +44,25 @@ export function checkArchiveImage(archiveImage: string): void {
 export function checkBuildSpec(spec: BuildSpecInput, stack: TechStack, catalog: BaseImageCatalog): CheckedBuildSpec {
   switch (spec.type) {
     case 'SYSTEM_DEFAULT': {
-      if (!spec.baseImage) throw ServiceError.badInput('baseImage', 'baseImage is required for SYSTEM_DEFAULT builds');
+      if (!spec.baseImage) throw invalidField('baseImage', 'baseImage is required for SYSTEM_DEFAULT builds');
       const tags = catalog.tagsFor(stack, spec.baseImage);
       if (!tags) {
         const allowed = catalog.repositoriesFor(stack);
-        throw ServiceError.badInput(
+        throw invalidField(
           'baseImage',
           `baseImage must be a ${stack} base image of the catalog (${allowed.join(', ') || 'none configured'})`,
         );
       }
-      if (!spec.baseImageTag) throw ServiceError.badInput('baseImageTag', 'baseImageTag is required for SYSTEM_DEFAULT builds');
-      if (!tags.includes(spec.baseImageTag))
-        throw ServiceError.badInput('baseImageTag', `baseImageTag must be one of ${tags.join(', ')}`);
+      if (!spec.baseImageTag) throw invalidField('baseImageTag', 'baseImageTag is required for SYSTEM_DEFAULT builds');
+      if (!tags.includes(spec.baseImageTag)) throw invalidField('baseImageTag', `baseImageTag must be one of ${tags.join(', ')}`);
       return { type: spec.type, baseImage: spec.baseImage, baseImageTag: spec.baseImageTag, dockerfile: null, warnings: [] };
     }
     case 'IMAGE': {
-      if (!spec.baseImage) throw ServiceError.badInput('baseImage', 'baseImage is required for IMAGE builds');
+      if (!spec.baseImage) throw invalidField('baseImage', 'baseImage is required for IMAGE builds');
       const problem = imageReferenceProblem(spec.baseImage);
-      if (problem) throw ServiceError.badInput('baseImage', `baseImage is not a valid image reference: ${problem}`);
+      if (problem) throw invalidField('baseImage', `baseImage is not a valid image reference: ${problem}`);
       if (!catalog.isImageOf(stack, spec.baseImage)) {
-        throw ServiceError.badInput(
+        throw invalidField(
           'baseImage',
           `baseImage must be a ${stack} image (one of ${catalog.repositoriesFor(stack).join(', ') || 'none configured'})`,
         );
@@ -70,9 +70,9 @@ export function checkBuildSpec(spec: BuildSpecInput, stack: TechStack, catalog: 
       return { type: spec.type, baseImage: spec.baseImage, baseImageTag: null, dockerfile: null, warnings: [] };
     }
     case 'CUSTOM_DOCKERFILE': {
-      if (!spec.dockerfile) throw ServiceError.badInput('dockerfile', 'dockerfile is required for CUSTOM_DOCKERFILE builds');
+      if (!spec.dockerfile) throw invalidField('dockerfile', 'dockerfile is required for CUSTOM_DOCKERFILE builds');
       const parsed = parseDockerfile(spec.dockerfile);
-      if (!parsed.ok) throw ServiceError.badInput('dockerfile', parsed.problem);
+      if (!parsed.ok) throw invalidField('dockerfile', parsed.problem);
       const warnings = scanForSecrets(parsed.instructions).map(({ line, kind, message }) => ({ line, kind, message }));
       return { type: spec.type, baseImage: null, baseImageTag: null, dockerfile: spec.dockerfile, warnings };
     }

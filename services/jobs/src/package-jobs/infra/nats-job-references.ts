@@ -2,69 +2,87 @@ import { Injectable } from '@nestjs/common';
 import type { Caller } from '@stagecraft/authz';
 import {
   ArtifactsSubjects,
+  buildableProblem,
   ClustersSubjects,
   ErrorCode,
   type LabelDto,
+  PackageJobError,
+  PackageJobErrorReason,
   ServiceError,
   type SoftwarePackageDto,
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
-/**
- * What a job points at, checked with the caller's own rights: the package in artifacts, the
- * cluster and its nodes in clusters. Problems become BAD_USER_INPUT on the job's field.
- */
+import { JobReferences } from '../domain/job-references';
+
+/** JobReferences asked over NATS, with the caller's own rights. */
 @Injectable()
-export class JobReferences {
-  constructor(private readonly client: NatsRpcClient) {}
+export class NatsJobReferences extends JobReferences {
+  constructor(private readonly client: NatsRpcClient) {
+    super();
+  }
 
   async readyPackage(caller: Caller, packageId: string, enterpriseProjectId: string): Promise<SoftwarePackageDto> {
-    const pkg = await this.client
-      .send(ArtifactsSubjects.getPackage, { id: packageId }, caller.meta)
-      .catch(notFoundAs('packageId', 'packageId names no software package you can see'));
+    const pkg = await this.client.send(ArtifactsSubjects.getPackage, { id: packageId }, caller.meta).catch(unknownPackage);
     if (pkg.enterpriseProjectId !== enterpriseProjectId) {
-      throw ServiceError.badInput('packageId', "the package must belong to the job's enterprise project");
+      throw new PackageJobError(
+        PackageJobErrorReason.OUTSIDE_PROJECT,
+        "the package must belong to the job's enterprise project",
+        'packageId',
+      );
     }
-    if (pkg.status !== 'READY' || !pkg.techStack) {
-      throw ServiceError.badInput('packageId', `the package is ${pkg.status}: only READY packages can be built`);
-    }
+    const problem = buildableProblem(pkg);
+    if (problem) throw new PackageJobError(PackageJobErrorReason.PACKAGE_NOT_READY, problem, 'packageId');
     return pkg;
   }
 
-  /**
-   * Asked again after a job that points at them is stored (docs/package-jobs.md#races): a package
-   * or cluster whose deletion began meanwhile answers as a missing one, and the job is undone.
-   */
   async stillThere(caller: Caller, packageId: string, clusterId: string, enterpriseProjectId: string): Promise<void> {
     await this.readyPackage(caller, packageId, enterpriseProjectId);
-    await this.client
-      .send(ClustersSubjects.getCluster, { id: clusterId }, caller.meta)
-      .catch(notFoundAs('clusterId', 'clusterId names no cluster you can see'));
+    await this.client.send(ClustersSubjects.getCluster, { id: clusterId }, caller.meta).catch(unknownCluster);
   }
 
-  /**
-   * The cluster is the job's project's, and at least one ready node with an EIP carries the labels:
-   * one question to clusters (the selection names the cluster's project).
-   */
+  /** One question to clusters: the node selection names the cluster's project. */
   async buildableCluster(caller: Caller, clusterId: string, enterpriseProjectId: string, labels: LabelDto[]): Promise<void> {
     const selection = await this.client
       .send(ClustersSubjects.selectNodes, { clusterId, labels }, caller.meta)
-      .catch(notFoundAs('clusterId', 'clusterId names no cluster you can see'));
+      .catch(unknownCluster);
     if (selection.enterpriseProjectId !== enterpriseProjectId) {
-      throw ServiceError.badInput('clusterId', "the cluster must belong to the job's enterprise project");
+      throw new PackageJobError(
+        PackageJobErrorReason.OUTSIDE_PROJECT,
+        "the cluster must belong to the job's enterprise project",
+        'clusterId',
+      );
     }
     if (selection.eligible.length > 0) return;
     if (labels.length > 0) {
       const why = selection.matching.length > 0 ? 'the matching nodes have no EIP' : 'no ready node carries them';
-      throw ServiceError.badInput('nodeLabels', `nodeLabels select no node a build can run on: ${why}`);
+      throw new PackageJobError(
+        PackageJobErrorReason.NO_ELIGIBLE_NODE,
+        `nodeLabels select no node a build can run on: ${why}`,
+        'nodeLabels',
+      );
     }
-    throw ServiceError.badInput('clusterId', 'the cluster has no ready node with an EIP to build on');
+    throw new PackageJobError(
+      PackageJobErrorReason.NO_ELIGIBLE_NODE,
+      'the cluster has no ready node with an EIP to build on',
+      'clusterId',
+    );
   }
 }
 
-function notFoundAs(field: string, message: string) {
-  return (error: unknown): never => {
-    if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND) throw ServiceError.badInput(field, message);
-    throw error;
-  };
+/** A package the caller cannot see (or that is being deleted) is a bad packageId, not a missing job. */
+export function unknownPackage(error: unknown): never {
+  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
+    throw new PackageJobError(
+      PackageJobErrorReason.UNKNOWN_PACKAGE,
+      'packageId names no software package you can see',
+      'packageId',
+    );
+  throw error;
+}
+
+export function unknownCluster(error: unknown): never {
+  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
+    throw new PackageJobError(PackageJobErrorReason.UNKNOWN_CLUSTER, 'clusterId names no cluster you can see', 'clusterId');
+  throw error;
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 
+import type { UnpackLimits } from '@stagecraft/archive';
 import type { EgressPolicy } from '@stagecraft/config';
 import {
   buildDependencyLayer,
@@ -16,7 +17,6 @@ import {
   parseImageReference,
   type RegistryCredentials,
   registryUrlOf,
-  type UnpackLimits,
 } from '@stagecraft/oci';
 
 import type { BuildSandbox, SandboxMode } from '../build-sandbox';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
+import type { UnpackLimits } from '@stagecraft/archive';
 import type { EgressPolicy } from '@stagecraft/config';
 import { type BuildPhase, parsePhaseMarker } from '@stagecraft/contracts';
 import { describeKubeError, requestOptions, ResourceWatcher, type TimestampedLine } from '@stagecraft/kube';
@@ -18,7 +19,6 @@ import {
   planPackageDependencies,
   type RegistryCredentials,
   registryUrlOf,
-  type UnpackLimits,
 } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../../infra/build.entity';

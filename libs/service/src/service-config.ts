@@ -1,0 +1,18 @@
+import { NatsConfig } from '@stagecraft/messaging';
+import { IsIn, IsString, Matches, MinLength } from 'class-validator';
+
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+/** What every Stagecraft process reads: its NATS identity and connection, and how much it logs. */
+export class ProcessConfig extends NatsConfig {
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: LogLevelName = 'log';
+}
+
+/**
+ * What every service with a database reads besides: the database and the service's own schema.
+ * Each service sets its schema's default (`override DATABASE_SCHEMA = 'jobs'`); the rule stays here.
+ */
+export class ServiceConfig extends ProcessConfig {
+  @IsString() @MinLength(1) DATABASE_URL!: string;
+  @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA!: string;
+}

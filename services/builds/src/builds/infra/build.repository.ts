@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { accessibleWhere, type Caller } from '@stagecraft/authz';
+import type { BuildPhase, BuildStatus } from '@stagecraft/contracts';
+import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
+import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
+
+import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
+import { applyTransition } from '../domain/build-transition';
+import { BuildEntity, type LogCursors } from './build.entity';
+import { appendBuildEvent } from './build-events.outbox';
+
+// Any fixed number: one scheduler at a time among the replicas sharing a database.
+const SCHEDULER_LOCK = 0x5c_b0_0001;
+
+/** A build in one of these holds a slot of its cluster: it was scheduled and has not ended. */
+const ACTIVE_STATUSES: BuildStatus[] = ['SCHEDULING', 'RUNNING', 'CANCELLING'];
+
+/** How the scheduler picks what to launch from the queue, given how many builds each cluster has active. */
+export type QueueChoice = (queuedOldestFirst: BuildEntity[], activeByCluster: Map<string, number>) => BuildEntity[];
+
+/**
+ * The builds table: the one place that knows its SQL. Every change of a build's state is written
+ * with its event in one transaction (the outbox): the relay publishes exactly what was committed,
+ * in commit order.
+ */
+@Injectable()
+export class BuildRepository implements BuildRecords {
+  constructor(@InjectRepository(BuildEntity) private readonly builds: Repository<BuildEntity>) {}
+
+  async create(build: NewBuild): Promise<BuildEntity> {
+    return this.builds.manager.transaction(async (manager) => {
+      // Serialises numbering per job; the unique (job_id, number) index stays the last word.
+      await this.lockJob(manager, build.jobId);
+      // Under the same lock as deleteJobBuilds: either it ran first and is seen here, or it sees this build.
+      const deleted: unknown[] = await manager.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [build.jobId]);
+      if (deleted.length) throw new JobDeletedError();
+      const [{ next }] = await manager.query('SELECT coalesce(max(number), 0) + 1 AS next FROM builds WHERE job_id = $1', [
+        build.jobId,
+      ]);
+      await manager.insert(BuildEntity, {
+        ...build,
+        packageUrl: build.packageUrl ?? null,
+        packageGrant: build.packageGrant ?? null,
+        number: Number(next),
+        ...NEW_BUILD_STATE,
+      });
+      const saved = await manager.findOneByOrFail(BuildEntity, { id: build.id });
+      await appendBuildEvent(manager, saved, saved.status.toLowerCase());
+      return saved;
+    });
+  }
+
+  /** In one transaction under the job's build lock (the one `create` takes): a build queued after this is refused. */
+  async deleteJobBuilds(accountId: string, jobId: string): Promise<{ unfinished: number; deleted: number }> {
+    return this.builds.manager.transaction(async (manager) => {
+      await this.lockJob(manager, jobId);
+      const unfinished = await manager.countBy(BuildEntity, { accountId, jobId, finishedAt: IsNull() });
+      if (unfinished > 0) return { unfinished, deleted: 0 };
+      await manager.query('INSERT INTO deleted_jobs (job_id, account_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING', [
+        jobId,
+        accountId,
+      ]);
+      const result = await manager.delete(BuildEntity, { accountId, jobId });
+      return { unfinished: 0, deleted: result.affected ?? 0 };
+    });
+  }
+
+  async transition(
+    id: string,
+    to: BuildStatus,
+    changes: TransitionChanges = {},
+    allowedFrom?: BuildStatus[],
+  ): Promise<BuildEntity | null> {
+    return this.builds.manager.transaction(async (manager) => {
+      const build = await this.lockBuild(manager, id);
+      if (!build || !applyTransition(build, to, changes, allowedFrom)) return null;
+      const saved = await manager.save(build);
+      await appendBuildEvent(manager, saved, to.toLowerCase());
+      return saved;
+    });
+  }
+
+  /** A new phase of a running build: an event of its own. */
+  enterPhase(id: string, phase: BuildPhase): Promise<BuildEntity | null> {
+    // The same phase again is no change (a resumed Kubernetes build may read its phase marker twice).
+    return this.changeRunning(id, 'phase', phase);
+  }
+
+  /** The node a running build landed on (Kubernetes decides it after the build started): an event of its own. */
+  recordNode(id: string, node: string): Promise<BuildEntity | null> {
+    return this.changeRunning(id, 'node', node);
+  }
+
+  /** The package's URL, asked for when the build starts running. */
+  async recordPackageUrl(id: string, url: string): Promise<void> {
+    await this.builds.update({ id }, { packageUrl: url });
+  }
+
+  /** Written in the caller's transaction, with the log lines read up to it. */
+  async saveLogCursor(manager: EntityManager, buildId: string, cursor: LogCursors): Promise<void> {
+    await manager.query('UPDATE builds SET log_cursor = $2 WHERE id = $1', [buildId, JSON.stringify(cursor)]);
+  }
+
+  findInAccount(accountId: string, id: string): Promise<BuildEntity | null> {
+    return this.builds.findOneBy({ id, accountId });
+  }
+
+  get(id: string): Promise<BuildEntity> {
+    return this.builds.findOneByOrFail({ id });
+  }
+
+  async visiblePageOfJob(caller: Caller, jobId: string, page: PageRequest): Promise<Page<BuildEntity>> {
+    // Filtered in SQL, before paging: a job the caller cannot see answers exactly as a missing one
+    // (an empty page with null cursors), and a cursor only ever names a build on the caller's page.
+    const columns = { enterpriseProjectId: 'b.enterprise_project_id' };
+    const listable = accessibleWhere(caller.ability, 'list', 'assembling', columns, 'authz_list');
+    const readable = accessibleWhere(caller.ability, 'get', 'assembling', columns, 'authz_get');
+    if (!listable || !readable) return { edges: [], hasNextPage: false, endCursor: null };
+    const query = this.builds
+      .createQueryBuilder('b')
+      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
+      .andWhere(listable.sql, listable.params)
+      .andWhere(readable.sql, readable.params);
+    return paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
+  }
+
+  async lastOfJobs(accountId: string, jobIds: string[]): Promise<BuildEntity[]> {
+    if (jobIds.length === 0) return [];
+    return this.builds
+      .createQueryBuilder('b')
+      .distinctOn(['b.job_id'])
+      .where('b.account_id = :accountId AND b.job_id IN (:...jobIds)', { accountId, jobIds })
+      .orderBy('b.job_id')
+      .addOrderBy('b.number', 'DESC')
+      .getMany();
+  }
+
+  async projectsOfJob(accountId: string, jobId: string): Promise<string[]> {
+    const rows: { projectId: string }[] = await this.builds
+      .createQueryBuilder('b')
+      .select('DISTINCT b.enterprise_project_id', 'projectId')
+      .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId, jobId })
+      .getRawMany();
+    return rows.map((row) => row.projectId);
+  }
+
+  /**
+   * What the scheduler launches: chosen under a lock one replica holds at a time (the others
+   * launch nothing this tick), from the queued builds and the active ones read under it.
+   */
+  async chooseQueued(choose: QueueChoice): Promise<BuildEntity[]> {
+    return this.builds.manager.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SCHEDULER_LOCK]);
+      if (!locked) return [];
+      const active: { cluster_id: string; n: string }[] = await manager.query(
+        'SELECT cluster_id, count(*) AS n FROM builds WHERE status = ANY($1) GROUP BY cluster_id',
+        [ACTIVE_STATUSES],
+      );
+      const queued = await manager.find(BuildEntity, { where: { status: 'QUEUED' }, order: { createdAt: 'ASC', id: 'ASC' } });
+      return choose(queued, new Map(active.map((row) => [row.cluster_id, Number(row.n)])));
+    });
+  }
+
+  async idsQueuedBefore(cutoff: Date): Promise<string[]> {
+    const rows = await this.builds.find({ where: { status: 'QUEUED', createdAt: LessThan(cutoff) }, select: { id: true } });
+    return rows.map((row) => row.id);
+  }
+
+  async idsRunningStartedBefore(cutoff: Date): Promise<string[]> {
+    const rows = await this.builds.find({ where: { status: 'RUNNING', startedAt: LessThan(cutoff) }, select: { id: true } });
+    return rows.map((row) => row.id);
+  }
+
+  /** Builds scheduled and not ended: after a restart, what a previous process left behind. */
+  findActive(): Promise<BuildEntity[]> {
+    return this.builds.find({ where: { status: In(ACTIVE_STATUSES), finishedAt: IsNull() } });
+  }
+
+  /** The state of each of these builds that exists. */
+  async statusesOf(ids: string[]): Promise<Map<string, BuildStatus>> {
+    const rows = await this.builds.find({ where: { id: In([...new Set(ids)]) }, select: { id: true, status: true } });
+    return new Map(rows.map((row) => [row.id, row.status]));
+  }
+
+  /** Serialises the numbering and the deletion of one job's builds. */
+  private async lockJob(manager: EntityManager, jobId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [jobId]);
+  }
+
+  private lockBuild(manager: EntityManager, id: string): Promise<BuildEntity | null> {
+    return manager.findOne(BuildEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Sets `field` of a RUNNING build, with an event named after it; null when it is not running or already has `value`. */
+  private changeRunning<Field extends 'phase' | 'node'>(
+    id: string,
+    field: Field,
+    value: BuildEntity[Field],
+  ): Promise<BuildEntity | null> {
+    return this.builds.manager.transaction(async (manager) => {
+      const build = await this.lockBuild(manager, id);
+      if (!build || build.status !== 'RUNNING' || build[field] === value) return null;
+      build[field] = value;
+      const saved = await manager.save(build);
+      await appendBuildEvent(manager, saved, field);
+      return saved;
+    });
+  }
+}
