@@ -1,35 +1,15 @@
-import { domainErrorClass } from '../errors/domain-error';
-import { assertUnreachable, ErrorCode } from '../errors/error-code';
+import { errorDomain } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 
-/** Why the clusters service refused (docs/errors.md#clusters). */
-export enum ClusterErrorReason {
-  INVALID_FIELD = 'INVALID_FIELD',
-  INVALID_KUBECONFIG = 'INVALID_KUBECONFIG',
-  CLUSTER_NOT_FOUND = 'CLUSTER_NOT_FOUND',
-  ADMIN_ONLY = 'ADMIN_ONLY',
-  ACTION_DENIED = 'ACTION_DENIED',
-  NAME_TAKEN = 'NAME_TAKEN',
-  CLUSTER_IN_USE = 'CLUSTER_IN_USE',
-  BUSY = 'BUSY',
-}
+/** Why the clusters service refused, by the code each reason travels with (docs/errors.md#clusters). */
+const clusterErrors = errorDomain('Cluster', {
+  [ErrorCode.BAD_USER_INPUT]: ['INVALID_FIELD', 'INVALID_KUBECONFIG'],
+  [ErrorCode.NOT_FOUND]: ['CLUSTER_NOT_FOUND'],
+  [ErrorCode.FORBIDDEN]: ['ADMIN_ONLY', 'ACTION_DENIED'],
+  [ErrorCode.CONFLICT]: ['NAME_TAKEN', 'CLUSTER_IN_USE', 'BUSY'],
+});
 
-export function clusterErrorCode(reason: ClusterErrorReason): ErrorCode {
-  switch (reason) {
-    case ClusterErrorReason.INVALID_FIELD:
-    case ClusterErrorReason.INVALID_KUBECONFIG:
-      return ErrorCode.BAD_USER_INPUT;
-    case ClusterErrorReason.CLUSTER_NOT_FOUND:
-      return ErrorCode.NOT_FOUND;
-    case ClusterErrorReason.ADMIN_ONLY:
-    case ClusterErrorReason.ACTION_DENIED:
-      return ErrorCode.FORBIDDEN;
-    case ClusterErrorReason.NAME_TAKEN:
-    case ClusterErrorReason.CLUSTER_IN_USE:
-    case ClusterErrorReason.BUSY:
-      return ErrorCode.CONFLICT;
-    default:
-      return assertUnreachable(reason);
-  }
-}
-
-export const ClusterError = domainErrorClass('Cluster', clusterErrorCode);
+export const ClusterErrorReason = clusterErrors.reasons;
+export type ClusterErrorReason = keyof typeof ClusterErrorReason;
+export const clusterErrorCode = clusterErrors.codeOf;
+export const ClusterError = clusterErrors.Error;

@@ -6,6 +6,7 @@ import { buildErrorCode, BuildErrorReason } from '../builds/build.errors';
 import { clusterErrorCode, ClusterErrorReason } from '../clusters/cluster.errors';
 import { iamErrorCode, IamErrorReason } from '../iam/iam.errors';
 import { packageJobErrorCode, PackageJobErrorReason } from '../jobs/package-job.errors';
+import { errorDomain } from './domain-error';
 import { ErrorCode } from './error-code';
 import { ServiceError } from './service-error';
 
@@ -30,6 +31,12 @@ describe('error reasons', () => {
   it.each(DOMAINS)('docs/errors.md lists every reason of %s with the code it maps to, and no other', (title, reasons, codeOf) => {
     const expected = new Map(Object.values(reasons).map((reason) => [reason, codeOf(reason as never)]));
     expect(documented(title)).toEqual(expected);
+  });
+
+  it('refuses a domain that lists a reason under two codes', () => {
+    expect(() =>
+      errorDomain('Broken', { [ErrorCode.CONFLICT]: ['NAME_TAKEN'], [ErrorCode.BAD_USER_INPUT]: ['NAME_TAKEN'] }),
+    ).toThrow('Broken: the reason NAME_TAKEN is listed under two codes');
   });
 
   it('a reason crosses the wire with its error; an error no domain names carries its code', () => {
