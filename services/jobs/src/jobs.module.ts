@@ -7,11 +7,11 @@ import { jobsMigrations } from './migrations';
 import { BaseImageCatalog } from './package-jobs/domain/base-image-catalog';
 import { JobBuilds } from './package-jobs/domain/job-builds';
 import { JobReferences } from './package-jobs/domain/job-references';
-import { PackageJobRepository } from './package-jobs/domain/package-job.repository';
+import { PackageJobs } from './package-jobs/domain/package-jobs';
 import { NatsJobBuilds } from './package-jobs/infra/nats-job-builds';
 import { NatsJobReferences } from './package-jobs/infra/nats-job-references';
 import { PackageJobEntity } from './package-jobs/infra/package-job.entity';
-import { PostgresPackageJobRepository } from './package-jobs/infra/postgres-package-job.repository';
+import { PackageJobRepository } from './package-jobs/infra/package-job.repository';
 import { PackageJobsNatsController } from './package-jobs/package-jobs.nats-controller';
 import { PackageJobsService } from './package-jobs/package-jobs.service';
 
@@ -32,7 +32,7 @@ export class JobsModule {
       controllers: [PackageJobsNatsController],
       providers: [
         { provide: BaseImageCatalog, useValue: catalog },
-        { provide: PackageJobRepository, useClass: PostgresPackageJobRepository },
+        { provide: PackageJobs, useClass: PackageJobRepository },
         { provide: JobReferences, useClass: NatsJobReferences },
         { provide: JobBuilds, useClass: NatsJobBuilds },
         EnterpriseProjectScope,

@@ -15,7 +15,7 @@ import { BaseImageCatalog, OFFICIAL_BASE_IMAGES } from './domain/base-image-cata
 import { PackageJobsService } from './package-jobs.service';
 import { FakeJobBuilds } from './testing/fake-job-builds';
 import { FakeJobReferences } from './testing/fake-job-references';
-import { InMemoryPackageJobRepository } from './testing/in-memory-package-job.repository';
+import { InMemoryPackageJobs } from './testing/in-memory-package-jobs';
 
 const PROJECT = 'ep-shop';
 const OTHER_PROJECT = 'ep-other';
@@ -49,7 +49,7 @@ function rejection(promise: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe('PackageJobsService', () => {
-  let repository: InMemoryPackageJobRepository;
+  let repository: InMemoryPackageJobs;
   let references: FakeJobReferences;
   let builds: FakeJobBuilds;
   let service: PackageJobsService;
@@ -69,7 +69,7 @@ describe('PackageJobsService', () => {
   } as PackageJobInput;
 
   beforeEach(() => {
-    repository = new InMemoryPackageJobRepository();
+    repository = new InMemoryPackageJobs();
     references = new FakeJobReferences();
     references.addPackage('pkg-jar', PROJECT, 'JAVA');
     references.addPackage('pkg-node', PROJECT, 'NODEJS');

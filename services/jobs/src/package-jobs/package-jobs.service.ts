@@ -22,8 +22,8 @@ import { BaseImageCatalog } from './domain/base-image-catalog';
 import { JobBuilds } from './domain/job-builds';
 import { JobReferences } from './domain/job-references';
 import { checkNodeLabels } from './domain/node-labels';
-import { PackageJobRepository } from './domain/package-job.repository';
 import { checkArchiveImage, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
+import { PackageJobs } from './domain/package-jobs';
 import { unknownCluster, unknownPackage } from './infra/nats-job-references';
 import type { PackageJobEntity } from './infra/package-job.entity';
 
@@ -31,7 +31,7 @@ import type { PackageJobEntity } from './infra/package-job.entity';
 @Injectable()
 export class PackageJobsService {
   constructor(
-    private readonly jobs: PackageJobRepository,
+    private readonly jobs: PackageJobs,
     private readonly references: JobReferences,
     private readonly scope: EnterpriseProjectScope,
     private readonly catalog: BaseImageCatalog,

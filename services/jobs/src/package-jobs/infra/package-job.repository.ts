@@ -4,12 +4,12 @@ import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { type Page, paginate, unlessTaken } from '@stagecraft/persistence';
 import { Repository } from 'typeorm';
 
-import { type PackageJobFields, PackageJobRepository, type VisibleTo } from '../domain/package-job.repository';
+import { type PackageJobFields, PackageJobs, type VisibleTo } from '../domain/package-jobs';
 import { PackageJobEntity } from './package-job.entity';
 
 /** The package_jobs table: every query of it, and the meaning of its constraints. */
 @Injectable()
-export class PostgresPackageJobRepository extends PackageJobRepository {
+export class PackageJobRepository extends PackageJobs {
   constructor(@InjectRepository(PackageJobEntity) private readonly jobs: Repository<PackageJobEntity>) {
     super();
   }

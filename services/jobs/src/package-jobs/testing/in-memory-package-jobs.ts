@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { encodeCursor, type Page } from '@stagecraft/persistence';
 
-import { type PackageJobFields, PackageJobRepository, type VisibleTo } from '../domain/package-job.repository';
+import { type PackageJobFields, PackageJobs, type VisibleTo } from '../domain/package-jobs';
 import type { PackageJobEntity } from '../infra/package-job.entity';
 
-/** PackageJobRepository in a Map, with the same name rule as package_jobs_project_name. */
-export class InMemoryPackageJobRepository extends PackageJobRepository {
+/** PackageJobs in a Map, with the same name rule as package_jobs_project_name. */
+export class InMemoryPackageJobs extends PackageJobs {
   readonly rows = new Map<string, PackageJobEntity>();
 
   async insert(job: PackageJobFields): Promise<PackageJobEntity | 'name-taken'> {

@@ -14,9 +14,9 @@ export interface VisibleTo {
 
 /**
  * Where package jobs live. A port so the use cases can be tested without Postgres; the one real
- * implementation is PostgresPackageJobRepository.
+ * implementation is PackageJobRepository.
  */
-export abstract class PackageJobRepository {
+export abstract class PackageJobs {
   /** Stores a new job; `'name-taken'` when its project already has a job of that name. */
   abstract insert(job: PackageJobFields): Promise<PackageJobEntity | 'name-taken'>;
   abstract findInAccount(id: string, accountId: string): Promise<PackageJobEntity | null>;
