@@ -7,7 +7,16 @@ import { DateTimeScalar } from '../graphql/scalars';
 
 export const BuildStatus = enumOf(BUILD_STATUSES);
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
-registerEnumType(BuildStatus, { name: 'BuildStatus', description: 'FAILED: the user input failed; ERROR: the platform did.' });
+registerEnumType(BuildStatus, {
+  name: 'BuildStatus',
+  description: 'FAILED: the user input failed; ERROR: the platform did.',
+  valuesMap: {
+    // In the public contract (../shared/api/schema.graphql), so clients built against it still parse it.
+    PENDING: {
+      deprecationReason: 'Never written: a build is stored QUEUED from its first moment (docs/package-jobs.md#builds).',
+    },
+  },
+});
 
 export const BuildPhase = enumOf(BUILD_PHASES);
 export type BuildPhase = (typeof BUILD_PHASES)[number];
