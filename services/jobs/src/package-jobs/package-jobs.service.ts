@@ -20,11 +20,10 @@ import { maskDockerfile } from '@stagecraft/dockerfile';
 
 import { BaseImageCatalog } from './domain/base-image-catalog';
 import { JobBuilds } from './domain/job-builds';
-import { JobReferences } from './domain/job-references';
+import { JobReferences, unknownCluster, unknownPackage } from './domain/job-references';
 import { checkNodeLabels } from './domain/node-labels';
 import { checkArchiveImage, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
 import { PackageJobs } from './domain/package-jobs';
-import { unknownCluster, unknownPackage } from './infra/nats-job-references';
 import type { PackageJobEntity } from './infra/package-job.entity';
 
 /** Package jobs: every rule of the console form, checked before anything is stored. */

@@ -1,5 +1,12 @@
 import type { Caller } from '@stagecraft/authz';
-import type { LabelDto, SoftwarePackageDto } from '@stagecraft/contracts';
+import {
+  ErrorCode,
+  type LabelDto,
+  PackageJobError,
+  PackageJobErrorReason,
+  ServiceError,
+  type SoftwarePackageDto,
+} from '@stagecraft/contracts';
 
 /**
  * What a job points at, checked with the caller's own rights: the package (artifacts), the cluster
@@ -15,4 +22,21 @@ export abstract class JobReferences {
    * or cluster whose deletion began meanwhile answers as a missing one, and the job is undone.
    */
   abstract stillThere(caller: Caller, packageId: string, clusterId: string, enterpriseProjectId: string): Promise<void>;
+}
+
+/** A package the caller cannot see (or that is being deleted) is a bad packageId, not a missing job. */
+export function unknownPackage(error: unknown): never {
+  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
+    throw new PackageJobError(
+      PackageJobErrorReason.UNKNOWN_PACKAGE,
+      'packageId names no software package you can see',
+      'packageId',
+    );
+  throw error;
+}
+
+export function unknownCluster(error: unknown): never {
+  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
+    throw new PackageJobError(PackageJobErrorReason.UNKNOWN_CLUSTER, 'clusterId names no cluster you can see', 'clusterId');
+  throw error;
 }

@@ -4,16 +4,14 @@ import {
   ArtifactsSubjects,
   buildableProblem,
   ClustersSubjects,
-  ErrorCode,
   type LabelDto,
   PackageJobError,
   PackageJobErrorReason,
-  ServiceError,
   type SoftwarePackageDto,
 } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
-import { JobReferences } from '../domain/job-references';
+import { JobReferences, unknownCluster, unknownPackage } from '../domain/job-references';
 
 /** JobReferences asked over NATS, with the caller's own rights. */
 @Injectable()
@@ -68,21 +66,4 @@ export class NatsJobReferences extends JobReferences {
       'clusterId',
     );
   }
-}
-
-/** A package the caller cannot see (or that is being deleted) is a bad packageId, not a missing job. */
-export function unknownPackage(error: unknown): never {
-  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
-    throw new PackageJobError(
-      PackageJobErrorReason.UNKNOWN_PACKAGE,
-      'packageId names no software package you can see',
-      'packageId',
-    );
-  throw error;
-}
-
-export function unknownCluster(error: unknown): never {
-  if (error instanceof ServiceError && error.code === ErrorCode.NOT_FOUND)
-    throw new PackageJobError(PackageJobErrorReason.UNKNOWN_CLUSTER, 'clusterId names no cluster you can see', 'clusterId');
-  throw error;
 }
