@@ -1,5 +1,5 @@
-// No Docker engine runs on the dev machines or in CI, so deploy/assembler/Dockerfile is checked by
-// reading it: the file its ENTRYPOINT runs is one `npm run build` emits and the runtime stage
+// No Docker engine runs on the dev machines or in CI, so the `assembler` target of deploy/Dockerfile
+// is checked by reading it: the file its ENTRYPOINT runs is one `npm run build` emits and the stage
 // copies, everything that file loads at run time is in the image, and it runs as a numeric non-root user.
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -8,7 +8,8 @@ import { dirname, join, posix, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
-const DOCKERFILE = 'deploy/assembler/Dockerfile';
+const DOCKERFILE = 'deploy/Dockerfile';
+const TARGET = 'assembler';
 const CLI_SOURCE = 'deploy/assembler/src/main.ts';
 
 interface Instruction {
@@ -18,6 +19,8 @@ interface Instruction {
 
 interface Stage {
   name: string;
+  /** What FROM names: an image, or an earlier stage this one continues. */
+  parent: string;
   instructions: Instruction[];
 }
 
@@ -28,17 +31,25 @@ function parseDockerfile(text: string): Stage[] {
   for (const line of lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
     const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line)!;
     const upper = keyword.toUpperCase();
-    if (upper === 'FROM') stages.push({ name: /\sAS\s+(\S+)$/i.exec(args)?.[1] ?? String(stages.length), instructions: [] });
+    if (upper === 'FROM') {
+      const [, parent, name] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args.trim())!;
+      stages.push({ name: name ?? String(stages.length), parent, instructions: [] });
+    }
     stages.at(-1)?.instructions.push({ keyword: upper, args: args.trim() });
   }
   return stages;
 }
 
 const stages = parseDockerfile(readFileSync(join(ROOT, DOCKERFILE), 'utf8'));
-const runtime = stages.at(-1)!;
-const last = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).at(-1);
+const assembler = stages.find((s) => s.name === TARGET)!;
+/** The last `keyword` instruction in effect in a stage: its own, or the stage it continues. */
+const last = (stage: Stage, keyword: string): Instruction | undefined => {
+  const own = stage.instructions.filter((i) => i.keyword === keyword).at(-1);
+  const parent = stages.find((s) => s.name === stage.parent);
+  return own ?? (parent && last(parent, keyword));
+};
 const workdirOf = (stage: Stage) => last(stage, 'WORKDIR')?.args ?? '/';
-const entrypoint = JSON.parse(last(runtime, 'ENTRYPOINT')?.args ?? 'null') as string[] | null;
+const entrypoint = JSON.parse(last(assembler, 'ENTRYPOINT')?.args ?? 'null') as string[] | null;
 
 /** `COPY [--from=X] SRC… DEST` of a stage, paths made absolute against its WORKDIR. */
 function copies(stage: Stage): { from: string | null; sources: string[]; destination: string }[] {
@@ -105,7 +116,7 @@ function packagesLoadedBy(entry: string): Set<string> {
   return packages;
 }
 
-describe(`${DOCKERFILE} (read, not built: no Docker engine here)`, () => {
+describe(`${DOCKERFILE}, target ${TARGET} (read, not built: no Docker engine here)`, () => {
   it('has a build stage running `npm run build` and installs without scripts', () => {
     const build = stages.find((s) => s.name === 'build');
     expect(build?.instructions.some((i) => i.keyword === 'RUN' && i.args === 'npm run build')).toBe(true);
@@ -116,13 +127,13 @@ describe(`${DOCKERFILE} (read, not built: no Docker engine here)`, () => {
     for (const install of installs) expect(install.args).toMatch(/\bnpm ci\b.*--ignore-scripts/);
   });
 
-  it('ENTRYPOINT runs, in exec form, the file `npm run build` emits for the CLI, which the runtime stage copies', () => {
+  it('ENTRYPOINT runs, in exec form, the file `npm run build` emits for the CLI, which the stage copies', () => {
     expect(entrypoint).toEqual(['node', expect.stringMatching(/^\//)]);
     const script = entrypoint![1];
     const built = buildOutputsOf(CLI_SOURCE).find((f) => f.endsWith('.js'));
     expect(built).toBe('dist/deploy/assembler/src/main.js');
     const buildWorkdir = workdirOf(stages.find((s) => s.name === 'build')!);
-    const copied = copies(runtime).find(
+    const copied = copies(assembler).find(
       (c) =>
         c.from === 'build' &&
         c.sources.length === 1 &&
@@ -134,7 +145,7 @@ describe(`${DOCKERFILE} (read, not built: no Docker engine here)`, () => {
 
   it('has in the image every package the CLI loads at run time (production dependencies, compiled libs)', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const destinations = copies(runtime).map((c) => `${c.from ?? 'context'}:${c.destination}`);
+    const destinations = copies(assembler).map((c) => `${c.from ?? 'context'}:${c.destination}`);
     expect(destinations).toEqual(expect.arrayContaining(['prod-deps:/app/node_modules', 'build:/app/dist/libs']));
     const builtins = new Set(builtinModules);
     const loaded = [...packagesLoadedBy(CLI_SOURCE)];
@@ -150,19 +161,13 @@ describe(`${DOCKERFILE} (read, not built: no Docker engine here)`, () => {
     }
   });
 
-  it("shares deploy/Dockerfile's build and prod-deps stages instruction for instruction (one cache for both images)", () => {
-    const app = parseDockerfile(readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8'));
-    for (const name of ['build', 'prod-deps']) {
-      expect(stages.find((s) => s.name === name)?.instructions).toEqual(app.find((s) => s.name === name)?.instructions);
-    }
-    const nodeImage = (text: string) => /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1];
-    expect(nodeImage(readFileSync(join(ROOT, DOCKERFILE), 'utf8'))).toBe(
-      nodeImage(readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8')),
-    );
+  it('leaves the app image the default target: the assembler is not the last stage', () => {
+    expect(stages.at(-1)?.name).not.toBe(TARGET);
+    expect(last(stages.at(-1)!, 'ENTRYPOINT')?.args).not.toBe(last(assembler, 'ENTRYPOINT')?.args);
   });
 
   it('runs as a numeric, non-root user and group', () => {
-    const user = last(runtime, 'USER')?.args;
+    const user = last(assembler, 'USER')?.args;
     expect(user).toMatch(/^\d+(:\d+)?$/);
     for (const id of user!.split(':')) expect(Number(id)).toBeGreaterThan(0);
   });

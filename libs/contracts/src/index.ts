@@ -21,6 +21,7 @@ export * from './common/tech-stack';
 export * from './errors/domain-error';
 export * from './errors/error-code';
 export * from './errors/service-error';
+export * from './event-map';
 export * from './headers';
 export * from './health';
 export * from './iam/iam.dto';

@@ -1,10 +1,26 @@
 import { randomUUID } from 'node:crypto';
 
-import { ErrorCode, Headers as HeaderNames, RequestOf, ResponseOf, ServiceError, Subject } from '@stagecraft/contracts';
-import { ConnectionOptions, ErrorCode as NatsErrorCode, headers as natsHeaders, NatsConnection, NatsError } from 'nats';
+import {
+  ErrorCode,
+  EventOf,
+  EventSubject,
+  Headers as HeaderNames,
+  RequestOf,
+  ResponseOf,
+  ServiceError,
+  Subject,
+} from '@stagecraft/contracts';
+import {
+  ConnectionOptions,
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+  NatsConnection,
+  NatsError,
+  Subscription,
+} from 'nats';
 
 import { OutboundBatch } from './outbound-batch';
-import { encodeJson, unwrapReply } from './wire-format';
+import { decodeJson, encodeJson, unwrapReply } from './wire-format';
 
 /**
  * Settings of every Stagecraft NATS connection. Without `noAsyncTraces`, nats.js captures two
@@ -62,13 +78,41 @@ export class NatsRpcClient {
    * A fire-and-forget event (every subscriber receives it; no queue group). It leaves at once, not
    * with this turn's batch of requests: a request sent earlier in the same turn may follow it.
    */
-  publish(subject: string, payload: unknown): void {
-    this.connection.publish(this.qualify(subject), encodeJson(payload));
+  publish<S extends EventSubject>(subject: S, event: EventOf<S>): void {
+    this.connection.publish(this.qualify(subject), encodeJson(event));
+  }
+
+  /**
+   * The events published on `subject`: to every subscriber, or to one of each `queue` group.
+   * What arrives is only as typed as its sender was honest: handlers validate what they store.
+   */
+  subscribeToEvents<S extends EventSubject>(subject: S, handlers: EventHandlers<EventOf<S>>): Subscription {
+    return this.connection.subscribe(this.qualify(subject), {
+      queue: handlers.queue,
+      callback: (error, message) => {
+        if (error) return;
+        let event: EventOf<S>;
+        try {
+          event = decodeJson(message.data) as EventOf<S>;
+        } catch {
+          return handlers.onUnreadable();
+        }
+        handlers.onEvent(event);
+      },
+    });
   }
 
   qualify(subject: string): string {
     return `${this.options.subjectPrefix}${subject}`;
   }
+}
+
+export interface EventHandlers<E> {
+  /** A queue group: each event goes to one subscriber of the group (one replica of a service). */
+  queue?: string;
+  onEvent(event: E): void;
+  /** A message that is not JSON. */
+  onUnreadable(): void;
 }
 
 function toServiceError(error: unknown, subject: string): ServiceError {

@@ -74,7 +74,7 @@ export class BuildsConfig extends ServiceConfig {
   @IsOptional() @IsString() @MinLength(44) SECRETS_KEY?: string;
   /** Or a file holding that key. */
   @IsOptional() @IsString() SECRETS_KEY_FILE?: string;
-  /** The build container of SYSTEM_DEFAULT and IMAGE builds on Kubernetes (built from deploy/assembler/Dockerfile). */
+  /** The build container of SYSTEM_DEFAULT and IMAGE builds on Kubernetes (the `assembler` target of deploy/Dockerfile). */
   @IsString() @MinLength(1) BUILD_ASSEMBLER_IMAGE = 'stagecraft/assembler:0.1.0';
   /** The build container of CUSTOM_DOCKERFILE builds on Kubernetes: rootless BuildKit. */
   @IsString() @MinLength(1) BUILD_BUILDKIT_IMAGE = 'moby/buildkit:v0.17.3-rootless';

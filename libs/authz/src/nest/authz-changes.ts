@@ -1,5 +1,5 @@
-import { type AuthzChangedEvent, IamSubjects } from '@stagecraft/contracts';
-import { decodeJson, type NatsRpcClient } from '@stagecraft/messaging';
+import { IamSubjects } from '@stagecraft/contracts';
+import type { NatsRpcClient } from '@stagecraft/messaging';
 import type { Subscription } from 'nats';
 
 import type { CallerResolver } from './caller-resolver';
@@ -9,17 +9,9 @@ import type { CallerResolver } from './caller-resolver';
  * A plain subscription, not a queue group: every replica must hear every change.
  */
 export function listenForAuthzChanges(client: NatsRpcClient, resolver: CallerResolver): Subscription {
-  return client.connection.subscribe(client.qualify(IamSubjects.authzChanged), {
-    callback: (error, message) => {
-      if (error) return;
-      let event: AuthzChangedEvent;
-      try {
-        event = decodeJson(message.data) as AuthzChangedEvent;
-      } catch {
-        // An unreadable event still means something changed: forget everything.
-        event = { accountId: '', userIds: null };
-      }
-      resolver.invalidate(event);
-    },
+  return client.subscribeToEvents(IamSubjects.authzChanged, {
+    onEvent: (event) => resolver.invalidate(event),
+    // An unreadable event still means something changed: forget everything.
+    onUnreadable: () => resolver.invalidate({ accountId: '', userIds: null }),
   });
 }

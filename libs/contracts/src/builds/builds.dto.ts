@@ -1,7 +1,6 @@
-import type { ClusterType, LabelDto } from '../clusters/clusters.dto';
+import type { ClusterType } from '../clusters/clusters.dto';
 import type { PageDto } from '../common/page';
-import type { TechStack } from '../common/tech-stack';
-import type { BuildSpecDto, ImageClass } from '../jobs/jobs.dto';
+import type { JobBuildSettingsDto } from '../jobs/jobs.dto';
 
 export const BUILD_STATUSES = [
   'PENDING',
@@ -21,17 +20,13 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
-/** The job as it was when the build started: later edits of the job do not change a run. */
-export interface BuildSpecSnapshotDto {
+/**
+ * The job as it was when the build started: later edits of the job do not change a run. As
+ * answered by builds.get and carried by build events, `buildSpec.dockerfile` is always null (no
+ * Dockerfile text leaves the builds service).
+ */
+export interface BuildSpecSnapshotDto extends JobBuildSettingsDto {
   jobName: string;
-  packageId: string;
-  techStack: TechStack;
-  /** As answered by builds.get and carried by build events: `dockerfile` is always null (no Dockerfile text leaves the builds service). */
-  buildSpec: BuildSpecDto;
-  imageClass: ImageClass;
-  archiveImage: string;
-  clusterId: string;
-  nodeLabels: LabelDto[];
   /** The node picked when the build started (LOCAL clusters have one). */
   nodeName: string | null;
   /** The cluster's type when the build started: it decides the executor (absent on builds older than it: LOCAL). */

@@ -20,6 +20,9 @@ const BUILD_EVENTS_PREFIX = 'events.builds';
 /** Every build event: the stream's subjects, and what a consumer of all of them filters on. */
 export const ALL_BUILD_EVENTS = `${BUILD_EVENTS_PREFIX}.>`;
 
+/** The subject of one build event (see buildEventSubject); EventMap gives its payload. */
+export type BuildEventSubject = `${typeof BUILD_EVENTS_PREFIX}.${string}`;
+
 /** `events.builds.<accountId>.<enterpriseProjectId>.<jobId>.<buildId>.<type>` */
 export function buildEventSubject(event: {
   accountId: string;
@@ -27,7 +30,7 @@ export function buildEventSubject(event: {
   jobId: string;
   buildId: string;
   type: string;
-}): string {
+}): BuildEventSubject {
   return `${BUILD_EVENTS_PREFIX}.${event.accountId}.${event.enterpriseProjectId}.${event.jobId}.${event.buildId}.${event.type}`;
 }
 

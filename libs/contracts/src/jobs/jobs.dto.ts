@@ -25,12 +25,8 @@ export interface DockerfileWarningDto {
   message: string;
 }
 
-export interface PackageJobDto {
-  id: string;
-  accountId: string;
-  enterpriseProjectId: string;
-  name: string;
-  description: string | null;
+/** How a job builds: what a build copies from its job when it starts (BuildSpecSnapshotDto). */
+export interface JobBuildSettingsDto {
   packageId: string;
   techStack: TechStack;
   buildSpec: BuildSpecDto;
@@ -38,6 +34,14 @@ export interface PackageJobDto {
   archiveImage: string;
   clusterId: string;
   nodeLabels: LabelDto[];
+}
+
+export interface PackageJobDto extends JobBuildSettingsDto {
+  id: string;
+  accountId: string;
+  enterpriseProjectId: string;
+  name: string;
+  description: string | null;
   warnings: DockerfileWarningDto[];
   createdBy: string;
   createdAt: string;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type AuditEvent, IamSubjects } from '@stagecraft/contracts';
-import { decodeJson, NatsRpcClient } from '@stagecraft/messaging';
+import { NatsRpcClient } from '@stagecraft/messaging';
 import type { Subscription } from 'nats';
 
 import { AuditService } from './audit.service';
@@ -17,22 +17,15 @@ export class AuditEventsListener implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.client.connection.subscribe(this.client.qualify(IamSubjects.auditRecorded), {
+    this.subscription = this.client.subscribeToEvents(IamSubjects.auditRecorded, {
       queue: 'iam',
-      callback: (error, message) => {
-        if (error) return;
-        let event: Partial<AuditEvent>;
-        try {
-          event = decodeJson(message.data) as Partial<AuditEvent>;
-        } catch {
-          this.logger.warn('dropped an unreadable audit event');
-          return;
-        }
-        this.audit.store(event).then(
+      // Any service may publish here: store() checks every field before it writes.
+      onEvent: (event: Partial<AuditEvent>) =>
+        void this.audit.store(event).then(
           (stored) => stored || this.logger.warn('dropped a malformed audit event'),
           (failure: unknown) => this.logger.error(`an audit event was not stored: ${String(failure)}`),
-        );
-      },
+        ),
+      onUnreadable: () => this.logger.warn('dropped an unreadable audit event'),
     });
   }
 

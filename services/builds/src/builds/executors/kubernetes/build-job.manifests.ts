@@ -31,7 +31,7 @@ const DEPENDENCIES_MOUNT = '/stagecraft/dependencies';
 const DEPENDENCIES_TMP_VOLUME = 'dependencies-tmp';
 /** Where the build's Secret is mounted, read-only. */
 const SECRET_MOUNT = '/var/run/stagecraft/build';
-/** The user of Stagecraft's assembler image (deploy/assembler/Dockerfile) and of rootless BuildKit's image. */
+/** The user of Stagecraft's assembler image (the `assembler` target of deploy/Dockerfile) and of rootless BuildKit's image. */
 const ASSEMBLER_UID = 10001;
 const BUILDKIT_UID = 1000;
 
