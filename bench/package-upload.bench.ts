@@ -479,6 +479,8 @@ async function main(): Promise<void> {
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         S3_BUCKET: PACKAGE_BUCKET,
         SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+        // The bench's S3 server listens on loopback, which the egress policy refuses unless allowed.
+        EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
       },
       ...(CPU_PROFILE ? { nodeArgs: ['-r', PROFILER_PRELOAD], ipc: true } : {}),
     });

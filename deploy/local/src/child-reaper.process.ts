@@ -1,5 +1,5 @@
 // The watchdog of ChildReaper (child-reaper.ts): reads the pids of the launcher's children from
-// stdin; when stdin closes without "done", the launcher is gone, so it stops them (SIGTERM, then
+// stdin (`-<pid>` for one that ended); when stdin closes without "done", the launcher is gone, so it stops them (SIGTERM, then
 // SIGKILL after 5 s) and exits.
 const pids = new Set<number>();
 let released = false;
@@ -12,6 +12,8 @@ process.stdin.on('data', (chunk: string) => {
   for (const line of lines) {
     if (line === 'done') released = true;
     else if (/^\d+$/.test(line)) pids.add(Number(line));
+    // An ended child (a supervised one restarts under a new pid): its pid may be reused.
+    else if (/^-\d+$/.test(line)) pids.delete(Number(line.slice(1)));
   }
 });
 process.stdin.on('close', () => void (released ? process.exit(0) : reap()));

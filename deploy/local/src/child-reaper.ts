@@ -25,6 +25,11 @@ export class ChildReaper {
     if (pid) this.watchdog.stdin?.write(`${pid}\n`);
   }
 
+  /** A child that has ended: its pid may be reused by a process that is not ours. */
+  forget(pid: number | undefined): void {
+    if (pid) this.watchdog.stdin?.write(`-${pid}\n`);
+  }
+
   /** A clean stop: the children are stopped already; the watchdog leaves without killing anything. */
   release(): void {
     this.watchdog.stdin?.end('done\n');

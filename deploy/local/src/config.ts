@@ -5,6 +5,8 @@ export class LauncherConfig {
   @IsInt() @Min(0) @Max(65535) STAGECRAFT_PORT = 4000;
   @IsString() STAGECRAFT_HOST = '127.0.0.1';
   @IsString() STAGECRAFT_DATA_DIR = '.stagecraft';
+  /** Copies of each service (the gateway is one: it owns the port); each is restarted when it crashes. */
+  @IsInt() @Min(1) @Max(8) STAGECRAFT_REPLICAS = 1;
   @IsOptional() @IsString() DATABASE_URL?: string;
   @IsOptional() @IsString() NATS_URL?: string;
 }

@@ -22,12 +22,6 @@ async function main(shutdown: ShutdownList): Promise<void> {
   );
   console.log(`A new token: the createAccessToken mutation with the access key in ${platform.credentialsFile}`);
   console.log('Press Ctrl-C to stop.');
-  void platform.failed.then(async (message) => {
-    if (shutdown.stopping) return;
-    console.error(message);
-    await shutdown.run();
-    process.exit(1);
-  });
 }
 
 const shutdown = new ShutdownList();

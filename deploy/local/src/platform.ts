@@ -21,8 +21,8 @@ import { claimDataDir } from './launcher-lock';
 import { startLocalRegistry } from './local-registry';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
-import { ServiceProcess } from './service-process';
 import type { ShutdownList } from './shutdown-list';
+import { type ProcessSpec, Supervisor } from './supervisor';
 
 /** The compiled workspace: dist/, two folders above this file's folder's parent. */
 const DIST = resolve(__dirname, '..', '..', '..');
@@ -42,8 +42,6 @@ export interface RunningPlatform {
   logDir: string;
   /** `host:port` of the embedded registry. */
   registry: string;
-  /** Resolves with a message when a platform process dies on its own. */
-  failed: Promise<string>;
 }
 
 /**
@@ -119,11 +117,13 @@ export async function startPlatform(
     NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
   };
   const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
-  const services = [
-    new ServiceProcess(
-      'iam',
-      join(DIST, 'services', 'iam', 'src', 'main.js'),
-      {
+  const replicas = config.STAGECRAFT_REPLICAS;
+  const processes: ProcessSpec[] = [
+    {
+      name: 'iam',
+      replicas,
+      entry: join(DIST, 'services', 'iam', 'src', 'main.js'),
+      env: {
         ...common,
         ...natsKey('iam'),
         DATABASE_URL: databaseUrl,
@@ -136,12 +136,12 @@ export async function startPlatform(
         // The base images: PUBLIC, and no build may push over them.
         REGISTRY_PLATFORM_REPOSITORIES: [...new Set(registry.images.map((image) => image.repository))].join(','),
       },
-      logDir,
-    ),
-    new ServiceProcess(
-      'artifacts',
-      join(DIST, 'services', 'artifacts', 'src', 'main.js'),
-      {
+    },
+    {
+      name: 'artifacts',
+      replicas,
+      entry: join(DIST, 'services', 'artifacts', 'src', 'main.js'),
+      env: {
         ...common,
         ...natsKey('artifacts'),
         DATABASE_URL: databaseUrl,
@@ -152,24 +152,24 @@ export async function startPlatform(
         // The embedded S3 listens on 127.0.0.1; nothing else on loopback or private (docs/security.md#egress).
         EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
       },
-      logDir,
-    ),
-    new ServiceProcess(
-      'clusters',
-      join(DIST, 'services', 'clusters', 'src', 'main.js'),
-      { ...common, ...natsKey('clusters'), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
-      logDir,
-    ),
-    new ServiceProcess(
-      'jobs',
-      join(DIST, 'services', 'jobs', 'src', 'main.js'),
-      { ...common, ...natsKey('jobs'), DATABASE_URL: databaseUrl, BASE_IMAGE_CATALOG: JSON.stringify(catalog) },
-      logDir,
-    ),
-    new ServiceProcess(
-      'builds',
-      join(DIST, 'services', 'builds', 'src', 'main.js'),
-      {
+    },
+    {
+      name: 'clusters',
+      replicas,
+      entry: join(DIST, 'services', 'clusters', 'src', 'main.js'),
+      env: { ...common, ...natsKey('clusters'), DATABASE_URL: databaseUrl, SECRETS_KEY: secretsKey },
+    },
+    {
+      name: 'jobs',
+      replicas,
+      entry: join(DIST, 'services', 'jobs', 'src', 'main.js'),
+      env: { ...common, ...natsKey('jobs'), DATABASE_URL: databaseUrl, BASE_IMAGE_CATALOG: JSON.stringify(catalog) },
+    },
+    {
+      name: 'builds',
+      replicas,
+      entry: join(DIST, 'services', 'builds', 'src', 'main.js'),
+      env: {
         ...common,
         ...natsKey('builds'),
         DATABASE_URL: databaseUrl,
@@ -186,12 +186,13 @@ export async function startPlatform(
         ...(process.env['BUILD_NPM_REGISTRY'] && { BUILD_NPM_REGISTRY: process.env['BUILD_NPM_REGISTRY'] }),
         ...(process.env['BUILD_PIP_INDEX_URL'] && { BUILD_PIP_INDEX_URL: process.env['BUILD_PIP_INDEX_URL'] }),
       },
-      logDir,
-    ),
-    new ServiceProcess(
-      'gateway',
-      join(DIST, 'gateway', 'src', 'main.js'),
-      {
+    },
+    {
+      name: 'gateway',
+      // It owns the port users call; a second one could not bind it.
+      replicas: 1,
+      entry: join(DIST, 'gateway', 'src', 'main.js'),
+      env: {
         ...common,
         ...natsKey('gateway'),
         HOST: config.STAGECRAFT_HOST,
@@ -199,29 +200,28 @@ export async function startPlatform(
         NODE_ENV: 'development',
         SERVICES: 'iam,artifacts,clusters,jobs,builds',
       },
-      logDir,
-    ),
+    },
   ];
-  for (const service of services) {
-    shutdown.add(() => service.stop());
-    reaper.watch(service.pid);
-  }
+  // Until the platform answers, an exit fails the start (below) rather than being restarted and reported.
+  let healthy = false;
+  const supervisor = new Supervisor(processes, logDir, {
+    started: (pid) => reaper.watch(pid),
+    ended: (pid) => reaper.forget(pid),
+    crashed: (exit, restart) => {
+      if (!shutdown.stopping && healthy) console.error(`${exit}\n${restart}`);
+    },
+  });
+  shutdown.add(() => supervisor.stop());
 
-  const failed = Promise.race(
-    services.map((service) =>
-      service.exited.then(
-        (code) => `${service.name} exited (code ${code}); its last lines (${service.logFile}):\n${service.tail()}`,
-      ),
-    ),
-  );
   await Promise.race([
     waitFor(async () => (await fetch(`${base}/health`)).ok, 60_000, `the platform did not become healthy; logs are in ${logDir}`),
-    failed.then((message) => Promise.reject(new Error(message))),
+    supervisor.firstExit.then((message) => Promise.reject(new Error(message))),
   ]);
+  healthy = true;
 
   const adminToken = await login(`${base}/graphql`, credentialsFile);
   await ensureLocalCluster(`${base}/graphql`, adminToken);
-  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, registry: registry.host, failed };
+  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, registry: registry.host };
 }
 
 async function login(graphqlUrl: string, credentialsFile: string): Promise<string> {

@@ -2,10 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export function describeExit({ code, signal }: ProcessExit): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
 /** A platform process (a service or the gateway) with its output in `<logs>/<name>.log`. */
 export class ServiceProcess {
   private readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
+  readonly exited: Promise<ProcessExit>;
   readonly logFile: string;
 
   constructor(
@@ -18,7 +28,7 @@ export class ServiceProcess {
     const log = openSync(this.logFile, 'a');
     this.child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', log, log] });
     closeSync(log);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
   get pid(): number | undefined {

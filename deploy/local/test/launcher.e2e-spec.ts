@@ -37,6 +37,24 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+const SERVICES = ['iam', 'artifacts', 'clusters', 'jobs', 'builds'];
+
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${condition.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -165,6 +183,52 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       const next = await start(folder, await freePort());
       expect((await me(next.endpoint, next.token)).name).toBe('admin');
       expect(await stop(next)).toBe(130);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('runs STAGECRAFT_REPLICAS copies of each service and restarts one killed -9 while the platform keeps answering', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'stagecraft-replicas-'));
+    try {
+      const running = await startLauncher(folder, await freePort(), { env: { STAGECRAFT_REPLICAS: '2' } });
+      const replicasOf = (app: string) =>
+        childrenOf(running.child.pid!).filter((pid) => commandLineOf(pid).includes(`${app}/src/main.js`));
+      for (const service of SERVICES) expect([service, replicasOf(`services/${service}`).length]).toEqual([service, 2]);
+      expect(replicasOf('gateway')).toHaveLength(1);
+
+      // Reads go on the whole time: a replica's death must not fail one of them.
+      let reading = true;
+      const failures: string[] = [];
+      let reads = 0;
+      const reader = (async () => {
+        while (reading) {
+          const answer = await graphql<{ me: { name: string } }>(
+            running.endpoint,
+            running.token,
+            '{ me { name } clusters { edges { node { name } } } }',
+          );
+          reads += 1;
+          if (answer.errors || answer.data?.me.name !== 'admin') failures.push(JSON.stringify(answer));
+        }
+      })();
+      for (const service of SERVICES) {
+        const [victim] = replicasOf(`services/${service}`);
+        process.kill(victim, 'SIGKILL');
+        await until(() =>
+          new RegExp(`^${service}(-2)? exited \\(signal SIGKILL\\) after [\\s\\S]*^restarting ${service}(-2)? in `, 'm').test(
+            running.output(),
+          ),
+        );
+        await until(() => replicasOf(`services/${service}`).filter((pid) => pid !== victim && isAlive(pid)).length === 2);
+      }
+      reading = false;
+      await reader;
+      expect(failures).toEqual([]);
+      expect(reads).toBeGreaterThan(SERVICES.length);
+      const health = await fetch(running.endpoint.replace('/graphql', '/health'));
+      expect(health.status).toBe(200);
+      expect(await stop(running)).toBe(130);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

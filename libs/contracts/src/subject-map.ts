@@ -15,7 +15,7 @@ import type {
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
-import type { ArtifactsSubjects } from './artifacts/artifacts.subjects';
+import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
 import type { BuildDto, BuildLogChunkDto, BuildPageDto } from './builds/builds.dto';
 import type {
   BuildIdRequest,
@@ -26,7 +26,7 @@ import type {
   StartBuildForJobRequest,
   StartBuildRequest,
 } from './builds/builds.requests';
-import type { BuildsSubjects } from './builds/builds.subjects';
+import { BuildsSubjects } from './builds/builds.subjects';
 import type { BuildTargetDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
@@ -34,7 +34,7 @@ import type {
   RegisterClusterRequest,
   SelectNodesRequest,
 } from './clusters/clusters.requests';
-import type { ClustersSubjects } from './clusters/clusters.subjects';
+import { ClustersSubjects } from './clusters/clusters.subjects';
 import type { PageDto } from './common/page';
 import type { HealthDto } from './health';
 import type {
@@ -69,7 +69,7 @@ import type {
   UserIdRequest,
   UserIdsRequest,
 } from './iam/iam.requests';
-import type { IamSubjects } from './iam/iam.subjects';
+import { IamSubjects } from './iam/iam.subjects';
 import type {
   BuildRegistryCredentialRequest,
   CreatedRobotAccountDto,
@@ -94,7 +94,7 @@ import type {
   ListPackageJobsRequest,
   UpdatePackageJobRequest,
 } from './jobs/jobs.requests';
-import type { JobsSubjects } from './jobs/jobs.subjects';
+import { JobsSubjects } from './jobs/jobs.subjects';
 
 type Rpc<Req, Res> = { request: Req; response: Res };
 
@@ -181,3 +181,42 @@ export interface SubjectMap {
 export type Subject = keyof SubjectMap;
 export type RequestOf<S extends Subject> = SubjectMap[S]['request'];
 export type ResponseOf<S extends Subject> = SubjectMap[S]['response'];
+
+/**
+ * Requests that change nothing: a client may send one again when no answer came in time (the
+ * replica holding it died) or nobody listened for a moment (one restarting). Every other request
+ * may have taken effect without an answer, so it is sent once.
+ */
+export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
+  IamSubjects.getSigningKeys,
+  IamSubjects.getCallerRules,
+  IamSubjects.me,
+  IamSubjects.listEnterpriseProjects,
+  IamSubjects.getEnterpriseProjects,
+  IamSubjects.getUsers,
+  IamSubjects.listPolicies,
+  IamSubjects.listAttachments,
+  IamSubjects.explainPermission,
+  IamSubjects.listAuditRecords,
+  IamSubjects.listImageRepositories,
+  IamSubjects.listRobotAccounts,
+  IamSubjects.health,
+  ArtifactsSubjects.getPackage,
+  ArtifactsSubjects.listPackages,
+  ArtifactsSubjects.health,
+  ClustersSubjects.getCluster,
+  ClustersSubjects.listClusters,
+  ClustersSubjects.selectNodes,
+  ClustersSubjects.health,
+  JobsSubjects.getJob,
+  JobsSubjects.getJobForBuild,
+  JobsSubjects.listJobs,
+  JobsSubjects.baseImages,
+  JobsSubjects.usage,
+  JobsSubjects.health,
+  BuildsSubjects.getBuild,
+  BuildsSubjects.listBuilds,
+  BuildsSubjects.lastBuilds,
+  BuildsSubjects.buildLog,
+  BuildsSubjects.health,
+]);

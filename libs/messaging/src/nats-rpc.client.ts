@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   ErrorCode,
   EventOf,
   EventSubject,
   Headers as HeaderNames,
+  READ_SUBJECTS,
   RequestOf,
   ResponseOf,
   ServiceError,
@@ -66,8 +68,17 @@ export class NatsRpcClient {
     if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
     const timeout = options.timeoutMs ?? this.options.timeoutMs;
     const data = encodeJson(payload);
+    const request = () => this.outbound.defer(() => this.connection.request(this.qualify(subject), data, { timeout, headers }));
     try {
-      const reply = await this.outbound.defer(() => this.connection.request(this.qualify(subject), data, { timeout, headers }));
+      let reply;
+      try {
+        reply = await request();
+      } catch (error) {
+        if (!READ_SUBJECTS.has(subject) || !isLostRequest(error)) throw error;
+        // A read is safe to send again: another replica answers, or the restarted one.
+        if ((error as NatsError).code === NatsErrorCode.NoResponders) await sleep(NO_RESPONDERS_RETRY_MS);
+        reply = await request();
+      }
       return unwrapReply<ResponseOf<S>>(reply.data);
     } catch (error) {
       throw toServiceError(error, subject);
@@ -113,6 +124,14 @@ export interface EventHandlers<E> {
   onEvent(event: E): void;
   /** A message that is not JSON. */
   onUnreadable(): void;
+}
+
+/** How long a read waits before asking again when no replica listened (one may be restarting). */
+const NO_RESPONDERS_RETRY_MS = 250;
+
+/** The request may never have reached a handler, or its handler died: nobody answered. */
+function isLostRequest(error: unknown): boolean {
+  return error instanceof NatsError && (error.code === NatsErrorCode.Timeout || error.code === NatsErrorCode.NoResponders);
 }
 
 function toServiceError(error: unknown, subject: string): ServiceError {

@@ -13,6 +13,9 @@ class EchoRequest {
 }
 
 const events: string[] = [];
+/** Requests each of two subjects received; the first of each is never answered (its replica "died" holding it). */
+const received = { read: 0, write: 0 };
+const NEVER = new Promise<never>(() => undefined);
 const originalWrite = Socket.prototype.write;
 
 function echoModule(replica: string) {
@@ -34,6 +37,16 @@ function echoModule(replica: string) {
       if (request.text === 'conflict') throw ServiceError.conflict('already there', 'text');
       if (request.text === 'slow') return new Promise((resolve) => setTimeout(resolve, 800));
       throw new Error('SELECT secret FROM t failed at /srv/app.js');
+    }
+
+    @MessagePattern(IamSubjects.getUsers)
+    readOnce() {
+      return ++received.read === 1 ? NEVER : { replica, attempt: received.read };
+    }
+
+    @MessagePattern(IamSubjects.createEnterpriseProject)
+    writeOnce() {
+      return ++received.write === 1 ? NEVER : { replica, attempt: received.write };
     }
 
     @EventPattern(IamSubjects.authzChanged)
@@ -144,5 +157,14 @@ describe('NATS request/reply (real NATS)', () => {
       message: 'the iam service is not running',
     });
     expect(Date.now() - started).toBeLessThan(250);
+  });
+
+  it('sends a read again when no answer came in time (its replica died with it), and never a write', async () => {
+    await expect(client.send(IamSubjects.getUsers, { ids: [] } as never)).resolves.toMatchObject({ attempt: 2 });
+    await expect(client.send(IamSubjects.createEnterpriseProject, { name: 'p' } as never)).rejects.toMatchObject({
+      code: ErrorCode.UNAVAILABLE,
+      message: 'the iam service did not answer in time',
+    });
+    expect(received).toEqual({ read: 2, write: 1 });
   });
 });

@@ -23,7 +23,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
  * migrations and queries name tables without qualifying them.
  */
 export function createDataSource(options: DatabaseOptions): DataSource {
-  if (!SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name: ${options.schema}`);
+  assertSchemaName(options.schema);
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -38,29 +38,43 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
-/** Creates the schema if needed, connects and applies the checked-in migrations. */
+/**
+ * Creates the schema if needed, connects and applies the checked-in migrations. Replicas of a
+ * service start at once: a session advisory lock per schema lets one of them migrate while the
+ * others wait, then find nothing left to run.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  await ensureSchema(options.url, options.schema);
-  const dataSource = createDataSource(options);
-  await dataSource.initialize();
+  assertSchemaName(options.schema);
+  const lock = new Client({ connectionString: options.url });
+  await lock.connect();
   try {
-    await dataSource.runMigrations();
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
+    await ensureSchema(lock, options.schema);
+    await lock.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_NAMESPACE, options.schema]);
+    const dataSource = createDataSource(options);
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations();
+    } catch (error) {
+      await dataSource.destroy();
+      throw error;
+    }
+    return dataSource;
+  } finally {
+    // Ending the session releases its lock, also when the migrations failed.
+    await lock.end();
   }
-  return dataSource;
 }
 
-async function ensureSchema(url: string, schema: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    // Two services starting at once may race here; IF NOT EXISTS can still collide on the catalog.
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((error: { code?: string }) => {
-      if (error.code !== PostgresErrorCodes.uniqueViolation && error.code !== PostgresErrorCodes.duplicateSchema) throw error;
-    });
-  } finally {
-    await client.end();
-  }
+/** First key of the two-int4 advisory lock a schema's migrations run under (the second: the schema's hash). */
+export const MIGRATION_LOCK_NAMESPACE = 1_868_850_100;
+
+function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+}
+
+async function ensureSchema(client: Client, schema: string): Promise<void> {
+  // Two services starting at once may race here; IF NOT EXISTS can still collide on the catalog.
+  await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((error: { code?: string }) => {
+    if (error.code !== PostgresErrorCodes.uniqueViolation && error.code !== PostgresErrorCodes.duplicateSchema) throw error;
+  });
 }

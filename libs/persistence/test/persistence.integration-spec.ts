@@ -65,6 +65,30 @@ describe('persistence (real Postgres)', () => {
     await again.destroy();
   });
 
+  it('lets one of several replicas starting at once run the migrations, and the others find them applied', async () => {
+    // A migration slow enough that the replicas overlap: without the lock, each would try to create the table.
+    class CreateGadgetsSlowly1700000000001 implements MigrationInterface {
+      async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query('SELECT pg_sleep(0.3)');
+        await queryRunner.query('CREATE TABLE gadgets (id int PRIMARY KEY)');
+      }
+      async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query('DROP TABLE gadgets');
+      }
+    }
+    const replicas = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        openDatabase({ url, schema: 'gadgets_svc', entities: [], migrations: [CreateGadgetsSlowly1700000000001] }),
+      ),
+    );
+    try {
+      expect(await replicas[0].query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: 1 }]);
+      expect(await replicas[2].query('SELECT count(*)::int AS n FROM gadgets')).toEqual([{ n: 0 }]);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.destroy()));
+    }
+  });
+
   it('walks every row exactly once, newest first, page by page', async () => {
     const seen: string[] = [];
     let after: string | null = null;

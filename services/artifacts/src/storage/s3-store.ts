@@ -107,8 +107,17 @@ export class S3Store {
       await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch (error) {
       if (!isNotFound(error)) throw toStorageError(error, bucket);
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket })).catch((createError: unknown) => {
-        if (!(createError instanceof S3ServiceException && createError.name === 'BucketAlreadyOwnedByYou')) throw createError;
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket })).catch(async (createError: unknown) => {
+        if (createError instanceof S3ServiceException && createError.name === 'BucketAlreadyOwnedByYou') return;
+        // Another replica made it between our HEAD and CREATE (some servers, s3rver among them, say
+        // BucketAlreadyExists then): it is ours if we can reach it now; else the name is someone else's.
+        if (createError instanceof S3ServiceException && createError.name === 'BucketAlreadyExists') {
+          await this.client.send(new HeadBucketCommand({ Bucket: bucket })).catch(() => {
+            throw new StorageError('denied', `bucket ${bucket} exists and belongs to someone else`);
+          });
+          return;
+        }
+        throw createError;
       });
     }
   }

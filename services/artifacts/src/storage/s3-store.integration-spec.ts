@@ -1,0 +1,48 @@
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { EgressPolicy } from '@stagecraft/config';
+import { startTestS3, type TestS3 } from '@stagecraft/testing';
+
+import { S3Store } from './s3-store';
+
+describe('S3Store.ensureBucket (real S3 API: s3rver)', () => {
+  let s3: TestS3;
+  const stores: S3Store[] = [];
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+  });
+  afterAll(async () => {
+    for (const store of stores) store.destroy();
+    await s3.close();
+  });
+
+  function replica(): S3Store {
+    const store = new S3Store({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+      egress: EgressPolicy.fromConfig({ EGRESS_ALLOWED_CIDRS: '127.0.0.1/32' }),
+    });
+    stores.push(store);
+    return store;
+  }
+
+  it('creates the bucket when replicas of artifacts start at once, and none of them fails on the race', async () => {
+    await Promise.all(Array.from({ length: 4 }, () => replica().ensureBucket('raced-bucket')));
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    await expect(client.send(new HeadBucketCommand({ Bucket: 'raced-bucket' }))).resolves.toBeDefined();
+    client.destroy();
+  });
+
+  it('finds an existing bucket as it is', async () => {
+    await replica().ensureBucket('kept-bucket');
+    await expect(replica().ensureBucket('kept-bucket')).resolves.toBeUndefined();
+  });
+});
