@@ -25,6 +25,7 @@ import { skopeoInspect, startSeededTestRegistry, startTestRegistry, type TestReg
 import { type GeneratedJar, writeExecutableJar } from './package-upload/executable-jar';
 import { peakRssMiB, resetPeakRss, rssMiB, sampleRss } from './package-upload/process-probe';
 import { describeEnvironment, envInt, markdownTable, median, passFail, round, writeResults } from './support/bench-report';
+import { runBench } from './support/run-bench';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -339,14 +340,4 @@ function report(jar: GeneratedJar, results: RepResult[], registry: TestRegistry)
   console.log(`\nwrote ${file}`);
 }
 
-main().then(
-  () =>
-    setTimeout(() => {
-      console.error('image-assembly: the process did not exit by itself after closing everything');
-      process.exit(1);
-    }, 10_000).unref(),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('image-assembly', main);

@@ -12,20 +12,15 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 
 import { Client } from 'pg';
 
-import {
-  describeEnvironment,
-  envInt,
-  markdownTable,
-  mean,
-  passFail,
-  percentile,
-  round,
-  writeResults,
-} from './support/bench-report';
+import { describeEnvironment, envInt, markdownTable, passFail, round, writeResults } from './support/bench-report';
+import type { LevelResult, Target } from './support/closed-loop';
+import { inAlternatingTurns, LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, LoadTotals, TARGETS } from './support/closed-loop';
 import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
 import { startLoadWorker } from './support/load-client';
 import type { LoadResult } from './support/load-worker';
 import { startInProcessMe } from './support/me-baseline.app';
+import { createUser, signIn, signInAs } from './support/platform-setup';
+import { runBench } from './support/run-bench';
 
 const CLIENTS = (process.env.BENCH_ME_CLIENTS ?? '1,16,64').split(',').map(Number);
 const WARMUP_MS = envInt('BENCH_ME_WARMUP_MS', 2_000);
@@ -33,26 +28,13 @@ const DURATION_MS = envInt('BENCH_ME_DURATION_MS', 8_000);
 /** The measured time of each path and level is cut into this many slices, taken in turns. */
 const SLICES = envInt('BENCH_ME_SLICES', 4);
 const SLICE_MS = Math.round(DURATION_MS / SLICES);
-/** Unmeasured load at the start of each slice, so the closed loop is full when counting starts. */
-const LEAD_IN_MS = 250;
-const REQUEST_TIMEOUT_MS = 10_000;
 const ME_QUERY = '{ me { id name isAdmin } }';
 const TARGET = { clients: 64, minRatio: 0.5 };
 
-type Target = 'platform' | 'in-process';
-const TARGETS: readonly Target[] = ['in-process', 'platform'];
-
-interface LevelResult {
-  target: Target;
-  clients: number;
-  requests: number;
-  errors: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
+interface MeLevelResult extends LevelResult {
   dbQueriesPerRequest: number;
   /** Share of the run the main thread (where every server runs) was busy: near 1 means it is the bottleneck. */
   serverLoopBusy: number;
-  firstError?: string;
 }
 
 interface LevelRatio {
@@ -64,50 +46,32 @@ interface LevelRatio {
   sliceMax: number;
 }
 
-/** Adds up the slices of one path at one level. */
+/** The load of one path at one level, with the database queries and the server loop's time it took. */
 class SliceTotals {
-  private readonly latencies: number[] = [];
-  private measuredMs = 0;
-  private answered = 0;
-  private errors = 0;
-  private firstError?: string;
+  private readonly load = new LoadTotals();
   private queries = 0;
   private loopActive = 0;
   private loopIdle = 0;
 
   add(run: LoadResult, queries: number, loop: EventLoopUtilization): void {
-    for (const latency of run.latenciesMs) this.latencies.push(latency);
-    this.measuredMs += run.measuredMs;
-    this.answered += run.totalRequests;
-    this.errors += run.errors;
-    this.firstError ??= run.firstError;
+    this.load.add(run);
     this.queries += queries;
     this.loopActive += loop.active;
     this.loopIdle += loop.idle;
   }
 
-  result(target: Target, clients: number): LevelResult {
-    const latencies = Float64Array.from(this.latencies).sort();
+  result(target: Target, clients: number): MeLevelResult {
+    const { firstError, ...measured } = this.load.result(target, clients);
     return {
-      target,
-      clients,
-      requests: latencies.length,
-      errors: this.errors,
-      requestsPerSecond: Math.round(latencies.length / (this.measuredMs / 1000)),
-      latencyMs: {
-        p50: round(percentile(latencies, 50), 2),
-        p99: round(percentile(latencies, 99), 2),
-        mean: round(mean(latencies), 2),
-        max: round(latencies[latencies.length - 1] ?? Number.NaN, 1),
-      },
-      dbQueriesPerRequest: round(this.queries / Math.max(1, this.answered), 3),
+      ...measured,
+      dbQueriesPerRequest: round(this.queries / Math.max(1, this.load.answered), 3),
       serverLoopBusy: round(this.loopActive / (this.loopActive + this.loopIdle), 3),
-      ...(this.firstError ? { firstError: this.firstError } : {}),
+      ...(firstError ? { firstError } : {}),
     };
   }
 }
 
-function throughputOf(results: readonly LevelResult[], target: Target, clients: number): number {
+function throughputOf(results: readonly MeLevelResult[], target: Target, clients: number): number {
   return results.find((r) => r.target === target && r.clients === clients)?.requestsPerSecond ?? Number.NaN;
 }
 
@@ -128,25 +92,9 @@ function countDatabaseQueries(): () => number {
 
 /** A signed-in non-admin user (what most callers are), made through the platform's own API. */
 async function signInBenchUser(platform: IamPlatform): Promise<{ token: string; userId: string }> {
-  const data = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
-    const answer = await platform.gql<T>(query, variables, token);
-    if (!answer.data) throw new Error(`setup failed: ${JSON.stringify(answer.errors)}`);
-    return answer.data;
-  };
-  const login = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
-  const admin = await data<{ createAccessToken: string }>(login, { a: platform.admin.accessKey, s: platform.admin.secretKey });
-  const adminToken = admin.createAccessToken;
-  const user = await data<{ createUser: { id: string } }>(`mutation { createUser(name: "bench-reader") { id } }`, {}, adminToken);
-  const key = await data<{ createAccessKey: { accessKey: string; secretKey: string } }>(
-    `mutation Key($u: ID!) { createAccessKey(userId: $u) }`,
-    { u: user.createUser.id },
-    adminToken,
-  );
-  const token = await data<{ createAccessToken: string }>(login, {
-    a: key.createAccessKey.accessKey,
-    s: key.createAccessKey.secretKey,
-  });
-  return { token: token.createAccessToken, userId: user.createUser.id };
+  const adminToken = await signIn(platform, platform.admin);
+  const userId = await createUser(platform, adminToken, 'bench-reader');
+  return { token: await signInAs(platform, adminToken, userId), userId };
 }
 
 async function main(): Promise<void> {
@@ -159,35 +107,31 @@ async function main(): Promise<void> {
     const { token, userId } = await signInBenchUser(platform);
     const urls: Record<Target, string> = { platform: platform.graphqlUrl, 'in-process': inProcess.url };
 
-    const results: LevelResult[] = [];
+    const results: MeLevelResult[] = [];
     const ratios: LevelRatio[] = [];
     for (const clients of CLIENTS) {
-      const slice = (target: Target, leadInMs: number, durationMs: number) =>
-        worker.load({
-          url: urls[target],
+      const slice = loadSlices(
+        worker,
+        {
+          urls,
           token,
           query: ME_QUERY,
           expectPath: ['data', 'me', 'id'],
           expectValue: userId,
-          clients,
-          leadInMs,
-          durationMs,
-          requestTimeoutMs: REQUEST_TIMEOUT_MS,
-        });
+        },
+        clients,
+      );
       for (const target of TARGETS) await slice(target, WARMUP_MS, 0);
 
-      // Short slices taking turns (A B, B A, …), so a change in the machine's load hits both paths.
       const totals = new Map(TARGETS.map((target) => [target, new SliceTotals()]));
       const sliceRates: Record<Target, number[]> = { 'in-process': [], platform: [] };
-      for (let round = 0; round < SLICES; round += 1) {
-        for (const target of round % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-          const queriesBefore = queries();
-          const loopBefore = performance.eventLoopUtilization();
-          const run = await slice(target, LEAD_IN_MS, SLICE_MS);
-          totals.get(target)!.add(run, queries() - queriesBefore, performance.eventLoopUtilization(loopBefore));
-          sliceRates[target].push(run.latenciesMs.length / (SLICE_MS / 1000));
-        }
-      }
+      await inAlternatingTurns(SLICES, async (target) => {
+        const queriesBefore = queries();
+        const loopBefore = performance.eventLoopUtilization();
+        const run = await slice(target, LEAD_IN_MS, SLICE_MS);
+        totals.get(target)!.add(run, queries() - queriesBefore, performance.eventLoopUtilization(loopBefore));
+        sliceRates[target].push(run.latenciesMs.length / (SLICE_MS / 1000));
+      });
       for (const target of TARGETS) {
         const result = totals.get(target)!.result(target, clients);
         results.push(result);
@@ -212,7 +156,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(results: LevelResult[], ratios: LevelRatio[]): void {
+function report(results: MeLevelResult[], ratios: LevelRatio[]): void {
   const ratioAt = (clients: number) => ratios.find((r) => r.clients === clients);
   const atTarget = ratioAt(TARGET.clients)?.ratio ?? Number.NaN;
   const anyErrors = results.some((r) => r.errors > 0);
@@ -222,30 +166,13 @@ function report(results: LevelResult[], ratios: LevelRatio[]): void {
   console.log(`\n## me-query — GraphQL \`me\` over HTTP (${describeEnvironment()})\n`);
   console.log(
     markdownTable(
-      [
-        'path',
-        'clients',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'mean ms',
-        'max ms',
-        'db queries/req',
-        'server loop busy',
-        'errors',
-        'platform / in-process (slices)',
-      ],
+      ['path', ...LOAD_COLUMNS, 'db queries/req', 'server loop busy', 'errors', 'platform / in-process (slices)'],
       results.map((r) => {
         const ratio = ratioAt(r.clients);
         const verdictText = r.clients === TARGET.clients ? ` target ≥ ${percent(TARGET.minRatio)}: ${verdict}` : '';
         return [
           r.target === 'platform' ? 'gateway → NATS → iam' : 'in-process (no NATS)',
-          r.clients,
-          r.requestsPerSecond,
-          r.latencyMs.p50,
-          r.latencyMs.p99,
-          r.latencyMs.mean,
-          r.latencyMs.max,
+          ...loadCells(r),
           r.dbQueriesPerRequest,
           percent(r.serverLoopBusy),
           r.errors,
@@ -277,15 +204,4 @@ function report(results: LevelResult[], ratios: LevelRatio[]): void {
   console.log(`\nwrote ${file}`);
 }
 
-main().then(
-  // Everything is closed by now; if a handle still kept the process alive, say so and stop.
-  () =>
-    setTimeout(() => {
-      console.error('me-query: the process did not exit by itself after closing everything');
-      process.exit(1);
-    }, 10_000).unref(),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('me-query', main);

@@ -16,25 +16,18 @@ import { CallerResolver } from '@stagecraft/authz';
 import { DataSource } from 'typeorm';
 
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
-import {
-  describeEnvironment,
-  envInt,
-  markdownTable,
-  mean,
-  passFail,
-  percentile,
-  round,
-  writeResults,
-} from './support/bench-report';
+import { describeEnvironment, envInt, markdownTable, passFail, round, writeResults } from './support/bench-report';
+import type { LevelResult, Target } from './support/closed-loop';
+import { inAlternatingTurns, LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, LoadTotals, TARGETS } from './support/closed-loop';
 import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
 import { startLoadWorker } from './support/load-client';
+import { createUser, setupData, signIn, signInAs } from './support/platform-setup';
+import { runBench } from './support/run-bench';
 
 const WARMUP_MS = envInt('BENCH_JOBS_WARMUP_MS', 1_500);
 const DURATION_MS = envInt('BENCH_JOBS_DURATION_MS', 6_000);
 const SLICES = envInt('BENCH_JOBS_SLICES', 4);
 const SLICE_MS = Math.round(DURATION_MS / SLICES);
-const LEAD_IN_MS = 250;
-const REQUEST_TIMEOUT_MS = 10_000;
 const SIZES = (process.env.BENCH_JOBS_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const PROJECTS = 100;
 const HELD_PROJECTS = 3;
@@ -45,30 +38,15 @@ const SCALE_CLIENTS = 16;
 const TARGET = { minRatio: 0.5, maxP50Growth: 1.3 };
 const LIST_QUERY = `{ packageJobs(first: ${PAGE}) { edges { cursor node { id name createdAt version } } pageInfo { hasNextPage endCursor } } }`;
 
-type Target = 'in-process' | 'platform';
-const TARGETS: readonly Target[] = ['in-process', 'platform'];
-
-interface LevelResult {
+interface JobsLevelResult extends LevelResult {
   jobs: number;
-  target: Target;
-  clients: number;
-  requests: number;
-  errors: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
-  firstError?: string;
 }
 
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
 async function setUp(platform: IamPlatform): Promise<{ token: string; projectIds: string[]; heldProjectIds: string[] }> {
-  const data = async <T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
-    const answer = await platform.gql<T>(query, variables, token);
-    if (!answer.data) throw new Error(`setup failed: ${JSON.stringify(answer.errors)}`);
-    return answer.data;
-  };
-  const login = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
-  const admin = (await data<{ createAccessToken: string }>(login, { a: platform.admin.accessKey, s: platform.admin.secretKey }))
-    .createAccessToken;
+  const data = <T>(query: string, variables: Record<string, unknown>, token: string) =>
+    setupData<T>(platform, query, variables, token);
+  const admin = await signIn(platform, platform.admin);
   const projectIds: string[] = [];
   for (let i = 0; i < PROJECTS; i += 1) {
     const created = await data<{ createEnterpriseProject: { id: string } }>(
@@ -78,7 +56,7 @@ async function setUp(platform: IamPlatform): Promise<{ token: string; projectIds
     );
     projectIds.push(created.createEnterpriseProject.id);
   }
-  const user = await data<{ createUser: { id: string } }>(`mutation { createUser(name: "bench-assembler") { id } }`, {}, admin);
+  const userId = await createUser(platform, admin, 'bench-assembler');
   const policy = await data<{ createPolicy: { id: string } }>(
     `mutation { createPolicy(name: "bench-assembling", statements: [{ effect: ALLOW, actions: ["servicestage:assembling:*"] }]) { id } }`,
     {},
@@ -88,19 +66,10 @@ async function setUp(platform: IamPlatform): Promise<{ token: string; projectIds
   const heldProjectIds = [projectIds[7], projectIds[42], projectIds[81]].slice(0, HELD_PROJECTS);
   await data(
     `mutation A($p: ID!, $u: ID!, $e: [ID!]) { attachPolicy(policyId: $p, userId: $u, enterpriseProjectIds: $e) { id } }`,
-    { p: policy.createPolicy.id, u: user.createUser.id, e: heldProjectIds },
+    { p: policy.createPolicy.id, u: userId, e: heldProjectIds },
     admin,
   );
-  const key = await data<{ createAccessKey: { accessKey: string; secretKey: string } }>(
-    `mutation Key($u: ID!) { createAccessKey(userId: $u) }`,
-    { u: user.createUser.id },
-    admin,
-  );
-  const token = await data<{ createAccessToken: string }>(login, {
-    a: key.createAccessKey.accessKey,
-    s: key.createAccessKey.secretKey,
-  });
-  return { token: token.createAccessToken, projectIds, heldProjectIds };
+  return { token: await signInAs(platform, admin, userId), projectIds, heldProjectIds };
 }
 
 /** Grows jobs.package_jobs to `upTo` rows: project = n mod 100, one second apart, newest = highest n. */
@@ -123,7 +92,7 @@ async function main(): Promise<void> {
   const platform = await startIamPlatform({ jobs: true });
   const worker = startLoadWorker();
   let inProcess: Awaited<ReturnType<typeof startInProcessList>> | undefined;
-  const results: LevelResult[] = [];
+  const results: JobsLevelResult[] = [];
   const plans: Record<number, string> = {};
   const loads: Record<number, number> = {};
   try {
@@ -155,47 +124,22 @@ async function main(): Promise<void> {
 
       const levels = size === THROUGHPUT_SIZE ? LEVELS_AT_THROUGHPUT_SIZE : [SCALE_CLIENTS];
       for (const clients of levels) {
-        const slice = (target: Target, leadInMs: number, durationMs: number) =>
-          worker.load({
-            url: urls[target],
+        const slice = loadSlices(
+          worker,
+          {
+            urls,
             token,
             query: LIST_QUERY,
             expectPath: ['data', 'packageJobs', 'edges', 'length'],
             expectValue: PAGE,
-            clients,
-            leadInMs,
-            durationMs,
-            requestTimeoutMs: REQUEST_TIMEOUT_MS,
-          });
+          },
+          clients,
+        );
         for (const target of TARGETS) await slice(target, WARMUP_MS, 0);
-        const latencies: Record<Target, number[]> = { 'in-process': [], platform: [] };
-        const errors: Record<Target, number> = { 'in-process': 0, platform: 0 };
-        const firstErrors: Partial<Record<Target, string>> = {};
-        for (let turn = 0; turn < SLICES; turn += 1) {
-          for (const target of turn % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-            const run = await slice(target, LEAD_IN_MS, SLICE_MS);
-            for (const latency of run.latenciesMs) latencies[target].push(latency);
-            errors[target] += run.errors;
-            firstErrors[target] ??= run.firstError;
-          }
-        }
+        const totals = new Map(TARGETS.map((target) => [target, new LoadTotals()]));
+        await inAlternatingTurns(SLICES, async (target) => totals.get(target)!.add(await slice(target, LEAD_IN_MS, SLICE_MS)));
         for (const target of TARGETS) {
-          const sorted = Float64Array.from(latencies[target]).sort();
-          const result: LevelResult = {
-            jobs: size,
-            target,
-            clients,
-            requests: sorted.length,
-            errors: errors[target],
-            requestsPerSecond: Math.round(sorted.length / ((SLICE_MS * SLICES) / 1000)),
-            latencyMs: {
-              p50: round(percentile(sorted, 50), 2),
-              p99: round(percentile(sorted, 99), 2),
-              mean: round(mean(sorted), 2),
-              max: round(sorted[sorted.length - 1] ?? Number.NaN, 1),
-            },
-            ...(firstErrors[target] ? { firstError: firstErrors[target] } : {}),
-          };
+          const result: JobsLevelResult = { jobs: size, ...totals.get(target)!.result(target, clients) };
           results.push(result);
           const error = result.firstError ? ` (first error: ${result.firstError})` : '';
           console.error(
@@ -213,7 +157,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(results: LevelResult[], plans: Record<number, string>, loads: Record<number, number>): void {
+function report(results: JobsLevelResult[], plans: Record<number, string>, loads: Record<number, number>): void {
   const find = (jobs: number, target: Target, clients: number) =>
     results.find((r) => r.jobs === jobs && r.target === target && r.clients === clients);
   const percent = (value: number) => `${Math.round(value * 100)}%`;
@@ -247,19 +191,14 @@ function report(results: LevelResult[], plans: Record<number, string>, loads: Re
   );
   console.log(
     markdownTable(
-      ['path', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'errors', 'platform / in-process'],
+      ['path', ...LOAD_COLUMNS, 'errors', 'platform / in-process'],
       results
         .filter((r) => r.jobs === THROUGHPUT_SIZE)
         .map((r) => {
           const ratio = ratios.find((x) => x.clients === r.clients)!.ratio;
           return [
             r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
-            r.clients,
-            r.requestsPerSecond,
-            r.latencyMs.p50,
-            r.latencyMs.p99,
-            r.latencyMs.mean,
-            r.latencyMs.max,
+            ...loadCells(r),
             r.errors,
             r.target === 'platform' ? `${percent(ratio)} ${ratio >= TARGET.minRatio ? 'PASS' : 'FAIL'}` : '',
           ];
@@ -313,14 +252,4 @@ function report(results: LevelResult[], plans: Record<number, string>, loads: Re
   console.log(`\nwrote ${file}`);
 }
 
-main().then(
-  () =>
-    setTimeout(() => {
-      console.error('package-jobs-list: the process did not exit by itself after closing everything');
-      process.exit(1);
-    }, 10_000).unref(),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('package-jobs-list', main);

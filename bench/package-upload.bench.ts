@@ -51,6 +51,7 @@ import {
 } from './package-upload/process-probe';
 import { readBootstrapCredentials, type ServiceProcess, spawnService, waitHealthy } from './package-upload/service-processes';
 import { describeEnvironment, envInt, markdownTable, median, passFail, round, writeResults } from './support/bench-report';
+import { runBench } from './support/run-bench';
 
 const MiB = 1024 * 1024;
 const SIZE_MIB = envInt('BENCH_SIZE_MIB', 1024);
@@ -723,14 +724,4 @@ function report(
   console.log(`\nwrote ${file}`);
 }
 
-main().then(
-  () =>
-    setTimeout(() => {
-      console.error('package-upload: the process did not exit by itself after closing everything');
-      process.exit(1);
-    }, 10_000).unref(),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('package-upload', main);

@@ -93,18 +93,26 @@ function* blobChunks(seed: string, blobIndex: number, size: number): Generator<B
   }
 }
 
+/**
+ * The fields both headers hold in the same order, from `at`: time, date, CRC-32, compressed and
+ * uncompressed size (equal: stored), name length.
+ */
+function writeEntryFields(header: Buffer, at: number, entry: PlannedEntry, crc: number): void {
+  header.writeUInt16LE(DOS_TIME, at);
+  header.writeUInt16LE(DOS_DATE, at + 2);
+  header.writeUInt32LE(crc, at + 4);
+  header.writeUInt32LE(entry.size, at + 8);
+  header.writeUInt32LE(entry.size, at + 12);
+  header.writeUInt16LE(entry.name.length, at + 16);
+}
+
 function localHeader(entry: PlannedEntry, crc: number): Buffer {
   const header = Buffer.alloc(LOCAL_HEADER_BYTES);
   header.writeUInt32LE(0x04034b50, 0);
   header.writeUInt16LE(10, 4); // version needed: 1.0 (stored)
   header.writeUInt16LE(0, 6); // flags: sizes and CRC are here, no data descriptor
   header.writeUInt16LE(0, 8); // method: stored
-  header.writeUInt16LE(DOS_TIME, 10);
-  header.writeUInt16LE(DOS_DATE, 12);
-  header.writeUInt32LE(crc, 14);
-  header.writeUInt32LE(entry.size, 18);
-  header.writeUInt32LE(entry.size, 22);
-  header.writeUInt16LE(entry.name.length, 26);
+  writeEntryFields(header, 10, entry, crc);
   header.writeUInt16LE(0, 28);
   return Buffer.concat([header, entry.name]);
 }
@@ -116,12 +124,7 @@ function centralHeader(entry: PlannedEntry, crc: number, offset: number): Buffer
   header.writeUInt16LE(10, 6);
   header.writeUInt16LE(0, 8);
   header.writeUInt16LE(0, 10);
-  header.writeUInt16LE(DOS_TIME, 12);
-  header.writeUInt16LE(DOS_DATE, 14);
-  header.writeUInt32LE(crc, 16);
-  header.writeUInt32LE(entry.size, 20);
-  header.writeUInt32LE(entry.size, 24);
-  header.writeUInt16LE(entry.name.length, 28);
+  writeEntryFields(header, 12, entry, crc);
   header.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: a regular file, rw-r--r--
   header.writeUInt32LE(offset, 42);
   return Buffer.concat([header, entry.name]);

@@ -15,6 +15,23 @@ export function mean(values: ArrayLike<number>): number {
   return values.length === 0 ? Number.NaN : sum / values.length;
 }
 
+/** Latency figures of a table row, in ms. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+export function summarizeLatencies(sorted: ArrayLike<number>): LatencySummary {
+  return {
+    p50: round(percentile(sorted, 50), 2),
+    p99: round(percentile(sorted, 99), 2),
+    mean: round(mean(sorted), 2),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN, 1),
+  };
+}
+
 export function median(values: readonly number[]): number {
   return percentile(Float64Array.from(values).sort(), 50);
 }

@@ -4,7 +4,12 @@ import { Worker } from 'node:worker_threads';
 import type { LoadRequest, LoadResult } from './load-worker';
 
 /** The closed-loop load worker (load-worker.ts) on its own thread, one load at a time. */
-export function startLoadWorker(): { load(request: LoadRequest): Promise<LoadResult>; stop(): Promise<number> } {
+export interface LoadWorker {
+  load(request: LoadRequest): Promise<LoadResult>;
+  stop(): Promise<number>;
+}
+
+export function startLoadWorker(): LoadWorker {
   const worker = new Worker(join(__dirname, 'load-worker.ts'), {
     execArgv: ['-r', join(__dirname, '..', 'register.cjs')],
   });

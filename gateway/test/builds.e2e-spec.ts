@@ -7,7 +7,7 @@ import { buildExecutableJar, eventually } from '@stagecraft/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-import { errorOf, type Platform, startPlatform } from './platform-harness';
+import { baseImageFields, errorOf, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 const BUILD_FIELDS =
   'id number status phase reason message node imageDigest image startedAt finishedAt job { name } triggeredBy { name }';
@@ -40,16 +40,13 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     );
     const images = (await platform.gql<{ baseImages: string[] }>(`{ baseImages(techStack: JAVA) }`, {}, admin)).data!.baseImages;
     const base = images.find((image) => image.startsWith(platform.registry.host))!;
-    jobInput = {
+    jobInput = packageJobInput({
       name: 'orders-build',
       packageId,
-      buildType: 'SYSTEM_DEFAULT',
-      baseImage: base.slice(0, base.lastIndexOf(':')),
-      baseImageTag: base.slice(base.lastIndexOf(':') + 1),
-      imageClass: 'PRIVATE',
+      ...baseImageFields(base),
       archiveImage: `${platform.registry.host}/shop/orders:1.0.0`,
       clusterId: cluster.data!.registerCluster.id,
-    };
+    });
   });
   afterAll(() => platform.close());
 

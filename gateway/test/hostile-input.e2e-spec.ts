@@ -2,7 +2,7 @@ import { buildTarball, overlappingZip, zerosZip } from '@stagecraft/archive/test
 import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { errorWithMessageOf, type Platform, startPlatform } from './platform-harness';
+import { errorWithMessageOf, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -143,18 +143,15 @@ describe('hostile archives and inputs through GraphQL (issue 10, items 1 and 5)'
       clusterId = cluster.data!.registerCluster.id;
     });
 
-    const job = (overrides: Record<string, unknown>) => ({
-      name: 'orders',
-      packageId,
-      buildType: 'SYSTEM_DEFAULT',
-      baseImage: 'eclipse-temurin',
-      baseImageTag: '17-jre',
-      imageClass: 'PRIVATE',
-      archiveImage: '127.0.0.1:5000/shop/orders:1.0.0',
-      clusterId,
-      nodeLabels: [{ key: 'stagecraft.io/build-node', value: 'true' }],
-      ...overrides,
-    });
+    const job = (overrides: Record<string, unknown>) =>
+      packageJobInput({
+        name: 'orders',
+        packageId,
+        archiveImage: '127.0.0.1:5000/shop/orders:1.0.0',
+        clusterId,
+        nodeLabels: [{ key: 'stagecraft.io/build-node', value: 'true' }],
+        ...overrides,
+      });
 
     it.each<[string, Record<string, unknown>, string, string]>([
       ['a NUL in a job name', { name: 'ord\u0000ers' }, 'input.name', 'a NUL byte (U+0000)'],

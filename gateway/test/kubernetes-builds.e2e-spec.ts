@@ -5,7 +5,7 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { FakeJobController, FakeKubeApiServer, type RecordedRequest, waitFor } from '@stagecraft/kube/testing';
 import { buildExecutableJar } from '@stagecraft/testing';
 
-import { type Platform, startPlatform } from './platform-harness';
+import { packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 const TOKEN = 'kube-token-that-must-never-show-up';
 const NAMESPACE = 'stagecraft-builds';
@@ -50,17 +50,13 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
       admin,
     );
     expect(cluster.data!.registerCluster.status).toBe('AVAILABLE');
-    jobInput = {
+    jobInput = packageJobInput({
       name: 'orders-on-k8s',
       packageId,
-      buildType: 'SYSTEM_DEFAULT',
-      baseImage: 'eclipse-temurin',
-      baseImageTag: '17-jre',
-      imageClass: 'PRIVATE',
       archiveImage: `${platform.registry.host}/shop/orders:2.0.0`,
       clusterId: cluster.data!.registerCluster.id,
       nodeLabels: [{ key: 'pool', value: 'build' }],
-    };
+    });
   });
   afterAll(async () => {
     await platform?.close();

@@ -1,7 +1,7 @@
 import { buildExecutableJar, buildTarGz } from '@stagecraft/testing';
 import { Client } from 'pg';
 
-import { errorOf, type Platform, startPlatform } from './platform-harness';
+import { errorOf, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 const JOB_FIELDS = `id name description version techStack imageClass archiveImage
   buildSpec { type baseImage baseImageTag dockerfile } nodeLabels { key value } warnings { line kind message }
@@ -41,19 +41,16 @@ describe('package jobs through GraphQL: every rule of the console form', () => {
     return rows[0].n;
   }
 
-  const input = (overrides: Record<string, unknown> = {}) => ({
-    name: 'orders-build',
-    description: 'builds the orders service',
-    packageId: javaPackage,
-    buildType: 'SYSTEM_DEFAULT',
-    baseImage: 'eclipse-temurin',
-    baseImageTag: '17-jre',
-    imageClass: 'PRIVATE',
-    archiveImage: '127.0.0.1:5000/shop/orders:1.0.0',
-    clusterId,
-    nodeLabels: [LOCAL_LABEL],
-    ...overrides,
-  });
+  const input = (overrides: Record<string, unknown> = {}) =>
+    packageJobInput({
+      name: 'orders-build',
+      description: 'builds the orders service',
+      packageId: javaPackage,
+      archiveImage: '127.0.0.1:5000/shop/orders:1.0.0',
+      clusterId,
+      nodeLabels: [LOCAL_LABEL],
+      ...overrides,
+    });
 
   beforeAll(async () => {
     platform = await startPlatform();

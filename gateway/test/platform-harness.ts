@@ -71,6 +71,25 @@ export function errorWithMessageOf(response: GraphQLResponse): { code: unknown; 
   return { ...errorOf(response), message: response.errors?.[0]?.message };
 }
 
+/** A PackageJobInput's own fields: the rest have defaults, and any of these may override a default. */
+export interface PackageJobFields extends Record<string, unknown> {
+  name: string;
+  packageId: string;
+  archiveImage: string;
+  clusterId: string;
+}
+
+/** A PackageJobInput built as most tests build: SYSTEM_DEFAULT on eclipse-temurin:17-jre, into a PRIVATE image. */
+export function packageJobInput(fields: PackageJobFields): Record<string, unknown> {
+  return { buildType: 'SYSTEM_DEFAULT', baseImage: 'eclipse-temurin', baseImageTag: '17-jre', imageClass: 'PRIVATE', ...fields };
+}
+
+/** A `repository:tag` reference as a PackageJobInput's baseImage and baseImageTag. */
+export function baseImageFields(reference: string): { baseImage: string; baseImageTag: string } {
+  const tagAt = reference.lastIndexOf(':');
+  return { baseImage: reference.slice(0, tagAt), baseImageTag: reference.slice(tagAt + 1) };
+}
+
 export interface Platform {
   url: string;
   subjectPrefix: string;
@@ -118,7 +137,6 @@ export interface PlatformOptions {
   /** The registry takes tokens from the gateway's /registry/token, and builds push with credentials from iam. */
   registryTokenAuth?: boolean;
 }
-
 
 function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {

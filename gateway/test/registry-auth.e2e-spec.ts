@@ -285,30 +285,25 @@ describe('the embedded registry behind IAM: image class, pulls, pushes, robot ac
 
   it('a build’s credential pushes its own repository only, and stops at its expiry', async () => {
     const { jobId } = await buildJob('A', 'credential-app', 'shop-a/credential-app', 'PRIVATE');
-    const credential: RegistryCredentialDto = await builds.send(IamSubjects.buildRegistryCredential, {
-      accountId: accountId(),
-      enterpriseProjectId: projectA,
-      jobId,
-      buildId: jobId,
-      repository: 'shop-a/credential-app',
-      imageClass: 'PRIVATE',
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-    });
+    /** What builds asks iam for before it pushes the job's image. */
+    const credentialLasting = (lifetimeMs: number): Promise<RegistryCredentialDto> =>
+      builds.send(IamSubjects.buildRegistryCredential, {
+        accountId: accountId(),
+        enterpriseProjectId: projectA,
+        jobId,
+        buildId: jobId,
+        repository: 'shop-a/credential-app',
+        imageClass: 'PRIVATE',
+        expiresAt: new Date(Date.now() + lifetimeMs).toISOString(),
+      });
+    const credential = await credentialLasting(60_000);
     expect(await push('shop-a/credential-app', credential)).toMatchObject({ ok: true });
     expect(await push('shop-a/another-app', credential)).toMatchObject({ ok: false });
     expect(await push('shop-a/private-app', credential)).toMatchObject({ ok: false });
     // It pulls its project's other images and PUBLIC ones, as a build pulling its base does; not another project's.
     expect(await pull(privateImage, credential)).toMatchObject({ ok: true });
 
-    const shortLived: RegistryCredentialDto = await builds.send(IamSubjects.buildRegistryCredential, {
-      accountId: accountId(),
-      enterpriseProjectId: projectA,
-      jobId,
-      buildId: jobId,
-      repository: 'shop-a/credential-app',
-      imageClass: 'PRIVATE',
-      expiresAt: new Date(Date.now() + 1_500).toISOString(),
-    });
+    const shortLived = await credentialLasting(1_500);
     expect((await tokenEndpoint('scope=repository:shop-a/credential-app:push', shortLived)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect((await tokenEndpoint('scope=repository:shop-a/credential-app:push', shortLived)).status).toBe(401);

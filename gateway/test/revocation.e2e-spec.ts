@@ -1,8 +1,8 @@
-import { ErrorCode, JobsSubjects, type ServiceError } from '@stagecraft/contracts';
+import { type AuditedAction, ErrorCode, JobsSubjects, type ServiceError } from '@stagecraft/contracts';
 import type { NatsRpcClient } from '@stagecraft/messaging';
 import { buildExecutableJar, connectTestClient } from '@stagecraft/testing';
 
-import { type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
+import { baseImageFields, type GraphQLResponse, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 /**
  * Issue 10, item 6: a leaked token can be revoked (revokeTokens, a disabled or deleted key, a
@@ -195,17 +195,14 @@ describe('revoking tokens, keys and users, sessions, and the audit trail (throug
     );
     const images = (await must<{ baseImages: string[] }>(`{ baseImages(techStack: JAVA) }`, {}, admin)).baseImages;
     const base = images.find((image) => image.startsWith(platform.registry.host))!;
-    const jobInput = {
+    const jobInput = packageJobInput({
       name: 'audited-job',
       enterpriseProjectId: projectId,
       packageId,
-      buildType: 'SYSTEM_DEFAULT',
-      baseImage: base.slice(0, base.lastIndexOf(':')),
-      baseImageTag: base.slice(base.lastIndexOf(':') + 1),
-      imageClass: 'PRIVATE',
+      ...baseImageFields(base),
       archiveImage: `${platform.registry.host}/audit/app:1.0.0`,
       clusterId: registerCluster.id,
-    };
+    });
     const { createPackageJob } = await must<{ createPackageJob: { job: { id: string } } }>(
       `mutation($input: PackageJobInput!) { createPackageJob(input: $input, build: false) { job { id } } }`,
       { input: jobInput },
@@ -233,15 +230,6 @@ describe('revoking tokens, keys and users, sessions, and the audit trail (throug
     }
     await must(`mutation($id: ID!) { deletePackageJob(id: $id) }`, { id: jobId }, builder.token);
 
-    type Record = {
-      actorId: string;
-      action: string;
-      resourceType: string;
-      resourceId: string;
-      enterpriseProjectId: string | null;
-      service: string;
-      occurredAt: string;
-    };
     const expected = [
       { action: 'servicestage:assembling:create', resourceType: 'package-job', resourceId: jobId, service: 'jobs' },
       { action: 'servicestage:assembling:modify', resourceType: 'package-job', resourceId: jobId, service: 'jobs' },
@@ -252,9 +240,9 @@ describe('revoking tokens, keys and users, sessions, and the audit trail (throug
     ];
     // Events arrive over core NATS: give them a moment.
     const deadline = Date.now() + 5_000;
-    let records: Record[] = [];
+    let records: AuditedAction[] = [];
     while (Date.now() < deadline) {
-      const { auditRecords } = await must<{ auditRecords: { edges: { node: Record }[] } }>(
+      const { auditRecords } = await must<{ auditRecords: { edges: { node: AuditedAction }[] } }>(
         `query($a: ID!) { auditRecords(first: 50, actorId: $a) { edges { node { actorId action resourceType resourceId enterpriseProjectId service occurredAt } } } }`,
         { a: builder.id },
         admin,
@@ -289,7 +277,7 @@ describe('revoking tokens, keys and users, sessions, and the audit trail (throug
     });
 
     // The admin's own IAM changes are there too, and the action filter narrows.
-    const { auditRecords } = await must<{ auditRecords: { edges: { node: Record }[] } }>(
+    const { auditRecords } = await must<{ auditRecords: { edges: { node: AuditedAction }[] } }>(
       `query($a: ID!) { auditRecords(actorId: $a, action: "iam:accessKeys:create") { edges { node { action resourceId } } } }`,
       { a: platform.admin.userId },
       admin,

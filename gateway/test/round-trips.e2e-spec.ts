@@ -2,7 +2,7 @@ import { TEST_OPERATOR } from '@stagecraft/testing';
 import { buildExecutableJar, connectTestClient } from '@stagecraft/testing';
 import type { NatsConnection } from 'nats';
 
-import { type Platform, startPlatform } from './platform-harness';
+import { packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 /**
  * Issue 13, item 3: how many NATS requests one GraphQL operation makes. The operator (who may
@@ -25,16 +25,12 @@ describe('NATS round trips of one Build (createPackageJob with build: true)', ()
       {},
       admin,
     );
-    input = {
+    input = packageJobInput({
       name: 'orders',
       packageId,
-      buildType: 'SYSTEM_DEFAULT',
-      baseImage: 'eclipse-temurin',
-      baseImageTag: '17-jre',
-      imageClass: 'PRIVATE',
       archiveImage: `${platform.registry.host}/shop/orders:1.0.0`,
       clusterId: cluster.data!.registerCluster.id,
-    };
+    });
     // Warm the caches a running platform has: the callers' (keys, rules), and jobs' memory of the
     // account's default project (it never changes), filled by any earlier job of the account.
     await platform.gql(`{ me { id } packageJobs { totalCount } clusters { totalCount } }`, {}, admin);

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { INestMicroservice } from '@nestjs/common';
+import {
+  CallerResolver,
+  listenForAuthzChanges,
+  NatsCallerRulesSource,
+  NatsVerificationKeySource,
+  TokenVerifier,
+} from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
+import { IamSubjects } from '@stagecraft/contracts';
 import type { NatsRpcClient } from '@stagecraft/messaging';
 import {
   connectTestClient,
@@ -24,6 +32,8 @@ export interface IamHarness {
   admin: { userId: string; accessKey: string; secretKey: string };
   config: IamConfig;
   app: INestMicroservice;
+  /** Logs the bootstrap administrator in. */
+  adminToken(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -49,6 +59,8 @@ export async function startIamHarness(): Promise<IamHarness> {
     admin,
     config,
     app,
+    adminToken: async () =>
+      (await client.send(IamSubjects.createAccessToken, { accessKey: admin.accessKey, secretKey: admin.secretKey })).token,
     close: async () => {
       await client.connection.close();
       await app.close();
@@ -56,4 +68,15 @@ export async function startIamHarness(): Promise<IamHarness> {
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** Another service's view of callers: rules fetched over NATS, cached for a minute, cleared by authz-changed events. */
+export function listeningCallerResolver(client: NatsRpcClient): { resolver: CallerResolver; stopListening: () => void } {
+  const resolver = new CallerResolver(
+    new TokenVerifier(new NatsVerificationKeySource(client)),
+    new NatsCallerRulesSource(client),
+    { cacheTtlMs: 60_000 },
+  );
+  const subscription = listenForAuthzChanges(client, resolver);
+  return { resolver, stopListening: () => subscription.unsubscribe() };
 }

@@ -1,15 +1,8 @@
-import {
-  Actions,
-  CallerResolver,
-  listenForAuthzChanges,
-  NatsCallerRulesSource,
-  NatsVerificationKeySource,
-  TokenVerifier,
-} from '@stagecraft/authz';
+import { Actions } from '@stagecraft/authz';
 import { ErrorCode, IamErrorReason, IamSubjects, type ServiceError } from '@stagecraft/contracts';
 import { Client } from 'pg';
 
-import { type IamHarness, startIamHarness } from './iam-test-harness';
+import { type IamHarness, listeningCallerResolver, startIamHarness } from './iam-test-harness';
 
 describe('iam over NATS (real Postgres and NATS)', () => {
   let iam: IamHarness;
@@ -17,9 +10,7 @@ describe('iam over NATS (real Postgres and NATS)', () => {
 
   beforeAll(async () => {
     iam = await startIamHarness();
-    adminToken = (
-      await iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: iam.admin.secretKey })
-    ).token;
+    adminToken = await iam.adminToken();
   });
   afterAll(() => iam.close());
 
@@ -139,15 +130,7 @@ describe('iam over NATS (real Postgres and NATS)', () => {
     );
     expect((await iam.client.send(IamSubjects.listEnterpriseProjects, {}, { token })).map((p) => p.name)).toEqual(['shop']);
 
-    // Another service's view: rules fetched over NATS, cached for a minute, cleared by events.
-    const resolver = new CallerResolver(
-      new TokenVerifier(new NatsVerificationKeySource(iam.client)),
-      new NatsCallerRulesSource(iam.client),
-      {
-        cacheTtlMs: 60_000,
-      },
-    );
-    const listener = listenForAuthzChanges(iam.client, resolver);
+    const { resolver, stopListening } = listeningCallerResolver(iam.client);
     try {
       expect((await resolver.resolve({ token })).can(Actions.assembling.create, project.id)).toBe(true);
       await iam.client.send(
@@ -173,7 +156,7 @@ describe('iam over NATS (real Postgres and NATS)', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect((await resolver.resolve({ token })).can(Actions.assembling.get, project.id)).toBe(false);
     } finally {
-      listener.unsubscribe();
+      stopListening();
     }
   });
 

@@ -1,17 +1,11 @@
-import {
-  CallerResolver,
-  listenForAuthzChanges,
-  NatsCallerRulesSource,
-  NatsVerificationKeySource,
-  TokenVerifier,
-} from '@stagecraft/authz';
+import type { CallerResolver } from '@stagecraft/authz';
 import { type AuditEvent, ErrorCode, IamSubjects, type ServiceError } from '@stagecraft/contracts';
 import type { NatsRpcClient } from '@stagecraft/messaging';
 import { connectTestClient } from '@stagecraft/testing';
 import { decodeJwt } from 'jose';
 import { Client } from 'pg';
 
-import { type IamHarness, startIamHarness } from './iam-test-harness';
+import { type IamHarness, listeningCallerResolver, startIamHarness } from './iam-test-harness';
 
 /** Issue 10, item 6: deleting users and keys, revoking tokens, refresh tokens, and the audit trail. */
 describe('revocation, sessions and audit records in iam (real Postgres and NATS)', () => {
@@ -24,18 +18,8 @@ describe('revocation, sessions and audit records in iam (real Postgres and NATS)
 
   beforeAll(async () => {
     iam = await startIamHarness();
-    adminToken = (
-      await iam.client.send(IamSubjects.createAccessToken, { accessKey: iam.admin.accessKey, secretKey: iam.admin.secretKey })
-    ).token;
-    resolver = new CallerResolver(
-      new TokenVerifier(new NatsVerificationKeySource(iam.client)),
-      new NatsCallerRulesSource(iam.client),
-      {
-        cacheTtlMs: 60_000,
-      },
-    );
-    const subscription = listenForAuthzChanges(iam.client, resolver);
-    stopListening = () => subscription.unsubscribe();
+    adminToken = await iam.adminToken();
+    ({ resolver, stopListening } = listeningCallerResolver(iam.client));
     jobs = await connectTestClient(iam.subjectPrefix, 3_000, 'jobs');
   });
   afterAll(async () => {
@@ -244,21 +228,29 @@ describe('revocation, sessions and audit records in iam (real Postgres and NATS)
 
     const page = await iam.client.send(IamSubjects.listAuditRecords, { first: 100, actorId: iam.admin.userId }, asAdmin());
     const recent = page.edges.map((edge) => edge.node).filter((record) => new Date(record.occurredAt).getTime() >= since - 5);
-    expect(recent.map(({ action, resourceType, resourceId }) => ({ action, resourceType, resourceId })).reverse()).toEqual([
-      { action: 'iam:projects:create', resourceType: 'enterprise-project', resourceId: project.id },
-      { action: 'iam:users:create', resourceType: 'user', resourceId: user.id },
-      { action: 'iam:accessKeys:create', resourceType: 'access-key', resourceId: key.accessKey },
-      { action: 'iam:policies:create', resourceType: 'policy', resourceId: policy.id },
-      { action: 'iam:policies:modify', resourceType: 'policy', resourceId: policy.id },
-      { action: 'iam:attachments:create', resourceType: 'policy-attachment', resourceId: attachment.id },
-      { action: 'iam:attachments:delete', resourceType: 'policy-attachment', resourceId: attachment.id },
-      { action: 'iam:policies:delete', resourceType: 'policy', resourceId: policy.id },
-      { action: 'iam:accessKeys:disable', resourceType: 'access-key', resourceId: key.accessKey },
-      { action: 'iam:accessKeys:enable', resourceType: 'access-key', resourceId: key.accessKey },
-      { action: 'iam:tokens:revoke', resourceType: 'user', resourceId: user.id },
-      { action: 'iam:accessKeys:delete', resourceType: 'access-key', resourceId: key.accessKey },
-      { action: 'iam:users:delete', resourceType: 'user', resourceId: user.id },
-    ]);
+    const projectResource = { resourceType: 'enterprise-project', resourceId: project.id };
+    const userResource = { resourceType: 'user', resourceId: user.id };
+    const keyResource = { resourceType: 'access-key', resourceId: key.accessKey };
+    const policyResource = { resourceType: 'policy', resourceId: policy.id };
+    const attachmentResource = { resourceType: 'policy-attachment', resourceId: attachment.id };
+    const changes: [string, { resourceType: string; resourceId: string }][] = [
+      ['iam:projects:create', projectResource],
+      ['iam:users:create', userResource],
+      ['iam:accessKeys:create', keyResource],
+      ['iam:policies:create', policyResource],
+      ['iam:policies:modify', policyResource],
+      ['iam:attachments:create', attachmentResource],
+      ['iam:attachments:delete', attachmentResource],
+      ['iam:policies:delete', policyResource],
+      ['iam:accessKeys:disable', keyResource],
+      ['iam:accessKeys:enable', keyResource],
+      ['iam:tokens:revoke', userResource],
+      ['iam:accessKeys:delete', keyResource],
+      ['iam:users:delete', userResource],
+    ];
+    expect(recent.map(({ action, resourceType, resourceId }) => ({ action, resourceType, resourceId })).reverse()).toEqual(
+      changes.map(([action, resource]) => ({ action, ...resource })),
+    );
     for (const record of recent) {
       expect(record).toMatchObject({ actorId: iam.admin.userId, service: 'iam' });
       expect(Math.abs(new Date(record.occurredAt).getTime() - Date.now())).toBeLessThan(60_000);

@@ -1,3 +1,5 @@
+/// <reference types="jest" />
+// expectDemoAppItems asserts with Jest's global `expect`; bench code loads this module too, and never calls it.
 import type { ArchiveItem } from '../archive-item';
 import type { ArchiveEntrySink, ArchiveReader } from '../archive-reader';
 import { tinyChunks } from './test-bytes';
@@ -35,4 +37,19 @@ export async function itemText(item: ArchiveItem | undefined): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of await item.open()) parts.push(chunk as Buffer);
   return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * What a reader that unpacks must make of the demo app both reader specs archive under `root`: the folder,
+ * package.json (`{"name":"demo"}`), an executable bin/run and a symlink `current` → bin, in that order.
+ */
+export async function expectDemoAppItems(items: readonly ArchiveItem[], root: string): Promise<void> {
+  expect(items.map(({ type, path, mode }) => ({ type, path, mode }))).toEqual([
+    { type: 'directory', path: root, mode: 0o755 },
+    { type: 'file', path: `${root}/package.json`, mode: 0o644 },
+    { type: 'file', path: `${root}/bin/run`, mode: 0o755 },
+    { type: 'symlink', path: `${root}/current`, mode: 0o777 },
+  ]);
+  expect(await itemText(items[1])).toBe('{"name":"demo"}');
+  expect(items[3]).toMatchObject({ target: 'bin' });
 }

@@ -75,9 +75,8 @@ export interface SessionDto {
   refreshExpiresAt: string;
 }
 
-/** One audit record: who did what to which resource, when. */
-export interface AuditRecordDto {
-  id: string;
+/** Who did what to which resource, when: what an audit event reports and its record keeps. */
+export interface AuditedAction {
   actorId: string;
   action: string;
   resourceType: string;
@@ -88,16 +87,14 @@ export interface AuditRecordDto {
   occurredAt: string;
 }
 
+/** One audit record. */
+export interface AuditRecordDto extends AuditedAction {
+  id: string;
+}
+
 /** Published by a service after a change it made for a caller; iam stores it. */
-export interface AuditEvent {
+export interface AuditEvent extends AuditedAction {
   accountId: string;
-  actorId: string;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  enterpriseProjectId: string | null;
-  service: string;
-  occurredAt: string;
 }
 
 export interface JsonWebKeySetDto {

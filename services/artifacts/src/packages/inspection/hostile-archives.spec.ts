@@ -1,6 +1,15 @@
 import { Readable } from 'node:stream';
 
-import { buildTarball, buildZip, overlappingZip, storedEntry, zerosZip, zipOf } from '@stagecraft/archive/testing';
+import {
+  buildTarball,
+  buildZip,
+  overlappingZip,
+  storedEntry,
+  type TarFixtureEntry,
+  zerosZip,
+  type ZipFixtureEntry,
+  zipOf,
+} from '@stagecraft/archive/testing';
 
 import { inspectPackage } from './inspect-package';
 import type { InspectionResult } from './package-inspection.types';
@@ -18,6 +27,18 @@ function expectRejected(result: InspectionResult, reason: RegExp): void {
 }
 
 const NODE_FILES = { 'package.json': '{"name":"demo"}', 'index.js': 'console.log(1)' };
+const PACKAGE_JSON = { name: 'package.json', content: '{}' };
+const NPM_PACKAGE_JSON = { name: 'package/package.json', content: '{}' };
+
+/** A builder of a gzip'd tarball of `entries`, for a table row to call in its own test. */
+function lazyTarball(...entries: TarFixtureEntry[]): () => Promise<Buffer> {
+  return () => buildTarball(entries);
+}
+
+/** A builder of a zip of `entries`, for a table row to call in its own test. */
+function lazyZip(...entries: ZipFixtureEntry[]): () => Promise<Buffer> {
+  return async () => buildZip(entries);
+}
 
 describe('inspection refuses hostile archives (issue 10)', () => {
   it('refuses the 1 MB zip of 1 GiB zeros by the compression ratio limit, without inflating it all', async () => {
@@ -73,104 +94,57 @@ describe('inspection refuses hostile archives (issue 10)', () => {
   it.each<[string, () => Promise<Buffer>, RegExp]>([
     [
       'a tar entry climbing out with ..',
-      () =>
-        buildTarball([
-          { name: 'package/package.json', content: '{}' },
-          { name: 'package/../../evil', content: 'x' },
-        ]),
+      lazyTarball(NPM_PACKAGE_JSON, { name: 'package/../../evil', content: 'x' }),
       /^the archive entry "package\/\.\.\/\.\.\/evil" climbs out of the archive with "\.\."$/,
     ],
     [
       'a tar entry with an absolute path',
-      () =>
-        buildTarball([
-          { name: 'package.json', content: '{}' },
-          { name: '/etc/cron.d/x', content: 'x' },
-        ]),
+      lazyTarball(PACKAGE_JSON, { name: '/etc/cron.d/x', content: 'x' }),
       /^the archive entry "\/etc\/cron\.d\/x" has an absolute path$/,
     ],
     [
       'a tar symlink leading out of the tree',
-      () =>
-        buildTarball([
-          { name: 'package.json', content: '{}' },
-          { name: 'lib/secrets', type: 'symlink', linkname: '../../etc/shadow' },
-        ]),
+      lazyTarball(PACKAGE_JSON, { name: 'lib/secrets', type: 'symlink', linkname: '../../etc/shadow' }),
       /^the symlink "lib\/secrets" → "\.\.\/\.\.\/etc\/shadow" points outside the package$/,
     ],
     [
       'a tar symlink to an absolute path',
-      () =>
-        buildTarball([
-          { name: 'package.json', content: '{}' },
-          { name: 'etc', type: 'symlink', linkname: '/etc' },
-        ]),
+      lazyTarball(PACKAGE_JSON, { name: 'etc', type: 'symlink', linkname: '/etc' }),
       /^the symlink "etc" → "\/etc" points to an absolute path$/,
     ],
     [
       "a symlink leading out of npm's package/ folder (stripped by builds)",
-      () =>
-        buildTarball([
-          { name: 'package/package.json', content: '{}' },
-          { name: 'package/up', type: 'symlink', linkname: '../outside' },
-        ]),
+      lazyTarball(NPM_PACKAGE_JSON, { name: 'package/up', type: 'symlink', linkname: '../outside' }),
       /^the symlink "up" → "\.\.\/outside" points outside the package$/,
     ],
     [
       'a tar hard link',
-      () =>
-        buildTarball([
-          { name: 'package.json', content: '{}' },
-          { name: 'passwd', type: 'link', linkname: '/etc/passwd' },
-        ]),
+      lazyTarball(PACKAGE_JSON, { name: 'passwd', type: 'link', linkname: '/etc/passwd' }),
       /^the archive entry "passwd" is a hard link \(not supported; archive a copy instead\)$/,
     ],
     [
       'a tar character device',
-      () =>
-        buildTarball([
-          { name: 'package.json', content: '{}' },
-          { name: 'dev/mem', type: 'character-device' },
-        ]),
+      lazyTarball(PACKAGE_JSON, { name: 'dev/mem', type: 'character-device' }),
       /^the archive entry "dev\/mem" is a character-device, which a package cannot hold$/,
     ],
     [
       'a tar FIFO',
-      () =>
-        buildTarball(
-          [
-            { name: 'package.json', content: '{}' },
-            { name: 'pipe', type: 'fifo' },
-          ],
-          { gzip: false },
-        ),
+      () => buildTarball([PACKAGE_JSON, { name: 'pipe', type: 'fifo' }], { gzip: false }),
       /^the archive entry "pipe" is a fifo, which a package cannot hold$/,
     ],
     [
       'a zip symlink leading out of the tree',
-      async () =>
-        buildZip([
-          { name: 'package.json', content: '{}' },
-          { name: 'x/link', content: '../../etc', unixMode: 0o120777 },
-        ]),
+      lazyZip(PACKAGE_JSON, { name: 'x/link', content: '../../etc', unixMode: 0o120777 }),
       /^the symlink "x\/link" → "\.\.\/\.\.\/etc" points outside the package$/,
     ],
     [
       'a zip entry climbing out with ..',
-      async () =>
-        buildZip([
-          { name: 'package.json', content: '{}' },
-          { name: '..\\evil.js', content: 'x' },
-        ]),
+      lazyZip(PACKAGE_JSON, { name: '..\\evil.js', content: 'x' }),
       /^the archive entry "\.\.\\\\evil\.js" climbs out of the archive with "\.\."$/,
     ],
     [
       'a zip device file',
-      async () =>
-        buildZip([
-          { name: 'package.json', content: '{}' },
-          { name: 'dev/sda', unixMode: 0o60660 },
-        ]),
+      lazyZip(PACKAGE_JSON, { name: 'dev/sda', unixMode: 0o60660 }),
       /^the archive entry "dev\/sda" is a special file \(mode 60000\), which a package cannot hold$/,
     ],
   ])('refuses %s', async (_, make, reason) => {
@@ -180,11 +154,11 @@ describe('inspection refuses hostile archives (issue 10)', () => {
   it('refuses more entries than the limit, as they are read', async () => {
     const many = Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.js`, content: 'x' }));
     expectRejected(
-      await inspect(await buildTarball([{ name: 'package.json', content: '{}' }, ...many]), { maxEntries: 5 }),
+      await inspect(await buildTarball([PACKAGE_JSON, ...many]), { maxEntries: 5 }),
       /^the archive has more than the limit of 5 entries$/,
     );
     expectRejected(
-      await inspect(buildZip([{ name: 'package.json', content: '{}' }, ...many]), { maxEntries: 5 }),
+      await inspect(buildZip([PACKAGE_JSON, ...many]), { maxEntries: 5 }),
       /^the archive has more than the limit of 5 entries$/,
     );
   });

@@ -7,6 +7,7 @@ import {
   ArchiveWorkshop,
   commandExists,
   fileBytes,
+  type Files,
   noise,
   repeat,
   sha256,
@@ -15,6 +16,7 @@ import {
   tally,
   tarHeader,
   tinyChunks,
+  type ZipSpec,
 } from '@stagecraft/archive/testing';
 
 import { inspectPackage } from './inspect-package';
@@ -22,6 +24,13 @@ import type { InspectionResult, TechStack } from './package-inspection.types';
 
 const MAX = 64 * 1024 * 1024;
 const DESCRIPTOR_SIGNATURE = Buffer.from('PK\x07\x08', 'latin1');
+
+type ZipWriting = Omit<ZipSpec, 'kind' | 'files'>;
+// Written to a pipe, Python's zipfile gives every entry a data descriptor; to a file, sizes in the local headers.
+const DEFLATED_TO_FILE: ZipWriting = { seekable: true, method: 'deflated' };
+const DEFLATED_TO_PIPE: ZipWriting = { seekable: false, method: 'deflated' };
+const STORED_TO_FILE: ZipWriting = { seekable: true, method: 'stored' };
+const STORED_TO_PIPE: ZipWriting = { seekable: false, method: 'stored' };
 
 const EXEC_JAR = { 'com/example/Main.class': Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 61]) };
 const NODE_APP = { 'package.json': '{"name":"demo","version":"1.0.0"}', 'index.js': 'console.log("hi")\n' };
@@ -66,131 +75,64 @@ beforeAll(async () => {
   add('gnu.tar.gz', workshop.gnuTarGz('gnu.tar.gz', NODE_APP));
   if (hasZipCli) add('infozip-pipe.zip', workshop.zipToPipe('infozip-pipe.zip', { 'app/package.json': '{}', 'app/main.js': '' }));
 
-  const py = (name: string, spec: Parameters<ArchiveWorkshop['python']>[1]) => paths.set(name, workshop.python(name, spec));
-  py('root-package.zip', { kind: 'zip', seekable: true, method: 'deflated', files: NODE_APP });
-  py('top-folder-package.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'demo-1.0/package.json': '{}', 'demo-1.0/src/index.js': '' },
+  const pythonZip = (name: string, writing: ZipWriting, files: Files) =>
+    paths.set(name, workshop.python(name, { kind: 'zip', ...writing, files }));
+  const pythonTar = (name: string, writing: { gzip: boolean }, files: Files) =>
+    paths.set(name, workshop.python(name, { kind: 'tar', ...writing, files }));
+  pythonZip('root-package.zip', DEFLATED_TO_FILE, NODE_APP);
+  pythonZip('top-folder-package.zip', DEFLATED_TO_PIPE, { 'demo-1.0/package.json': '{}', 'demo-1.0/src/index.js': '' });
+  pythonZip('macos-package.zip', DEFLATED_TO_FILE, {
+    'demo/package.json': '{}',
+    '__MACOSX/demo/._package.json': 'x',
+    'demo/.DS_Store': 'x',
   });
-  py('macos-package.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { 'demo/package.json': '{}', '__MACOSX/demo/._package.json': 'x', 'demo/.DS_Store': 'x' },
-  });
-  py('requirements.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'stored',
-    files: { 'requirements.txt': 'flask\n', 'app.py': '' },
-  });
-  py('pyproject.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'pyproject.toml': '[project]\n', 'src/app.py': '' },
-  });
-  py('setup-py.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'stored',
-    files: { 'proj/setup.py': 'from setuptools import setup\n' },
-  });
+  pythonZip('requirements.zip', STORED_TO_FILE, { 'requirements.txt': 'flask\n', 'app.py': '' });
+  pythonZip('pyproject.zip', DEFLATED_TO_PIPE, { 'pyproject.toml': '[project]\n', 'src/app.py': '' });
+  pythonZip('setup-py.zip', STORED_TO_PIPE, { 'proj/setup.py': 'from setuptools import setup\n' });
   // A runnable Python folder (what the PYTHON image runs with `python3 /app`), no requirements file.
-  py('python-main.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { '__main__.py': 'print("hi")\n', 'handlers.py': '' },
+  pythonZip('python-main.zip', DEFLATED_TO_FILE, { '__main__.py': 'print("hi")\n', 'handlers.py': '' });
+  pythonZip('python-main-in-folder.zip', DEFLATED_TO_PIPE, { 'svc-1.0/__main__.py': 'print("hi")\n', 'svc-1.0/svc/util.py': '' });
+  pythonTar('python-main.tgz', { gzip: true }, { '__main__.py': 'print("hi")\n' });
+  pythonZip('demo-1.0-py3-none-any.whl', DEFLATED_TO_FILE, {
+    'demo/__init__.py': '',
+    'demo-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: demo\n',
+    'demo-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\n',
+    'demo-1.0.dist-info/RECORD': '',
   });
-  py('python-main-in-folder.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'svc-1.0/__main__.py': 'print("hi")\n', 'svc-1.0/svc/util.py': '' },
+  pythonZip('composer.zip', DEFLATED_TO_FILE, { 'composer.json': '{}', 'public/index.php': '<?php' });
+  pythonTar('php-sources.tgz', { gzip: true }, { 'site/index.php': '<?php echo 1;', 'site/lib/db.php': '<?php' });
+  pythonTar('requirements.tar', { gzip: false }, { 'svc/requirements.txt': 'django\n', 'svc/manage.py': '' });
+  pythonZip('node-with-php.zip', DEFLATED_TO_FILE, { 'package.json': '{}', 'fixtures/legacy.php': '<?php' });
+  pythonZip('laravel.zip', DEFLATED_TO_PIPE, {
+    'composer.json': '{}',
+    'package.json': '{"devDependencies":{"vite":"*"}}',
+    'public/index.php': '<?php',
   });
-  py('python-main.tgz', { kind: 'tar', gzip: true, files: { '__main__.py': 'print("hi")\n' } });
-  py('demo-1.0-py3-none-any.whl', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: {
-      'demo/__init__.py': '',
-      'demo-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: demo\n',
-      'demo-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\n',
-      'demo-1.0.dist-info/RECORD': '',
-    },
-  });
-  py('composer.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { 'composer.json': '{}', 'public/index.php': '<?php' },
-  });
-  py('php-sources.tgz', { kind: 'tar', gzip: true, files: { 'site/index.php': '<?php echo 1;', 'site/lib/db.php': '<?php' } });
-  py('requirements.tar', { kind: 'tar', gzip: false, files: { 'svc/requirements.txt': 'django\n', 'svc/manage.py': '' } });
-  py('node-with-php.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { 'package.json': '{}', 'fixtures/legacy.php': '<?php' },
-  });
-  py('laravel.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'composer.json': '{}', 'package.json': '{"devDependencies":{"vite":"*"}}', 'public/index.php': '<?php' },
-  });
-  py('django.tgz', { kind: 'tar', gzip: true, files: { 'requirements.txt': 'django', 'package.json': '{}', 'manage.py': '' } });
-  py('nested-only.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { 'README.md': '# hi', 'vendor/lib/package.json': '{}', 'tools/setup.py': '' },
-  });
-  py('two-top-folders.zip', {
-    kind: 'zip',
-    seekable: true,
-    method: 'deflated',
-    files: { 'a/package.json': '{}', 'b/package.json': '{}' },
-  });
-  py('docs-only.zip', { kind: 'zip', seekable: true, method: 'deflated', files: { 'README.md': '# docs', LICENSE: 'MIT' } });
-  py('empty.zip', { kind: 'zip', seekable: true, method: 'stored', files: {} });
+  pythonTar('django.tgz', { gzip: true }, { 'requirements.txt': 'django', 'package.json': '{}', 'manage.py': '' });
+  pythonZip('nested-only.zip', DEFLATED_TO_FILE, { 'README.md': '# hi', 'vendor/lib/package.json': '{}', 'tools/setup.py': '' });
+  pythonZip('two-top-folders.zip', DEFLATED_TO_FILE, { 'a/package.json': '{}', 'b/package.json': '{}' });
+  pythonZip('docs-only.zip', DEFLATED_TO_FILE, { 'README.md': '# docs', LICENSE: 'MIT' });
+  pythonZip('empty.zip', STORED_TO_FILE, {});
   // Cases unzipper 0.12.5 fails on: the descriptor signature inside stored data, and inside deflated
   // data (incompressible bytes go into stored deflate blocks verbatim).
-  py('stored-descriptor-signature.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'stored',
-    files: { 'blob.bin': Buffer.concat([noise(3000), DESCRIPTOR_SIGNATURE, noise(3000, 7)]), 'package.json': '{}' },
+  pythonZip('stored-descriptor-signature.zip', STORED_TO_PIPE, {
+    'blob.bin': Buffer.concat([noise(3000), DESCRIPTOR_SIGNATURE, noise(3000, 7)]),
+    'package.json': '{}',
   });
-  py('deflated-descriptor-signature.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'blob.bin': Buffer.concat([noise(20_000), DESCRIPTOR_SIGNATURE, noise(20_000, 9)]), 'package.json': '{}' },
+  pythonZip('deflated-descriptor-signature.zip', DEFLATED_TO_PIPE, {
+    'blob.bin': Buffer.concat([noise(20_000), DESCRIPTOR_SIGNATURE, noise(20_000, 9)]),
+    'package.json': '{}',
   });
-  py('zip64-descriptors.jar', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    zip64: true,
-    files: { 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\r\nMain-Class: demo.Main\r\n\r\n', 'demo/Main.class': 'x' },
+  pythonZip(
+    'zip64-descriptors.jar',
+    { ...DEFLATED_TO_PIPE, zip64: true },
+    { 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\r\nMain-Class: demo.Main\r\n\r\n', 'demo/Main.class': 'x' },
+  );
+  pythonZip('stored-manifest.jar', STORED_TO_PIPE, {
+    'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\nMain-Class: demo.Stored\n\n',
+    'demo/Stored.class': 'x',
   });
-  py('stored-manifest.jar', {
-    kind: 'zip',
-    seekable: false,
-    method: 'stored',
-    files: { 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\nMain-Class: demo.Stored\n\n', 'demo/Stored.class': 'x' },
-  });
-  py('compressible.zip', {
-    kind: 'zip',
-    seekable: false,
-    method: 'deflated',
-    files: { 'blob.txt': 'lorem ipsum dolor '.repeat(5000), 'package.json': '{}' },
-  });
+  pythonZip('compressible.zip', DEFLATED_TO_PIPE, { 'blob.txt': 'lorem ipsum dolor '.repeat(5000), 'package.json': '{}' });
   builds.push(workshop.flushPython());
   await Promise.all(builds);
 
@@ -626,6 +568,23 @@ describe('inspectPackage limits and failures', () => {
   });
 });
 
+/**
+ * Inspects a package produced chunk by chunk, sampling the process's RSS as each chunk is taken:
+ * the result, and how far the RSS rose above what it was before.
+ */
+async function inspectWatchingMemory(chunks: Iterable<Buffer>): Promise<{ result: InspectionResult; rssGrowth: number }> {
+  let peakRss = 0;
+  function* sampled(): Generator<Buffer> {
+    for (const chunk of chunks) {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      yield chunk;
+    }
+  }
+  const baseline = process.memoryUsage().rss;
+  const result = await inspectPackage(Readable.from(sampled()), { maxBytes: 2 ** 31 });
+  return { result, rssGrowth: peakRss - baseline };
+}
+
 describe('inspectPackage on large packages', () => {
   it('checks its own streamed zip writer against Python zipfile', () => {
     const blob = Buffer.concat([noise(5000), DESCRIPTOR_SIGNATURE, noise(5000, 2)]);
@@ -648,22 +607,15 @@ describe('inspectPackage on large packages', () => {
     const block = Buffer.concat([noise(500_000, 11), DESCRIPTOR_SIGNATURE, noise((1 << 20) - 500_004, 12)]);
     const size = 200 * 1024 * 1024;
     const seen = tally();
-    let peakRss = 0;
-    function* sampled(): Generator<Buffer> {
-      for (const chunk of streamedStoredZip(
-        [
-          { name: 'app/package.json', chunks: () => [Buffer.from('{"name":"big"}')] },
-          { name: 'app/data/blob.bin', chunks: () => repeat(block, size) },
-        ],
-        seen,
-      )) {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        yield chunk;
-      }
-    }
-    const baseline = process.memoryUsage().rss;
+    const zip = streamedStoredZip(
+      [
+        { name: 'app/package.json', chunks: () => [Buffer.from('{"name":"big"}')] },
+        { name: 'app/data/blob.bin', chunks: () => repeat(block, size) },
+      ],
+      seen,
+    );
     const started = Date.now();
-    const result = await inspectPackage(Readable.from(sampled()), { maxBytes: 2 ** 31 });
+    const { result, rssGrowth } = await inspectWatchingMemory(zip);
     const seconds = (Date.now() - started) / 1000;
     expect(result).toEqual({
       status: 'READY',
@@ -674,29 +626,22 @@ describe('inspectPackage on large packages', () => {
       evidence: 'app/package.json',
     });
     expect(seen.bytes).toBeGreaterThan(size);
-    expect(peakRss - baseline).toBeLessThan(64 * 1024 * 1024);
+    expect(rssGrowth).toBeLessThan(64 * 1024 * 1024);
     expect(seconds).toBeLessThan(10);
   });
 
   it('reads a 64 MiB tar.gz in bounded memory', async () => {
     const size = 64 * 1024 * 1024;
     const seen = tally();
-    let peakRss = 0;
-    function* sampled(): Generator<Buffer> {
-      for (const chunk of streamedTarGz(
-        [
-          { name: 'svc/pyproject.toml', chunks: () => [Buffer.from('[project]\n')] },
-          { name: 'svc/model.bin', chunks: () => repeat(noise(1 << 20, 13), size) },
-        ],
-        [10, size],
-        seen,
-      )) {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        yield chunk;
-      }
-    }
-    const baseline = process.memoryUsage().rss;
-    const result = await inspectPackage(Readable.from(sampled()), { maxBytes: 2 ** 31 });
+    const tgz = streamedTarGz(
+      [
+        { name: 'svc/pyproject.toml', chunks: () => [Buffer.from('[project]\n')] },
+        { name: 'svc/model.bin', chunks: () => repeat(noise(1 << 20, 13), size) },
+      ],
+      [10, size],
+      seen,
+    );
+    const { result, rssGrowth } = await inspectWatchingMemory(tgz);
     expect(result).toEqual({
       status: 'READY',
       sha256: seen.sha256(),
@@ -705,6 +650,6 @@ describe('inspectPackage on large packages', () => {
       format: 'tar.gz',
       evidence: 'svc/pyproject.toml',
     });
-    expect(peakRss - baseline).toBeLessThan(64 * 1024 * 1024);
+    expect(rssGrowth).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -24,33 +24,29 @@ const no = (reason: string | RegExp) => ({
   reason: typeof reason === 'string' ? reason : expect.stringMatching(reason),
 });
 
+const EXECUTABLE_MANIFEST: Entry = ['META-INF/MANIFEST.MF', EXECUTABLE];
+const LIBRARY_MANIFEST: Entry = ['META-INF/MANIFEST.MF', LIBRARY];
+const RUNS_MAIN_CLASS = ok('JAVA', 'META-INF/MANIFEST.MF has Main-Class com.example.Main');
+const runnableFolder = (mainPath: string) => ok('PYTHON', `${mainPath}, a runnable Python folder`);
+const NO_STACK_FOUND = no(/^no tech stack found/);
+
 describe('tech stack precedence', () => {
   // Each row: the archive's entries, what wins, and why (the rules are in stack-detector.ts).
   const rows: Array<[string, ArchiveFormat, Entry[], StackDecision | ReturnType<typeof no>]> = [
     [
       'a WAR is TOMCAT',
       'zip',
-      ['META-INF/', ['META-INF/MANIFEST.MF', LIBRARY], 'WEB-INF/', 'WEB-INF/web.xml'],
+      ['META-INF/', LIBRARY_MANIFEST, 'WEB-INF/', 'WEB-INF/web.xml'],
       ok('TOMCAT', 'WEB-INF/ entries such as WEB-INF/web.xml'),
     ],
     [
       'WEB-INF beats Main-Class: an executable WAR is still deployed to a servlet container',
       'zip',
-      [['META-INF/MANIFEST.MF', EXECUTABLE], 'WEB-INF/classes/App.class'],
+      [EXECUTABLE_MANIFEST, 'WEB-INF/classes/App.class'],
       ok('TOMCAT', 'WEB-INF/ entries such as WEB-INF/classes/App.class'),
     ],
-    [
-      'Main-Class makes a JAR JAVA',
-      'zip',
-      [['META-INF/MANIFEST.MF', EXECUTABLE], 'com/example/Main.class'],
-      ok('JAVA', 'META-INF/MANIFEST.MF has Main-Class com.example.Main'),
-    ],
-    [
-      'Main-Class beats a package.json bundled as a resource',
-      'zip',
-      [['META-INF/MANIFEST.MF', EXECUTABLE], 'package.json'],
-      ok('JAVA', 'META-INF/MANIFEST.MF has Main-Class com.example.Main'),
-    ],
+    ['Main-Class makes a JAR JAVA', 'zip', [EXECUTABLE_MANIFEST, 'com/example/Main.class'], RUNS_MAIN_CLASS],
+    ['Main-Class beats a package.json bundled as a resource', 'zip', [EXECUTABLE_MANIFEST, 'package.json'], RUNS_MAIN_CLASS],
     [
       'a wheel is PYTHON',
       'zip',
@@ -76,20 +72,15 @@ describe('tech stack precedence', () => {
       'a runnable Python folder: a top-level __main__.py without any requirements file',
       'zip',
       ['__main__.py', 'handlers.py'],
-      ok('PYTHON', '__main__.py, a runnable Python folder'),
+      runnableFolder('__main__.py'),
     ],
     [
       'a runnable Python folder wrapped in one top folder (the assembler strips it)',
       'zip',
       ['svc/', 'svc/__main__.py', 'svc/lib/db.py'],
-      ok('PYTHON', 'svc/__main__.py, a runnable Python folder'),
+      runnableFolder('svc/__main__.py'),
     ],
-    [
-      'a runnable Python folder as a tarball',
-      'tar.gz',
-      ['./', './__main__.py'],
-      ok('PYTHON', '__main__.py, a runnable Python folder'),
-    ],
+    ['a runnable Python folder as a tarball', 'tar.gz', ['./', './__main__.py'], runnableFolder('__main__.py')],
     [
       'requirements.txt is named before __main__.py',
       'zip',
@@ -100,7 +91,7 @@ describe('tech stack precedence', () => {
       '__main__.py beats a front-end package.json',
       'zip',
       ['package.json', '__main__.py', 'static/app.js'],
-      ok('PYTHON', '__main__.py, a runnable Python folder'),
+      runnableFolder('__main__.py'),
     ],
     ['composer.json beats __main__.py', 'zip', ['composer.json', '__main__.py'], ok('PHP', 'composer.json')],
     [
@@ -109,19 +100,14 @@ describe('tech stack precedence', () => {
       ['README.md', 'mypkg/__init__.py', 'mypkg/__main__.py'],
       no(/^no tech stack found in the zip archive \(3 entries\)/),
     ],
-    ['__main__.py in one of two top folders does not count', 'zip', ['a/__main__.py', 'b/util.py'], no(/^no tech stack found/)],
+    ['__main__.py in one of two top folders does not count', 'zip', ['a/__main__.py', 'b/util.py'], NO_STACK_FOUND],
     [
       '__main__.py under package/ beside other folders does not count (the assembler strips only a single top folder)',
       'tar.gz',
       ['package/__main__.py', 'docs/README.md'],
-      no(/^no tech stack found/),
+      NO_STACK_FOUND,
     ],
-    [
-      'a deeper __main__.py under a single top folder does not count',
-      'zip',
-      ['app/', 'app/pkg/__main__.py'],
-      no(/^no tech stack found/),
-    ],
+    ['a deeper __main__.py under a single top folder does not count', 'zip', ['app/', 'app/pkg/__main__.py'], NO_STACK_FOUND],
     ['package.json is NODEJS', 'zip', ['package.json', 'index.js'], ok('NODEJS', 'package.json')],
     [
       "npm's package/ prefix counts",
@@ -152,20 +138,20 @@ describe('tech stack precedence', () => {
     [
       'a library JAR cannot run',
       'zip',
-      ['META-INF/', ['META-INF/MANIFEST.MF', LIBRARY], 'lib/Util.class'],
+      ['META-INF/', LIBRARY_MANIFEST, 'lib/Util.class'],
       no('a JAR without Main-Class cannot run: META-INF/MANIFEST.MF has no Main-Class attribute'),
     ],
     [
       'a library JAR with .php resources is still a library JAR',
       'zip',
-      [['META-INF/MANIFEST.MF', LIBRARY], 'templates/page.php'],
+      [LIBRARY_MANIFEST, 'templates/page.php'],
       no(/^a JAR without Main-Class cannot run/),
     ],
     [
       'the manifest path is matched without regard to case, as Java does',
       'zip',
       [['meta-inf/manifest.mf', EXECUTABLE]],
-      ok('JAVA', 'META-INF/MANIFEST.MF has Main-Class com.example.Main'),
+      RUNS_MAIN_CLASS,
     ],
     [
       'JAR and WAR layouts count only in zips',
@@ -179,8 +165,8 @@ describe('tech stack precedence', () => {
       ['README.md', 'node_modules/x/package.json', 'tools/setup.py'],
       no(/^no tech stack found in the zip archive \(3 entries\)/),
     ],
-    ['a second top folder ends the single-top-folder rule', 'zip', ['a/package.json', 'b/README.md'], no(/^no tech stack found/)],
-    ['a root file ends the single-top-folder rule', 'zip', ['README.md', 'a/package.json'], no(/^no tech stack found/)],
+    ['a second top folder ends the single-top-folder rule', 'zip', ['a/package.json', 'b/README.md'], NO_STACK_FOUND],
+    ['a root file ends the single-top-folder rule', 'zip', ['README.md', 'a/package.json'], NO_STACK_FOUND],
     [
       'macOS debris is not a second folder',
       'zip',
@@ -217,49 +203,39 @@ describe('tech stack precedence', () => {
 });
 
 describe('declared stacks', () => {
-  const springBootWar: Entry[] = [['META-INF/MANIFEST.MF', EXECUTABLE], 'WEB-INF/lib/spring.jar'];
+  const springBootWar: Entry[] = [EXECUTABLE_MANIFEST, 'WEB-INF/lib/spring.jar'];
   const rows: Array<[string, Entry[], TechStack, StackDecision | ReturnType<typeof no>]> = [
     ['declared as detected', ['package.json'], 'NODEJS', ok('NODEJS', 'package.json')],
-    [
-      'declared PYTHON, a runnable Python folder',
-      ['__main__.py'],
-      'PYTHON',
-      ok('PYTHON', '__main__.py, a runnable Python folder'),
-    ],
+    ['declared PYTHON, a runnable Python folder', ['__main__.py'], 'PYTHON', runnableFolder('__main__.py')],
     [
       'declared NODEJS, a runnable Python folder',
       ['__main__.py'],
       'NODEJS',
       no('declared NODEJS but the contents look like PYTHON (__main__.py, a runnable Python folder)'),
     ],
-    [
-      'declared picks among the stacks the contents support',
-      springBootWar,
-      'JAVA',
-      ok('JAVA', 'META-INF/MANIFEST.MF has Main-Class com.example.Main'),
-    ],
+    ['declared picks among the stacks the contents support', springBootWar, 'JAVA', RUNS_MAIN_CLASS],
     ['declared PHP, a Node package with .php files', ['package.json', 'x.php'], 'PHP', ok('PHP', '1 PHP source such as x.php')],
     [
       'declared NODEJS, an executable JAR',
-      [['META-INF/MANIFEST.MF', EXECUTABLE]],
+      [EXECUTABLE_MANIFEST],
       'NODEJS',
       no('declared NODEJS but the contents look like JAVA (META-INF/MANIFEST.MF has Main-Class com.example.Main)'),
     ],
     [
       'declared JAVA, a WAR without Main-Class',
-      [['META-INF/MANIFEST.MF', LIBRARY], 'WEB-INF/web.xml'],
+      [LIBRARY_MANIFEST, 'WEB-INF/web.xml'],
       'JAVA',
       no('declared JAVA but the contents look like TOMCAT (WEB-INF/ entries such as WEB-INF/web.xml)'),
     ],
     [
       'declared JAVA, a library JAR',
-      [['META-INF/MANIFEST.MF', LIBRARY]],
+      [LIBRARY_MANIFEST],
       'JAVA',
       no('a JAR without Main-Class cannot run: META-INF/MANIFEST.MF has no Main-Class attribute'),
     ],
     [
       'declared PYTHON, a library JAR',
-      [['META-INF/MANIFEST.MF', LIBRARY]],
+      [LIBRARY_MANIFEST],
       'PYTHON',
       no(
         'declared PYTHON but the contents look like JAVA (a JAR without Main-Class cannot run: META-INF/MANIFEST.MF has no Main-Class attribute)',

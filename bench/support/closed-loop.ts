@@ -1,0 +1,83 @@
+import { type LatencySummary, summarizeLatencies } from './bench-report';
+import type { LoadWorker } from './load-client';
+import type { LoadRequest, LoadResult } from './load-worker';
+
+/** The platform (gateway → NATS → a service), or the same work answered in process (no NATS). */
+export type Target = 'in-process' | 'platform';
+export const TARGETS: readonly Target[] = ['in-process', 'platform'];
+
+/** Unmeasured load at the start of each slice, so the closed loop is full when counting starts. */
+export const LEAD_IN_MS = 250;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** One path at one concurrency level, over all of its measured slices. */
+export interface LevelResult {
+  target: Target;
+  clients: number;
+  requests: number;
+  errors: number;
+  requestsPerSecond: number;
+  latencyMs: LatencySummary;
+  firstError?: string;
+}
+
+/** The query both paths are sent, where each path answers it, and the answer that counts as right. */
+export type ComparedQuery = Pick<LoadRequest, 'token' | 'query' | 'expectPath' | 'expectValue'> & {
+  urls: Record<Target, string>;
+};
+
+/** `clients` closed-loop clients on one target: `leadInMs` of load not counted, then `durationMs` measured. */
+export type LoadSlice = (target: Target, leadInMs: number, durationMs: number) => Promise<LoadResult>;
+
+export function loadSlices(worker: LoadWorker, compared: ComparedQuery, clients: number): LoadSlice {
+  const { urls, ...request } = compared;
+  return (target, leadInMs, durationMs) =>
+    worker.load({ ...request, url: urls[target], clients, leadInMs, durationMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+}
+
+/** Calls `measure` for every target in each of `turns` turns, the order flipped each turn (A B, B A, …). */
+export async function inAlternatingTurns(turns: number, measure: (target: Target) => Promise<void>): Promise<void> {
+  for (let turn = 0; turn < turns; turn += 1) {
+    // A change in the machine's load then hits both paths alike.
+    for (const target of turn % 2 === 0 ? TARGETS : [...TARGETS].reverse()) await measure(target);
+  }
+}
+
+/** The table columns of a level's load, and its cells. */
+export const LOAD_COLUMNS = ['clients', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'max ms'];
+
+export function loadCells(result: LevelResult): number[] {
+  const { p50, p99, mean, max } = result.latencyMs;
+  return [result.clients, result.requestsPerSecond, p50, p99, mean, max];
+}
+
+/** Adds up the slices of one path at one level. */
+export class LoadTotals {
+  private readonly latencies: number[] = [];
+  private measuredMs = 0;
+  private errors = 0;
+  private firstError?: string;
+  /** Every answered request, lead-in included (to relate server-side counters to requests). */
+  answered = 0;
+
+  add(run: LoadResult): void {
+    for (const latency of run.latenciesMs) this.latencies.push(latency);
+    this.measuredMs += run.measuredMs;
+    this.answered += run.totalRequests;
+    this.errors += run.errors;
+    this.firstError ??= run.firstError;
+  }
+
+  result(target: Target, clients: number): LevelResult {
+    const latencies = Float64Array.from(this.latencies).sort();
+    return {
+      target,
+      clients,
+      requests: latencies.length,
+      errors: this.errors,
+      requestsPerSecond: Math.round(latencies.length / (this.measuredMs / 1000)),
+      latencyMs: summarizeLatencies(latencies),
+      ...(this.firstError ? { firstError: this.firstError } : {}),
+    };
+  }
+}
