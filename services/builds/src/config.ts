@@ -25,6 +25,11 @@ export class BuildsConfig extends ServiceConfig {
   @IsInt() @Min(1) BUILD_DEADLINE_SECONDS = 3600;
   /** How often the queue is looked at (a start or an end also wakes it). */
   @IsInt() @Min(50) BUILD_SCHEDULER_INTERVAL_MS = 1000;
+  /**
+   * How long a replica's claim on a scheduled build lasts unless renewed (every scheduler tick):
+   * after it runs out (the replica died), another replica takes the build over.
+   */
+  @IsInt() @Min(2) @Max(600) BUILD_LEASE_SECONDS = 30;
   /** Registry credentials for pushing and pulling, as JSON: {"host:port": {"username": "…", "password": "…"}}. */
   @IsOptional() @IsString() REGISTRY_CREDENTIALS?: string;
   /**

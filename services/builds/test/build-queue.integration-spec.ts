@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { buildAbility, Caller, compilePolicies, type PolicyStatement } from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
 import type { BuildStatus } from '@stagecraft/contracts';
 import { createTestDatabase, eventually, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
-import type { BuildExecutor, ExecutionOutcome } from '../src/builds/executors/build-executor';
+import { BuildRunner } from '../src/builds/build-runner';
+import { BuildsService } from '../src/builds/builds.service';
+import type { BuildExecutor, BuildStop, ExecutionOutcome } from '../src/builds/executors/build-executor';
 import type { BuildEntity } from '../src/builds/infra/build.entity';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildsConfig } from '../src/config';
@@ -17,13 +20,17 @@ import { queuedBuild } from './queued-build';
 /** An executor the test controls: each build runs until the test ends it, or until it is aborted. */
 class ScriptedExecutor implements BuildExecutor {
   readonly started: string[] = [];
+  readonly aborted: { id: string; why: string }[] = [];
   private readonly finishers = new Map<string, (outcome: ExecutionOutcome) => void>();
 
   execute(build: BuildEntity, _hooks: unknown, signal: AbortSignal): Promise<ExecutionOutcome> {
     this.started.push(build.id);
     return new Promise((resolve, reject) => {
       this.finishers.set(build.id, resolve);
-      signal.addEventListener('abort', () => reject(signal.reason));
+      signal.addEventListener('abort', () => {
+        this.aborted.push({ id: build.id, why: (signal.reason as BuildStop).why });
+        reject(signal.reason);
+      });
     });
   }
 
@@ -31,6 +38,9 @@ class ScriptedExecutor implements BuildExecutor {
     this.finishers.get(buildId)?.(outcome);
   }
 }
+
+/** Whose builds the replica tests cancel: the caller below may modify builds in its project. */
+const OWNER = { accountId: randomUUID(), enterpriseProjectId: randomUUID() };
 
 describe('the build queue (real Postgres and NATS, a scripted executor)', () => {
   let database: TestDatabase;
@@ -57,10 +67,16 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     (await app.get(DataSource).query('SELECT status FROM builds WHERE id = $1', [id]))[0].status;
   const reasonOf = async (id: string): Promise<string | null> =>
     (await app.get(DataSource).query('SELECT reason FROM builds WHERE id = $1', [id]))[0].reason;
-  const queue = async () => {
-    const build = await app
-      .get(BuildRepository)
-      .create(queuedBuild({ jobId, clusterId, packageUrl: 'http://127.0.0.1:1/unused', packageSha256: 'unused' }));
+  const queue = async (owner: { accountId: string; enterpriseProjectId: string } | object = {}) => {
+    const build = await app.get(BuildRepository).create(
+      queuedBuild({
+        jobId,
+        clusterId,
+        packageUrl: 'http://127.0.0.1:1/unused',
+        packageSha256: 'unused',
+        ...owner,
+      }),
+    );
     return build.id;
   };
 
@@ -151,15 +167,21 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     await stop();
   });
 
-  it('after a restart, ends what the previous process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
+  it('after a restart, ends what a dead process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
     await start();
     const id = await queue();
     await eventually(
       () => status(id),
       (s) => s === 'RUNNING',
     );
-    // The process dies without finishing it: its executor never reports, and nothing stops it cleanly.
-    await app.get(DataSource).query(`UPDATE builds SET status = 'RUNNING' WHERE id = $1`, [id]);
+    // The process dies without finishing it: its executor never reports, nothing stops it cleanly,
+    // and its lease is never renewed again (a runner that is gone, its lease run out).
+    await app
+      .get(DataSource)
+      .query(
+        `UPDATE builds SET status = 'RUNNING', runner_id = gen_random_uuid(), lease_expires_at = now() - interval '1 second' WHERE id = $1`,
+        [id],
+      );
     const lost = app;
     await start();
     expect(
@@ -171,5 +193,83 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
     await stop(lost).catch(() => undefined);
     await stop();
+  });
+
+  describe('two replicas on one database', () => {
+    const statements: PolicyStatement[] = [{ effect: 'ALLOW', actions: ['servicestage:*:*'] }];
+    const grants = [{ policy: { id: 'p', name: 'p', statements }, enterpriseProjectIds: [OWNER.enterpriseProjectId] }];
+    const caller = new Caller('user-1', OWNER.accountId, false, buildAbility(compilePolicies(grants, false)), {
+      token: 'token-1',
+    });
+    const leaseOf = async (id: string): Promise<{ runner_id: string | null; lease_expires_at: Date | null }> =>
+      (await app.get(DataSource).query('SELECT runner_id, lease_expires_at FROM builds WHERE id = $1', [id]))[0];
+
+    it("leaves a live replica's build to it when another starts, and takes it over once its lease runs out", async () => {
+      await start({ BUILD_LEASE_SECONDS: '2' });
+      const first = app;
+      const firstExecutor = executor;
+      const id = await queue(OWNER);
+      await eventually(
+        () => status(id),
+        (s) => s === 'RUNNING',
+      );
+      const { runner_id: owner } = await leaseOf(id);
+      expect(owner).toBe(first.get(BuildRunner).id);
+
+      await start({ BUILD_LEASE_SECONDS: '2' });
+      // Several leases long: the first replica renews it every tick, so the second never takes it.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      expect(await status(id)).toBe('RUNNING');
+      expect(executor.started).toEqual([]);
+      expect((await leaseOf(id)).runner_id).toBe(owner);
+
+      // The first replica's renewals stop reaching the database (a partition, or a process hung):
+      // its lease runs out and the second takes the build over.
+      const renewals = jest.spyOn(first.get(BuildRepository), 'renewLeases').mockRejectedValue(new Error('connection lost'));
+      expect(
+        await eventually(
+          () => status(id),
+          (s) => s === 'ERROR',
+          { timeoutMs: 10_000 },
+        ),
+      ).toBe('ERROR');
+      expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
+      expect((await leaseOf(id)).runner_id).toBe(app.get(BuildRunner).id);
+      // Back in touch, the first finds the build is not its own any more and stops running it,
+      // leaving what may run on a cluster to the new owner (a shutdown stop, not a cancel).
+      renewals.mockRestore();
+      await eventually(
+        () => Promise.resolve(firstExecutor.aborted.length),
+        (n) => n > 0,
+      );
+      expect(firstExecutor.aborted).toEqual([{ id, why: 'shutdown' }]);
+      expect(await status(id)).toBe('ERROR');
+      await stop(first);
+      await stop();
+    });
+
+    it('stops a build where it runs when the cancel reaches another replica', async () => {
+      await start();
+      const first = app;
+      const firstExecutor = executor;
+      const id = await queue(OWNER);
+      await eventually(
+        () => status(id),
+        (s) => s === 'RUNNING',
+      );
+      await start();
+      const answer = await app.get(BuildsService).cancel(caller, id);
+      // The second replica does not end it itself: the first one is running it.
+      expect(answer.status).toBe('CANCELLING');
+      expect(
+        await eventually(
+          () => status(id),
+          (s) => s === 'CANCELLED',
+        ),
+      ).toBe('CANCELLED');
+      expect(firstExecutor.aborted).toEqual([{ id, why: 'cancel' }]);
+      await stop(first);
+      await stop();
+    });
   });
 });

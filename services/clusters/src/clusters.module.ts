@@ -4,13 +4,17 @@ import { EgressPolicy } from '@stagecraft/config';
 import { secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
 
+import { ClusterWatchOwnership } from './clusters/cluster-watch-ownership';
 import { ClustersNatsController } from './clusters/clusters.nats-controller';
-import { ClustersService, SECRET_BOX } from './clusters/clusters.service';
+import { ClustersService } from './clusters/clusters.service';
 import { ClusterEntity } from './clusters/infra/cluster.entity';
 import { ClusterRepository } from './clusters/infra/cluster.repository';
 import { ClusterConnections } from './clusters/infra/cluster-connections';
 import { ClusterNodeEntity } from './clusters/infra/cluster-node.entity';
 import { ClusterNodesRepository } from './clusters/infra/cluster-nodes.repository';
+import { ClusterWatchLocks } from './clusters/infra/cluster-watch-locks';
+import { NodeWatches } from './clusters/infra/node-watches';
+import { SECRET_BOX } from './clusters/secret-box';
 import { ClustersConfig } from './config';
 import { clustersMigrations } from './migrations';
 
@@ -34,6 +38,9 @@ export class ClustersModule {
         ClusterRepository,
         ClusterNodesRepository,
         ClusterConnections,
+        NodeWatches,
+        ClusterWatchLocks,
+        ClusterWatchOwnership,
         ClustersService,
       ],
     });

@@ -53,6 +53,12 @@ export class ClustersConfig extends ServiceConfig {
   @Parses('isEgressAllowList', parseEgressAllowList) BUILD_EGRESS_ALLOWED = '';
   @IsInt() @Min(100) @Max(60_000) KUBE_CONNECT_TIMEOUT_MS = 5000;
   @IsInt() @Min(100) KUBE_WATCH_BACKOFF_MAX_MS = 30_000;
+  /**
+   * How often each replica looks for Kubernetes clusters no replica watches (their owner stopped
+   * or died) and takes them over, and lets go of the ones deleted or found unavailable: about how
+   * long a cluster goes unwatched once Postgres has ended its dead owner's session (docs/clusters.md#nodes).
+   */
+  @IsInt() @Min(100) CLUSTER_WATCH_SWEEP_MS = 5000;
   @IsOptional() @IsString() LOCAL_NODE_INTERNAL_IP?: string;
   /**
    * Loopback, private and link-local ranges this service may connect to anyway (docs/security.md#egress):

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
 import type { RegistryCredentials } from '@stagecraft/oci';
@@ -19,6 +21,8 @@ export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
  */
 @Injectable()
 export class BuildRunner implements RunningBuilds {
+  /** Names this process in the leases of the builds it runs; a new one each start. */
+  readonly id = randomUUID();
   private readonly logger = new Logger('BuildRunner');
   private readonly running = new Map<string, { controller: AbortController; stop?: StopReason; done: Promise<void> }>();
 
@@ -36,6 +40,11 @@ export class BuildRunner implements RunningBuilds {
 
   isRunning(buildId: string): boolean {
     return this.running.has(buildId);
+  }
+
+  /** The ids of the builds running here: the leases to renew. */
+  get runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /**
@@ -61,7 +70,8 @@ export class BuildRunner implements RunningBuilds {
     const entry = this.running.get(buildId);
     if (!entry) return false;
     entry.stop ??= reason;
-    entry.controller.abort(new BuildStop(reason));
+    // A lost build is followed by its new runner now: the executor leaves what runs on a cluster be.
+    entry.controller.abort(new BuildStop(reason === 'lost' ? 'shutdown' : reason));
     return true;
   }
 
@@ -150,7 +160,9 @@ export class BuildRunner implements RunningBuilds {
         outcome = { status: 'ERROR', reason: 'EXECUTOR_ERROR', message: 'the build failed unexpectedly' };
       }
     }
-    if (entry.stop === 'cancel') {
+    if (entry.stop === 'lost') {
+      this.logger.warn(`build ${build.id} was taken over by another builds replica (this one's lease ran out)`);
+    } else if (entry.stop === 'cancel') {
       log('Cancelled.');
       await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' });
     } else if (entry.stop === 'deadline') {

@@ -14,8 +14,12 @@ import { BuildRepository } from './infra/build.repository';
 /**
  * The queue: builds wait QUEUED until their cluster has a free slot (BUILD_CONCURRENCY_PER_CLUSTER),
  * expire after BUILD_QUEUE_TIMEOUT_SECONDS, and are stopped at BUILD_DEADLINE_SECONDS. It ticks
- * on a timer and whenever a build starts or ends. On start it reconciles what a previous process
- * left unfinished: a LOCAL build ran in that process and is lost; a Kubernetes build runs on its
+ * on a timer and whenever a build starts or ends.
+ *
+ * Replicas share the work: one chooses from the queue at a time, and each build it schedules is
+ * leased to its runner, which renews the lease every tick (and so learns of a cancel another
+ * replica accepted). A build whose lease ran out (its replica died) is taken over by one replica
+ * on its next tick: a LOCAL build ran in that process and is lost; a Kubernetes build runs on its
  * cluster and is followed again (or, if it was being cancelled, removed there).
  */
 @Injectable()
@@ -33,7 +37,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.reconcile();
+    await this.takeOverOrphans();
     await this.removeLeftoverFolders();
     this.timer = setInterval(() => this.wake(), this.config.BUILD_SCHEDULER_INTERVAL_MS);
     this.wake();
@@ -43,6 +47,8 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
     clearInterval(this.timer);
     await this.ticking;
     await this.runner.stopAll();
+    // Handed over at once rather than when the leases run out: the next replica to tick takes them.
+    await this.builds.releaseLeases(this.runner.id);
   }
 
   /** Looks at the queue now (coalesced: a tick in progress runs once more afterwards). */
@@ -63,16 +69,32 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   }
 
   private async tick(): Promise<void> {
+    await this.renewLeases();
+    await this.takeOverOrphans();
     await this.expireQueued();
     await this.enforceDeadlines();
     const launches = await this.builds.chooseQueued((queued, active) => this.withinConcurrency(queued, active));
     for (const build of launches) {
-      const scheduled = await this.builds.transition(build.id, 'SCHEDULING', {}, ['QUEUED']);
+      const scheduled = await this.builds.transition(build.id, 'SCHEDULING', this.newLease(), ['QUEUED']);
       if (!scheduled) continue;
       void this.runner
         .launch(scheduled, this.executor.resumable?.(scheduled) ? null : (scheduled.spec.nodeName ?? 'local'))
         .finally(() => this.wake());
     }
+  }
+
+  private newLease(): { runnerId: string; leaseExpiresAt: Date } {
+    return { runnerId: this.runner.id, leaseExpiresAt: new Date(Date.now() + this.config.BUILD_LEASE_SECONDS * 1000) };
+  }
+
+  /** Keeps this runner's builds its own; stops those cancelled through another replica, and those taken over. */
+  private async renewLeases(): Promise<void> {
+    const ids = this.runner.runningIds;
+    const held = await this.builds.renewLeases(this.runner.id, ids, this.newLease().leaseExpiresAt);
+    for (const [id, status] of held) if (status === 'CANCELLING') this.runner.stop(id, 'cancel');
+    // Not held any more: it ended elsewhere, or another replica took it over (its entry here may
+    // also be one that just ended here, which a stop no longer changes).
+    for (const id of ids) if (!held.has(id)) this.runner.stop(id, 'lost');
   }
 
   /** The oldest queued builds of each cluster, as many as its free slots. */
@@ -102,7 +124,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
 
   private async enforceDeadlines(): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.BUILD_DEADLINE_SECONDS * 1000);
-    for (const id of await this.builds.idsRunningStartedBefore(cutoff)) {
+    for (const id of await this.builds.idsRunningStartedBefore(cutoff, this.runner.id)) {
       // Running here: the runner stops it and records TIMED_OUT. Elsewhere: nobody runs it any more.
       if (!this.runner.stop(id, 'deadline'))
         await this.builds.transition(id, 'TIMED_OUT', { message: 'the build passed its deadline' });
@@ -119,12 +141,13 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   }
 
   /**
-   * Builds a previous process was running: a resumable one is followed again (a cancelled one is
-   * released and ends CANCELLED); any other ends ERROR (EXECUTOR_LOST), or CANCELLED if it was
-   * being cancelled.
+   * Builds whose lease ran out (their replica died, this process's own previous run among them):
+   * a resumable one is followed again (a cancelled one is released and ends CANCELLED); any other
+   * ends ERROR (EXECUTOR_LOST), or CANCELLED if it was being cancelled.
    */
-  private async reconcile(): Promise<void> {
-    const unfinished = await this.builds.findActive();
+  private async takeOverOrphans(): Promise<void> {
+    const now = new Date();
+    const unfinished = await this.builds.claimOrphans(this.runner.id, now, this.newLease().leaseExpiresAt);
     for (const build of unfinished) {
       if (this.runner.isRunning(build.id)) continue;
       if (this.executor.resumable?.(build)) {
@@ -144,6 +167,6 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
           message: 'the builds service stopped while this build ran',
         });
     }
-    if (unfinished.length > 0) this.logger.warn(`reconciled ${unfinished.length} build(s) left unfinished by a previous run`);
+    if (unfinished.length > 0) this.logger.warn(`took over ${unfinished.length} build(s) whose builds replica stopped`);
   }
 }

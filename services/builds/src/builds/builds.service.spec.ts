@@ -245,3 +245,61 @@ describe('BuildsService.startFor', () => {
     });
   });
 });
+
+describe('BuildsService.cancel', () => {
+  let records: InMemoryBuildRecords;
+  let running: FakeRunningBuilds;
+  let executor: FakeBuildExecutor;
+  const config = Object.assign(new BuildsConfig(), { BUILD_QUEUE_TIMEOUT_SECONDS: 1800, BUILD_DEADLINE_SECONDS: 3600 });
+
+  const service = () =>
+    new BuildsService(
+      records,
+      new FakeBuildLogs(),
+      new FakeBuildQueue(),
+      running,
+      executor,
+      new FakePackageJobs(),
+      new FakeBuildTargets({ id: CLUSTER, accountId: ACCOUNT, enterpriseProjectId: PROJECT }),
+      new FakePackageDownloads(),
+      new FakeClusterConnections(),
+      config,
+    );
+
+  /** A RUNNING build whose lease names `runnerId` until `leaseExpiresAt`. */
+  const runningBuild = async (runnerId: string, leaseExpiresAt: Date) => {
+    const build = await service().startFor(developer, job);
+    await records.transition(build.id, 'SCHEDULING', { runnerId, leaseExpiresAt });
+    await records.transition(build.id, 'RUNNING');
+    return build.id;
+  };
+
+  beforeEach(() => {
+    records = new InMemoryBuildRecords();
+    running = new FakeRunningBuilds();
+    executor = new FakeBuildExecutor();
+  });
+
+  it('stops a build running in this process; it ends there', async () => {
+    const id = await runningBuild(running.id, new Date(Date.now() + 30_000));
+    running.running.add(id);
+
+    expect((await service().cancel(developer, id)).status).toBe('CANCELLING');
+    expect(running.stopped).toEqual([{ buildId: id, reason: 'cancel' }]);
+  });
+
+  it("leaves a build another replica holds a live lease on CANCELLING: its runner stops it when it renews", async () => {
+    const id = await runningBuild('another-runner', new Date(Date.now() + 30_000));
+
+    expect((await service().cancel(developer, id)).status).toBe('CANCELLING');
+    expect(running.stopped).toEqual([]);
+    expect(records.rows.get(id)?.status).toBe('CANCELLING');
+  });
+
+  it('ends a build CANCELLED itself when no replica runs it (its lease ran out)', async () => {
+    const id = await runningBuild('a-dead-runner', new Date(Date.now() - 1000));
+
+    expect((await service().cancel(developer, id)).status).toBe('CANCELLED');
+    expect(records.rows.get(id)?.status).toBe('CANCELLED');
+  });
+});

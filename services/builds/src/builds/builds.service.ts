@@ -130,8 +130,13 @@ export class BuildsService {
     if (!target) throw new BuildError(BuildErrorReason.ALREADY_FINISHED, `the build is already ${build.status}`, 'id');
     const moved = await this.builds.transition(id, target, target === 'CANCELLED' ? { message: 'cancelled by a user' } : {});
     if (!moved) throw new BuildError(BuildErrorReason.STATE_CHANGED, 'the build changed state meanwhile; read it again', 'id');
-    if (target === 'CANCELLING' && !this.running.stop(id, 'cancel')) {
-      // Not running in this process (it never started, or its process is gone): nothing to wait
+    if (
+      target === 'CANCELLING' &&
+      !this.running.stop(id, 'cancel') &&
+      // Another replica runs it: it sees CANCELLING when it renews its lease, and stops it.
+      !(await this.builds.leasedByAnotherRunner(id, this.running.id, new Date()))
+    ) {
+      // Not running in any replica (it never started, or its process is gone): nothing to wait
       // for but what it left on a cluster (the periodic clean-up retries if this fails).
       await this.executor.release?.(build).catch(() => undefined);
       await this.builds.transition(id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);

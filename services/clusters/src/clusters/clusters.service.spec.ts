@@ -5,10 +5,10 @@ import type { NatsRpcClient } from '@stagecraft/messaging';
 import type { SecretBox } from '@stagecraft/secrets';
 
 import { ClustersConfig } from '../config';
+import type { ClusterWatchOwnership } from './cluster-watch-ownership';
 import { ClustersService } from './clusters.service';
 import type { ClusterEntity } from './infra/cluster.entity';
 import type { ClusterRepository } from './infra/cluster.repository';
-import type { ClusterConnections } from './infra/cluster-connections';
 import type { ClusterNodesRepository } from './infra/cluster-nodes.repository';
 import { InMemoryClusterRepository } from './testing/in-memory-cluster.repository';
 import { InMemoryClusterNodesRepository } from './testing/in-memory-cluster-nodes.repository';
@@ -46,14 +46,14 @@ function setup({ jobCount = 0 } = {}) {
   const clusters = new InMemoryClusterRepository();
   const nodes = new InMemoryClusterNodesRepository();
   const disconnected: string[] = [];
-  const connections = { disconnect: async (id: string) => void disconnected.push(id) };
+  const watchOwnership = { release: async (id: string) => void disconnected.push(id), sweepSoon: () => undefined };
   const scope = { forCreate: async () => PROJECT };
   const jobs = { send: async () => ({ jobCount }) };
   const config = Object.assign(new ClustersConfig(), { LOCAL_NODE_NAME: 'this-machine', LOCAL_NODE_INTERNAL_IP: '10.0.0.5' });
   const service = new ClustersService(
     clusters as unknown as ClusterRepository,
     nodes as unknown as ClusterNodesRepository,
-    connections as unknown as ClusterConnections,
+    watchOwnership as unknown as ClusterWatchOwnership,
     scope as unknown as EnterpriseProjectScope,
     {} as SecretBox,
     config,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Actions, type Caller, EnterpriseProjectScope } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
 import {
@@ -23,40 +23,25 @@ import { NatsRpcClient } from '@stagecraft/messaging';
 import { SecretBox } from '@stagecraft/secrets';
 
 import { ClustersConfig } from '../config';
+import { type ClusterConnection, ClusterWatchOwnership } from './cluster-watch-ownership';
 import { localNode, parseLabelList } from './domain/local-node';
 import { ClusterEntity } from './infra/cluster.entity';
 import { ClusterRepository } from './infra/cluster.repository';
-import { ClusterConnections, type ConnectionOutcome } from './infra/cluster-connections';
 import { ClusterNodesRepository } from './infra/cluster-nodes.repository';
-
-export const SECRET_BOX = Symbol('SECRET_BOX');
+import { SECRET_BOX } from './secret-box';
 
 @Injectable()
-export class ClustersService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ClustersService');
-
+export class ClustersService {
   constructor(
     private readonly clusters: ClusterRepository,
     private readonly nodes: ClusterNodesRepository,
-    private readonly connections: ClusterConnections,
+    private readonly watchOwnership: ClusterWatchOwnership,
     private readonly scope: EnterpriseProjectScope,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly config: ClustersConfig,
     private readonly client: NatsRpcClient,
     private readonly egress: EgressPolicy,
   ) {}
-
-  /** After a restart, watch every Kubernetes cluster again (level-driven: what the cluster says now). */
-  async onApplicationBootstrap(): Promise<void> {
-    const kubernetes = await this.clusters.listWithKubeconfig();
-    for (const cluster of kubernetes) {
-      void this.reconnect(cluster).catch((error: unknown) =>
-        this.logger.warn(
-          `cluster ${cluster.id} could not be reconnected: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
-    }
-  }
 
   async register(caller: Caller, request: RegisterClusterRequest): Promise<ClusterDto> {
     const nameProblem = resourceNameProblem(request.name);
@@ -88,7 +73,12 @@ export class ClustersService implements OnApplicationBootstrap {
       server = parsed.server;
     }
     const enterpriseProjectId = await this.scope.forCreate(caller, request.enterpriseProjectId, Actions.cluster.create);
-    const cluster = await this.clusters.insert({
+    // Locked before it is stored: this replica connects the new cluster, no other replica's sweep does.
+    const claimed = request.type !== 'LOCAL' && (await this.watchOwnership.claimNew(id));
+    const unclaim = async () => {
+      if (claimed) await this.watchOwnership.release(id);
+    };
+    const insert = this.clusters.insert({
       id,
       accountId: caller.accountId,
       enterpriseProjectId,
@@ -101,17 +91,21 @@ export class ClustersService implements OnApplicationBootstrap {
       buildNamespace: request.type === 'LOCAL' ? null : this.config.BUILD_NAMESPACE,
       createdBy: caller.userId,
     });
-    if (cluster === 'name-taken')
+    const cluster = await insert.catch(async (error: unknown) => {
+      await unclaim();
+      throw error;
+    });
+    if (cluster === 'name-taken') {
+      await unclaim();
       throw new ClusterError(ClusterErrorReason.NAME_TAKEN, `a cluster named ${request.name} already exists`, 'name');
-    const outcome = request.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
-    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.getById(id)));
+    }
+    return this.connectAndAnswer(caller, cluster);
   }
 
   async refresh(caller: Caller, id: string): Promise<ClusterDto> {
     const cluster = await this.visible(caller, id);
     this.requireRight(caller, Actions.cluster.modify, cluster);
-    const outcome = cluster.type === 'LOCAL' ? await this.nodes.replace(id, [this.localNode()]) : await this.reconnect(cluster);
-    return this.withDetailFor(caller, outcome, await this.toDto(await this.clusters.getById(id)));
+    return this.connectAndAnswer(caller, cluster);
   }
 
   /**
@@ -140,9 +134,10 @@ export class ClustersService implements OnApplicationBootstrap {
       await this.clusters.releaseDeletion(cluster.id, claim);
       throw error;
     }
-    await this.connections.disconnect(id);
+    await this.watchOwnership.release(id);
     if (!(await this.clusters.deleteClaimed(cluster.id, claim)))
       throw new ClusterError(ClusterErrorReason.BUSY, 'the cluster was being deleted by another request', 'id');
+    this.watchOwnership.sweepSoon();
     return { id };
   }
 
@@ -205,21 +200,25 @@ export class ClustersService implements OnApplicationBootstrap {
     return { cluster: await this.toDto(cluster), nodes: await this.nodesFor(cluster, labels), connection };
   }
 
-  private async reconnect(cluster: ClusterEntity): Promise<ConnectionOutcome> {
-    const kubeconfig = this.secrets.open(cluster.kubeconfigSealed!, cluster.id);
-    const outcome = await this.connections.connect(cluster.id, kubeconfig);
-    // Stored (and shown to whoever may see the cluster): the reason that does not tell port states apart.
-    await this.clusters.updateStatus(
-      cluster.id,
-      outcome.ok
-        ? { status: 'AVAILABLE', statusReason: null, server: outcome.server }
-        : { status: 'UNAVAILABLE', statusReason: outcome.reason },
-    );
-    return outcome;
+  /**
+   * Register and refresh: LOCAL is this machine; a Kubernetes cluster is checked now and answered
+   * with its nodes as just listed, whichever replica watches it.
+   */
+  private async connectAndAnswer(caller: Caller, cluster: ClusterEntity): Promise<ClusterDto> {
+    let connection: ClusterConnection | undefined;
+    if (cluster.type === 'LOCAL') await this.nodes.replace(cluster.id, [this.localNode()]);
+    else {
+      connection = await this.watchOwnership.connect(cluster);
+      this.watchOwnership.sweepSoon();
+    }
+    const stored = await this.clusters.getById(cluster.id);
+    const dto = connection?.listedNodes ? toDto(stored, connection.listedNodes) : await this.toDto(stored);
+    return this.withDetailFor(caller, connection, dto);
   }
 
   /** An administrator who registers or refreshes a cluster reads the detailed reason in the answer (never stored). */
-  private withDetailFor(caller: Caller, outcome: ConnectionOutcome | void, dto: ClusterDto): ClusterDto {
+  private withDetailFor(caller: Caller, connection: ClusterConnection | undefined, dto: ClusterDto): ClusterDto {
+    const outcome = connection?.outcome;
     if (!caller.isAdmin || !outcome || outcome.ok || dto.status !== 'UNAVAILABLE') return dto;
     return { ...dto, statusReason: outcome.detail };
   }

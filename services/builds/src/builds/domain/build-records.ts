@@ -23,9 +23,14 @@ export const NEW_BUILD_STATE = {
   startedAt: null,
   finishedAt: null,
   logCursor: null,
+  runnerId: null,
+  leaseExpiresAt: null,
 } as const satisfies Partial<BuildEntity>;
 
 export interface TransitionChanges {
+  /** A scheduled build's runner and lease (BuildRunner.lease): who runs it, and until when unless renewed. */
+  runnerId?: string | null;
+  leaseExpiresAt?: Date | null;
   phase?: BuildPhase | null;
   reason?: string | null;
   message?: string | null;
@@ -72,4 +77,6 @@ export abstract class BuildRecords {
    * this. Nothing changes while a build is unfinished; their count is returned instead.
    */
   abstract deleteJobBuilds(accountId: string, jobId: string): Promise<{ unfinished: number; deleted: number }>;
+  /** Whether another runner than `runnerId` holds a lease on the build that has not run out at `now`. */
+  abstract leasedByAnotherRunner(id: string, runnerId: string, now: Date): Promise<boolean>;
 }

@@ -38,6 +38,9 @@ export class BuildEntity {
   @Column('text', { name: 'package_sha256' }) packageSha256!: string;
   /** Kubernetes builds: how far each container's log has been stored (see executors/kubernetes). */
   @Column('jsonb', { name: 'log_cursor', nullable: true }) logCursor!: LogCursors | null;
+  /** The builds replica running it since it was scheduled (BuildRunner.id), while its lease lasts. */
+  @Column('uuid', { name: 'runner_id', nullable: true }) runnerId!: string | null;
+  @Column({ type: 'timestamptz', name: 'lease_expires_at', precision: 3, nullable: true }) leaseExpiresAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @Column({ type: 'timestamptz', name: 'started_at', precision: 3, nullable: true }) startedAt!: Date | null;
   @Column({ type: 'timestamptz', name: 'finished_at', precision: 3, nullable: true }) finishedAt!: Date | null;

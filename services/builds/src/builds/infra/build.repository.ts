@@ -5,6 +5,7 @@ import type { BuildPhase, BuildStatus } from '@stagecraft/contracts';
 import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
 import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
 
+import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
 import { applyTransition } from '../domain/build-transition';
 import { BuildEntity, type LogCursors } from './build.entity';
@@ -167,14 +168,60 @@ export class BuildRepository implements BuildRecords {
     return rows.map((row) => row.id);
   }
 
-  async idsRunningStartedBefore(cutoff: Date): Promise<string[]> {
-    const rows = await this.builds.find({ where: { status: 'RUNNING', startedAt: LessThan(cutoff) }, select: { id: true } });
+  /** This runner's builds running since before `cutoff` (every other replica minds its own). */
+  async idsRunningStartedBefore(cutoff: Date, runnerId: string): Promise<string[]> {
+    const rows = await this.builds.find({
+      where: { status: 'RUNNING', startedAt: LessThan(cutoff), runnerId },
+      select: { id: true },
+    });
     return rows.map((row) => row.id);
   }
 
-  /** Builds scheduled and not ended: after a restart, what a previous process left behind. */
-  findActive(): Promise<BuildEntity[]> {
-    return this.builds.find({ where: { status: In(ACTIVE_STATUSES), finishedAt: IsNull() } });
+  /**
+   * Scheduled builds nobody holds a lease on at `now` (their replica died, or they predate leases),
+   * now leased to `runnerId` until `until`: each goes to one replica (the rows are locked, and
+   * rows another replica is claiming are skipped).
+   */
+  async claimOrphans(runnerId: string, now: Date, until: Date): Promise<BuildEntity[]> {
+    return this.builds.manager.transaction(async (manager) => {
+      const unfinished = { status: In(ACTIVE_STATUSES), finishedAt: IsNull() };
+      const orphans = await manager.find(BuildEntity, {
+        where: [
+          { ...unfinished, leaseExpiresAt: IsNull() },
+          { ...unfinished, leaseExpiresAt: LessThan(now) },
+        ],
+        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+      });
+      if (orphans.length === 0) return [];
+      await manager.update(BuildEntity, { id: In(orphans.map((build) => build.id)) }, { runnerId, leaseExpiresAt: until });
+      return orphans.map((build) => Object.assign(build, { runnerId, leaseExpiresAt: until }));
+    });
+  }
+
+  /**
+   * Extends `runnerId`'s leases on these builds to `until`; answers the state of each one it still
+   * holds (a build missing from the answer has ended, or another replica took it over).
+   */
+  async renewLeases(runnerId: string, ids: string[], until: Date): Promise<Map<string, BuildStatus>> {
+    if (ids.length === 0) return new Map();
+    const result = await this.builds
+      .createQueryBuilder()
+      .update(BuildEntity)
+      .set({ leaseExpiresAt: until })
+      .where('runner_id = :runnerId AND id IN (:...ids) AND finished_at IS NULL', { runnerId, ids })
+      .returning(['id', 'status'])
+      .execute();
+    return new Map((result.raw as { id: string; status: BuildStatus }[]).map((row) => [row.id, row.status]));
+  }
+
+  /** Gives up `runnerId`'s leases on its unfinished builds (a clean stop): they are orphans now. */
+  async releaseLeases(runnerId: string): Promise<void> {
+    await this.builds.update({ runnerId, finishedAt: IsNull() }, { leaseExpiresAt: null });
+  }
+
+  async leasedByAnotherRunner(id: string, runnerId: string, now: Date): Promise<boolean> {
+    const build = await this.builds.findOne({ where: { id }, select: { id: true, runnerId: true, leaseExpiresAt: true } });
+    return isLeasedByAnother(build, runnerId, now);
   }
 
   /** The state of each of these builds that exists. */

@@ -17,6 +17,7 @@ export class FakeBuildQueue implements BuildQueue {
 
 /** The builds of `running` run in this process; `stopped` records what was asked to stop. */
 export class FakeRunningBuilds implements RunningBuilds {
+  readonly id = 'fake-runner';
   readonly running = new Set<string>();
   readonly stopped: { buildId: string; reason: StopReason }[] = [];
 

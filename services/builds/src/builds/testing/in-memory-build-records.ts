@@ -2,6 +2,7 @@ import { Actions, type Caller } from '@stagecraft/authz';
 import type { BuildDto, BuildStatus } from '@stagecraft/contracts';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '@stagecraft/persistence';
 
+import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
 import { applyTransition } from '../domain/build-transition';
 import type { BuildEntity } from '../infra/build.entity';
@@ -91,6 +92,10 @@ export class InMemoryBuildRecords implements BuildRecords {
     this.deletedJobs.add(jobId);
     for (const row of builds) this.rows.delete(row.id);
     return { unfinished: 0, deleted: builds.length };
+  }
+
+  async leasedByAnotherRunner(id: string, runnerId: string, now: Date): Promise<boolean> {
+    return isLeasedByAnother(this.rows.get(id) ?? null, runnerId, now);
   }
 
   private ofJob(accountId: string, jobId: string): BuildEntity[] {
