@@ -65,6 +65,13 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   };
   const status = async (id: string): Promise<BuildStatus> =>
     (await app.get(DataSource).query('SELECT status FROM builds WHERE id = $1', [id]))[0].status;
+  /** The build's status once it is `wanted` (or the last one read, when it does not get there in time). */
+  const statusReaching = (id: string, wanted: BuildStatus, timeoutMs?: number) =>
+    eventually(
+      () => status(id),
+      (s) => s === wanted,
+      { timeoutMs },
+    );
   const reasonOf = async (id: string): Promise<string | null> =>
     (await app.get(DataSource).query('SELECT reason FROM builds WHERE id = $1', [id]))[0].reason;
   const queue = async (owner: { accountId: string; enterpriseProjectId: string } | object = {}) => {
@@ -98,29 +105,14 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     await start();
     const first = await queue();
     const second = await queue();
-    expect(
-      await eventually(
-        () => status(first),
-        (s) => s === 'RUNNING',
-      ),
-    ).toBe('RUNNING');
+    expect(await statusReaching(first, 'RUNNING')).toBe('RUNNING');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await status(second)).toBe('QUEUED');
     executor.finish(first, { status: 'SUCCEEDED', imageDigest: `sha256:${'a'.repeat(64)}`, image: 'x' });
-    expect(
-      await eventually(
-        () => status(second),
-        (s) => s === 'RUNNING',
-      ),
-    ).toBe('RUNNING');
+    expect(await statusReaching(second, 'RUNNING')).toBe('RUNNING');
     expect(await status(first)).toBe('SUCCEEDED');
     executor.finish(second, { status: 'FAILED', reason: 'BASE_IMAGE_NOT_FOUND', message: 'no such base image' });
-    expect(
-      await eventually(
-        () => status(second),
-        (s) => s === 'FAILED',
-      ),
-    ).toBe('FAILED');
+    expect(await statusReaching(second, 'FAILED')).toBe('FAILED');
     expect(await reasonOf(second)).toBe('BASE_IMAGE_NOT_FOUND');
     const numbers = await app
       .get(DataSource)
@@ -132,13 +124,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   it('stops a build at its deadline: TIMED_OUT', async () => {
     await start({ BUILD_DEADLINE_SECONDS: '1' });
     const id = await queue();
-    expect(
-      await eventually(
-        () => status(id),
-        (s) => s === 'TIMED_OUT',
-        { timeoutMs: 15_000 },
-      ),
-    ).toBe('TIMED_OUT');
+    expect(await statusReaching(id, 'TIMED_OUT', 15_000)).toBe('TIMED_OUT');
     expect(await reasonOf(id)).toBe('DEADLINE_EXCEEDED');
     await stop();
   });
@@ -146,34 +132,19 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   it('expires a build that waited too long in the queue', async () => {
     await start({ BUILD_QUEUE_TIMEOUT_SECONDS: '1' });
     const running = await queue();
-    await eventually(
-      () => status(running),
-      (s) => s === 'RUNNING',
-    );
+    await statusReaching(running, 'RUNNING');
     const waiting = await queue();
-    expect(
-      await eventually(
-        () => status(waiting),
-        (s) => s === 'EXPIRED',
-        { timeoutMs: 15_000 },
-      ),
-    ).toBe('EXPIRED');
+    expect(await statusReaching(waiting, 'EXPIRED', 15_000)).toBe('EXPIRED');
     expect(await reasonOf(waiting)).toBe('QUEUE_TIMEOUT');
     executor.finish(running, { status: 'SUCCEEDED', imageDigest: `sha256:${'b'.repeat(64)}`, image: 'x' });
-    await eventually(
-      () => status(running),
-      (s) => s === 'SUCCEEDED',
-    );
+    await statusReaching(running, 'SUCCEEDED');
     await stop();
   });
 
   it('after a restart, ends what a dead process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
     await start();
     const id = await queue();
-    await eventually(
-      () => status(id),
-      (s) => s === 'RUNNING',
-    );
+    await statusReaching(id, 'RUNNING');
     // The process dies without finishing it: its executor never reports, nothing stops it cleanly,
     // and its lease is never renewed again (a runner that is gone, its lease run out).
     await app
@@ -184,12 +155,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       );
     const lost = app;
     await start();
-    expect(
-      await eventually(
-        () => status(id),
-        (s) => s === 'ERROR',
-      ),
-    ).toBe('ERROR');
+    expect(await statusReaching(id, 'ERROR')).toBe('ERROR');
     expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
     await stop(lost).catch(() => undefined);
     await stop();
@@ -209,10 +175,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       const first = app;
       const firstExecutor = executor;
       const id = await queue(OWNER);
-      await eventually(
-        () => status(id),
-        (s) => s === 'RUNNING',
-      );
+      await statusReaching(id, 'RUNNING');
       const { runner_id: owner } = await leaseOf(id);
       expect(owner).toBe(first.get(BuildRunner).id);
 
@@ -226,13 +189,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       // The first replica's renewals stop reaching the database (a partition, or a process hung):
       // its lease runs out and the second takes the build over.
       const renewals = jest.spyOn(first.get(BuildRepository), 'renewLeases').mockRejectedValue(new Error('connection lost'));
-      expect(
-        await eventually(
-          () => status(id),
-          (s) => s === 'ERROR',
-          { timeoutMs: 10_000 },
-        ),
-      ).toBe('ERROR');
+      expect(await statusReaching(id, 'ERROR', 10_000)).toBe('ERROR');
       expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
       expect((await leaseOf(id)).runner_id).toBe(app.get(BuildRunner).id);
       // Back in touch, the first finds the build is not its own any more and stops running it,
@@ -253,20 +210,12 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       const first = app;
       const firstExecutor = executor;
       const id = await queue(OWNER);
-      await eventually(
-        () => status(id),
-        (s) => s === 'RUNNING',
-      );
+      await statusReaching(id, 'RUNNING');
       await start();
       const answer = await app.get(BuildsService).cancel(caller, id);
       // The second replica does not end it itself: the first one is running it.
       expect(answer.status).toBe('CANCELLING');
-      expect(
-        await eventually(
-          () => status(id),
-          (s) => s === 'CANCELLED',
-        ),
-      ).toBe('CANCELLED');
+      expect(await statusReaching(id, 'CANCELLED')).toBe('CANCELLED');
       expect(firstExecutor.aborted).toEqual([{ id, why: 'cancel' }]);
       await stop(first);
       await stop();

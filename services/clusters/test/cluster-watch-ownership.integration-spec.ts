@@ -27,6 +27,14 @@ const WITHIN_A_SWEEP = { timeoutMs: SWEEP_MS + 3000 };
 /** A replica that does not sweep during a test: it neither takes clusters over nor opens a new lock session. */
 const NEVER_SWEEPS = 600_000;
 
+/** The clusters `replica` owns once it owns any (or none, when a sweep's time passes without). */
+const ownedWithinASweep = (replica: { ownedClusters(): string[] }) =>
+  eventually(
+    async () => replica.ownedClusters(),
+    (owned) => owned.length > 0,
+    WITHIN_A_SWEEP,
+  );
+
 /** The one thing of iam that registering a cluster asks for: the account's default project. */
 @Controller()
 class DefaultProjectController {
@@ -179,13 +187,7 @@ describe('one watcher per cluster among clusters replicas (real Postgres and NAT
     await expectOpenWatchesToSettleAt(1);
 
     await owner.close();
-    expect(
-      await eventually(
-        async () => other.ownedClusters(),
-        (owned) => owned.length > 0,
-        WITHIN_A_SWEEP,
-      ),
-    ).toEqual([cluster.id]);
+    expect(await ownedWithinASweep(other)).toEqual([cluster.id]);
     await expectOpenWatchesToSettleAt(1);
     await changeNodeAndAwaitStored(cluster.id, '203.0.113.77');
   });
@@ -208,13 +210,7 @@ describe('one watcher per cluster among clusters replicas (real Postgres and NAT
     );
     expect(rowCount).toBe(1);
 
-    expect(
-      await eventually(
-        async () => other.ownedClusters(),
-        (owned) => owned.length > 0,
-        WITHIN_A_SWEEP,
-      ),
-    ).toEqual([cluster.id]);
+    expect(await ownedWithinASweep(other)).toEqual([cluster.id]);
     expect(owner.ownedClusters()).toEqual([]);
     await expectOpenWatchesToSettleAt(1);
     const otherWrites = other.countNodeWrites(cluster.id);
