@@ -11,7 +11,7 @@ module.exports = {
   // @kubernetes/client-node 1.x and its auth dependencies ship ESM only.
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi)/)'],
   moduleNameMapper: {
-    '^@stagecraft/(archive|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
+    '^@stagecraft/(archive|config|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@stagecraft/service-([a-z]+)$': path.join(__dirname, 'services/$1/src/index.ts'),
     '^@stagecraft/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },

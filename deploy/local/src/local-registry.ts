@@ -3,17 +3,20 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type CachedBaseImage, seedBaseImages } from '@stagecraft/base-images';
-import { platformTokenSource, RegistryClient, type RegistryTokenKey, type SeededImage } from '@stagecraft/oci';
+import {
+  dockerRegistryConfig,
+  type DockerRegistryTokenAuth,
+  platformTokenSource,
+  RegistryClient,
+  type RegistryTokenKey,
+  type SeededImage,
+} from '@stagecraft/oci';
 
 import { rememberedPort, waitFor } from './free-port';
 import { which } from './which';
 
 /** The registry's token auth: iam issues tokens at `realm` and signs them with the key of `certificateFile`. */
-export interface RegistryTokenAuth {
-  realm: string;
-  service: string;
-  issuer: string;
-  certificateFile: string;
+export interface RegistryTokenAuth extends DockerRegistryTokenAuth {
   /** The key, for the launcher's own pushes of the base images (before iam runs). */
   key: RegistryTokenKey;
 }
@@ -46,25 +49,7 @@ export async function startLocalRegistry(
   const port = await rememberedPort(join(dir, 'port'));
   writeFileSync(
     join(dir, 'config.yml'),
-    [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      'auth:',
-      '  token:',
-      `    realm: ${auth.realm}`,
-      `    service: ${auth.service}`,
-      `    issuer: ${auth.issuer}`,
-      `    rootcertbundle: ${auth.certificateFile}`,
-      '',
-    ].join('\n'),
+    dockerRegistryConfig({ rootDirectory: join(dir, 'data'), port, logLevel: 'warn', auth: { token: auth } }),
   );
   const log = openSync(join(logDir, 'registry.log'), 'a');
   const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log] });

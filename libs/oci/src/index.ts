@@ -6,6 +6,7 @@ export * from './build-context';
 export * from './build-failure';
 export * from './dependencies';
 export { DigestingStream, isSha256Digest, sha256Digest } from './digest';
+export * from './docker-registry-config';
 export * from './image.assembler';
 export * from './image-config';
 export * from './image-publish';

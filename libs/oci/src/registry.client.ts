@@ -16,7 +16,7 @@ import { type DecodedManifest, decodeManifest, ManifestDecodeError } from './man
 import type { ImageIndex, ImageManifest, Platform } from './manifest.types';
 import { type ImageManifestMediaType, type IndexMediaType, MANIFEST_ACCEPT, type ManifestMediaType } from './media-types';
 import { DEFAULT_PLATFORM, formatPlatform, selectPlatformManifest } from './platform';
-import { RegistryAuth, type RegistryCredentials,type RegistryTokenSource } from './registry.auth';
+import { RegistryAuth, type RegistryCredentials, type RegistryTokenSource } from './registry.auth';
 import { discard, readLimited, type RegistryRequest, RegistryTransport } from './registry.transport';
 
 export interface RegistryClientOptions {
@@ -190,14 +190,7 @@ export class RegistryClient {
 
   /** Streams a blob; the stream errors with DIGEST_MISMATCH when the bytes are not what `digest` says. */
   async getBlob(repository: string, digest: string): Promise<BlobDownload> {
-    const operation = `GET blob ${repository}@${digest}`;
-    const response = await this.send({
-      method: 'GET',
-      url: blobPath(repository, digest),
-      scopes: pullScopes(repository),
-      ok: [200],
-      operation,
-    });
+    const { response, operation } = await this.requestBlob(repository, digest);
     if (!response.body) throw this.transport.error({ operation }, 'PROTOCOL_ERROR', response.status, 'the answer has no body');
     const verifier = new DigestingStream({
       digest,
@@ -211,6 +204,15 @@ export class RegistryClient {
 
   /** A small blob (a config) in memory, verified against its digest. */
   async getBlobBytes(repository: string, digest: string, maxBytes = this.maxManifestBytes): Promise<Buffer> {
+    const { response, operation } = await this.requestBlob(repository, digest);
+    const bytes = await this.readSmall(response, maxBytes, operation);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) throw this.transport.error({ operation }, 'DIGEST_MISMATCH', 200, `the bytes hash to ${actual}`);
+    return bytes;
+  }
+
+  /** The answer to GET of a blob the repository has (200), and the operation that names it in errors. */
+  private async requestBlob(repository: string, digest: string): Promise<{ response: Response; operation: string }> {
     const operation = `GET blob ${repository}@${digest}`;
     const response = await this.send({
       method: 'GET',
@@ -219,10 +221,7 @@ export class RegistryClient {
       ok: [200],
       operation,
     });
-    const bytes = await this.readSmall(response, maxBytes, operation);
-    const actual = sha256Digest(bytes);
-    if (actual !== digest) throw this.transport.error({ operation }, 'DIGEST_MISMATCH', 200, `the bytes hash to ${actual}`);
-    return bytes;
+    return { response, operation };
   }
 
   /** The blob's size when the repository has it, else null (HEAD). */

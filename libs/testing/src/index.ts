@@ -1,4 +1,3 @@
-export * from './counting-listener';
 export * from './eventually';
 export * from './run-image';
 export * from './stack-apps';
@@ -8,3 +7,4 @@ export * from './test-keys';
 export * from './test-nats';
 export * from './test-nats-server';
 export * from './test-s3';
+export * from '@stagecraft/config/testing';

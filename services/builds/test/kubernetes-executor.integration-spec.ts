@@ -24,6 +24,7 @@ import { BuildObjectsJanitor } from '../src/builds/build-objects.janitor';
 import { BuildsService } from '../src/builds/builds.service';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildClusterStore } from '../src/builds/infra/build-cluster.store';
+import { HARDENED_SECURITY_CONTEXT } from '../src/builds/testing/build-pod-fixtures';
 import { BuildsConfig } from '../src/config';
 import { queuedBuild } from './queued-build';
 
@@ -550,17 +551,7 @@ describe('builds on Kubernetes (fake API server, real Postgres and NATS)', () =>
     expect(envOf(dependencies)).toMatchObject({ NPM_CONFIG_REGISTRY: NPM_REGISTRY, HOME: '/tmp' });
     for (const c of [fetch, build])
       expect(envOf(c)).toMatchObject({ PACKAGE_FILE: '/workspace/package', DEPENDENCIES_DIR: '/stagecraft/dependencies' });
-    for (const c of [fetch, dependencies, build])
-      expect(c.securityContext).toEqual({
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        runAsUser: 10001,
-        runAsGroup: 10001,
-        seccompProfile: { type: 'RuntimeDefault' },
-      });
+    for (const c of [fetch, dependencies, build]) expect(c.securityContext).toEqual(HARDENED_SECURITY_CONTEXT);
     expect(spec.automountServiceAccountToken).toBe(false);
     // The tenant's base image runs npm: it mounts only emptyDirs, never the Secret, and its env holds no credential.
     const volumes = new Map<string, Json>(spec.volumes.map((v: Json) => [v.name, v]));

@@ -3,25 +3,15 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo, createServer, type Server } from 'node:net';
 
+import { type CountingListener, listenCounting } from '../testing';
 import { EgressDeniedError, EgressPolicy, isEgressDenied, type Resolver } from './egress-policy';
 
 /** A plain HTTP server on `host` that counts the TCP connections it accepted. */
-async function listener(host: string): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let connections = 0;
-  const server = http.createServer((_req, res) => res.end('hello'));
-  server.on('connection', () => connections++);
-  server.listen(0, host);
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections: () => connections,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
+const listener = (host: string): Promise<CountingListener> =>
+  listenCounting(
+    http.createServer((_req, res) => res.end('hello')),
+    host,
+  );
 
 function get(agent: http.Agent, url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -37,8 +27,8 @@ function get(agent: http.Agent, url: string): Promise<string> {
 }
 
 describe('EgressPolicy', () => {
-  let loopback: Awaited<ReturnType<typeof listener>>;
-  let second: Awaited<ReturnType<typeof listener>>;
+  let loopback: CountingListener;
+  let second: CountingListener;
 
   beforeAll(async () => {
     loopback = await listener('127.0.0.1');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildTarball, buildZip } from '@stagecraft/archive/testing';
 
 import { AssemblyError } from '../assembly.errors';
+import { NPM_CI_COMMAND, PIP_INSTALL_COMMAND } from '../testing/install-commands';
 import { withDependencyEnv } from './dependency-layer';
 import {
   dependencyLayerKey,
@@ -65,15 +66,7 @@ describe('planDependencies: NODEJS', () => {
   it('installs declared dependencies with npm ci from the lockfile, scripts ignored, into /app/node_modules', () => {
     const plan = install(planDependencies('NODEJS', npm({})));
     expect(plan.tool).toBe('npm');
-    expect(plan.command).toEqual([
-      'npm',
-      'ci',
-      '--omit=dev',
-      '--ignore-scripts',
-      '--replace-registry-host=always',
-      '--no-audit',
-      '--no-fund',
-    ]);
+    expect(plan.command).toEqual(NPM_CI_COMMAND);
     expect(plan.workDir).toBe('/app');
     expect(plan.outputDir).toBe('/app/node_modules');
     expect(plan.files.map((f) => f.name)).toEqual(['package.json', 'package-lock.json']);
@@ -198,20 +191,7 @@ describe('planDependencies: PYTHON', () => {
       planDependencies('PYTHON', { lockfiles: {}, hasNodeModules: false, requirementsTxt: Buffer.from('# web\nflask==3.0.3\n') }),
     );
     expect(plan.tool).toBe('pip');
-    expect(plan.command).toEqual([
-      'python3',
-      '-m',
-      'pip',
-      'install',
-      '--no-cache-dir',
-      '--no-compile',
-      '--only-binary=:all:',
-      '--no-warn-script-location',
-      '--target',
-      '/opt/stagecraft/python-packages',
-      '-r',
-      'requirements.txt',
-    ]);
+    expect(plan.command).toEqual(PIP_INSTALL_COMMAND);
     expect(plan.outputDir).toBe(PYTHON_PACKAGES_DIR);
     expect(plan.files).toEqual([{ name: 'requirements.txt', content: Buffer.from('flask==3.0.3\n') }]);
     expect(plan.imageEnv).toEqual({ PYTHONPATH: '/opt/stagecraft/python-packages' });

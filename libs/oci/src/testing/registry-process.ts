@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { type DockerRegistryConfig, dockerRegistryConfig, type DockerRegistryTokenAuth } from '../docker-registry-config';
+
 const run = promisify(execFile);
 
 export interface TestRegistryOptions {
   /** Turns on htpasswd Basic auth with this one user (bcrypt, via `htpasswd -Bbc`). */
   basicAuth?: { username: string; password: string };
   /** Turns on token auth (the distribution token spec): tokens from `realm`, signed with the certificate's key. */
-  tokenAuth?: { realm: string; service: string; issuer: string; certificateFile: string };
+  tokenAuth?: DockerRegistryTokenAuth;
   /** The binary; `docker-registry` (Debian's CNCF distribution) from PATH by default. */
   binary?: string;
 }
@@ -54,30 +56,16 @@ async function startOnce(options: TestRegistryOptions): Promise<TestRegistry> {
   };
   try {
     const port = await freePort();
-    const token = options.tokenAuth;
-    const auth = options.basicAuth
-      ? `auth:\n  htpasswd:\n    realm: stagecraft-test\n    path: ${join(dir, 'htpasswd')}\n`
-      : token
-        ? `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certificateFile}\n`
-        : '';
     if (options.basicAuth) {
       await run('htpasswd', ['-Bbc', join(dir, 'htpasswd'), options.basicAuth.username, options.basicAuth.password]);
     }
-    const config = [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      auth,
-    ].join('\n');
+    const config = dockerRegistryConfig({
+      rootDirectory: join(dir, 'data'),
+      port,
+      logLevel: 'error',
+      accessLog: false,
+      auth: authOf(options, dir),
+    });
     await writeFile(join(dir, 'config.yml'), config);
     const output: Buffer[] = [];
     const started = spawn(options.binary ?? 'docker-registry', ['serve', join(dir, 'config.yml')], {
@@ -93,6 +81,11 @@ async function startOnce(options: TestRegistryOptions): Promise<TestRegistry> {
     await stop();
     throw err;
   }
+}
+
+function authOf(options: TestRegistryOptions, dir: string): DockerRegistryConfig['auth'] {
+  if (options.basicAuth) return { htpasswd: { realm: 'stagecraft-test', path: join(dir, 'htpasswd') } };
+  return options.tokenAuth ? { token: options.tokenAuth } : undefined;
 }
 
 async function waitUntilReady(child: ChildProcess, port: number, output: () => string): Promise<void> {

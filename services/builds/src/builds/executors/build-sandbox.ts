@@ -188,6 +188,11 @@ export class SandboxedBuild {
   }
 }
 
+/** buildah's options keeping its images and containers (vfs storage) in `dir`/storage. */
+export function buildahStorage(dir: string): string[] {
+  return ['--root', join(dir, 'storage', 'root'), '--runroot', join(dir, 'storage', 'run'), '--storage-driver', 'vfs'];
+}
+
 /** Runs a command, passing each output line to `log`; rejects with its last line (and `exitCode`) when it fails. */
 export function run(
   binary: string,

@@ -13,7 +13,7 @@ import {
 } from '@stagecraft/oci';
 
 import type { RunOptions, SandboxedBuild, SandboxMode } from './build-sandbox';
-import { BuildSandbox, run } from './build-sandbox';
+import { buildahStorage, BuildSandbox, run } from './build-sandbox';
 import { type BuildahCommand, BuildahOutput, classifyBuildahFailure } from './buildah-failure';
 import { dockerfileImages, DockerfileImagesError } from './dockerfile-images';
 import { withRegistryStep } from './registry-step';
@@ -101,14 +101,7 @@ export class BuildahBuilder {
       const context = join(sealed, 'context');
       const laid = await prepareBuildContext(context, request);
       await build.giveToUser(context, laid.dockerfilePath, join(context, laid.packageFileName));
-      const storage = [
-        '--root',
-        join(sealed, 'storage', 'root'),
-        '--runroot',
-        join(sealed, 'storage', 'run'),
-        '--storage-driver',
-        'vfs',
-      ];
+      const storage = buildahStorage(sealed);
       const step = (home: string, tenantCode: boolean) => ({ home, tenantCode, log: request.log, signal: request.signal });
       const buildah = (command: BuildahCommand, args: string[], options: RunOptions) =>
         this.buildah(build, command, [...storage, ...args], options);

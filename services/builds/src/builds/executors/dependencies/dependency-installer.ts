@@ -19,7 +19,7 @@ import {
   registryUrlOf,
 } from '@stagecraft/oci';
 
-import type { BuildSandbox, SandboxMode } from '../build-sandbox';
+import { buildahStorage, type BuildSandbox, type SandboxMode } from '../build-sandbox';
 import { findExecutable, SandboxUnavailableError } from '../build-user';
 import { withRegistryStep } from '../registry-step';
 import { RegistryProxy } from './registry-proxy';
@@ -98,15 +98,8 @@ export class BuildahDependencyInstaller {
     const build = await this.options.sandbox.open(request.mode);
     let proxy: RegistryProxy | undefined;
     let socketDir: string | undefined;
-    const storage = (home: string) => [
-      '--root',
-      join(home, 'storage', 'root'),
-      '--runroot',
-      join(home, 'storage', 'run'),
-      '--storage-driver',
-      'vfs',
-    ];
     const sealed = await build.userDir('sealed');
+    const storage = buildahStorage(sealed);
     const step = (home: string, tenantCode: boolean, onLine = log) => ({ home, tenantCode, log: onLine, signal });
     let created = false;
     try {
@@ -123,7 +116,7 @@ export class BuildahDependencyInstaller {
       const registry = parseImageReference(request.baseImage).registry;
       await withRegistryStep(build, request.credentials ?? this.options.credentials, 'pull', registry, (home, flags) =>
         build.buildah(
-          [...storage(sealed), 'from', ...flags, '--name', 'dependencies', `docker://${request.baseImage}`],
+          [...storage, 'from', ...flags, '--name', 'dependencies', `docker://${request.baseImage}`],
           step(home, false),
         ),
       );
@@ -167,7 +160,7 @@ export class BuildahDependencyInstaller {
       try {
         await build.buildah(
           [
-            ...storage(sealed),
+            ...storage,
             'run',
             '--isolation',
             'chroot',
@@ -210,7 +203,7 @@ export class BuildahDependencyInstaller {
       if (created)
         await build
           .buildah(
-            [...storage(sealed), 'rm', 'dependencies'],
+            [...storage, 'rm', 'dependencies'],
             step(sealed, false, () => undefined),
           )
           .catch(() => undefined);

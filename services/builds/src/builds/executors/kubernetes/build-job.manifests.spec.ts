@@ -9,14 +9,15 @@ import {
   planDependencies,
   PYTHON_PACKAGES_DIR,
 } from '@stagecraft/oci';
+import { NPM_CI_COMMAND, PIP_INSTALL_COMMAND } from '@stagecraft/oci/testing';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Secret } from 'kubernetes-models/v1';
 
 import type { BuildEntity } from '../../infra/build.entity';
+import { BUILD_POD_OPTIONS, HARDENED_SECURITY_CONTEXT } from '../../testing/build-pod-fixtures';
 import {
   type BuildContainerSpec,
   buildJobManifest,
-  type BuildPodOptions,
   buildSecretManifest,
   DEPENDENCIES_CONTAINER,
   type PodDependencies,
@@ -25,29 +26,7 @@ import {
 const REGISTRY_PASSWORD = 'registry-password-do-not-show';
 const PACKAGE_URL = 'https://obs.example.com/packages/app.zip?X-Amz-Signature=0123456789abcdef';
 const REGISTRIES: PackageRegistries = { npm: 'https://npm.mirror.example/', pip: 'https://pypi.mirror.example/simple' };
-const OPTIONS: BuildPodOptions = {
-  namespace: 'stagecraft-builds',
-  assemblerImage: 'stagecraft/assembler:0.1.0',
-  buildkitImage: 'moby/buildkit:v0.17.3-rootless',
-  resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '2Gi' },
-  deadlineSeconds: 900,
-  ttlSecondsAfterFinished: 600,
-  platform: 'linux/amd64',
-  serviceAccountName: 'stagecraft-build',
-  scratchSizeLimit: '6Gi',
-};
 const SCRATCH = { sizeLimit: '6Gi' };
-/** What every container of an assembler pod gets (hardenedContainer): the tests compare it whole. */
-const HARDENED = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  runAsUser: 10001,
-  runAsGroup: 10001,
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 function buildOf(spec: Partial<BuildSpecSnapshotDto>): BuildEntity {
   return {
@@ -131,7 +110,7 @@ function secretSpec(build: BuildEntity): BuildContainerSpec {
     labels: {},
     packageUrl: PACKAGE_URL,
     packageSha256: build.packageSha256,
-    platform: OPTIONS.platform,
+    platform: BUILD_POD_OPTIONS.platform,
     dockerfile: null,
     dependencies: { tool: 'npm', registryUrl: REGISTRIES.npm },
   };
@@ -140,7 +119,7 @@ function secretSpec(build: BuildEntity): BuildContainerSpec {
 describe('buildJobManifest: a NODEJS build whose package needs an npm install', () => {
   const build = buildOf({});
   const dependencies = podDependencies('NODEJS', NODE_MANIFESTS, 'node:20-slim');
-  const job = buildJobManifest(build, OPTIONS, dependencies);
+  const job = buildJobManifest(build, BUILD_POD_OPTIONS, dependencies);
   const spec = podSpecOf(job);
 
   it('is a valid Job whose pod runs fetch, then dependencies, then build', () => {
@@ -154,15 +133,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
   it('dependencies runs npm ci of the base image itself, in the app folder, with the configured registry', () => {
     const deps = container(spec, DEPENDENCIES_CONTAINER);
     expect(deps.image).toBe('node:20-slim');
-    expect(deps.command).toEqual([
-      'npm',
-      'ci',
-      '--omit=dev',
-      '--ignore-scripts',
-      '--replace-registry-host=always',
-      '--no-audit',
-      '--no-fund',
-    ]);
+    expect(deps.command).toEqual(NPM_CI_COMMAND);
     expect(deps.args).toBeUndefined();
     expect(deps.workingDir).toBe('/app');
     expect(envOf(deps)).toMatchObject({
@@ -177,7 +148,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
   });
 
   it('every container keeps the full hardening, the pod too', () => {
-    for (const c of [...spec.initContainers!, ...spec.containers]) expect(c.securityContext).toEqual(HARDENED);
+    for (const c of [...spec.initContainers!, ...spec.containers]) expect(c.securityContext).toEqual(HARDENED_SECURITY_CONTEXT);
     expect(spec.securityContext).toEqual({
       runAsNonRoot: true,
       runAsUser: 10001,
@@ -255,7 +226,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
     const labelled = podSpecOf(
       buildJobManifest(
         buildOf({ nodeLabels: [{ key: 'pool', value: 'builds' }] }),
-        { ...OPTIONS, platform: 'linux/arm64' },
+        { ...BUILD_POD_OPTIONS, platform: 'linux/arm64' },
         dependencies,
       ),
     );
@@ -273,7 +244,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
     expect(spec.imagePullSecrets).toEqual([{ name: `stagecraft-build-${build.id}` }]);
     const secret = buildSecretManifest(
       build,
-      OPTIONS.namespace,
+      BUILD_POD_OPTIONS.namespace,
       { ...secretSpec(build), baseImage: 'mirror.example.com/library/node:20-slim' },
       {
         'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
@@ -291,14 +262,14 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
     const volume = spec.volumes!.find((v) => v.name === 'build-secret')!;
     expect(volume.secret!.items!.map((item) => item.key)).toEqual(['spec.json', 'config.json']);
     // A base image from a registry without credentials: an empty pull key, still valid.
-    const anonymous = buildSecretManifest(build, OPTIONS.namespace, secretSpec(build), {
+    const anonymous = buildSecretManifest(build, BUILD_POD_OPTIONS.namespace, secretSpec(build), {
       'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
     });
     expect(JSON.parse(Buffer.from(anonymous.data!['.dockerconfigjson'], 'base64').toString())).toEqual({ auths: {} });
   });
 
   it('the Secret (only fetch and build mount it) names the install for the CLI: the tool and the registry', () => {
-    const secret = buildSecretManifest(build, OPTIONS.namespace, secretSpec(build), {
+    const secret = buildSecretManifest(build, BUILD_POD_OPTIONS.namespace, secretSpec(build), {
       'registry.example.com': { username: 'builder', password: REGISTRY_PASSWORD },
     });
     const specJson = JSON.parse(Buffer.from(secret.data!['spec.json'], 'base64').toString());
@@ -311,7 +282,7 @@ describe('buildJobManifest: a NODEJS build whose package needs an npm install', 
 
 describe('buildJobManifest: a PYTHON build whose package needs a pip install', () => {
   const dependencies = podDependencies('PYTHON', PYTHON_MANIFESTS, 'python:3.12-slim');
-  const job = buildJobManifest(buildOf({ techStack: 'PYTHON' }), OPTIONS, dependencies);
+  const job = buildJobManifest(buildOf({ techStack: 'PYTHON' }), BUILD_POD_OPTIONS, dependencies);
   const spec = podSpecOf(job);
 
   it('dependencies runs pip install --target the PYTHONPATH folder, with the configured index', () => {
@@ -319,20 +290,7 @@ describe('buildJobManifest: a PYTHON build whose package needs a pip install', (
     expect(spec.initContainers?.map((c) => c.name)).toEqual(['fetch', 'dependencies']);
     const deps = container(spec, DEPENDENCIES_CONTAINER);
     expect(deps.image).toBe('python:3.12-slim');
-    expect(deps.command).toEqual([
-      'python3',
-      '-m',
-      'pip',
-      'install',
-      '--no-cache-dir',
-      '--no-compile',
-      '--only-binary=:all:',
-      '--no-warn-script-location',
-      '--target',
-      '/opt/stagecraft/python-packages',
-      '-r',
-      'requirements.txt',
-    ]);
+    expect(deps.command).toEqual(PIP_INSTALL_COMMAND);
     expect(deps.workingDir).toBe('/opt/stagecraft/install');
     expect(envOf(deps)).toMatchObject({ PIP_INDEX_URL: 'https://pypi.mirror.example/simple', PIP_CONFIG_FILE: '/dev/null' });
     expect(envOf(deps)).not.toHaveProperty('NPM_CONFIG_REGISTRY');
@@ -343,7 +301,7 @@ describe('buildJobManifest: a PYTHON build whose package needs a pip install', (
       { name: 'dependencies', mountPath: '/opt/stagecraft/install', subPath: 'work' },
       { name: 'dependencies', mountPath: '/opt/stagecraft/python-packages', subPath: 'output' },
     ]);
-    for (const c of [...spec.initContainers!, ...spec.containers]) expect(c.securityContext).toEqual(HARDENED);
+    for (const c of [...spec.initContainers!, ...spec.containers]) expect(c.securityContext).toEqual(HARDENED_SECURITY_CONTEXT);
     expect(deps.volumeMounts!.map((m) => m.name)).not.toContain('build-secret');
   });
 });
@@ -391,7 +349,7 @@ describe('buildJobManifest: builds without an install keep the single-container 
           { name: 'CONTEXT_DIR', value: '/workspace' },
         ],
         resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-        securityContext: HARDENED,
+        securityContext: HARDENED_SECURITY_CONTEXT,
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'FallbackToLogsOnError',
         volumeMounts: [
@@ -417,7 +375,7 @@ describe('buildJobManifest: builds without an install keep the single-container 
   ])('%s', (_what, spec, manifests) => {
     const build = buildOf(spec);
     if (manifests) expect(planDependencies(build.spec.techStack, manifests).install).toBeNull();
-    const job = buildJobManifest(build, OPTIONS);
+    const job = buildJobManifest(build, BUILD_POD_OPTIONS);
     expect(() => new Job(job as never).validate()).not.toThrow();
     expect(podSpecOf(job)).toEqual(singleContainerPod(build));
   });
@@ -426,7 +384,7 @@ describe('buildJobManifest: builds without an install keep the single-container 
     const build = buildOf({
       buildSpec: { type: 'CUSTOM_DOCKERFILE', baseImage: null, baseImageTag: null, dockerfile: 'FROM node:20' },
     });
-    const spec = podSpecOf(buildJobManifest(build, OPTIONS, podDependencies('NODEJS', NODE_MANIFESTS, 'node:20-slim')));
+    const spec = podSpecOf(buildJobManifest(build, BUILD_POD_OPTIONS, podDependencies('NODEJS', NODE_MANIFESTS, 'node:20-slim')));
     expect(spec.initContainers?.map((c) => c.name)).toEqual(['fetch']);
     expect(spec.containers.map((c) => c.image)).toEqual(['moby/buildkit:v0.17.3-rootless']);
   });

@@ -3,23 +3,13 @@ import type { BuildSpecSnapshotDto } from '@stagecraft/contracts';
 import { type DependencyManifests, installEnvironment, type PackageRegistries, planDependencies } from '@stagecraft/oci';
 
 import type { BuildEntity } from '../../infra/build.entity';
-import { buildJobManifest, type BuildPodOptions } from './build-job.manifests';
+import { BUILD_POD_OPTIONS } from '../../testing/build-pod-fixtures';
+import { buildJobManifest } from './build-job.manifests';
 import { decideBuildState } from './build-job.outcome';
 
 const REGISTRIES: PackageRegistries = {
   npm: 'https://npm-reader:mirror-pa55@npm.mirror.example/',
   pip: 'https://pypi.mirror.example/simple',
-};
-const OPTIONS: BuildPodOptions = {
-  namespace: 'stagecraft-builds',
-  assemblerImage: 'stagecraft/assembler:0.1.0',
-  buildkitImage: 'moby/buildkit:v0.17.3-rootless',
-  resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '2Gi' },
-  deadlineSeconds: 900,
-  ttlSecondsAfterFinished: 600,
-  platform: 'linux/amd64',
-  serviceAccountName: 'stagecraft-build',
-  scratchSizeLimit: '8Gi',
 };
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -64,7 +54,11 @@ function podOf(stack: 'NODEJS' | 'PYTHON'): V1Pod {
     } as Partial<BuildSpecSnapshotDto>,
   } as BuildEntity;
   const install = planDependencies(stack, MANIFESTS[stack]).install!;
-  const job = buildJobManifest(build, OPTIONS, { install, env: installEnvironment(install, REGISTRIES), image: 'base:x' });
+  const job = buildJobManifest(
+    build,
+    { ...BUILD_POD_OPTIONS, scratchSizeLimit: '8Gi' },
+    { install, env: installEnvironment(install, REGISTRIES), image: 'base:x' },
+  );
   return { metadata: { name: 'stagecraft-build-1-abcde' }, spec: job.spec!.template.spec };
 }
 
