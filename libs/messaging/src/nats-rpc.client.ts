@@ -67,17 +67,21 @@ export class NatsRpcClient {
     headers.set(HeaderNames.correlationId, meta.correlationId ?? randomUUID());
     if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
     const timeout = options.timeoutMs ?? this.options.timeoutMs;
+    const read = READ_SUBJECTS.has(subject);
     const data = encodeJson(payload);
-    const request = () => this.outbound.defer(() => this.connection.request(this.qualify(subject), data, { timeout, headers }));
+    const request = (timeoutMs: number) =>
+      this.outbound.defer(() => this.connection.request(this.qualify(subject), data, { timeout: timeoutMs, headers }));
     try {
       let reply;
       try {
-        reply = await request();
+        // A read the replica took with it when it died is only noticed by its timeout: a read's
+        // first attempt waits less, unless the caller said it takes long.
+        reply = await request(read && options.timeoutMs === undefined ? Math.min(timeout, READ_ATTEMPT_TIMEOUT_MS) : timeout);
       } catch (error) {
-        if (!READ_SUBJECTS.has(subject) || !isLostRequest(error)) throw error;
+        if (!read || !isLostRequest(error)) throw error;
         // A read is safe to send again: another replica answers, or the restarted one.
         if ((error as NatsError).code === NatsErrorCode.NoResponders) await sleep(NO_RESPONDERS_RETRY_MS);
-        reply = await request();
+        reply = await request(timeout);
       }
       return unwrapReply<ResponseOf<S>>(reply.data);
     } catch (error) {
@@ -125,6 +129,9 @@ export interface EventHandlers<E> {
   /** A message that is not JSON. */
   onUnreadable(): void;
 }
+
+/** How long a read's first attempt waits for its answer (reads answer in milliseconds). */
+const READ_ATTEMPT_TIMEOUT_MS = 2_000;
 
 /** How long a read waits before asking again when no replica listened (one may be restarting). */
 const NO_RESPONDERS_RETRY_MS = 250;

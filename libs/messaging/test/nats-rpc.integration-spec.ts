@@ -167,4 +167,13 @@ describe('NATS request/reply (real NATS)', () => {
     });
     expect(received).toEqual({ read: 2, write: 1 });
   });
+
+  it('asks again after two seconds, not the whole timeout, when a read was lost with its replica', async () => {
+    received.read = 0;
+    const patient = new NatsRpcClient(client.connection, { subjectPrefix: prefix, timeoutMs: 10_000 });
+    const started = Date.now();
+    await expect(patient.send(IamSubjects.getUsers, { ids: [] } as never)).resolves.toMatchObject({ attempt: 2 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
 });

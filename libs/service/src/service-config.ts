@@ -1,5 +1,5 @@
 import { NatsConfig } from '@stagecraft/messaging';
-import { IsIn, IsString, Matches, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -15,4 +15,9 @@ export class ProcessConfig extends NatsConfig {
 export class ServiceConfig extends ProcessConfig {
   @IsString() @MinLength(1) DATABASE_URL!: string;
   @IsString() @Matches(/^[a-z_][a-z0-9_]*$/) DATABASE_SCHEMA!: string;
+  /**
+   * Connections this process keeps open at most for its queries (a few more are its own: LISTEN,
+   * advisory locks). Every replica has its own: Postgres' max_connections must cover them all.
+   */
+  @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
 }

@@ -37,6 +37,7 @@ export function serviceModule<C extends ServiceConfig>(options: ServiceModuleOpt
       serviceDatabaseModule({
         url: config.DATABASE_URL,
         schema: config.DATABASE_SCHEMA,
+        poolSize: config.DATABASE_POOL_SIZE,
         entities: options.entities,
         migrations: options.migrations,
       }),
