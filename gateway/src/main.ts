@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@stagecraft/config';
 
 import { GatewayConfig } from './config';
@@ -8,7 +9,8 @@ import { startGateway } from './start-gateway';
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfig);
   await startGateway(config);
-  console.log(`gateway listening on ${config.HOST}:${config.PORT}, GraphQL at /graphql`);
+  // Through the app's logger: a JSON line like every other one in the log.
+  new Logger('Gateway').log(`gateway listening on ${config.HOST}:${config.PORT}, GraphQL at /graphql`);
 }
 
 main().catch((error: unknown) => {

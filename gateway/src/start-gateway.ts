@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CallerResolver } from '@stagecraft/authz';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { NatsRpcClient } from '@stagecraft/messaging';
+import { createNestLogger, logHttpRequests } from '@stagecraft/observability';
 
 import type { GatewayConfig } from './config';
 import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
@@ -17,8 +17,11 @@ export async function startGateway(
   config: GatewayConfig,
   logger?: LoggerService | LogLevel[] | false,
 ): Promise<INestApplication> {
+  // The default: pino JSON lines (docs/observability.md#logs), given as an instance so Nest's boot
+  // lines go through it from the first one. Tests pass `false`, Nest's level names or their own.
+  const processLogger = logger === undefined ? createNestLogger('gateway', config) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forConfig(config), {
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logger: logger ?? processLogger,
     bodyParser: false,
   });
   // JSON only: GraphQL comes as JSON, a package as a raw stream; Nest's default would also run a
@@ -46,6 +49,8 @@ export async function startGateway(
     path: '/graphql',
     context: graphQLContextFactory(app.get(NatsRpcClient)),
   });
+  // After the direct GraphQL path is in place: its requests are logged too (at debug only).
+  if (processLogger) logHttpRequests(app.getHttpServer(), processLogger.pino);
   await app.listen(config.PORT, config.HOST);
   return app;
 }

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { readableLog } from '@stagecraft/observability';
+
 /** How a process ended: its exit code, or the signal that ended it. */
 export interface ProcessExit {
   code: number | null;
@@ -39,10 +41,10 @@ export class ServiceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** The last lines it wrote, to explain an early exit. */
+  /** The last lines it wrote, to explain an early exit: its JSON lines as `level context: message`. */
   tail(lines = 15): string {
     try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return readableLog(readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'));
     } catch {
       return '';
     }

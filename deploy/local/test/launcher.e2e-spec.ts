@@ -65,6 +65,25 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
     );
   }
 
+  /** Issue 14: a process whose stdout is a file (not a terminal) logs one JSON object per line. */
+  function expectJsonLog(file: string, service: string, started: string): void {
+    const lines = readFileSync(join(dataDir, 'logs', file), 'utf8')
+      .trimEnd()
+      .split('\n');
+    const parsed = lines.map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    });
+    expect(lines.filter((_line, index) => parsed[index] === undefined)).toEqual([]);
+    const records = parsed.filter((record) => record !== undefined);
+    expect(records.filter((record) => record['service'] !== service || typeof record['level'] !== 'string')).toEqual([]);
+    expect(records.filter((record) => Number.isNaN(Date.parse(String(record['time']))))).toEqual([]);
+    expect(records).toContainEqual(expect.objectContaining({ level: 'info', context: expect.any(String), msg: started }));
+  }
+
   it('prints the endpoint and an admin token, stops everything on Ctrl-C, and reuses the data next time', async () => {
     const port = await freePort();
     const first = await start(dataDir, port);
@@ -83,6 +102,8 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       services: { iam: { status: 'ok' }, artifacts: { status: 'ok' }, clusters: { status: 'ok' } },
     });
     await expectSealedSecrets(dataDir);
+    expectJsonLog('iam.log', 'iam', 'Nest microservice successfully started');
+    expectJsonLog('gateway.log', 'gateway', 'Nest application successfully started');
     // Issue 12: the registry asks iam for every request; the base images are PUBLIC.
     const registry = /^Registry: (\S+)$/m.exec(first.output())![1];
     const challenge = await fetch(`http://${registry}/v2/eclipse-temurin/manifests/17-jre`);

@@ -15,6 +15,7 @@ describe('ServiceConfig', () => {
       DATABASE_URL: 'postgres://db/stagecraft',
       DATABASE_SCHEMA: 'example',
       LOG_LEVEL: 'log',
+      LOG_FORMAT: 'auto',
       NATS_URL: 'nats://127.0.0.1:4222',
     });
   });
@@ -24,6 +25,8 @@ describe('ServiceConfig', () => {
       /DATABASE_SCHEMA/,
     );
     expect(() => loadConfig(ExampleConfig, { DATABASE_URL: 'postgres://db/x', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig(ExampleConfig, { DATABASE_URL: 'postgres://db/x', LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+    expect(loadConfig(ExampleConfig, { DATABASE_URL: 'postgres://db/x', LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
     expect(() => loadConfig(ExampleConfig, {})).toThrow(/DATABASE_URL/);
   });
 });

@@ -1,11 +1,12 @@
 import { NatsConfig } from '@stagecraft/messaging';
+import { LOG_FORMATS, LOG_LEVEL_NAMES, type LogFormat, type LogLevelName } from '@stagecraft/observability';
 import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-
-export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 /** What every Stagecraft process reads: its NATS identity and connection, and how much it logs. */
 export class ProcessConfig extends NatsConfig {
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: LogLevelName = 'log';
+  @IsIn(LOG_LEVEL_NAMES) LOG_LEVEL: LogLevelName = 'log';
+  /** `json` lines, `pretty` text, or `auto`: pretty only when stdout is a terminal (docs/observability.md#logs). */
+  @IsIn(LOG_FORMATS) LOG_FORMAT: LogFormat = 'auto';
 }
 
 /**

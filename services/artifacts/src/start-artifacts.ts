@@ -1,5 +1,4 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import { ArtifactsModule } from './artifacts.module';
@@ -10,6 +9,7 @@ export function startArtifacts(config: ArtifactsConfig, logger?: LoggerService |
   return startService(ArtifactsModule.forConfig(config), {
     name: 'artifacts',
     nats: config,
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logging: config,
+    logger,
   });
 }

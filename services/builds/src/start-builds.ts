@@ -1,5 +1,4 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import { BuildsModule } from './builds.module';
@@ -10,6 +9,7 @@ export function startBuilds(config: BuildsConfig, logger?: LoggerService | LogLe
   return startService(BuildsModule.forConfig(config), {
     name: 'builds',
     nats: config,
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logging: config,
+    logger,
   });
 }

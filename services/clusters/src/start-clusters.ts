@@ -1,5 +1,4 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import { ClustersModule } from './clusters.module';
@@ -10,6 +9,7 @@ export function startClusters(config: ClustersConfig, logger?: LoggerService | L
   return startService(ClustersModule.forConfig(config), {
     name: 'clusters',
     nats: config,
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logging: config,
+    logger,
   });
 }

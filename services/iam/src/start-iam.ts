@@ -1,5 +1,4 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import type { IamConfig } from './config';
@@ -10,6 +9,7 @@ export function startIam(config: IamConfig, logger?: LoggerService | LogLevel[] 
   return startService(IamModule.forConfig(config), {
     name: 'iam',
     nats: config,
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logging: config,
+    logger,
   });
 }

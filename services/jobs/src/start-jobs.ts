@@ -1,5 +1,4 @@
 import type { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { logLevelsUpTo } from '@stagecraft/config';
 import { startService } from '@stagecraft/messaging';
 
 import type { JobsConfig } from './config';
@@ -10,6 +9,7 @@ export function startJobs(config: JobsConfig, logger?: LoggerService | LogLevel[
   return startService(JobsModule.forConfig(config), {
     name: 'jobs',
     nats: config,
-    logger: logger ?? logLevelsUpTo(config.LOG_LEVEL),
+    logging: config,
+    logger,
   });
 }
