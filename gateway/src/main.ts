@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 
 import { Logger } from '@nestjs/common';

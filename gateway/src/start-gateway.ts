@@ -5,7 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CallerResolver } from '@stagecraft/authz';
 import { NatsRpcClient } from '@stagecraft/messaging';
-import { createNestLogger, logHttpRequests } from '@stagecraft/observability';
+import { closeWithApp, createNestLogger, logHttpRequests, startObservabilityServer } from '@stagecraft/observability';
 
 import type { GatewayConfig } from './config';
 import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
@@ -52,5 +52,15 @@ export async function startGateway(
   // After the direct GraphQL path is in place: its requests are logged too (at debug only).
   if (processLogger) logHttpRequests(app.getHttpServer(), processLogger.pino);
   await app.listen(config.PORT, config.HOST);
+  if (config.OBSERVABILITY_PORT) {
+    // Its own port, apart from the API: /metrics, /healthz, /readyz (docs/observability.md).
+    const nats = app.get(NatsRpcClient).connection;
+    const server = await startObservabilityServer({
+      port: config.OBSERVABILITY_PORT,
+      host: config.OBSERVABILITY_HOST,
+      readiness: { nats: async () => (nats.isClosed() ? 'the NATS connection is closed' : null) },
+    });
+    closeWithApp(app, server);
+  }
   return app;
 }

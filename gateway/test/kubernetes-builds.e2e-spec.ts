@@ -3,9 +3,9 @@ import { join } from 'node:path';
 
 import { loadAllYaml } from '@kubernetes/client-node';
 import { FakeJobController, FakeKubeApiServer, type RecordedRequest, waitFor } from '@stagecraft/kube/testing';
-import { buildExecutableJar } from '@stagecraft/testing';
+import { buildExecutableJar, parsePrometheusText, type PrometheusSample, sampleValue } from '@stagecraft/testing';
 
-import { packageJobInput, type Platform, startPlatform } from './platform-harness';
+import { freeLoopbackPort, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
 const TOKEN = 'kube-token-that-must-never-show-up';
 const NAMESPACE = 'stagecraft-builds';
@@ -28,6 +28,9 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
   let admin: string;
   let jar: Buffer;
   let jobInput: Record<string, unknown>;
+  let metricsPort: number;
+  /** The builds service's /metrics, parsed strictly. */
+  const metrics = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
 
   const build = async (id: string) =>
     (await platform.gql<{ build: BuildView }>(`query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`, { id }, admin)).data!
@@ -40,7 +43,14 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
     kube.seedNode({ name: 'node-b', labels: { pool: 'build' }, internalIP: '10.0.0.2' });
     controller = new FakeJobController(kube);
     // The registry takes tokens from iam: the build's push credential goes into its Secret (issue 12).
-    platform = await startPlatform({}, {}, { KUBE_WATCH_BACKOFF_MAX_MS: '500' }, {}, { registryTokenAuth: true });
+    metricsPort = await freeLoopbackPort();
+    platform = await startPlatform(
+      {},
+      {},
+      { KUBE_WATCH_BACKOFF_MAX_MS: '500', OBSERVABILITY_PORT: String(metricsPort) },
+      {},
+      { registryTokenAuth: true },
+    );
     admin = await platform.adminToken();
     jar = buildExecutableJar('com.shop.Orders', 16 * 1024);
     const packageId = await platform.uploadPackage(admin, 'orders', '1.0.0', jar);
@@ -65,6 +75,7 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
   });
 
   it('Build creates a Job pinned to the labelled nodes with an EIP; the pod can fetch the package; the result comes back', async () => {
+    const before = await metrics();
     const started = await platform.gql<{ createPackageJob: { build: BuildView } }>(
       `mutation($input: PackageJobInput!) { createPackageJob(input: $input, build: true) { build { ${BUILD_FIELDS} } } }`,
       { input: jobInput },
@@ -119,6 +130,20 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
     );
     expect(log.data!.buildLog.text).toContain(`Downloaded the package: ${jar.length} bytes`);
     expect(log.data!.buildLog.complete).toBe(true);
+
+    // The builds service's /metrics moved with it: one more SUCCEEDED build, and the requests it handled.
+    const after = await metrics();
+    const succeeded = (samples: PrometheusSample[]) =>
+      sampleValue(samples, 'stagecraft_build_duration_seconds_count', { outcome: 'SUCCEEDED' });
+    expect(succeeded(after)).toBe(succeeded(before) + 1);
+    const starts = (samples: PrometheusSample[]) =>
+      sampleValue(samples, 'stagecraft_rpc_request_duration_seconds_count', {
+        subject: 'builds.start-for-job.v1',
+        outcome: 'ok',
+      });
+    expect(starts(after)).toBe(starts(before) + 1);
+    expect(sampleValue(after, 'stagecraft_build_queue_depth')).toBe(0);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
   });
 
   it('cancelBuild deletes the Job and its pod', async () => {

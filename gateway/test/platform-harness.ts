@@ -138,7 +138,7 @@ export interface PlatformOptions {
   registryTokenAuth?: boolean;
 }
 
-function freeLoopbackPort(): Promise<number> {
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

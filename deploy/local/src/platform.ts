@@ -133,6 +133,8 @@ export async function startPlatform(
     ...process.env,
     NATS_URL: natsUrl,
     LOG_LEVEL: 'log',
+    // One port for every process would clash: npm start serves no /metrics (docs/observability.md).
+    OBSERVABILITY_PORT: '0',
   };
   const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
   const replicas = config.STAGECRAFT_REPLICAS;

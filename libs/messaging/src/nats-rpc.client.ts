@@ -12,6 +12,7 @@ import {
   ServiceError,
   Subject,
 } from '@stagecraft/contracts';
+import { endSpan, startRequestSpan } from '@stagecraft/observability';
 import {
   ConnectionOptions,
   ErrorCode as NatsErrorCode,
@@ -66,6 +67,7 @@ export class NatsRpcClient {
     const headers = natsHeaders();
     headers.set(HeaderNames.correlationId, meta.correlationId ?? randomUUID());
     if (meta.token) headers.set(HeaderNames.authorization, `Bearer ${meta.token}`);
+    const span = startRequestSpan(subject, headers);
     const timeout = options.timeoutMs ?? this.options.timeoutMs;
     const read = READ_SUBJECTS.has(subject);
     const data = encodeJson(payload);
@@ -83,8 +85,11 @@ export class NatsRpcClient {
         if ((error as NatsError).code === NatsErrorCode.NoResponders) await sleep(NO_RESPONDERS_RETRY_MS);
         reply = await request(timeout);
       }
-      return unwrapReply<ResponseOf<S>>(reply.data);
+      const answer = unwrapReply<ResponseOf<S>>(reply.data);
+      endSpan(span);
+      return answer;
     } catch (error) {
+      endSpan(span, error);
       throw toServiceError(error, subject);
     }
   }

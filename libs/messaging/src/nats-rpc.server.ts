@@ -1,8 +1,10 @@
 import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import type { Span } from '@opentelemetry/api';
 import { ServiceError } from '@stagecraft/contracts';
-import type { NatsConnection, Subscription } from 'nats';
+import { endSpan, rpcRequestDuration, startHandlerSpan, traceContext } from '@stagecraft/observability';
+import type { Msg, NatsConnection, NatsError, Subscription } from 'nats';
 
-import { type NatsConfig,natsConnectionOptionsFor } from './nats-auth/nats-config';
+import { type NatsConfig, natsConnectionOptionsFor } from './nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
 import { rememberReplySubject } from './nest/rpc-sender';
 import { OutboundBatch } from './outbound-batch';
@@ -24,6 +26,7 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   private readonly queue: string;
   private readonly ownSubscriptions: Subscription[] = [];
   private readonly replies = new OutboundBatch();
+  private readonly handling = new WeakMap<Msg, Handling>();
 
   constructor(options: NatsRpcServerOptions) {
     const natsOptions: NatsOptions['options'] = {
@@ -42,10 +45,28 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
     for (const [pattern, handler] of this.messageHandlers) {
       const subscription = client.subscribe(`${this.subjectPrefix}${pattern}`, {
         queue: handler.isEventHandler ? undefined : this.queue,
-        callback: this.getMessageHandler(pattern).bind(this),
+        callback: this.measured(pattern, this.getMessageHandler(pattern).bind(this)),
       });
       this.ownSubscriptions.push(subscription);
     }
+  }
+
+  /**
+   * Each message is handled in a span continuing the sender's trace (its `traceparent` header);
+   * a request ends it, and is timed, when its reply leaves (getPublisher), an event when handled.
+   */
+  private measured(subject: string, handle: (error: NatsError | null, message: Msg) => Promise<unknown>) {
+    return (error: NatsError | null, message: Msg): void => {
+      const { span, context } = startHandlerSpan(subject, message?.headers);
+      const handling: Handling = { subject, span, startedAt: performance.now(), ended: false };
+      if (message) this.handling.set(message, handling);
+      void traceContext
+        .with(context, () => handle(error, message))
+        .then(
+          () => message?.reply || finish(handling),
+          (failure: unknown) => finish(handling, failure),
+        );
+    };
   }
 
   /**
@@ -55,7 +76,11 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   override getPublisher(natsMsg: unknown, id: string, context: NatsContext): (response: unknown) => void {
     rememberReplySubject(context, (natsMsg as { reply?: string }).reply);
     const publish = super.getPublisher(natsMsg, id, context);
-    return (response) => this.replies.add(() => publish(response));
+    const handling = this.handling.get(natsMsg as Msg);
+    return (response) => {
+      if (handling) finish(handling, (response as WritePacketLike).err);
+      this.replies.add(() => publish(response));
+    };
   }
 
   /** Subjects are plain strings: Nest's lookup would first try (and fail) to parse each one as JSON. */
@@ -83,6 +108,22 @@ function deserializeRequest(raw: Uint8Array, options?: { channel?: string; reply
 interface WritePacketLike {
   response?: unknown;
   err?: unknown;
+}
+
+/** A message being handled: its span and when it arrived. */
+interface Handling {
+  subject: string;
+  span: Span;
+  startedAt: number;
+  ended: boolean;
+}
+
+function finish(handling: Handling, error?: unknown): void {
+  if (handling.ended) return;
+  handling.ended = true;
+  const outcome = error === undefined ? 'ok' : 'error';
+  rpcRequestDuration.observe({ subject: handling.subject, outcome }, (performance.now() - handling.startedAt) / 1000);
+  endSpan(handling.span, error);
 }
 
 function serializeReply(packet: WritePacketLike) {

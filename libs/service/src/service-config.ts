@@ -7,6 +7,10 @@ export class ProcessConfig extends NatsConfig {
   @IsIn(LOG_LEVEL_NAMES) LOG_LEVEL: LogLevelName = 'log';
   /** `json` lines, `pretty` text, or `auto`: pretty only when stdout is a terminal (docs/observability.md#logs). */
   @IsIn(LOG_FORMATS) LOG_FORMAT: LogFormat = 'auto';
+  /** The port of this process's /metrics, /healthz and /readyz (docs/observability.md); 0: not served. */
+  @IsInt() @Min(0) @Max(65535) OBSERVABILITY_PORT = 0;
+  /** Where that port listens: 0.0.0.0 in a pod, for the kubelet and Prometheus. */
+  @IsString() @MinLength(1) OBSERVABILITY_HOST = '127.0.0.1';
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './eventually';
+export * from './prometheus-text';
 export * from './run-image';
 export * from './stack-apps';
 export * from './test-archives';

@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';

@@ -9,7 +9,7 @@ export function startArtifacts(config: ArtifactsConfig, logger?: LoggerService |
   return startService(ArtifactsModule.forConfig(config), {
     name: 'artifacts',
     nats: config,
-    logging: config,
+    settings: config,
     logger,
   });
 }

@@ -9,7 +9,7 @@ export function startBuilds(config: BuildsConfig, logger?: LoggerService | LogLe
   return startService(BuildsModule.forConfig(config), {
     name: 'builds',
     nats: config,
-    logging: config,
+    settings: config,
     logger,
   });
 }

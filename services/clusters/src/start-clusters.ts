@@ -9,7 +9,7 @@ export function startClusters(config: ClustersConfig, logger?: LoggerService | L
   return startService(ClustersModule.forConfig(config), {
     name: 'clusters',
     nats: config,
-    logging: config,
+    settings: config,
     logger,
   });
 }

@@ -9,7 +9,7 @@ export function startIam(config: IamConfig, logger?: LoggerService | LogLevel[] 
   return startService(IamModule.forConfig(config), {
     name: 'iam',
     nats: config,
-    logging: config,
+    settings: config,
     logger,
   });
 }

@@ -9,7 +9,7 @@ export function startJobs(config: JobsConfig, logger?: LoggerService | LogLevel[
   return startService(JobsModule.forConfig(config), {
     name: 'jobs',
     nats: config,
-    logging: config,
+    settings: config,
     logger,
   });
 }

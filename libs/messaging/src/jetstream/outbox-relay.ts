@@ -1,4 +1,5 @@
 import { Logger, LoggerService } from '@nestjs/common';
+import { outboxLag } from '@stagecraft/observability';
 import { headers as natsHeaders, JetStreamClient, JetStreamPublishOptions } from 'nats';
 import { Client } from 'pg';
 
@@ -235,6 +236,7 @@ export class OutboxRelay {
       // The drain ended on a read that found nothing unpublished: no query needed to know it.
       this.counters.pending = 0;
       this.counters.lagMs = 0;
+      outboxLag.set({ table: this.table }, 0);
     } else {
       await this.refreshLag(client);
     }
@@ -320,6 +322,7 @@ export class OutboxRelay {
     );
     this.counters.pending = rows[0].pending;
     this.counters.lagMs = Math.max(0, rows[0].lag_ms);
+    outboxLag.set({ table: this.table }, this.counters.lagMs / 1000);
   }
 
   private async maybePrune(client: Client): Promise<void> {

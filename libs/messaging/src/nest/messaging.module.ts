@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { natsReconnects } from '@stagecraft/observability';
 import { connect, type NatsConnection } from 'nats';
 
-import { type NatsConfig,natsConnectionOptionsFor } from '../nats-auth/nats-config';
+import { type NatsConfig, natsConnectionOptionsFor } from '../nats-auth/nats-config';
 import { NATS_CONNECTION_OPTIONS, NatsRpcClient } from '../nats-rpc.client';
 
 export interface MessagingOptions {
@@ -32,12 +33,15 @@ export class MessagingModule {
       providers: [
         {
           provide: NATS_CONNECTION,
-          useFactory: () =>
-            connect({
+          useFactory: async () => {
+            const connection = await connect({
               ...natsConnectionOptionsFor(options.name, options.nats),
               maxReconnectAttempts: -1,
               ...NATS_CONNECTION_OPTIONS,
-            }),
+            });
+            void countReconnects(connection);
+            return connection;
+          },
         },
         {
           provide: NatsRpcClient,
@@ -53,4 +57,8 @@ export class MessagingModule {
       exports: [NATS_CONNECTION, NatsRpcClient],
     };
   }
+}
+
+async function countReconnects(connection: NatsConnection): Promise<void> {
+  for await (const status of connection.status()) if (status.type === 'reconnect') natsReconnects.inc();
 }

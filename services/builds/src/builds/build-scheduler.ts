@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { buildQueueDepth } from '@stagecraft/observability';
 
 import { BuildsConfig } from '../config';
 import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
@@ -107,6 +108,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
       busy.set(build.clusterId, used + 1);
       chosen.push(build);
     }
+    buildQueueDepth.set(queued.length - chosen.length);
     return chosen;
   }
 

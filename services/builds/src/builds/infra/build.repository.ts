@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, type Caller } from '@stagecraft/authz';
 import type { BuildPhase, BuildStatus } from '@stagecraft/contracts';
+import { buildDuration } from '@stagecraft/observability';
 import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
 import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
 
 import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
+import { isTerminal } from '../domain/build-state';
 import { applyTransition } from '../domain/build-transition';
 import { BuildEntity, type LogCursors } from './build.entity';
 import { appendBuildEvent } from './build-events.outbox';
@@ -73,13 +75,16 @@ export class BuildRepository implements BuildRecords {
     changes: TransitionChanges = {},
     allowedFrom?: BuildStatus[],
   ): Promise<BuildEntity | null> {
-    return this.builds.manager.transaction(async (manager) => {
+    const ended = await this.builds.manager.transaction(async (manager) => {
       const build = await this.lockBuild(manager, id);
       if (!build || !applyTransition(build, to, changes, allowedFrom)) return null;
       const saved = await manager.save(build);
       await appendBuildEvent(manager, saved, to.toLowerCase());
       return saved;
     });
+    if (ended && isTerminal(ended.status) && ended.startedAt && ended.finishedAt)
+      buildDuration.observe({ outcome: ended.status }, (ended.finishedAt.getTime() - ended.startedAt.getTime()) / 1000);
+    return ended;
   }
 
   /** A new phase of a running build: an event of its own. */

@@ -1,0 +1,2 @@
+export * from './observability-server';
+export * from './observability-settings';

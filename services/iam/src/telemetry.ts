@@ -1,0 +1,4 @@
+// main.ts imports this first: tracing must start before `pg` is loaded (docs/observability.md#traces).
+import { startTracing } from '@stagecraft/observability';
+
+startTracing('iam');
