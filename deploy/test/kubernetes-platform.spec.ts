@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 import { configKeys, loadConfig } from '@stagecraft/config';
+import { ProcessConfig } from '@stagecraft/service';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { type INetworkPolicy, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -678,7 +679,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     for (const port of service!.spec!.ports ?? []) expect(containerPort(container, port.targetPort ?? port.port)).toBe(PORT);
   });
 
-  it('denies all ingress and egress by default, and lets in only the gateway port', () => {
+  it('denies all ingress and egress by default, and lets in only the gateway port and, from a labelled scraper, the metrics port', () => {
     const problems: string[] = [];
     const denyAll = policies.find(
       (policy) =>
@@ -696,7 +697,23 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           (policy) =>
             selects(policy.spec!.podSelector, podLabelsOf(candidate)) && (policy.spec!.policyTypes ?? []).includes('Ingress'),
         )
-        .flatMap((policy) => (policy.spec!.ingress ?? []).map((rule) => ({ policy: policy.metadata!.name, rule })));
+        .flatMap((policy) => (policy.spec!.ingress ?? []).map((rule) => ({ policy: policy.metadata!.name, rule })))
+        .filter(({ policy, rule }) => {
+          // The metrics port, from a namespace its operator labelled for a Prometheus: that only.
+          const { OBSERVABILITY_PORT } = loadConfig(
+            ProcessConfig,
+            plainEnvironment(environmentOf(container, configMaps).variables),
+          );
+          const scraper =
+            JSON.stringify(rule.from) ===
+            JSON.stringify([{ namespaceSelector: { matchLabels: { 'stagecraft.io/metrics': 'scrape' } } }]);
+          const metricsOnly =
+            !!rule.ports?.length && rule.ports.every((port) => containerPort(container, port.port) === OBSERVABILITY_PORT);
+          if (scraper && metricsOnly && OBSERVABILITY_PORT > 0) return false;
+          if (metricsOnly && !scraper)
+            problems.push(`NetworkPolicy ${policy} lets more than a labelled scraper reach ${name}'s metrics`);
+          return true;
+        });
       if (name !== 'gateway') {
         for (const { policy } of ingress)
           problems.push(`${name} accepts connections (NetworkPolicy ${policy}); services only connect out`);
