@@ -97,7 +97,15 @@ describe('traces (OpenTelemetry, OTLP/HTTP from every process of npm start)', ()
       const created = collector.spans.find((s) => s.service === 'jobs' && s.name === `${JobsSubjects.createJob} process`);
       return created && collector.spans.filter((s) => s.traceId === created.traceId);
     };
-    await until(() => Boolean(traceOf()?.some((s) => s.service === 'builds' && s.name.startsWith('builds.start'))), 30_000);
+    // Each process sends its spans on its own schedule: wait until every part has come.
+    const isSql = (s: ReceivedSpan) =>
+      attribute(s.attributes, 'db.system.name') === 'postgresql' || attribute(s.attributes, 'db.system') === 'postgresql';
+    const complete = (spans: ReceivedSpan[] | undefined) =>
+      !!spans &&
+      spans.some((s) => s.service === 'gateway' && !s.parentSpanId) &&
+      spans.some((s) => s.service === 'builds' && s.name.startsWith('builds.start')) &&
+      ['jobs', 'builds'].every((service) => spans.some((s) => s.service === service && isSql(s)));
+    await until(() => complete(traceOf()), 60_000);
     const spans = traceOf()!;
     const services = new Set(spans.map((s) => s.service));
     for (const service of ['gateway', 'jobs', 'builds']) expect(services.has(service)).toBe(true);
@@ -109,9 +117,7 @@ describe('traces (OpenTelemetry, OTLP/HTTP from every process of npm start)', ()
     expect(handled.map((s) => s.service)).toEqual(expect.arrayContaining(['jobs', 'builds']));
     for (const span of handled) expect(ids.has(span.parentSpanId!)).toBe(true);
     // And the SQL each service ran for it.
-    const sql = spans.filter(
-      (s) => attribute(s.attributes, 'db.system.name') === 'postgresql' || attribute(s.attributes, 'db.system') === 'postgresql',
-    );
+    const sql = spans.filter(isSql);
     expect(sql.map((s) => s.service)).toEqual(expect.arrayContaining(['jobs', 'builds']));
     await platform.succeeded(build.id);
   }, 300_000);
