@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 import { configKeys, loadConfig } from '@stagecraft/config';
+import { READINESS_CHECK_TIMEOUT_MS } from '@stagecraft/observability';
 import { ProcessConfig } from '@stagecraft/service';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
@@ -102,7 +103,6 @@ const RESTRICTED_VOLUME_TYPES = [
   'projected',
   'secret',
 ];
-const HEALTHCHECK = ['node', '/app/deploy/docker/healthcheck.cjs'];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** DATABASE_URL is in a Secret, so its port is not in the manifests: the docs ask for Postgres on 5432. */
 const POSTGRES_PORT = 5432;
@@ -593,43 +593,38 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expectNoProblems(problems);
   });
 
-  it('probes every app: readiness and liveness, the image health check where it is used, with time for it', () => {
-    const script = readFileSync(join(ROOT, 'deploy', 'docker', 'healthcheck.cjs'), 'utf8');
-    const dockerfile = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^COPY\s+deploy\/docker\/healthcheck\.cjs\s+\.\/deploy\/docker\/healthcheck\.cjs$/m);
-    // A service's probe may connect and then wait for the answer, each up to the script's own timeout.
-    const probeSeconds = (2 * Number(/const TIMEOUT_MS = (\d+)/.exec(script)![1])) / 1000;
+  it('probes every app on its own port: readiness GET /readyz, liveness and startup GET /healthz, with time for them', () => {
     const problems: string[] = [];
     for (const candidate of deployments) {
       const name = nameOf(candidate);
       for (const container of podSpecOf(candidate).containers) {
-        const port = loadConfig(CONFIG_CLASSES[name], plainEnvironment(environmentOf(container, configMaps).variables)) as {
-          PORT?: number;
-        };
-        const check = (kind: string, probe: IProbe | undefined, healthcheckOnly: boolean) => {
+        const { OBSERVABILITY_PORT, OBSERVABILITY_HOST } = loadConfig(
+          ProcessConfig,
+          plainEnvironment(environmentOf(container, configMaps).variables),
+        );
+        // The kubelet calls from the node, on the pod's address: loopback would never answer it.
+        if (!OBSERVABILITY_PORT || LOOPBACK.has(OBSERVABILITY_HOST))
+          problems.push(
+            `${name} serves /healthz and /readyz on ${OBSERVABILITY_HOST}:${OBSERVABILITY_PORT}, out of the kubelet's reach`,
+          );
+        const check = (kind: string, probe: IProbe | undefined, path: string) => {
           if (!probe) return problems.push(`${name}: no ${kind} probe`);
-          if (probe.exec) {
-            if (JSON.stringify(probe.exec.command) !== JSON.stringify(HEALTHCHECK))
-              problems.push(`${name}: ${kind} probe runs ${JSON.stringify(probe.exec.command)}, not ${HEALTHCHECK.join(' ')}`);
-            if ((probe.timeoutSeconds ?? 1) < probeSeconds)
-              problems.push(
-                `${name}: ${kind} probe times out after ${probe.timeoutSeconds ?? 1} s, the health check may take ${probeSeconds} s`,
-              );
-          } else if (healthcheckOnly) {
-            problems.push(`${name}: the ${kind} probe of a service can only be the NATS health check`);
-          } else {
-            const target = probe.tcpSocket?.port ?? probe.httpGet?.port;
-            if (containerPort(container, target) === undefined || containerPort(container, target) !== port.PORT)
-              problems.push(`${name}: ${kind} probe port ${String(target)} is not the port the app listens on (${port.PORT})`);
-          }
+          // Not the image's NATS health check: with replicas, any replica answers it, not this pod.
+          if (probe.httpGet?.path !== path) return problems.push(`${name}: the ${kind} probe is not GET ${path}`);
+          const port = containerPort(container, probe.httpGet.port);
+          if (port === undefined || port !== OBSERVABILITY_PORT)
+            problems.push(
+              `${name}: ${kind} probe port ${String(probe.httpGet.port)} is not OBSERVABILITY_PORT (${OBSERVABILITY_PORT})`,
+            );
         };
-        const isService = name !== 'gateway';
-        check('readiness', container.readinessProbe, isService);
-        check('liveness', container.livenessProbe, isService);
-        if (container.startupProbe) check('startup', container.startupProbe, isService);
-        // The gateway is ready when /health says so; a TCP check would send requests to a gateway without NATS.
-        if (!isService && !container.readinessProbe?.exec)
-          problems.push(`${name}: readiness is not GET /health (the health check)`);
+        check('readiness', container.readinessProbe, '/readyz');
+        // Liveness is never readiness: a NATS or Postgres outage must not restart every pod.
+        check('liveness', container.livenessProbe, '/healthz');
+        if (container.startupProbe) check('startup', container.startupProbe, '/healthz');
+        if ((container.readinessProbe?.timeoutSeconds ?? 1) * 1000 <= READINESS_CHECK_TIMEOUT_MS)
+          problems.push(
+            `${name}: the readiness probe gives up before /readyz's own checks do (${READINESS_CHECK_TIMEOUT_MS} ms)`,
+          );
       }
     }
     expectNoProblems(problems);

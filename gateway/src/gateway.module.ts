@@ -7,6 +7,7 @@ import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuthzModule, CallerResolver } from '@stagecraft/authz';
 import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
+import { ObservabilityModule } from '@stagecraft/observability';
 
 import { PackageContentController } from './artifacts/package-content.controller';
 import { GqlAuthGuard } from './auth/gql-auth.guard';
@@ -44,6 +45,7 @@ export class GatewayModule {
           requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
         }),
         AuthzModule.forCallers(),
+        ObservabilityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [NatsRpcClient, ModuleRef],

@@ -4,13 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CallerResolver } from '@stagecraft/authz';
-import { NatsRpcClient } from '@stagecraft/messaging';
-import { closeWithApp, createNestLogger, logHttpRequests, startObservabilityServer } from '@stagecraft/observability';
+import { NatsConnectionStatus, NatsRpcClient } from '@stagecraft/messaging';
+import { createNestLogger, logHttpRequests, ObservabilityShutdown, startObservabilityServer } from '@stagecraft/observability';
 
 import type { GatewayConfig } from './config';
 import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
 import { answerGraphQLPostsDirectly, GRAPHQL_BODY_LIMIT_BYTES } from './graphql/direct-graphql-posts';
 import { landingPageGate } from './graphql/landing-page.gate';
+import { serviceHealth } from './health/health.controller';
 
 /** Starts the gateway: used by main.ts, the dev launcher and in-process tests. */
 export async function startGateway(
@@ -52,15 +53,32 @@ export async function startGateway(
   // After the direct GraphQL path is in place: its requests are logged too (at debug only).
   if (processLogger) logHttpRequests(app.getHttpServer(), processLogger.pino);
   await app.listen(config.PORT, config.HOST);
-  if (config.OBSERVABILITY_PORT) {
-    // Its own port, apart from the API: /metrics, /healthz, /readyz (docs/observability.md).
-    const nats = app.get(NatsRpcClient).connection;
-    const server = await startObservabilityServer({
-      port: config.OBSERVABILITY_PORT,
-      host: config.OBSERVABILITY_HOST,
-      readiness: { nats: async () => (nats.isClosed() ? 'the NATS connection is closed' : null) },
-    });
-    closeWithApp(app, server);
-  }
+  if (config.OBSERVABILITY_PORT) await serveObservability(app, config);
   return app;
+}
+
+/**
+ * /metrics, /healthz and /readyz on a port of their own, apart from the API (docs/observability.md).
+ * Ready: NATS connected and the services /health asks (SERVICES) answering, as /health says; a
+ * gateway without iam can authenticate nothing.
+ */
+async function serveObservability(app: INestApplication, config: GatewayConfig): Promise<void> {
+  const nats = app.get(NatsConnectionStatus);
+  const client = app.get(NatsRpcClient);
+  const services = config.SERVICES.split(',').map(
+    (name) =>
+      [
+        name,
+        async () => {
+          const health = await serviceHealth(client, name);
+          return health.status === 'ok' ? null : (health.detail ?? 'unavailable');
+        },
+      ] as const,
+  );
+  const server = await startObservabilityServer({
+    port: config.OBSERVABILITY_PORT,
+    host: config.OBSERVABILITY_HOST,
+    readiness: { nats: async () => nats.problem(), ...Object.fromEntries(services) },
+  });
+  app.get(ObservabilityShutdown).closeOnShutdown(server);
 }

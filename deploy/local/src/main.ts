@@ -21,6 +21,7 @@ async function main(shutdown: ShutdownList): Promise<void> {
     `Registry login (PRIVATE images): skopeo login --tls-verify=false ${platform.registry} with the access key and secret key in ${platform.credentialsFile}`,
   );
   console.log(`A new token: the createAccessToken mutation with the access key in ${platform.credentialsFile}`);
+  console.log(`Metrics: /metrics of every process, listed for Prometheus (file_sd) in ${platform.metricsTargetsFile}`);
   console.log('Press Ctrl-C to stop.');
 }
 

@@ -19,6 +19,7 @@ import { waitFor } from './free-port';
 import { ensureSecretsKey, ensureSigningKey } from './keys';
 import { claimDataDir } from './launcher-lock';
 import { startLocalRegistry } from './local-registry';
+import { withObservabilityPorts } from './metrics-targets';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
 import { startNatsServer } from './nats-server';
 import type { ShutdownList } from './shutdown-list';
@@ -59,6 +60,8 @@ export interface RunningPlatform {
   logDir: string;
   /** `host:port` of the embedded registry. */
   registry: string;
+  /** Where every process serves /metrics, /healthz and /readyz: a Prometheus file_sd list. */
+  metricsTargetsFile: string;
 }
 
 /**
@@ -133,8 +136,6 @@ export async function startPlatform(
     ...process.env,
     NATS_URL: natsUrl,
     LOG_LEVEL: 'log',
-    // One port for every process would clash: npm start serves no /metrics (docs/observability.md).
-    OBSERVABILITY_PORT: '0',
   };
   const natsKey = (identity: ProcessIdentity) => ({ NATS_NKEY_SEED_FILE: natsIdentities[identity].seedFile });
   const replicas = config.STAGECRAFT_REPLICAS;
@@ -221,7 +222,9 @@ export async function startPlatform(
   ];
   // Until the platform answers, an exit fails the start (below) rather than being restarted and reported.
   let healthy = false;
-  const supervisor = new Supervisor(processes, logDir, {
+  // Each process's own /metrics, /healthz and /readyz, listed for a local Prometheus (docs/observability.md).
+  const metricsTargetsFile = join(dataDir, 'prometheus-targets.json');
+  const supervisor = new Supervisor(await withObservabilityPorts(processes, metricsTargetsFile), logDir, {
     started: (pid) => reaper.watch(pid),
     ended: (pid) => reaper.forget(pid),
     crashed: (exit, restart) => {
@@ -238,7 +241,15 @@ export async function startPlatform(
 
   const adminToken = await login(`${base}/graphql`, credentialsFile);
   await ensureLocalCluster(`${base}/graphql`, adminToken);
-  return { graphqlUrl: `${base}/graphql`, adminToken, credentialsFile, dataDir, logDir, registry: registry.host };
+  return {
+    graphqlUrl: `${base}/graphql`,
+    adminToken,
+    credentialsFile,
+    dataDir,
+    logDir,
+    registry: registry.host,
+    metricsTargetsFile,
+  };
 }
 
 async function login(graphqlUrl: string, credentialsFile: string): Promise<string> {

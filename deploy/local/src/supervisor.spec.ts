@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,8 @@ describe('Supervisor (real child processes)', () => {
   const steady = join(dir, 'steady.js');
   writeFileSync(crashing, "console.log('up'); setTimeout(() => process.exit(3), 20);");
   writeFileSync(steady, 'setInterval(() => undefined, 1000);');
+  const telling = join(dir, 'telling.js');
+  writeFileSync(telling, 'console.log(`${process.env.SHARED} ${process.env.OWN}`); setInterval(() => undefined, 1000);');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function record() {
@@ -34,7 +36,9 @@ describe('Supervisor (real child processes)', () => {
       maxMs: 400,
       stableMs: 60_000,
     });
-    expect(await supervisor.firstExit).toMatch(/^flaky exited \(code 3\) after \d+\.\d s\. Its last lines \(.*flaky\.log\):\nup$/);
+    expect(await supervisor.firstExit).toMatch(
+      /^flaky exited \(code 3\) after \d+\.\d s\. Its last lines \(.*flaky\.log\):\nup$/,
+    );
     while (events.restarts.length < 4) await new Promise((resolve) => setTimeout(resolve, 20));
     await supervisor.stop();
     expect(events.restarts.slice(0, 4)).toEqual([
@@ -57,6 +61,20 @@ describe('Supervisor (real child processes)', () => {
     expect(events.exits).toEqual([]);
     expect(events.started).toHaveLength(3);
     expect(events.ended).toHaveLength(3);
+  });
+
+  it('gives each replica its own environment over the shared one (each its own port)', async () => {
+    const { hooks } = record();
+    const supervisor = new Supervisor(
+      [{ name: 'own', entry: telling, env: { SHARED: 'all' }, replicaEnv: (index) => ({ OWN: `port-${index}` }), replicas: 2 }],
+      dir,
+      hooks,
+    );
+    const line = (file: string) => readFileSync(join(dir, file), 'utf8').trim();
+    const deadline = Date.now() + 5_000;
+    while ((!line('own.log') || !line('own-2.log')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await supervisor.stop();
+    expect([line('own.log'), line('own-2.log')]).toEqual(['all port-0', 'all port-1']);
   });
 
   it('keeps the first replica under the plain name (and log file) a single process has', () => {

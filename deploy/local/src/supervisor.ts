@@ -15,6 +15,8 @@ export interface ProcessSpec {
   name: string;
   entry: string;
   env: NodeJS.ProcessEnv;
+  /** What differs between the copies (each its own port), over `env`; the same across restarts. */
+  replicaEnv?: (index: number) => NodeJS.ProcessEnv;
   /** How many copies run side by side (NATS queue groups share the work among them). */
   replicas: number;
 }
@@ -41,7 +43,7 @@ export class Supervisor {
       Array.from(
         { length: spec.replicas },
         (_, index) =>
-          new SupervisedReplica(replicaName(spec.name, index), spec, logDir, backoff, {
+          new SupervisedReplica(replicaName(spec.name, index), replicaSpec(spec, index), logDir, backoff, {
             started: hooks.started,
             ended: hooks.ended,
             crashed: (exit, restart) => {
@@ -61,6 +63,11 @@ export class Supervisor {
   async stop(): Promise<void> {
     await Promise.all(this.replicas.map((replica) => replica.stop()));
   }
+}
+
+/** The spec of one copy: its own environment over the shared one. */
+function replicaSpec(spec: ProcessSpec, index: number): ProcessSpec {
+  return spec.replicaEnv ? { ...spec, env: { ...spec.env, ...spec.replicaEnv(index) } } : spec;
 }
 
 /** `iam`, then `iam-2`, `iam-3`: the first replica keeps the name (and log file) a single process has. */

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 
 import { GatewayConfig } from '../config';
 
-interface ServiceHealth {
+export interface ServiceHealth {
   status: 'ok' | 'unavailable';
   detail?: string;
   uptimeSeconds?: number;
@@ -30,13 +30,18 @@ export class HealthController {
     response.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', nats, services });
   }
 
-  private async ask(service: string): Promise<ServiceHealth> {
-    try {
-      // healthSubject(service) is one of the typed subjects for every real service name.
-      const answer = await this.client.send(healthSubject(service) as Subject & `${string}.health.v1`, {});
-      return { status: 'ok', uptimeSeconds: (answer as { uptimeSeconds: number }).uptimeSeconds };
-    } catch (error) {
-      return { status: 'unavailable', detail: error instanceof Error ? error.message : 'no answer' };
-    }
+  private ask(service: string): Promise<ServiceHealth> {
+    return serviceHealth(this.client, service);
+  }
+}
+
+/** Whether `service` answers its health subject (one replica of it, the queue group's choice). */
+export async function serviceHealth(client: NatsRpcClient, service: string): Promise<ServiceHealth> {
+  try {
+    // healthSubject(service) is one of the typed subjects for every real service name.
+    const answer = await client.send(healthSubject(service) as Subject & `${string}.health.v1`, {});
+    return { status: 'ok', uptimeSeconds: (answer as { uptimeSeconds: number }).uptimeSeconds };
+  } catch (error) {
+    return { status: 'unavailable', detail: error instanceof Error ? error.message : 'no answer' };
   }
 }

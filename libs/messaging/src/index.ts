@@ -1,3 +1,4 @@
+export * from './nats-connection-status';
 export * from './nats-rpc.client';
 export * from './nats-rpc.server';
 export * from './nest/health.nats-controller';

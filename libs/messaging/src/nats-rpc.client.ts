@@ -12,7 +12,7 @@ import {
   ServiceError,
   Subject,
 } from '@stagecraft/contracts';
-import { endSpan, startRequestSpan } from '@stagecraft/observability';
+import { endSpan, eventTraceHeaders, startHandlerSpan, startRequestSpan, traceContext } from '@stagecraft/observability';
 import {
   ConnectionOptions,
   ErrorCode as NatsErrorCode,
@@ -99,7 +99,9 @@ export class NatsRpcClient {
    * with this turn's batch of requests: a request sent earlier in the same turn may follow it.
    */
   publish<S extends EventSubject>(subject: S, event: EventOf<S>): void {
-    this.connection.publish(this.qualify(subject), encodeJson(event));
+    // Inside a trace, the handlers' spans join it; outside one (always, without tracing) no headers.
+    const headers = eventTraceHeaders(natsHeaders);
+    this.connection.publish(this.qualify(subject), encodeJson(event), headers && { headers });
   }
 
   /**
@@ -117,7 +119,13 @@ export class NatsRpcClient {
         } catch {
           return handlers.onUnreadable();
         }
-        handlers.onEvent(event);
+        // In the publisher's trace when it sent one: what the handler starts (its SQL) joins it.
+        const { span, context } = startHandlerSpan(subject, message.headers);
+        try {
+          traceContext.with(context, () => handlers.onEvent(event));
+        } finally {
+          endSpan(span);
+        }
       },
     });
   }

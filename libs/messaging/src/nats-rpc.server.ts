@@ -5,6 +5,7 @@ import { endSpan, rpcRequestDuration, startHandlerSpan, traceContext } from '@st
 import type { Msg, NatsConnection, NatsError, Subscription } from 'nats';
 
 import { type NatsConfig, natsConnectionOptionsFor } from './nats-auth/nats-config';
+import { NatsConnectionStatus } from './nats-connection-status';
 import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
 import { rememberReplySubject } from './nest/rpc-sender';
 import { OutboundBatch } from './outbound-batch';
@@ -27,6 +28,8 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   private readonly ownSubscriptions: Subscription[] = [];
   private readonly replies = new OutboundBatch();
   private readonly handling = new WeakMap<Msg, Handling>();
+  /** This server's own connection (Nest's transport opens one apart from the client's), once it listens. */
+  connectionStatus?: NatsConnectionStatus;
 
   constructor(options: NatsRpcServerOptions) {
     const natsOptions: NatsOptions['options'] = {
@@ -41,6 +44,12 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
     this.queue = options.queue;
   }
 
+  /** Nest follows the connection's status to log it; this follows it for /readyz and /metrics as well. */
+  override handleStatusUpdates(client: NatsConnection): Promise<void> {
+    this.connectionStatus = new NatsConnectionStatus(client, 'server');
+    return super.handleStatusUpdates(client);
+  }
+
   override bindEvents(client: NatsConnection): void {
     for (const [pattern, handler] of this.messageHandlers) {
       const subscription = client.subscribe(`${this.subjectPrefix}${pattern}`, {
@@ -52,8 +61,8 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   }
 
   /**
-   * Each message is handled in a span continuing the sender's trace (its `traceparent` header);
-   * a request ends it, and is timed, when its reply leaves (getPublisher), an event when handled.
+   * Each message is timed, and handled in a span continuing the sender's trace when it carries one
+   * (its `traceparent` header); a request ends when its reply leaves (getPublisher), an event when handled.
    */
   private measured(subject: string, handle: (error: NatsError | null, message: Msg) => Promise<unknown>) {
     return (error: NatsError | null, message: Msg): void => {
@@ -113,7 +122,7 @@ interface WritePacketLike {
 /** A message being handled: its span and when it arrived. */
 interface Handling {
   subject: string;
-  span: Span;
+  span: Span | undefined;
   startedAt: number;
   ended: boolean;
 }
@@ -121,9 +130,14 @@ interface Handling {
 function finish(handling: Handling, error?: unknown): void {
   if (handling.ended) return;
   handling.ended = true;
-  const outcome = error === undefined ? 'ok' : 'error';
+  const outcome = error === undefined ? 'ok' : errorCodeOf(error);
   rpcRequestDuration.observe({ subject: handling.subject, outcome }, (performance.now() - handling.startedAt) / 1000);
   endSpan(handling.span, error);
+}
+
+/** The code the reply carries (serializeReply): a ServiceError's own, or what its body says. */
+function errorCodeOf(error: unknown): string {
+  return (error instanceof ServiceError ? error : ServiceError.fromBody(error)).code;
 }
 
 function serializeReply(packet: WritePacketLike) {

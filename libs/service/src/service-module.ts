@@ -2,6 +2,7 @@ import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/comm
 import { AuthzModule, type AuthzModuleOptions } from '@stagecraft/authz';
 import { configModule } from '@stagecraft/config';
 import { healthNatsController, MessagingModule } from '@stagecraft/messaging';
+import { ObservabilityModule } from '@stagecraft/observability';
 import { type DatabaseOptions, serviceDatabaseModule } from '@stagecraft/persistence';
 
 import type { ServiceConfig } from './service-config';
@@ -24,8 +25,8 @@ export interface ServiceModuleOptions<C extends ServiceConfig> {
 
 /**
  * The one shape of a Stagecraft service: its validated config, its NATS identity, its own
- * schema with its migrations, authorization on every handler, a health subject, and then what is
- * the service's own.
+ * schema with its migrations, authorization on every handler, a health subject, its /metrics port
+ * closed and last spans sent when it stops, and then what is the service's own.
  */
 export function serviceModule<C extends ServiceConfig>(options: ServiceModuleOptions<C>): DynamicModule {
   const { config } = options;
@@ -43,6 +44,7 @@ export function serviceModule<C extends ServiceConfig>(options: ServiceModuleOpt
       }),
       ...(options.imports ?? []),
       AuthzModule.forService(options.authz),
+      ObservabilityModule,
     ],
     controllers: [...options.controllers, healthNatsController(options.name)],
     providers: options.providers,

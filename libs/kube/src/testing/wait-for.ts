@@ -1,12 +1,13 @@
 /**
  * Polls `probe` until it returns a value other than undefined/false (or stops throwing) and
- * returns that value; fails with the last error after `timeoutMs`.
+ * returns that value; fails with the last error after `timeoutMs` (15 s).
  */
 export async function waitFor<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  // The default is generous: on a loaded 2-core CI machine a watch event can take seconds.
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let lastError: unknown;
   for (;;) {
     try {

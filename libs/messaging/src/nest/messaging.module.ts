@@ -1,8 +1,8 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { natsReconnects } from '@stagecraft/observability';
 import { connect, type NatsConnection } from 'nats';
 
 import { type NatsConfig, natsConnectionOptionsFor } from '../nats-auth/nats-config';
+import { NatsConnectionStatus } from '../nats-connection-status';
 import { NATS_CONNECTION_OPTIONS, NatsRpcClient } from '../nats-rpc.client';
 
 export interface MessagingOptions {
@@ -33,15 +33,18 @@ export class MessagingModule {
       providers: [
         {
           provide: NATS_CONNECTION,
-          useFactory: async () => {
-            const connection = await connect({
+          useFactory: () =>
+            connect({
               ...natsConnectionOptionsFor(options.name, options.nats),
               maxReconnectAttempts: -1,
               ...NATS_CONNECTION_OPTIONS,
-            });
-            void countReconnects(connection);
-            return connection;
-          },
+            }),
+        },
+        // Whether that connection is up, for /readyz; its reconnects, for /metrics.
+        {
+          provide: NatsConnectionStatus,
+          inject: [NATS_CONNECTION],
+          useFactory: (connection: NatsConnection) => new NatsConnectionStatus(connection, 'client'),
         },
         {
           provide: NatsRpcClient,
@@ -54,11 +57,7 @@ export class MessagingModule {
         },
         ConnectionCloser,
       ],
-      exports: [NATS_CONNECTION, NatsRpcClient],
+      exports: [NATS_CONNECTION, NatsRpcClient, NatsConnectionStatus],
     };
   }
-}
-
-async function countReconnects(connection: NatsConnection): Promise<void> {
-  for await (const status of connection.status()) if (status.type === 'reconnect') natsReconnects.inc();
 }

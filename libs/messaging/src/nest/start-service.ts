@@ -1,18 +1,17 @@
 import { INestMicroservice, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import {
-  closeWithApp,
   createNestLogger,
   type LoggingSettings,
   type ObservabilitySettings,
+  ObservabilityShutdown,
   startObservabilityServer,
 } from '@stagecraft/observability';
-import type { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 
 import type { NatsConfig } from '../nats-auth/nats-config';
+import { NatsConnectionStatus } from '../nats-connection-status';
 import { NatsRpcServer } from '../nats-rpc.server';
-import { NATS_CONNECTION } from './messaging.module';
 import { RpcErrorFilter } from './rpc-error.filter';
 import { rpcValidationPipe } from './rpc-validation.pipe';
 
@@ -31,8 +30,9 @@ export async function startService(
   module: Parameters<typeof NestFactory.createMicroservice>[0],
   options: ServiceStartOptions,
 ): Promise<INestMicroservice> {
+  const strategy = new NatsRpcServer({ queue: options.name, nats: options.nats });
   const app = await NestFactory.createMicroservice(module, {
-    strategy: new NatsRpcServer({ queue: options.name, nats: options.nats }),
+    strategy,
     // An instance, not one from DI: Nest's first boot line and a failed start's error go through it,
     // with nothing to buffer (bufferLogs is for loggers the app provides itself).
     logger: options.logger ?? createNestLogger(options.name, options.settings),
@@ -41,29 +41,39 @@ export async function startService(
   app.useGlobalFilters(new RpcErrorFilter());
   app.enableShutdownHooks();
   await app.listen();
-  if (options.settings?.OBSERVABILITY_PORT) await serveObservability(app, options.settings as ObservabilitySettings);
+  // Only once it listens: a probe that passes means requests are being taken.
+  if (options.settings?.OBSERVABILITY_PORT) await serveObservability(app, strategy, options.settings as ObservabilitySettings);
   return app;
 }
 
-/** /metrics, /healthz and /readyz (ready: NATS connected, and the database answering where there is one). */
-async function serveObservability(app: INestMicroservice, settings: ObservabilitySettings): Promise<void> {
-  const nats = app.get<NatsConnection>(NATS_CONNECTION);
-  const database = databaseOf(app);
+/**
+ * /metrics, /healthz and /readyz. Ready: both NATS connections up (the client's, which requests
+ * leave on, and the transport's, which they arrive on) and, where there is one, the database answering.
+ */
+async function serveObservability(app: INestMicroservice, strategy: NatsRpcServer, settings: ObservabilitySettings) {
+  const shutdown = optional(app, ObservabilityShutdown);
+  if (!shutdown) throw new Error('OBSERVABILITY_PORT needs ObservabilityModule in the service (serviceModule imports it)');
+  const connections = [optional(app, NatsConnectionStatus), strategy.connectionStatus];
+  const database = optional(app, DataSource);
   const server = await startObservabilityServer({
     port: settings.OBSERVABILITY_PORT,
     host: settings.OBSERVABILITY_HOST,
     readiness: {
-      nats: async () => (nats.isClosed() ? 'the NATS connection is closed' : null),
+      nats: async () => connections.map((connection) => connection?.problem()).find(Boolean) ?? null,
       ...(database && { database: async () => (await database.query('SELECT 1'), null) }),
     },
   });
-  closeWithApp(app, server);
+  shutdown.closeOnShutdown(server);
 }
 
-function databaseOf(app: INestMicroservice): DataSource | undefined {
+/**
+ * A provider the service may not have (a database, the messaging module). Through ModuleRef: the
+ * app's own `get` ends the process when it finds nothing (Nest's abortOnError).
+ */
+function optional<T>(app: INestMicroservice, token: abstract new (...args: never[]) => T): T | undefined {
   try {
-    return app.get(DataSource, { strict: false });
+    return app.get(ModuleRef).get(token, { strict: false });
   } catch {
-    return undefined; // a service without a database
+    return undefined;
   }
 }

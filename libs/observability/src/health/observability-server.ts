@@ -20,7 +20,8 @@ export interface ObservabilityServer {
   close(): Promise<void>;
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** How long /readyz waits for a check: a probe's timeout must be longer (deploy/test/kubernetes-platform.spec.ts). */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * Each process's own small HTTP server (node:http, apart from the API): `GET /metrics` in the
@@ -75,7 +76,8 @@ async function withTimeout(check: ReadinessCheck): Promise<string | null> {
     return await Promise.race([
       check().catch((error: unknown) => (error instanceof Error ? error.message : 'failed')),
       new Promise<string>(
-        (resolve) => (timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS} ms`), CHECK_TIMEOUT_MS)),
+        (resolve) =>
+          (timer = setTimeout(() => resolve(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`), READINESS_CHECK_TIMEOUT_MS)),
       ),
     ]);
   } finally {
@@ -86,13 +88,4 @@ async function withTimeout(check: ReadinessCheck): Promise<string | null> {
 function answer(response: import('node:http').ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
-}
-
-/** Makes `app.close()` (a Nest app's) close `server` first: tests and shutdowns leave no port open. */
-export function closeWithApp(app: { close(): Promise<void> }, server: ObservabilityServer): void {
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await server.close();
-    await close();
-  };
 }

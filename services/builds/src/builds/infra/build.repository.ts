@@ -75,16 +75,20 @@ export class BuildRepository implements BuildRecords {
     changes: TransitionChanges = {},
     allowedFrom?: BuildStatus[],
   ): Promise<BuildEntity | null> {
-    const ended = await this.builds.manager.transaction(async (manager) => {
+    const moved = await this.builds.manager.transaction(async (manager) => {
       const build = await this.lockBuild(manager, id);
       if (!build || !applyTransition(build, to, changes, allowedFrom)) return null;
       const saved = await manager.save(build);
       await appendBuildEvent(manager, saved, to.toLowerCase());
       return saved;
     });
-    if (ended && isTerminal(ended.status) && ended.startedAt && ended.finishedAt)
-      buildDuration.observe({ outcome: ended.status }, (ended.finishedAt.getTime() - ended.startedAt.getTime()) / 1000);
-    return ended;
+    // Once per build: a build in a terminal state takes no other transition. One that never ran
+    // (EXPIRED, cancelled while queued) counts from its creation.
+    if (moved?.finishedAt && isTerminal(moved.status)) {
+      const from = moved.startedAt ?? moved.createdAt;
+      buildDuration.observe({ outcome: moved.status }, Math.max(0, moved.finishedAt.getTime() - from.getTime()) / 1000);
+    }
+    return moved;
   }
 
   /** A new phase of a running build: an event of its own. */
