@@ -3,7 +3,7 @@
 // dist/node_modules/@stagecraft/<lib> points at the compiled lib, so `node dist/.../main.js`
 // runs without path-alias tooling.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,3 +24,38 @@ for (const lib of readdirSync(join(root, 'libs'))) {
   symlinkSync(relative(scope, join(root, 'dist', 'libs', lib, 'src')), link, 'dir');
 }
 writeFileSync(join(root, 'dist', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+
+// The web console (console/, docs/console.md) → dist/console, served by the gateway at `/`.
+// Rebuilt only when a console file (or the lockfile) is newer than the last build: `npm start`
+// runs this every time.
+const consoleRoot = join(root, 'console');
+const consoleIndex = join(root, 'dist', 'console', 'index.html');
+const consoleSources = Math.max(newestMtime(consoleRoot), statSync(join(root, 'package-lock.json')).mtimeMs);
+if (consoleSources > (existsSync(consoleIndex) ? statSync(consoleIndex).mtimeMs : 0)) {
+  try {
+    // Vite strips types without checking them: the console's own check first.
+    execFileSync(process.execPath, [tsc, '-p', join(consoleRoot, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', consoleRoot],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+  } catch {
+    process.exit(1);
+  }
+}
+
+/** The newest modification time under `path`, leaving out the browser suite (console/e2e). */
+function newestMtime(path) {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return Math.max(
+    stats.mtimeMs,
+    ...readdirSync(path)
+      .filter((name) => name !== 'e2e')
+      .map((name) => newestMtime(join(path, name))),
+  );
+}

@@ -15,6 +15,8 @@ export class GatewayConfig extends ProcessConfig {
   /** The most service (NATS) calls one operation may lead to; aliases and page elements count. */
   @IsInt() @Min(1) GRAPHQL_MAX_SERVICE_CALLS = 1000;
   @IsInt() @Min(100) REQUEST_TIMEOUT_MS = 10_000;
+  /** The built web console (dist/console) to serve at `/`; empty: none. */
+  @IsString() CONSOLE_DIR = '';
   /** The services /health asks, comma-separated. */
   @IsString() @Matches(/^[a-z]+(,[a-z]+)*$/) SERVICES = 'iam';
 }

@@ -8,6 +8,7 @@ import { NatsConnectionStatus, NatsRpcClient } from '@stagecraft/messaging';
 import { createNestLogger, logHttpRequests, ObservabilityShutdown, startObservabilityServer } from '@stagecraft/observability';
 
 import type { GatewayConfig } from './config';
+import { serveConsole } from './console/console-assets';
 import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
 import { answerGraphQLPostsDirectly, GRAPHQL_BODY_LIMIT_BYTES } from './graphql/direct-graphql-posts';
 import { landingPageGate } from './graphql/landing-page.gate';
@@ -42,6 +43,7 @@ export async function startGateway(
         signedInCheck(() => app.get(CallerResolver)),
       ),
     );
+  if (config.CONSOLE_DIR) serveConsole(app, config.CONSOLE_DIR);
   await app.init(); // Apollo starts here
   answerGraphQLPostsDirectly({
     server: app.getHttpServer(),

@@ -63,6 +63,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [IamSubjects.createEnterpriseProject]: () => ({ name: `intruder-${randomBytes(3).toString('hex')}` }),
   [IamSubjects.createUser]: () => ({ name: `intruder-${randomBytes(3).toString('hex')}`, admin: true }),
   [IamSubjects.getUsers]: (a) => ({ ids: [a.memberId] }),
+  [IamSubjects.listUsers]: () => ({}),
   [IamSubjects.createAccessKey]: (a) => ({ userId: a.memberId }),
   [IamSubjects.listPolicies]: () => ({}),
   [IamSubjects.createPolicy]: () => ({

@@ -16,6 +16,7 @@ async function main(shutdown: ShutdownList): Promise<void> {
   // Scripts and docs rely on these two prefixes.
   console.log(`GraphQL endpoint: ${platform.graphqlUrl}`);
   console.log(`Admin token: ${platform.adminToken}`);
+  console.log(`Console: ${platform.consoleUrl} (sign in with the access key and secret key in ${platform.credentialsFile})`);
   console.log(`Registry: ${platform.registry}`);
   console.log(
     `Registry login (PRIVATE images): skopeo login --tls-verify=false ${platform.registry} with the access key and secret key in ${platform.credentialsFile}`,

@@ -54,6 +54,8 @@ export function postgresConnectionsFor(replicas: number, poolSize = Number(proce
 
 export interface RunningPlatform {
   graphqlUrl: string;
+  /** The web console, on the gateway's origin. */
+  consoleUrl: string;
   adminToken: string;
   credentialsFile: string;
   dataDir: string;
@@ -217,6 +219,8 @@ export async function startPlatform(
         PORT: String(config.STAGECRAFT_PORT),
         NODE_ENV: 'development',
         SERVICES: 'iam,artifacts,clusters,jobs,builds',
+        // The web console `npm run build` made (console/, docs/console.md).
+        CONSOLE_DIR: join(DIST, 'console'),
       },
     },
   ];
@@ -243,6 +247,7 @@ export async function startPlatform(
   await ensureLocalCluster(`${base}/graphql`, adminToken);
   return {
     graphqlUrl: `${base}/graphql`,
+    consoleUrl: `${base}/`,
     adminToken,
     credentialsFile,
     dataDir,

@@ -16,6 +16,30 @@ export class User {
   @Field() isAdmin!: boolean;
 }
 
+@ObjectType({ description: 'An access key, without its secret.' })
+export class AccessKeyInfo {
+  @Field() accessKey!: string;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => DateTimeScalar, { nullable: true }) lastUsedAt!: string | null;
+  @Field({ description: 'false after disableAccessKey: it can no longer sign in.' }) enabled!: boolean;
+}
+
+@ObjectType({ description: "A user of the account with its access keys (administrators' view)." })
+export class AccountUser {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() isAdmin!: boolean;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => [AccessKeyInfo]) accessKeys!: AccessKeyInfo[];
+}
+
+@ObjectType({ description: 'An action of the IAM catalog, as policies name it.' })
+export class IamActionDefinition {
+  @Field({ description: 'e.g. servicestage:assembling:create' }) name!: string;
+  @Field() description!: string;
+  @Field({ description: 'Grants nothing to users who are not administrators, whatever a policy says.' }) adminOnly!: boolean;
+}
+
 @ObjectType()
 export class EnterpriseProject {
   @Field(() => ID) id!: string;

@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Actions } from '@stagecraft/authz';
+import { ACTION_CATALOG, Actions } from '@stagecraft/authz';
 import { IamSubjects } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
@@ -8,7 +8,7 @@ import { Public, RequirePermission, SignedIn } from '../auth/permission.decorato
 import type { RequestContext } from '../auth/request-context';
 import { pageComplexity, toConnection } from '../graphql/connection';
 import { DateTimeScalar, JsonScalar } from '../graphql/scalars';
-import { AuditRecordConnection, Session, User } from './iam.types';
+import { AccountUser, AuditRecordConnection, IamActionDefinition, Session, User } from './iam.types';
 
 @Resolver(() => User)
 export class IdentityResolver {
@@ -18,6 +18,18 @@ export class IdentityResolver {
   @Query(() => User, { description: 'The signed-in user.' })
   me(@Meta() meta: RequestContext) {
     return this.iam.send(IamSubjects.me, {}, meta);
+  }
+
+  @RequirePermission(Actions.users.get)
+  @Query(() => [AccountUser], { description: 'Admins. Every user of the account, by name, with its access keys.' })
+  users(@Meta() meta: RequestContext) {
+    return this.iam.send(IamSubjects.listUsers, {}, meta);
+  }
+
+  @SignedIn()
+  @Query(() => [IamActionDefinition], { description: 'The actions policies may name (docs/permissions.md).' })
+  actionCatalog(): IamActionDefinition[] {
+    return ACTION_CATALOG.map(({ name, description, adminOnly }) => ({ name, description, adminOnly }));
   }
 
   @Public()

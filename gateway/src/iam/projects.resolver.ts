@@ -1,5 +1,5 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Actions } from '@stagecraft/authz';
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { ACTION_CATALOG, Actions, CallerResolver } from '@stagecraft/authz';
 import { IamSubjects } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
@@ -10,7 +10,10 @@ import { EnterpriseProject } from './iam.types';
 
 @Resolver(() => EnterpriseProject)
 export class ProjectsResolver {
-  constructor(private readonly iam: NatsRpcClient) {}
+  constructor(
+    private readonly iam: NatsRpcClient,
+    private readonly callers: CallerResolver,
+  ) {}
 
   @SignedIn()
   @Query(() => [EnterpriseProject], { description: 'The projects the caller holds rights in (admins: all).' })
@@ -26,5 +29,16 @@ export class ProjectsResolver {
     @Meta() meta: RequestContext,
   ) {
     return this.iam.send(IamSubjects.createEnterpriseProject, { name, description }, meta);
+  }
+
+  /** From the caller's cached ability, in the gateway: frontends disable what is not listed. */
+  @SignedIn()
+  @ResolveField(() => [String], {
+    description:
+      'The catalog actions the caller may perform in this project, e.g. servicestage:assembling:create (docs/permissions.md). A frontend disables the others; services still decide each call.',
+  })
+  async allowedActions(@Parent() project: EnterpriseProject, @Meta() meta: RequestContext): Promise<string[]> {
+    const caller = await this.callers.resolve(meta);
+    return ACTION_CATALOG.filter((action) => caller.can(action.name, project.id)).map((action) => action.name);
   }
 }

@@ -49,6 +49,7 @@ import type {
   PolicyDto,
   SessionDto,
   UserDto,
+  UserWithKeysDto,
 } from './iam/iam.dto';
 import type {
   AccessKeyRequest,
@@ -109,6 +110,7 @@ export interface SubjectMap {
   [IamSubjects.createEnterpriseProject]: Rpc<CreateEnterpriseProjectRequest, EnterpriseProjectDto>;
   [IamSubjects.createUser]: Rpc<CreateUserRequest, UserDto>;
   [IamSubjects.getUsers]: Rpc<UserIdsRequest, UserDto[]>;
+  [IamSubjects.listUsers]: Rpc<EmptyRequest, UserWithKeysDto[]>;
   [IamSubjects.createAccessKey]: Rpc<CreateAccessKeyRequest, AccessKeyDto>;
   [IamSubjects.listPolicies]: Rpc<EmptyRequest, PolicyDto[]>;
   [IamSubjects.createPolicy]: Rpc<CreatePolicyRequest, PolicyDto>;
@@ -194,6 +196,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   IamSubjects.listEnterpriseProjects,
   IamSubjects.getEnterpriseProjects,
   IamSubjects.getUsers,
+  IamSubjects.listUsers,
   IamSubjects.listPolicies,
   IamSubjects.listAttachments,
   IamSubjects.explainPermission,

@@ -35,6 +35,7 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [IamSubjects.createEnterpriseProject]: ['gateway'],
   [IamSubjects.createUser]: ['gateway'],
   [IamSubjects.getUsers]: ['gateway'],
+  [IamSubjects.listUsers]: ['gateway'],
   [IamSubjects.createAccessKey]: ['gateway'],
   [IamSubjects.listPolicies]: ['gateway'],
   [IamSubjects.createPolicy]: ['gateway'],

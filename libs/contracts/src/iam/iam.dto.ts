@@ -8,6 +8,19 @@ export interface UserDto {
   createdAt: string;
 }
 
+/** An access key as administrators see it: never its secret. */
+export interface AccessKeySummaryDto {
+  accessKey: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  enabled: boolean;
+}
+
+/** A user of the account with its access keys, for administrators. */
+export interface UserWithKeysDto extends UserDto {
+  accessKeys: AccessKeySummaryDto[];
+}
+
 export interface EnterpriseProjectDto {
   id: string;
   name: string;

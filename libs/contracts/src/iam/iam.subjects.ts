@@ -10,6 +10,7 @@ export const IamSubjects = {
   getDefaultProject: 'iam.projects.default.get.v1',
   createUser: 'iam.users.create.v1',
   getUsers: 'iam.users.get.v1',
+  listUsers: 'iam.users.list.v1',
   createAccessKey: 'iam.access-keys.create.v1',
   listPolicies: 'iam.policies.list.v1',
   createPolicy: 'iam.policies.create.v1',

@@ -37,6 +37,12 @@ export class UsersNatsController {
     return this.users.getUsers(caller, request.ids);
   }
 
+  @UserRpc(Actions.users.get)
+  @MessagePattern(IamSubjects.listUsers)
+  listUsers(@Payload() _request: EmptyRequest, @CurrentCaller() caller: Caller) {
+    return this.users.listUsers(caller);
+  }
+
   @UserRpc(Actions.accessKeys.create)
   @MessagePattern(IamSubjects.createAccessKey)
   createAccessKey(@Payload() request: CreateAccessKeyRequest, @CurrentCaller() caller: Caller) {

@@ -8,6 +8,7 @@ import {
   IamError,
   IamErrorReason,
   UserDto,
+  UserWithKeysDto,
 } from '@stagecraft/contracts';
 import { isUniqueViolation } from '@stagecraft/persistence';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
@@ -56,6 +57,26 @@ export class UsersService {
       if (isUniqueViolation(error)) throw new IamError(IamErrorReason.NAME_TAKEN, `a user named ${name} already exists`, 'name');
       throw error;
     }
+  }
+
+  /** Administrators: every user of the account that is not deleted, by name, with their access keys (never a secret). */
+  async listUsers(caller: Caller): Promise<UserWithKeysDto[]> {
+    requireAdmin(caller, Actions.users.get);
+    const users = await this.users.find({ where: { accountId: caller.accountId, deletedAt: IsNull() }, order: { name: 'ASC' } });
+    const keys = users.length
+      ? await this.accessKeys.find({ where: { userId: In(users.map((user) => user.id)) }, order: { createdAt: 'ASC' } })
+      : [];
+    return users.map((user) => ({
+      ...toUserDto(user),
+      accessKeys: keys
+        .filter((key) => key.userId === user.id)
+        .map((key) => ({
+          accessKey: key.id,
+          createdAt: key.createdAt.toISOString(),
+          lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+          enabled: key.disabledAt === null,
+        })),
+    }));
   }
 
   /**
