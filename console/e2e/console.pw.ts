@@ -2,9 +2,12 @@
 // upload a JAR with its progress seen, a broken rule shown on its field, Build, the log live,
 // SUCCEEDED with a digest; a Deny of servicestage:assembling:create disables Build; another
 // project's job is not reachable by URL. Each page is checked with axe and photographed.
+import { readFileSync } from 'node:fs';
+
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
 
+import { replicasOf } from '../../deploy/local/test/process-tree';
 import { type AccessKey, adminKey, consoleUrl, createMember, paddedJar, projectId, registry } from './platform';
 
 const MEMBER_ACTIONS = ['servicestage:*:*'];
@@ -77,6 +80,8 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
 
   // The job form: a rule checked as the user types, and a server refusal on its field.
   await page.getByRole('link', { name: 'Package jobs' }).click();
+  await expect(page.getByRole('heading', { name: 'Package jobs', level: 1 })).toBeVisible();
+  await expectAccessible(page, 'jobs');
   await page.getByRole('link', { name: 'Create package job' }).click();
   const name = page.getByLabel('Job name');
   await name.fill('-hello');
@@ -118,6 +123,7 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
 
   await page.getByRole('link', { name: 'hello-app' }).click();
   await expect(page.getByRole('heading', { name: 'hello-app' })).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: '#1' })).toContainText('SUCCEEDED');
   jobUrl = page.url();
   await expectAccessible(page, 'job');
   await snapshot(page, testInfo, 'job');
@@ -228,6 +234,35 @@ test('an administrator creates a user and a key, builds a policy, attaches it an
   await expect(explain.getByRole('status')).toContainText('console-builders');
   await expectAccessible(page, 'iam');
   await snapshot(page, testInfo, 'iam');
+});
+
+test('the build page follows a build across a gateway restart: every log line once, and the end', async ({ page }) => {
+  await page.goto(consoleUrl());
+  await signIn(page, adminKey());
+  await page.goto(new URL('/jobs/new', consoleUrl()).toString());
+  await page.getByLabel('Job name').fill('slow-lines');
+  await page.getByLabel('Software package').selectOption({ label: 'hello 1.0.0 (JAVA)' });
+  // The catalog's Java image, as the System default build type offers it.
+  await expect(page.getByLabel('Base image', { exact: true })).not.toHaveValue('');
+  const base = await page.getByLabel('Base image', { exact: true }).inputValue();
+  await page.getByRole('radio', { name: 'Custom Dockerfile' }).check();
+  await page
+    .getByRole('textbox', { name: 'Dockerfile' })
+    .fill(`FROM ${base}:17-jre\nRUN for i in $(seq 1 12); do echo "slow line $i"; sleep 1; done\n`);
+  await page.getByLabel('Archive address').fill(`${registry()}/console/slow:1`);
+  await page.getByLabel('Cluster').selectOption({ label: 'local (LOCAL, AVAILABLE)' });
+  await page.getByRole('button', { name: 'Build' }).click();
+  await expect(page.getByRole('log')).toContainText('slow line 2', { timeout: 120_000 });
+
+  // The gateway dies mid-build; the launcher starts it again and the page carries on.
+  const [gateway] = replicasOf(Number(process.env.STAGECRAFT_LAUNCHER_PID), 'gateway');
+  process.kill(gateway!, 'SIGKILL');
+  await expect(page.locator('.build-status')).toContainText('SUCCEEDED', { timeout: 180_000 });
+  await expect(page.locator('.timeline')).toContainText('succeeded');
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download log' }).click();
+  const log = readFileSync(await (await downloading).path(), 'utf8');
+  for (let line = 1; line <= 12; line += 1) expect(log.match(new RegExp(`^slow line ${line}$`, 'gm'))).toHaveLength(1);
 });
 
 async function signIn(page: Page, key: AccessKey): Promise<void> {

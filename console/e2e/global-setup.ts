@@ -32,6 +32,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.STAGECRAFT_DATA_DIR = dataDir;
   process.env.STAGECRAFT_REGISTRY = lineOf(output, 'Registry');
   process.env.STAGECRAFT_ADMIN_TOKEN = lineOf(output, 'Admin token');
+  process.env.STAGECRAFT_LAUNCHER_PID = String(child.pid);
   return async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

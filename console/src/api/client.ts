@@ -1,6 +1,9 @@
 import { cacheExchange, Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
 
+/** Dispatched on window when graphql-ws has connected again after losing its socket. */
+export const RECONNECTED_EVENT = 'stagecraft:reconnected';
+
 /**
  * One urql client per signed-in token: HTTP for queries and mutations, graphql-ws for the
  * subscriptions, both on this origin (the gateway serves the console), the token in the
@@ -17,6 +20,7 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
         retryAttempts: Infinity,
         shouldRetry: () => true,
         lazy: true,
+        on: { connected: (_socket, _payload, wasRetry) => wasRetry && window.dispatchEvent(new Event(RECONNECTED_EVENT)) },
       })
     : null;
   return new Client({

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useSubscription } from 'urql';
 
+import { RECONNECTED_EVENT } from '../api/client';
 import { graphql } from '../graphql';
 
 const BuildLogSubscription = graphql(`
@@ -18,22 +19,30 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * The build's log as lines, live. After a reconnect graphql-ws subscribes again from the first
- * offset; what was already read is skipped by byte offset, so no line shows twice.
+ * The build's log as lines, live. After a reconnect the log is followed again from the last
+ * offset read; graphql-ws also replays its own subscription from the first offset until that one
+ * replaces it, and whatever was read already is skipped by byte offset, so no line shows twice.
  */
 export function useBuildLog(buildId: string): { lines: string[]; complete: boolean } {
   const readUpTo = useRef(0);
   const partial = useRef('');
   const [lines, setLines] = useState<string[]>([]);
   const [complete, setComplete] = useState(false);
+  const [resumeFrom, setResumeFrom] = useState(0);
   useEffect(() => {
     readUpTo.current = 0;
     partial.current = '';
     setLines([]);
     setComplete(false);
+    setResumeFrom(0);
   }, [buildId]);
+  useEffect(() => {
+    const resume = () => setResumeFrom(readUpTo.current);
+    window.addEventListener(RECONNECTED_EVENT, resume);
+    return () => window.removeEventListener(RECONNECTED_EVENT, resume);
+  }, []);
 
-  const [{ data }] = useSubscription({ query: BuildLogSubscription, variables: { buildId, offset: 0 } });
+  const [{ data }] = useSubscription({ query: BuildLogSubscription, variables: { buildId, offset: resumeFrom } });
   useEffect(() => {
     const chunk = data?.buildLog;
     if (!chunk) return;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 
 import { Action } from '../api/actions';
+import { RECONNECTED_EVENT } from '../api/client';
 import { type ApiProblem, isMissing, problemOf } from '../api/errors';
 import { LogView } from '../builds/log-view';
 import { useBuildLog } from '../builds/use-build-log';
@@ -50,8 +51,8 @@ const BuildQuery = graphql(
 
 const BuildEventsSubscription = graphql(
   `
-    subscription BuildEvents($buildId: ID!) {
-      buildEvents(buildId: $buildId) {
+    subscription BuildEvents($buildId: ID!, $afterSequence: Float) {
+      buildEvents(buildId: $buildId, afterSequence: $afterSequence) {
         sequence
         type
         at
@@ -92,7 +93,14 @@ export function BuildPage({ id }: { id: string }) {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [, cancelBuild] = useMutation(CancelBuild);
 
-  const [{ data: event }] = useSubscription({ query: BuildEventsSubscription, variables: { buildId: id } });
+  // After a reconnect, on from the last event seen (the stream's sequence).
+  const [afterSequence, setAfterSequence] = useState<number | null>(null);
+  useEffect(() => {
+    const resume = () => setAfterSequence(Math.max(0, ...seen.current) || null);
+    window.addEventListener(RECONNECTED_EVENT, resume);
+    return () => window.removeEventListener(RECONNECTED_EVENT, resume);
+  }, []);
+  const [{ data: event }] = useSubscription({ query: BuildEventsSubscription, variables: { buildId: id, afterSequence } });
   useEffect(() => {
     const next = event?.buildEvents;
     // graphql-ws subscribes again after a reconnect: an event seen before is not added twice.
@@ -168,6 +176,14 @@ export function BuildPage({ id }: { id: string }) {
         ))}
       </ol>
       <h2 id="log-heading">Log {log.complete ? '' : '(live)'}</h2>
+      <p>
+        <button
+          type="button"
+          onClick={() => download(`${stored.job.name}-build-${build.number}.log`, log.lines.join('\n') + '\n')}
+        >
+          Download log
+        </button>
+      </p>
       <LogView lines={log.lines} label={`Build #${build.number} log`} />
     </>
   );
@@ -198,6 +214,15 @@ function Copyable({ text, label }: { text: string; label: string }) {
       <span aria-live="polite">{copied ? ' Copied' : ''}</span>
     </>
   );
+}
+
+/** Saves text as a file: the whole log, where the page shows only the lines in view. */
+function download(fileName: string, text: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
 function useNow(intervalMs: number): number {
