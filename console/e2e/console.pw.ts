@@ -8,6 +8,8 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
 
 import { replicasOf } from '../../deploy/local/test/process-tree';
+import { FakeJobController } from '../../libs/kube/src/testing/fake-job-controller';
+import { FakeKubeApiServer } from '../../libs/kube/src/testing/fake-kube-api-server';
 import { type AccessKey, adminKey, consoleUrl, createMember, paddedJar, projectId, registry } from './platform';
 
 const MEMBER_ACTIONS = ['servicestage:*:*'];
@@ -263,6 +265,72 @@ test('the build page follows a build across a gateway restart: every log line on
   await page.getByRole('button', { name: 'Download log' }).click();
   const log = readFileSync(await (await downloading).path(), 'utf8');
   for (let line = 1; line <= 12; line += 1) expect(log.match(new RegExp(`^slow line ${line}$`, 'gm'))).toHaveLength(1);
+});
+
+test('on a Kubernetes cluster: registered from a kubeconfig file, a node label picked, the build lands there and succeeds', async ({
+  page,
+}, testInfo) => {
+  const kube = await FakeKubeApiServer.start({ token: 'console-kube-token' });
+  kube.seedNode({ name: 'node-a', labels: { pool: 'build' }, internalIP: '10.0.0.1', externalIP: '203.0.113.1' });
+  kube.seedNode({ name: 'node-b', labels: { pool: 'other' }, internalIP: '10.0.0.2' });
+  const controller = new FakeJobController(kube);
+  try {
+    await page.goto(consoleUrl());
+    await signIn(page, adminKey());
+    await page.getByRole('link', { name: 'Clusters' }).click();
+    await page.getByText('Register a cluster').click();
+    await page.getByLabel('Name', { exact: true }).fill('kube');
+    await page
+      .getByLabel('Kubeconfig file')
+      .setInputFiles({ name: 'kubeconfig', mimeType: 'text/plain', buffer: Buffer.from(kube.kubeconfig()) });
+    await page.getByRole('button', { name: 'Register' }).click();
+    const cluster = page.getByRole('region', { name: /^kube/ });
+    await expect(cluster).toContainText('AVAILABLE');
+    await expect(cluster.getByRole('row').filter({ hasText: 'node-a' })).toContainText('203.0.113.1');
+    await expect(cluster.getByRole('row').filter({ hasText: 'node-b' })).toContainText('none (cannot build)');
+    await expectAccessible(page, 'clusters-kubernetes');
+    await snapshot(page, testInfo, 'clusters-kubernetes');
+
+    await page.getByRole('link', { name: 'Package jobs' }).click();
+    await page.getByRole('link', { name: 'Create package job' }).click();
+    await page.getByLabel('Job name').fill('on-kube');
+    await page.getByLabel('Software package').selectOption({ label: 'hello 1.0.0 (JAVA)' });
+    await page.getByLabel('Archive address').fill(`${registry()}/console/on-kube:1`);
+    await page.getByLabel('Cluster').selectOption({ label: 'kube (KUBERNETES, AVAILABLE)' });
+    // Only node-a has an EIP: only its label is offered.
+    await expect(page.getByRole('checkbox', { name: 'pool=other' })).toHaveCount(0);
+    await page.getByRole('checkbox', { name: 'pool=build' }).check();
+    await expect(page.getByRole('status').filter({ hasText: 'Builds may run on' })).toContainText('node-a');
+    await page.getByRole('button', { name: 'Build' }).click();
+    await expect(page).toHaveURL(/\/builds\/[\w-]+$/);
+
+    // The fake cluster runs the build pod: it starts on node-a, logs, and ends with a digest.
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const namespace = 'stagecraft-builds';
+    let pod: string | undefined;
+    await expect
+      .poll(
+        () =>
+          (pod = controller.pods(namespace, kube.objects('jobs.batch', namespace)[0]?.metadata.name as string)[0]?.metadata
+            .name as string | undefined),
+      )
+      .toBeTruthy();
+    controller.startPod(namespace, pod!);
+    kube.appendPodLog(namespace, pod!, '::stagecraft phase=DOWNLOAD');
+    kube.appendPodLog(namespace, pod!, 'hello from the build pod');
+    await expect(page.getByRole('log')).toContainText('hello from the build pod');
+    await expect(page.locator('.facts')).toContainText('node-a');
+    controller.finishPod(namespace, pod!, {
+      exitCode: 0,
+      message: JSON.stringify({ status: 'SUCCEEDED', digest, image: `${registry()}/console/on-kube:1@${digest}` }),
+    });
+    await expect(page.locator('.build-status')).toContainText('SUCCEEDED');
+    await expect(page.locator('.facts')).toContainText(digest);
+    await snapshot(page, testInfo, 'build-kubernetes');
+  } finally {
+    controller.stop();
+    await kube.close();
+  }
 });
 
 async function signIn(page: Page, key: AccessKey): Promise<void> {

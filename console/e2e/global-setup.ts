@@ -24,10 +24,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
       STAGECRAFT_DATA_DIR: dataDir,
       STAGECRAFT_PORT: String(port),
+      // The Kubernetes spec's fake API server listens on loopback, which clusters refuses unless told.
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output = await waitForLine(child, /^Press Ctrl-C to stop\./m, 120_000);
+  // Generous: the first start on a busy machine (a CI run of the whole suite) has been seen past 2 minutes.
+  const output = await waitForLine(child, /^Press Ctrl-C to stop\./m, 300_000);
   process.env.STAGECRAFT_CONSOLE_URL = lineOf(output, 'Console');
   process.env.STAGECRAFT_DATA_DIR = dataDir;
   process.env.STAGECRAFT_REGISTRY = lineOf(output, 'Registry');
