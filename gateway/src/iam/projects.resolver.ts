@@ -6,6 +6,7 @@ import { NatsRpcClient } from '@stagecraft/messaging';
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission, SignedIn } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
+import { ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject } from './iam.types';
 
 @Resolver(() => EnterpriseProject)
@@ -33,6 +34,8 @@ export class ProjectsResolver {
 
   /** From the caller's cached ability, in the gateway: frontends disable what is not listed. */
   @SignedIn()
+  // The rules come from iam on a cache miss: counted like any other field that asks a service.
+  @ServiceCall()
   @ResolveField(() => [String], {
     description:
       'The catalog actions the caller may perform in this project, e.g. servicestage:assembling:create (docs/permissions.md). A frontend disables the others; services still decide each call.',
