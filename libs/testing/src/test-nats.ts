@@ -31,16 +31,9 @@ export function testNatsSettings(
   return { NATS_URL: testNatsUrl(), NATS_SUBJECT_PREFIX: subjectPrefix, NATS_NKEY_SEED: seed };
 }
 
-/**
- * How long a test's connection may take to be accepted. nats.js gives up after 20 s; in the full
- * suite on 2 cores a spec beside the replica fault test (a dozen processes, 32 readers) has been
- * seen to need longer to be scheduled at all.
- */
-const TEST_DIAL_TIMEOUT_MS = 60_000;
-
 /** A raw connection as `identity` (the operator can do anything; the others only what production allows them). */
 export function connectTestNats(identity: TestIdentity, name: string = identity): Promise<NatsConnection> {
-  return connect({ ...natsConnectionOptionsFor(identity, testNatsSettings(identity, '')), name, timeout: TEST_DIAL_TIMEOUT_MS });
+  return connect({ ...natsConnectionOptionsFor(identity, testNatsSettings(identity, '')), name });
 }
 
 /** A request client as the gateway sends them (or as `identity`). */

@@ -41,6 +41,15 @@ export function processNatsUsers(publicKeys: Record<ProcessIdentity, string>, sc
 }
 
 /**
+ * How long the server waits for a client's CONNECT after accepting it. nats-server's default is
+ * 2 s, and nats.js does not give up when the server drops it for that: the dial waits out its
+ * whole own timeout and fails with TIMEOUT. A process whose event loop is busy for 2 s while it
+ * connects (the suite's in-process platform on 2 loaded cores; a CPU-throttled pod) was refused
+ * that way. An unauthenticated socket still holds nothing but a file descriptor for these seconds.
+ */
+export const NATS_AUTH_TIMEOUT_SECONDS = 10;
+
+/**
  * The `authorization` block of a nats-server configuration for these users. With it the
  * server refuses anonymous clients (there is no `no_auth_user`), and every user is held to its
  * permissions. NATS' configuration format reads JSON, so the block is JSON after the key.
@@ -49,5 +58,5 @@ export function natsAuthorizationBlock(users: NatsUser[]): string {
   const lines = users.map(
     ({ identity, publicKey, permissions }) => `    ${JSON.stringify({ nkey: publicKey, permissions })} # ${identity}`,
   );
-  return `authorization {\n  users = [\n${lines.join('\n')}\n  ]\n}\n`;
+  return `authorization {\n  timeout: ${NATS_AUTH_TIMEOUT_SECONDS}\n  users = [\n${lines.join('\n')}\n  ]\n}\n`;
 }
