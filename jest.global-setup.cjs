@@ -14,7 +14,17 @@ Module._resolveFilename = function resolveStagecraftAlias(request, ...rest) {
 };
 
 module.exports = async function startTestNats() {
-  const { startTestNatsServer, exportTestNatsServer } = require('./libs/testing/src/test-nats-server.ts');
+  // Here Node itself loads the ESM-only dependencies (require(esm)): jest.esm-transform.cjs leaves
+  // them as they are while this flag is up (Node would take its CommonJS output for ESM by their
+  // package.json "type", as this hook compiles through Node's loader, not Jest's module system).
+  globalThis.__STAGECRAFT_NATIVE_ESM__ = true;
+  let testNatsServer;
+  try {
+    testNatsServer = require('./libs/testing/src/test-nats-server.ts');
+  } finally {
+    delete globalThis.__STAGECRAFT_NATIVE_ESM__;
+  }
+  const { startTestNatsServer, exportTestNatsServer } = testNatsServer;
   const server = await startTestNatsServer();
   exportTestNatsServer(server);
   globalThis.__STAGECRAFT_TEST_NATS__ = server;

@@ -6,10 +6,15 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['**/?(*.)+(spec|integration-spec|e2e-spec).ts'],
   transform: {
+    // ESM-only dependencies (those transformIgnorePatterns lets through) become CommonJS, as they are.
+    '/node_modules/.+\\.m?js$': path.join(__dirname, 'jest.esm-transform.cjs'),
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json') }],
   },
-  // @kubernetes/client-node 1.x and its auth dependencies ship ESM only.
-  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi)/)'],
+  // ESM only: Nest 12, @kubernetes/client-node 2 and what it loads (openid-client, oauth4webapi, jose,
+  // socks-proxy-agent and its agent-base).
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@kubernetes/client-node|openid-client|jose|oauth4webapi|socks-proxy-agent|agent-base)/)',
+  ],
   moduleNameMapper: {
     '^@stagecraft/(archive|config|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@stagecraft/service-([a-z]+)$': path.join(__dirname, 'services/$1/src/index.ts'),

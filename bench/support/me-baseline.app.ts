@@ -9,6 +9,7 @@ import { type RequestContext, requestContextFromHeaders } from '../../gateway/sr
 import { costLimitPlugin } from '../../gateway/src/graphql/cost-limit.plugin';
 import { depthLimitRule } from '../../gateway/src/graphql/depth-limit.rule';
 import { formatError } from '../../gateway/src/graphql/format-error';
+import { pluginsForNest } from '../../gateway/src/graphql/nest-apollo';
 import { User } from '../../gateway/src/iam/iam.types';
 // Not exported by @stagecraft/service-iam; the baseline needs the very instance iam runs.
 import { UsersService } from '../../services/iam/src/users/users.service';
@@ -52,7 +53,7 @@ class InProcessMeModule {
           graphiql: false,
           includeStacktraceInErrorResponses: false,
           validationRules: [depthLimitRule(10)],
-          plugins: [costLimitPlugin(5000)],
+          plugins: pluginsForNest([costLimitPlugin(5000)]),
           formatError,
           context: ({ req }: { req: Request }): InProcessContext => ({
             req,

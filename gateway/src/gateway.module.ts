@@ -20,6 +20,7 @@ import { formatError } from './graphql/format-error';
 import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
 import { introspectionGatePlugin, type SignedInCheck } from './graphql/introspection-gate.plugin';
 import { createLoaders } from './graphql/loaders';
+import { pluginsForNest } from './graphql/nest-apollo';
 import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
 import { HealthController } from './health/health.controller';
@@ -65,12 +66,12 @@ export class GatewayModule {
             validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
             // No field sets a cache hint: Apollo's cache-control plugin would only add a hook to every
             // resolved field to end up at `no-store`, which noStorePlugin sets once per answer.
-            plugins: [
+            plugins: pluginsForNest<GraphQLContext>([
               introspectionGatePlugin(signedInCheck(() => modules.get(CallerResolver, { strict: false }))),
               costLimitPlugin(config.GRAPHQL_MAX_COST, config.GRAPHQL_MAX_SERVICE_CALLS),
               noStorePlugin(),
               ApolloServerPluginCacheControlDisabled(),
-            ],
+            ]),
             formatError,
             // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
             subscriptions: { 'graphql-ws': true },

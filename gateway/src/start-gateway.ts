@@ -12,6 +12,7 @@ import { serveConsole } from './console/console-assets';
 import { GatewayModule, graphQLContextFactory, signedInCheck } from './gateway.module';
 import { answerGraphQLPostsDirectly, GRAPHQL_BODY_LIMIT_BYTES } from './graphql/direct-graphql-posts';
 import { landingPageGate } from './graphql/landing-page.gate';
+import { apolloFromNest } from './graphql/nest-apollo';
 import { serviceHealth } from './health/health.controller';
 
 /** Starts the gateway: used by main.ts, the dev launcher and in-process tests. */
@@ -48,7 +49,7 @@ export async function startGateway(
   answerGraphQLPostsDirectly({
     server: app.getHttpServer(),
     express: app.getHttpAdapter().getInstance(),
-    apollo: app.get<GraphQLModule<ApolloDriver>>(GraphQLModule).graphQlAdapter.instance,
+    apollo: apolloFromNest(app.get<GraphQLModule<ApolloDriver>>(GraphQLModule).graphQlAdapter.instance),
     path: '/graphql',
     context: graphQLContextFactory(app.get(NatsRpcClient)),
   });

@@ -4,6 +4,7 @@ import {
   Observable,
   type ObservableMiddleware,
   ResponseContext,
+  SelfDecodingBody,
   VersionApi,
 } from '@kubernetes/client-node';
 import { isEgressDenied } from '@stagecraft/config';
@@ -75,10 +76,11 @@ export async function checkConnection(kubeConfig: KubeConfig, options: { timeout
           if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) return response;
           const text = await response.body.text();
           answeredWithStatus = isKubernetesStatusBody(text);
-          return new ResponseContext(response.httpStatusCode, response.headers, {
-            text: async () => text,
-            binary: async () => Buffer.from(text),
-          });
+          return new ResponseContext(
+            response.httpStatusCode,
+            response.headers,
+            new SelfDecodingBody(Promise.resolve(Buffer.from(text))),
+          );
         })(),
       ),
   };

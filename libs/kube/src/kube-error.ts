@@ -36,6 +36,11 @@ const NETWORK_CODES: Record<string, [KubeErrorKind, string]> = {
   EHOSTUNREACH: ['network', 'host unreachable'],
   EGRESS_DENIED: ['network', 'the address is not allowed by the egress policy'],
   ENETUNREACH: ['network', 'network unreachable'],
+  // undici's own (client-node 2 makes its requests with undici's fetch; the error is the TypeError's cause).
+  UND_ERR_SOCKET: ['network', 'connection reset by the server'],
+  UND_ERR_CONNECT_TIMEOUT: ['network', 'connection timed out'],
+  UND_ERR_HEADERS_TIMEOUT: ['timeout', 'timed out'],
+  UND_ERR_BODY_TIMEOUT: ['timeout', 'timed out'],
 };
 
 interface StatusBody {
@@ -71,6 +76,9 @@ export function describeKubeError(err: unknown, options: { includeServerMessage?
     type?: unknown;
     cause?: unknown;
   };
+  // Before the status: an abort is a DOMException, whose numeric `code` (20, 23) is no HTTP status.
+  if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError')
+    return { kind: 'timeout', reason: 'timed out' };
   const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined) {
     const body = statusBody(e.body);
@@ -79,8 +87,6 @@ export function describeKubeError(err: unknown, options: { includeServerMessage?
       options.includeServerMessage && body?.message && status !== 401 ? `${base}: ${body.message.slice(0, 300)}` : base;
     return { kind: 'http', status, statusReason: body?.reason, reason: message };
   }
-  if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError')
-    return { kind: 'timeout', reason: 'timed out' };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const known = code ? NETWORK_CODES[code] : undefined;
   if (known) return { kind: known[0], reason: known[1] };

@@ -1,5 +1,13 @@
 import { natsReconnects } from '@stagecraft/observability';
-import type { NatsConnection } from 'nats';
+
+/**
+ * What is followed of a connection. Both NATS clients in a process fit: the classic `nats` one
+ * (MessagingModule) and @nats-io/transport-node's, which Nest 12's transport (NatsRpcServer) opens.
+ */
+export interface FollowedNatsConnection {
+  isClosed(): boolean;
+  status(): AsyncIterable<{ type: string }>;
+}
 
 /**
  * Follows one NATS connection from its status events: whether it is connected now (readiness:
@@ -10,7 +18,7 @@ export class NatsConnectionStatus {
   private disconnected = false;
 
   constructor(
-    private readonly connection: NatsConnection,
+    private readonly connection: FollowedNatsConnection,
     /** `client`: the connection requests leave on; `server`: a service's handlers' own. */
     private readonly role: 'client' | 'server',
   ) {

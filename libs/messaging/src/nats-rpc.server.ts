@@ -1,8 +1,11 @@
+// Nest 12's NATS transport connects with the @nats-io/transport-node client (the rest of the
+// platform, JetStream included, uses the classic `nats` package): this server's connection, its
+// messages and subscriptions are that client's.
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
 import type { Span } from '@opentelemetry/api';
 import { ServiceError } from '@stagecraft/contracts';
 import { endSpan, rpcRequestDuration, startHandlerSpan, traceContext } from '@stagecraft/observability';
-import type { Msg, NatsConnection, NatsError, Subscription } from 'nats';
 
 import { type NatsConfig, natsConnectionOptionsFor } from './nats-auth/nats-config';
 import { NatsConnectionStatus } from './nats-connection-status';
@@ -64,8 +67,8 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
    * Each message is timed, and handled in a span continuing the sender's trace when it carries one
    * (its `traceparent` header); a request ends when its reply leaves (getPublisher), an event when handled.
    */
-  private measured(subject: string, handle: (error: NatsError | null, message: Msg) => Promise<unknown>) {
-    return (error: NatsError | null, message: Msg): void => {
+  private measured(subject: string, handle: (error: Error | null, message: Msg) => Promise<unknown>) {
+    return (error: Error | null, message: Msg): void => {
       const { span, context } = startHandlerSpan(subject, message?.headers);
       const handling: Handling = { subject, span, startedAt: performance.now(), ended: false };
       if (message) this.handling.set(message, handling);
@@ -103,11 +106,14 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
   }
 }
 
-/** A request without a reply subject is an event: Nest tells them apart by `id`. */
-function deserializeRequest(raw: Uint8Array, options?: { channel?: string; replyTo?: string }) {
+/**
+ * A request without a reply subject is an event: Nest tells them apart by `id`. Nest 12 hands
+ * over the whole message (Nest 11 gave its payload alone).
+ */
+function deserializeRequest(message: Pick<Msg, 'data'>, options?: { channel?: string; replyTo?: string }) {
   let data: unknown;
   try {
-    data = decodeJson(raw);
+    data = decodeJson(message.data);
   } catch {
     data = undefined;
   }

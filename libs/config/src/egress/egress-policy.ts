@@ -167,16 +167,23 @@ export class EgressPolicy {
 
   /** An undici dispatcher whose connections pass the policy (one per policy, pooled). */
   dispatcher(): UndiciAgent {
-    if (!this.undici) {
-      const base = buildConnector({ lookup: this.lookup } as buildConnector.BuildOptions);
-      const connect: buildConnector.connector = (options, callback) => {
-        const refused = this.guardLiteral(options.hostname);
-        if (refused) return process.nextTick(() => callback(refused, null));
-        base(options, callback);
-      };
-      this.undici = new UndiciAgent({ connect });
-    }
+    this.undici ??= this.dispatcherWith();
     return this.undici;
+  }
+
+  /**
+   * A dispatcher of its own whose connections pass the policy, with these connect options (a
+   * client's TLS settings: ca, cert, key, servername, rejectUnauthorized…). It belongs to the
+   * caller, who closes it; `lookup` stays the policy's.
+   */
+  dispatcherWith(connectOptions: buildConnector.BuildOptions = {}): UndiciAgent {
+    const base = buildConnector({ ...connectOptions, lookup: this.lookup } as buildConnector.BuildOptions);
+    const connect: buildConnector.connector = (options, callback) => {
+      const refused = this.guardLiteral(options.hostname);
+      if (refused) return process.nextTick(() => callback(refused, null));
+      base(options, callback);
+    };
+    return new UndiciAgent({ connect });
   }
 
   /** `fetch` whose connections pass the policy (redirects included: they use the same dispatcher). */

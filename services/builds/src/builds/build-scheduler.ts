@@ -29,6 +29,8 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private again = false;
+  /** Set once shutdown starts: no tick after it, or one could claim a build again after its lease was released. */
+  private stopping = false;
 
   constructor(
     private readonly builds: BuildRepository,
@@ -45,6 +47,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.ticking;
     await this.runner.stopAll();
@@ -54,6 +57,8 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
 
   /** Looks at the queue now (coalesced: a tick in progress runs once more afterwards). */
   wake(): void {
+    // A build that stopAll ended wakes the scheduler as it finishes: too late to take anything.
+    if (this.stopping) return;
     if (this.ticking) {
       this.again = true;
       return;
