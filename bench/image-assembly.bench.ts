@@ -15,11 +15,13 @@
  * assembled image, so the first repetition assembles first. Method: docs/benchmarks.md.
  */
 import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { RegistryClient } from '@stagecraft/oci';
 import { skopeoInspect, startSeededTestRegistry, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 
 import { type GeneratedJar, writeExecutableJar } from './package-upload/executable-jar';
@@ -33,7 +35,8 @@ const SIZE_MIB = envInt('BENCH_SIZE_MIB', 100);
 const REPS = envInt('BENCH_ASSEMBLE_REPS', 3);
 const SEED = process.env.BENCH_ASSEMBLE_SEED ?? 'stagecraft-bench';
 const WARMUP_MIB = 8;
-const TARGET = { maxRatio: 1.5, maxGrowthMiB: 150 };
+// Issue 16: at copy speed (issue 4 asked for 1.5×).
+const TARGET = { maxRatio: 1.1, maxGrowthMiB: 150 };
 const RSS_INTERVAL_MS = 50;
 const SETTLE_MS = 1_000;
 const OP_TIMEOUT_MS = 10 * 60_000;
@@ -53,6 +56,8 @@ interface RepResult {
   assemble: { seconds: number; reference: string; digest: string; imageBytes: number; packageLayerBytes: number };
   skopeo: { seconds: number; source: string; digest: string };
   ratio: number;
+  /** What no assembly can beat here: the registry taking the JAR's bytes as they are, and hashing them once. */
+  floor: { uploadSeconds: number; sha256Seconds: number };
   rss: { baselineMiB: number; peakSampledMiB: number; peakHwmMiB: number | null; growthMiB: number; samples: number };
 }
 
@@ -166,7 +171,17 @@ async function skopeoCopy(source: string, cleanup: Cleanup): Promise<{ seconds: 
     const started = process.hrtime.bigint();
     await run(
       'skopeo',
-      ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${source}`, `docker://${destination}`],
+      // --preserve-digests: skopeo would otherwise gzip the uncompressed package layer on the way
+      // (a registry destination asks for compression), and copy other bytes than we pushed.
+      [
+        'copy',
+        '--quiet',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        `docker://${source}`,
+        `docker://${destination}`,
+      ],
       { timeout: OP_TIMEOUT_MS, maxBuffer: 16 * MiB },
     );
     const elapsed = seconds(started);
@@ -175,6 +190,25 @@ async function skopeoCopy(source: string, cleanup: Cleanup): Promise<{ seconds: 
   } finally {
     await stopTarget();
   }
+}
+
+/**
+ * The floors: our registry client streaming the JAR's bytes unchanged into a fresh repository of
+ * `registry` (the registry's write speed, with the digest known so nothing is hashed on our side),
+ * and one SHA-256 pass over them in this process.
+ */
+async function floors(registry: TestRegistry, jar: GeneratedJar, rep: number): Promise<RepResult['floor']> {
+  await sleep(SETTLE_MS);
+  let started = process.hrtime.bigint();
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(jar.path, { highWaterMark: MiB })) hash.update(chunk as Buffer);
+  const sha256Seconds = seconds(started);
+  const client = new RegistryClient({ registry: registry.host });
+  started = process.hrtime.bigint();
+  await client.uploadBlobStream(`bench/floor-${rep}`, createReadStream(jar.path, { highWaterMark: MiB }), {
+    expectedDigest: `sha256:${hash.digest('hex')}`,
+  });
+  return { uploadSeconds: round(seconds(started), 3), sha256Seconds: round(sha256Seconds, 3) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,12 +298,13 @@ async function main(): Promise<void> {
         },
         skopeo: { seconds: round(copied.seconds, 3), source: copied.source, digest: copied.digest },
         ratio: round(assembled.seconds / copied.seconds, 3),
+        floor: await floors(registry, jar, rep),
         rss: assembled.rss,
       };
       results.push(result);
       console.error(
         `image-assembly: rep ${rep}: assemble ${result.assemble.seconds} s, skopeo ${result.skopeo.seconds} s, ` +
-          `ratio ${result.ratio}, RSS growth ${result.rss.growthMiB} MiB`,
+          `ratio ${result.ratio}, upload floor ${result.floor.uploadSeconds} s, RSS growth ${result.rss.growthMiB} MiB`,
       );
     }
     report(jar, results, registry);
@@ -295,7 +330,10 @@ function report(jar: GeneratedJar, results: RepResult[], registry: TestRegistry)
         '(a) MiB/s',
         '(b) skopeo copy s',
         '(b) MiB/s',
-        '(a)/(b) (≤ 1.5)',
+        `(a)/(b) (≤ ${TARGET.maxRatio})`,
+        '(c) upload floor s',
+        '(a)/(c)',
+        '(d) sha256 s',
         'RSS baseline MiB',
         'RSS peak MiB (50 ms)',
         'VmHWM MiB',
@@ -309,6 +347,9 @@ function report(jar: GeneratedJar, results: RepResult[], registry: TestRegistry)
         round(r.skopeo.seconds, 2),
         mibps(r.assemble.imageBytes, r.skopeo.seconds),
         `${round(r.ratio, 2)} ${passFail(r.ratio <= TARGET.maxRatio)}`,
+        round(r.floor.uploadSeconds, 2),
+        round(r.assemble.seconds / r.floor.uploadSeconds, 2),
+        round(r.floor.sha256Seconds, 2),
         r.rss.baselineMiB,
         r.rss.peakSampledMiB,
         r.rss.peakHwmMiB ?? 'n/a',
@@ -324,14 +365,19 @@ function report(jar: GeneratedJar, results: RepResult[], registry: TestRegistry)
   console.log(
     `JAR: ${jar.sizeBytes} bytes, ${jar.entries} stored entries, sha256 ${jar.sha256}. Image: ${first.imageBytes} bytes of ` +
       `layers, ${first.packageLayerBytes} of them the package layer (the base layers are mounted within registry ${registry.host}). ` +
-      `(a) MiB/s is over the package layer, (b) MiB/s over all layers; skopeo's copy had the assembled manifest's digest every time.`,
+      `(a) MiB/s is over the package layer, (b) MiB/s over all layers; skopeo's copy had the assembled manifest's digest every time. ` +
+      `(c) streams the JAR's bytes unchanged into the same registry with our client (nothing hashed client-side), ` +
+      `(d) is one SHA-256 pass over them: the floors an assembly stands on.`,
   );
   const file = writeResults('image-assembly', results, {
     target: { ...TARGET, medianRatio: round(medianRatio, 3), worstGrowthMiB: worstGrowth, timeVerdict, memoryVerdict },
     package: { sizeBytes: jar.sizeBytes, entries: jar.entries, sha256: jar.sha256, seed: SEED },
     method: {
       assemble: 'ImageAssembler.assemble (defaults) in a forked node process, fresh target repository per repetition',
-      skopeo: 'skopeo copy --src-tls-verify=false --dest-tls-verify=false to a docker-registry started fresh for the copy',
+      skopeo:
+        'skopeo copy --preserve-digests --src-tls-verify=false --dest-tls-verify=false to a docker-registry started fresh for the copy',
+      floor:
+        'RegistryClient.uploadBlobStream of the JAR file with its digest given, into the assembling registry; sha256 of the file in the bench process',
       rssIntervalMs: RSS_INTERVAL_MS,
       warmupMiB: WARMUP_MIB,
       settleMs: SETTLE_MS,

@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { MediaTypes } from '@stagecraft/oci';
+import { skopeoInspect } from '@stagecraft/oci/testing';
 import { javaApp, nodeApp, phpApp, pythonApp, tomcatApp } from '@stagecraft/testing';
 
 import { freePort } from '../src/free-port';
 import { PREPARE_TIMEOUT_MS, prepareLauncher, type StartedLauncher, startLauncher, stopLauncher } from './launcher-process';
-import { PlatformClient } from './platform-client';
+import { byDigest, PlatformClient } from './platform-client';
 
 describe('npm start builds images that run: one real app per stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-images-run-'));
@@ -45,6 +47,12 @@ describe('npm start builds images that run: one real app per stack', () => {
         ...(await platform.defaultBase(app.stack)),
       });
       expect(await platform.answerOf(build.image!, app)).toMatch(app.answer);
+      // A JAR or WAR goes into the image as an uncompressed layer (it is deflated already), and runs as such.
+      const raw = (await skopeoInspect(byDigest(build.image!), { raw: true, creds: platform.login })) as {
+        layers: { mediaType: string }[];
+      };
+      const compressedAlready = app.stack === 'JAVA' || app.stack === 'TOMCAT';
+      expect(raw.layers.at(-1)!.mediaType).toBe(compressedAlready ? MediaTypes.ociLayerTar : MediaTypes.ociLayerGzip);
     },
     300_000,
   );

@@ -17,6 +17,8 @@ export interface BlobPushResult {
 }
 
 const OCTET_STREAM = 'application/octet-stream';
+/** How much of a streamed upload's source is prepared ahead of the wire. */
+const STREAM_READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 export function pushScopes(repository: string): string[] {
   return [`repository:${repository}:pull,push`];
@@ -59,6 +61,11 @@ export interface StreamUploadOptions {
   chunkSize: number;
   /** The digest the bytes must have; the registry refuses to commit others (and nothing is hashed here). */
   expectedDigest?: string;
+  /**
+   * The digest of what `source` yielded, asked once it has ended: for a source that hashes itself
+   * as it goes (a layer being built), so the bytes are not hashed twice. The registry checks it.
+   */
+  digestOfSource?: () => string;
 }
 
 export async function putBlobFromStream(
@@ -69,10 +76,11 @@ export async function putBlobFromStream(
 ): Promise<BlobPushResult> {
   const iterator = source[Symbol.asyncIterator]();
   const state = { location: session.location, offset: 0, chunks: 0 };
-  // With an expected digest the registry's own check at the PUT (400 DIGEST_INVALID) decides;
+  // With a digest known elsewhere the registry's own check at the PUT (400 DIGEST_INVALID) decides;
   // hashing here as well would only cost a pass over every byte.
-  const hash = options.expectedDigest ? null : createHash('sha256');
-  const digestOf = () => options.expectedDigest ?? `sha256:${hash!.digest('hex')}`;
+  const known = options.expectedDigest ?? options.digestOfSource;
+  const hash = known ? null : createHash('sha256');
+  const digestOf = () => options.expectedDigest ?? options.digestOfSource?.() ?? `sha256:${hash!.digest('hex')}`;
   try {
     const head = await readHead(iterator, options.chunkSize);
     head.parts.forEach((part) => hash?.update(part));
@@ -134,22 +142,27 @@ async function patchStreamed(
   state: UploadState,
 ): Promise<void> {
   let sourceError: unknown = null;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await data.next();
-        if (done) {
-          controller.close();
-          return;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await data.next();
+          if (done) {
+            controller.close();
+            return;
+          }
+          state.offset += value.length;
+          controller.enqueue(value);
+        } catch (err) {
+          sourceError = err;
+          controller.error(err);
         }
-        state.offset += value.length;
-        controller.enqueue(value);
-      } catch (err) {
-        sourceError = err;
-        controller.error(err);
-      }
+      },
+      // Read ahead while the socket drains: with the default (one chunk) the source and the wire
+      // take turns instead of overlapping.
     },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: STREAM_READ_AHEAD_BYTES }),
+  );
   const operation = `PATCH blob upload ${session.repository} (streamed)`;
   let response: Response;
   try {

@@ -17,7 +17,7 @@ import { deriveImageConfig, OCI_LABELS, rfc3339 } from './image-config';
 import { publishImage } from './image-publish';
 import { formatImageReference, ImageReferenceError, type ParsedImageReference, parseImageReference } from './image-reference';
 import type { Descriptor } from './manifest.types';
-import { FAMILY_MEDIA_TYPES, type ImageManifestMediaType, isNonDistributableLayer } from './media-types';
+import { FAMILY_MEDIA_TYPES, type ImageManifestMediaType, isNonDistributableLayer, layerMediaType } from './media-types';
 import { type LayerStaging, packageContents, type PushedLayer, pushPackageLayer } from './package-layer';
 import { formatDuration, formatSize } from './progress.format';
 import { RegistryClient } from './registry.client';
@@ -35,9 +35,9 @@ export interface AssemblerOptions {
   uid?: number;
   gid?: number;
   /**
-   * gzip levels: `compressedFile` for a JAR/WAR copied as one file (its entries are deflated
-   * already, so 0, stored blocks, costs nothing in size and most of the time), `tree` for
-   * unpacked packages. Defaults: 0 and 6.
+   * gzip levels: `compressedFile` for a JAR/WAR copied as one file onto a Docker-family base (on
+   * an OCI base it is an uncompressed layer: its entries are deflated already), `tree` for
+   * unpacked packages. Defaults: 0 (stored blocks) and 6.
    */
   gzipLevel?: { compressedFile?: number; tree?: number };
   /** `stream` by default; see LayerStaging. */
@@ -158,11 +158,13 @@ export class ImageAssembler {
     try {
       log(`Package ${contents.summary}`);
       const gzip = { ...DEFAULT_GZIP, ...this.options.gzipLevel };
+      const compressedAlready = placement.gzipHint === 'compressed';
       const layerOptions = {
         mtime: this.options.layerMtime,
         uid: this.options.uid,
         gid: this.options.gid,
-        gzipLevel: placement.gzipHint === 'compressed' ? gzip.compressedFile : gzip.tree,
+        compression: compressedAlready && FAMILY_MEDIA_TYPES[base.family].layerTar ? ('none' as const) : ('gzip' as const),
+        gzipLevel: compressedAlready ? gzip.compressedFile : gzip.tree,
       };
       const layerStarted = Date.now();
       [baseActions, pushed, dependencyAction] = await allSettled([
@@ -213,7 +215,11 @@ export class ImageAssembler {
       container: () => (dependencies ? withDependencyEnv(stack.config, dependencies.install) : stack.config),
     });
     const types = FAMILY_MEDIA_TYPES[base.family];
-    const packageLayer: Descriptor = { mediaType: types.layerGzip, digest: pushed.layer.digest, size: pushed.layer.size };
+    const packageLayer: Descriptor = {
+      mediaType: layerMediaType(types, pushed.layer.compression),
+      digest: pushed.layer.digest,
+      size: pushed.layer.size,
+    };
     const dependencyLayer: Descriptor | null = dependencies
       ? { mediaType: types.layerGzip, digest: dependencies.layer.digest, size: dependencies.layer.size }
       : null;
@@ -322,7 +328,9 @@ function logPackageLayer(
   log: (line: string) => void,
 ): void {
   log(
-    `Package layer ${layer.digest}: ${formatSize(layer.size)} gzip, ${formatSize(layer.uncompressedSize)} tar, ${layer.entries} entries, diffID ${layer.diffId}`,
+    layer.compression === 'none'
+      ? `Package layer ${layer.digest}: ${formatSize(layer.size)} tar, uncompressed (the package is compressed already), ${layer.entries} entries`
+      : `Package layer ${layer.digest}: ${formatSize(layer.size)} gzip, ${formatSize(layer.uncompressedSize)} tar, ${layer.entries} entries, diffID ${layer.diffId}`,
   );
   if (action === 'present') {
     log(`Package layer already in ${repository}: not uploaded again`);

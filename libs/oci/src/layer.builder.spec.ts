@@ -48,6 +48,22 @@ describe('buildLayerInMemory', () => {
     expect(layer.entries).toBe(9);
   });
 
+  it('uncompressed, is the gzip layer’s own tar: one hash is its digest and its diffID', async () => {
+    const gzipped = await buildLayerInMemory(ENTRIES);
+    const plain = await buildLayerInMemory(ENTRIES, { compression: 'none' });
+    expect(plain.bytes.equals(gunzipSync(gzipped.bytes))).toBe(true);
+    expect(plain).toMatchObject({
+      compression: 'none',
+      digest: gzipped.diffId,
+      diffId: gzipped.diffId,
+      size: plain.bytes.length,
+      uncompressedSize: plain.bytes.length,
+      entries: 9,
+    });
+    expect(gzipped.compression).toBe('gzip');
+    expect((await buildLayerInMemory([...ENTRIES].reverse(), { compression: 'none' })).digest).toBe(plain.digest);
+  });
+
   it('writes a gzip header with no name, mtime 0 and the Unix OS byte', async () => {
     const { bytes } = await buildLayerInMemory(ENTRIES);
     expect(bytes.subarray(0, 10).toString('hex')).toBe('1f8b0800000000000003');

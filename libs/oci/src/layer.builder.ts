@@ -19,15 +19,23 @@ export interface LayerBuildOptions {
   /** For entries without a mode and implied parent directories: 0644 and 0755 by default. */
   fileMode?: number;
   directoryMode?: number;
-  /** zlib level 0–9 (0: stored blocks, for contents that are compressed already); 6 by default. */
+  /**
+   * `gzip` (the default) or `none`: a plain tar (`…layer.v1.tar`), for contents that are
+   * compressed already (a JAR or WAR), where gzip costs a pass over every byte and saves nothing.
+   */
+  compression?: LayerCompression;
+  /** zlib level 0–9 when gzip'd; 6 by default. */
   gzipLevel?: number;
 }
 
+export type LayerCompression = 'gzip' | 'none';
+
 export interface LayerDigests {
-  /** `sha256:` of the gzip bytes: the blob digest in the manifest. */
+  /** `sha256:` of the blob (the gzip bytes, or the tar when uncompressed): its digest in the manifest. */
   digest: string;
-  /** Bytes of the gzip stream. */
+  /** Bytes of the blob. */
   size: number;
+  compression: LayerCompression;
   /** `sha256:` of the uncompressed tar: the entry in the config's `rootfs.diff_ids`. */
   diffId: string;
   uncompressedSize: number;
@@ -36,10 +44,12 @@ export interface LayerDigests {
 }
 
 export interface LayerStream {
-  /** The gzip'd tar; read it to the end (or destroy it). */
+  /** The blob (a gzip'd or a plain tar); read it to the end (or destroy it). */
   stream: Readable;
   /** Settles once `stream` has ended: the digests, or the failure that ended it. */
   digests: Promise<LayerDigests>;
+  /** The blob's digest, as soon as `stream` has ended (for an upload that must not hash it again). */
+  blobDigest(): string;
 }
 
 export const DEFAULT_GZIP_LEVEL = 6;
@@ -54,7 +64,8 @@ export function parseSourceDateEpoch(value: string | undefined): number | undefi
 /**
  * A deterministic layer as a stream: a ustar tar (PAX records only for long or non-ASCII names)
  * with sorted entries, implied parents, one fixed mtime, numeric owners and no owner names, then
- * gzip with a pinned header. The same entries and options give the same bytes. File contents are
+ * gzip with a pinned header (unless uncompressed: then one hash serves as digest and diff id).
+ * The same entries and options give the same bytes. File contents are
  * streamed one at a time, so memory stays flat whatever the layer's size.
  */
 export function createLayerStream(entries: readonly LayerEntry[], options: LayerBuildOptions = {}): LayerStream {
@@ -68,30 +79,35 @@ export function createLayerStream(entries: readonly LayerEntry[], options: Layer
   const pack = tar.pack();
   pack.on('error', () => undefined); // reported through the pipeline below
   const tarDigest = new DigestingStream();
-  const gzDigest = new DigestingStream();
-
   const written = writeEntries(pack, planned, mtime);
+  const compression = options.compression ?? 'gzip';
+  const blobDigest = compression === 'none' ? tarDigest : new DigestingStream();
+
   const ended = new Promise<void>((resolve, reject) => {
-    pipeline(
-      Readable.from(pack, { objectMode: false }),
-      tarDigest,
-      createGzip({ level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 64 * 1024 }),
-      new GzipHeaderNormalizer(),
-      gzDigest,
-      (err) => (err ? reject(err) : resolve()),
-    );
-    gzDigest.once('end', resolve);
+    const done = (err?: Error | null) => (err ? reject(err) : resolve());
+    if (compression === 'none') pipeline(Readable.from(pack, { objectMode: false }), tarDigest, done);
+    else
+      pipeline(
+        Readable.from(pack, { objectMode: false }),
+        tarDigest,
+        createGzip({ level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 64 * 1024 }),
+        new GzipHeaderNormalizer(),
+        blobDigest,
+        done,
+      );
+    blobDigest.once('end', resolve);
   });
   const digests = Promise.all([written, ended]).then(() => ({
-    digest: gzDigest.digest,
-    size: gzDigest.bytes,
+    digest: blobDigest.digest,
+    size: blobDigest.bytes,
+    compression,
     diffId: tarDigest.digest,
     uncompressedSize: tarDigest.bytes,
     entries: planned.length,
   }));
   digests.catch(() => undefined); // the caller sees failures through `stream` and `digests`
-  written.catch((err: Error) => gzDigest.destroy(err));
-  return { stream: gzDigest, digests };
+  written.catch((err: Error) => blobDigest.destroy(err));
+  return { stream: blobDigest, digests, blobDigest: () => blobDigest.digest };
 }
 
 /** Writes the layer to `file` while hashing it. */

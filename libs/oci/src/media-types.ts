@@ -4,6 +4,7 @@ export const MediaTypes = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
   ociConfig: 'application/vnd.oci.image.config.v1+json',
   ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  ociLayerTar: 'application/vnd.oci.image.layer.v1.tar',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
@@ -30,6 +31,12 @@ export interface FamilyMediaTypes {
   index: IndexMediaType;
   config: string;
   layerGzip: string;
+  /**
+   * An uncompressed layer, where the family has one every registry and runtime takes: OCI's. The
+   * Docker schema 2 manifest names only gzip'd layers, so images on a Docker-family base keep
+   * gzip (at level 0 for compressed contents).
+   */
+  layerTar: string | null;
 }
 
 export const FAMILY_MEDIA_TYPES: Record<ManifestFamily, FamilyMediaTypes> = {
@@ -38,14 +45,23 @@ export const FAMILY_MEDIA_TYPES: Record<ManifestFamily, FamilyMediaTypes> = {
     index: MediaTypes.ociIndex,
     config: MediaTypes.ociConfig,
     layerGzip: MediaTypes.ociLayerGzip,
+    layerTar: MediaTypes.ociLayerTar,
   },
   docker: {
     manifest: MediaTypes.dockerManifest,
     index: MediaTypes.dockerManifestList,
     config: MediaTypes.dockerConfig,
     layerGzip: MediaTypes.dockerLayerGzip,
+    layerTar: null,
   },
 };
+
+/** The media type of a layer blob of `family`, gzip'd or not (where the family has uncompressed layers). */
+export function layerMediaType(types: FamilyMediaTypes, compression: 'gzip' | 'none'): string {
+  if (compression === 'gzip') return types.layerGzip;
+  if (!types.layerTar) throw new Error(`a ${types.manifest} manifest has no uncompressed layers`);
+  return types.layerTar;
+}
 
 export function isImageManifestMediaType(value: string): value is ImageManifestMediaType {
   return value === MediaTypes.ociManifest || value === MediaTypes.dockerManifest;

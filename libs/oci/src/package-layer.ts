@@ -14,12 +14,12 @@ import type { PackageFacts, PackagePlacement } from './stack-layout';
 
 /**
  * How the package layer reaches the registry.
- * - `stream` (default): tar → gzip → upload in one pass; no disk, and building overlaps the
- *   upload (a 100 MiB JAR: ~1.6–1.9 s here against ~2.1 s via a file), but the digest is known
- *   only at the end, so the bytes always travel, even when the registry has them already.
+ * - `stream` (default): tar → (gzip →) upload in one pass; no disk, and building overlaps the
+ *   upload (a 100 MiB JAR: ~0.5 s here, docs/benchmarks.md), but the digest is known only at
+ *   the end, so the bytes always travel, even when the registry has them already.
  * - `temp-file`: written to a temporary file while hashed, then HEAD (an unchanged package is
  *   not uploaded again: its layer has the same digest) and an upload from the file.
- * Both keep memory flat: at most a couple of chunks are held, whatever the package's size.
+ * Both keep memory flat: a few MiB at most (the upload's read-ahead), whatever the package's size.
  */
 export type LayerStaging = 'temp-file' | 'stream';
 
@@ -46,7 +46,7 @@ export async function packageContents(
           path: placement.path,
           mode: 0o644,
           size,
-          open: () => createReadStream(packageFile, { highWaterMark: 256 * 1024 }),
+          open: () => createReadStream(packageFile, { highWaterMark: 1024 * 1024 }),
         },
       ],
       facts: { has: () => false },
@@ -86,13 +86,13 @@ export async function pushPackageLayer(
 ): Promise<PushedLayer> {
   if (staging === 'stream') {
     const built = createLayerStream(entries, layerOptions);
-    const upload = await client.uploadBlobStream(repository, built.stream);
+    const upload = await client.uploadBlobStream(repository, built.stream, { digestOfSource: built.blobDigest });
     const layer = await built.digests;
     return { layer, action: 'uploaded', upload };
   }
   const dir = await mkdtemp(join(tmpDir ?? tmpdir(), 'stagecraft-layer-'));
   try {
-    const file = join(dir, 'layer.tar.gz');
+    const file = join(dir, 'layer.blob');
     const layer = await buildLayerToFile(entries, file, layerOptions);
     if (await client.blobExists(repository, layer.digest)) return { layer, action: 'present', upload: null };
     const upload = await client.uploadBlobStream(repository, createReadStream(file, { highWaterMark: 1024 * 1024 }), {

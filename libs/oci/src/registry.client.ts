@@ -7,6 +7,7 @@ import {
   putBlobFromStream,
   putWholeBlob,
   sessionFrom,
+  type StreamUploadOptions,
   type UploadMode,
   type UploadSession,
 } from './blob-upload';
@@ -288,13 +289,16 @@ export class RegistryClient {
   async uploadBlobStream(
     repository: string,
     source: AsyncIterable<Uint8Array>,
-    options: { expectedDigest?: string; session?: UploadSession; mode?: UploadMode; chunkSize?: number } = {},
+    options: Partial<Pick<StreamUploadOptions, 'expectedDigest' | 'digestOfSource' | 'mode' | 'chunkSize'>> & {
+      session?: UploadSession;
+    } = {},
   ): Promise<BlobPushResult> {
     const session = options.session ?? (await this.startUpload(repository));
     return putBlobFromStream(this.transport, session, source, {
       mode: options.mode ?? this.uploadMode,
       chunkSize: options.chunkSize ?? this.chunkSize,
       expectedDigest: options.expectedDigest,
+      digestOfSource: options.digestOfSource,
     });
   }
 

@@ -223,7 +223,11 @@ describe('ImageAssembler, one package per stack onto the demo base images', () =
 
     const raw = (await skopeoInspect(ref, { raw: true })) as { mediaType: string; layers: { mediaType: string }[] };
     expect(raw.mediaType).toBe(MediaTypes.ociManifest);
-    expect(raw.layers[2].mediaType).toBe(MediaTypes.ociLayerGzip);
+    // A JAR or WAR is deflated already: its layer is a plain tar, read as it was written.
+    const compressedAlready = stack === 'JAVA' || stack === 'TOMCAT';
+    expect(raw.layers[2].mediaType).toBe(compressedAlready ? MediaTypes.ociLayerTar : MediaTypes.ociLayerGzip);
+    // Uncompressed, the blob is the tar: its digest is its diff id.
+    expect(config.rootfs.diff_ids[2] === result.layers[2].digest).toBe(compressedAlready);
     expect(result).toMatchObject({ reference: ref, manifestMediaType: MediaTypes.ociManifest, size: expect.any(Number) });
     expect(result.layers.map((l) => `${l.origin}:${l.action}`)).toEqual(['base:mounted', 'base:mounted', 'package:uploaded']);
 
@@ -287,6 +291,16 @@ describe('ImageAssembler, one package per stack onto the demo base images', () =
       MediaTypes.dockerLayerGzip,
     ]);
     expect(raw.annotations).toBeUndefined();
+  });
+
+  it('gzips a JAR at level 0 on a Docker v2 base, whose manifest names no uncompressed layers', async () => {
+    const result = await assembler().assemble(request('JAVA', 'docker/eclipse-temurin:17-jre', 'jobs/docker-jar:1', 'app.jar'));
+    const raw = (await skopeoInspect(result.reference, { raw: true })) as { layers: { mediaType: string }[] };
+    expect(raw.layers.at(-1)!.mediaType).toBe(MediaTypes.dockerLayerGzip);
+    const blob = await client.getBlobBytes('jobs/docker-jar', result.layers.at(-1)!.digest, 64 << 20);
+    expect(blob.subarray(0, 10).toString('hex')).toBe('1f8b0800000000000403'); // XFL 4: level 0, stored blocks
+    const entries = await readTarEntries(blob);
+    expect(fileIn(entries, 'app/app.jar')?.content.equals(packages['app.jar'].bytes)).toBe(true);
   });
 
   it('picks linux/amd64 from a base index and records the index', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import { sha256Digest } from '../src/digest';
+import { DigestingStream, sha256Digest } from '../src/digest';
 import type { ImageIndex } from '../src/manifest.types';
 import { type ManifestMediaType, MediaTypes } from '../src/media-types';
 import { RegistryClient } from '../src/registry.client';
@@ -66,6 +66,23 @@ describe('RegistryClient against docker-registry', () => {
       },
     );
     expect(await client.blobExists('blobs/wrong', sha256Digest(bytes))).toBe(false);
+  });
+
+  it('takes the digest a self-hashing source reports at its end, and the registry checks it', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024);
+    const source = new DigestingStream();
+    source.end(bytes);
+    const pushed = await client.uploadBlobStream('blobs/self-hashed', source, { digestOfSource: () => source.digest });
+    expect(pushed).toMatchObject({ digest: sha256Digest(bytes), size: bytes.length });
+    expect(await client.blobExists('blobs/self-hashed', sha256Digest(bytes))).toBe(true);
+
+    const lying = () => sha256Digest('something else');
+    await expect(client.uploadBlobStream('blobs/lying', Readable.from([bytes]), { digestOfSource: lying })).rejects.toMatchObject(
+      {
+        status: 400,
+        code: 'DIGEST_INVALID',
+      },
+    );
   });
 
   it('mounts a blob from a repository that has it (201) and gets an upload session from one that lacks it (202)', async () => {

@@ -8,11 +8,16 @@ export interface TarFileEntry {
   content: Buffer;
 }
 
-/** Every entry of a tar or tar.gz blob, in archive order, with its contents (small layers only). */
+/**
+ * Every entry of a tar or tar.gz blob, in archive order, with its contents (small layers only).
+ * gzip is recognised by its magic bytes unless `options.gzip` says.
+ */
 export async function readTarEntries(blob: Buffer | Readable, options: { gzip?: boolean } = {}): Promise<TarFileEntry[]> {
-  const source = Buffer.isBuffer(blob) ? Readable.from([blob]) : blob;
+  const bytes = Buffer.isBuffer(blob) ? blob : await readAll(blob);
+  const gzip = options.gzip ?? (bytes[0] === 0x1f && bytes[1] === 0x8b);
+  const source = Readable.from([bytes]);
   const extract = tar.extract();
-  const input = options.gzip === false ? source : source.pipe(createGunzip());
+  const input = gzip ? source.pipe(createGunzip()) : source;
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract as unknown as NodeJS.WritableStream);
   const entries: TarFileEntry[] = [];
@@ -22,4 +27,10 @@ export async function readTarEntries(blob: Buffer | Readable, options: { gzip?: 
     entries.push({ header: entry.header, content: Buffer.concat(parts) });
   }
   return entries;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
 }
