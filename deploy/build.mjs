@@ -10,10 +10,25 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
-try {
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
-} catch {
-  process.exit(1);
+// `npm start` runs this every time: tsc (even incremental, with nothing to do) takes seconds, so
+// it runs only when a source, a tsconfig or the lockfile is newer than the last good build. A
+// folder's own mtime counts too, so a deleted or renamed file is seen.
+const buildStamp = join(root, 'dist', '.build-stamp');
+const workspaceSources = Math.max(
+  ...['libs', 'services', 'gateway', join('deploy', 'local', 'src'), join('deploy', 'assembler', 'src')].map((folder) =>
+    newestMtime(join(root, folder)),
+  ),
+  ...readdirSync(root)
+    .filter((name) => /^tsconfig.*\.json$/.test(name) || name === 'package-lock.json')
+    .map((name) => statSync(join(root, name)).mtimeMs),
+);
+if (workspaceSources > (existsSync(buildStamp) ? statSync(buildStamp).mtimeMs : 0)) {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  } catch {
+    process.exit(1);
+  }
+  writeFileSync(buildStamp, `${new Date().toISOString()}\n`);
 }
 
 const scope = join(root, 'dist', 'node_modules', '@stagecraft');
@@ -48,14 +63,14 @@ if (consoleSources > (existsSync(consoleIndex) ? statSync(consoleIndex).mtimeMs 
   }
 }
 
-/** The newest modification time under `path`, leaving out the browser suite (console/e2e). */
+/** The newest modification time under `path`, leaving out browser suites (console/e2e) and installed packages. */
 function newestMtime(path) {
   const stats = statSync(path);
   if (!stats.isDirectory()) return stats.mtimeMs;
   return Math.max(
     stats.mtimeMs,
     ...readdirSync(path)
-      .filter((name) => name !== 'e2e')
+      .filter((name) => name !== 'e2e' && name !== 'node_modules')
       .map((name) => newestMtime(join(path, name))),
   );
 }

@@ -89,43 +89,57 @@ export async function startPlatform(
   const baseImages = prepareEmbeddedBaseImages();
   baseImages.catch(() => undefined); // awaited below; a failure must not go unhandled before then
 
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    const postgres = await startEmbeddedPostgres(dataDir, { maxConnections: postgresConnectionsFor(config.STAGECRAFT_REPLICAS) });
-    shutdown.add(postgres.stop);
-    reaper.watch(postgres.pid);
-    databaseUrl = postgres.url;
-  }
   // Each process connects as its own NATS user; the server configuration is written even when
   // NATS_URL names another server, whose operator includes it (docs/security.md).
   const natsFolder = join(dataDir, 'keys', 'nats');
   const natsIdentities = ensureNatsIdentities(natsFolder);
   const authorization = writeNatsAuthorization(natsFolder, natsIdentities, '');
-  let natsUrl = config.NATS_URL;
-  if (!natsUrl) {
-    const nats = await startNatsServer(dataDir, logDir, authorization);
-    shutdown.add(nats.stop);
-    reaper.watch(nats.pid);
-    natsUrl = nats.url;
-  }
-
-  const s3 = await startEmbeddedS3(dataDir);
-  shutdown.add(s3.stop);
   const secretsKey = ensureSecretsKey(join(dataDir, 'keys', 'secrets.key'));
   const base = `http://${config.STAGECRAFT_HOST === '0.0.0.0' ? '127.0.0.1' : config.STAGECRAFT_HOST}:${config.STAGECRAFT_PORT}`;
-  // The registry takes tokens from the gateway's /registry/token, which iam signs (docs/registry.md).
-  const tokenFiles = ensureRegistryTokenFiles(join(dataDir, 'keys'));
-  const registryAuth = {
-    realm: `${base}/registry/token`,
-    // iam's defaults: it signs for this service, as this issuer.
-    service: DEFAULT_REGISTRY_SERVICE,
-    issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
-    certificateFile: tokenFiles.certificateFile,
-    key: loadRegistryTokenKey(readFileSync(tokenFiles.keyFile, 'utf8'), readFileSync(tokenFiles.certificateFile, 'utf8')),
-  };
-  const registry = await startLocalRegistry(dataDir, logDir, baseImages, registryAuth);
-  shutdown.add(registry.stop);
-  reaper.watch(registry.pid);
+
+  // Postgres, NATS, S3 and the registry need nothing of each other: they start side by side (a
+  // second off every start). Each is on the shutdown list as soon as it runs, and all four have
+  // settled before a failure is thrown (the first in this order: a missing nats-server is named
+  // before a missing openssl, as when they started one by one), so none is left running unlisted.
+  const [databaseUrl, natsUrl, s3, { registry, tokenFiles }] = await allStarted([
+    (async () => {
+      if (config.DATABASE_URL) return config.DATABASE_URL;
+      const postgres = await startEmbeddedPostgres(dataDir, {
+        maxConnections: postgresConnectionsFor(config.STAGECRAFT_REPLICAS),
+      });
+      shutdown.add(postgres.stop);
+      reaper.watch(postgres.pid);
+      return postgres.url;
+    })(),
+    (async () => {
+      if (config.NATS_URL) return config.NATS_URL;
+      const nats = await startNatsServer(dataDir, logDir, authorization);
+      shutdown.add(nats.stop);
+      reaper.watch(nats.pid);
+      return nats.url;
+    })(),
+    (async () => {
+      const s3 = await startEmbeddedS3(dataDir);
+      shutdown.add(s3.stop);
+      return s3;
+    })(),
+    (async () => {
+      // The registry takes tokens from the gateway's /registry/token, which iam signs (docs/registry.md).
+      const tokenFiles = ensureRegistryTokenFiles(join(dataDir, 'keys'));
+      const registryAuth = {
+        realm: `${base}/registry/token`,
+        // iam's defaults: it signs for this service, as this issuer.
+        service: DEFAULT_REGISTRY_SERVICE,
+        issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
+        certificateFile: tokenFiles.certificateFile,
+        key: loadRegistryTokenKey(readFileSync(tokenFiles.keyFile, 'utf8'), readFileSync(tokenFiles.certificateFile, 'utf8')),
+      };
+      const started = await startLocalRegistry(dataDir, logDir, baseImages, registryAuth);
+      shutdown.add(started.stop);
+      reaper.watch(started.pid);
+      return { registry: started, tokenFiles };
+    })(),
+  ] as const);
   // The embedded catalog: the base images in the local registry, every one pushed before the
   // endpoint is printed (docs/base-images.md).
   const catalog: Record<string, string[]> = {};
@@ -289,4 +303,14 @@ async function graphql<T>(url: string, query: string, variables: Record<string, 
   if (!body.data || body.errors?.length)
     throw new Error(`the platform refused a setup call: ${body.errors?.[0]?.message ?? response.statusText}`);
   return body.data;
+}
+
+/** Awaits every start, then throws the first failure: by then each part that did start is on the shutdown list. */
+async function allStarted<T extends readonly unknown[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
