@@ -3,7 +3,7 @@
 // dist/node_modules/@stagecraft/<lib> points at the compiled lib, so `node dist/.../main.js`
 // runs without path-alias tooling.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,12 +23,15 @@ const workspaceSources = Math.max(
     .map((name) => statSync(join(root, name)).mtimeMs),
 );
 if (workspaceSources > (existsSync(buildStamp) ? statSync(buildStamp).mtimeMs : 0)) {
+  // The stamp carries the time tsc started: a file saved while it ran is built next time.
+  const buildStarted = new Date();
   try {
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   } catch {
     process.exit(1);
   }
-  writeFileSync(buildStamp, `${new Date().toISOString()}\n`);
+  writeFileSync(buildStamp, `${buildStarted.toISOString()}\n`);
+  utimesSync(buildStamp, buildStarted, buildStarted);
 }
 
 const scope = join(root, 'dist', 'node_modules', '@stagecraft');

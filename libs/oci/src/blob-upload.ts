@@ -158,9 +158,9 @@ async function patchStreamed(
           controller.error(err);
         }
       },
-      // Read ahead while the socket drains: with the default (one chunk) the source and the wire
-      // take turns instead of overlapping.
     },
+    // Read ahead while the socket drains: with the default (one chunk) the source and the wire
+    // take turns instead of overlapping.
     new ByteLengthQueuingStrategy({ highWaterMark: STREAM_READ_AHEAD_BYTES }),
   );
   const operation = `PATCH blob upload ${session.repository} (streamed)`;
