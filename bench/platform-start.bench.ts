@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from '../deploy/local/src/free-port';
+import { rssMiB } from './package-upload/process-probe';
 import { describeEnvironment, envInt, markdownTable, median, passFail, round, writeResults } from './support/bench-report';
 import { runBench } from './support/run-bench';
 
@@ -69,12 +70,11 @@ function descendantsOf(root: number): number[] {
 
 function memoryOf(pid: number): ProcessMemory | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    const rss = rssMiB(pid);
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const script = command.find((part) => part.endsWith('.js'));
     const name = script ? script.replace(`${ROOT}/`, '').replace(/^dist\//, '') : (command[0] ?? '?');
-    return rssKiB > 0 ? { pid, name, rssMiB: round(rssKiB / 1024, 1) } : null;
+    return rss > 0 ? { pid, name, rssMiB: round(rss, 1) } : null;
   } catch {
     return null;
   }

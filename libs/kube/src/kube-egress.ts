@@ -34,12 +34,14 @@ export function applyEgressPolicy(kubeConfig: KubeConfig, policy: EgressPolicy):
   const originalAgent = target.createAgent.bind(kubeConfig);
   const originalDispatcher = target.createDispatcher.bind(kubeConfig);
   target[APPLIED] = policy;
+  // The proxy reaches the API server, so it decides where traffic goes: an administrator's choice.
+  const throughProxy = (cluster: Cluster | null): boolean => {
+    if (!cluster?.proxyUrl) return false;
+    if (!policy.allowProxy) throw new Error('proxy-url is not accepted by the egress policy');
+    return true;
+  };
   target.createAgent = (cluster, agentOptions) => {
-    if (cluster?.proxyUrl) {
-      // The proxy reaches the API server, so it decides where traffic goes: an administrator's choice.
-      if (!policy.allowProxy) throw new Error('proxy-url is not accepted by the egress policy');
-      return originalAgent(cluster, agentOptions);
-    }
+    if (throughProxy(cluster)) return originalAgent(cluster, agentOptions);
     if (cluster?.server.startsWith('http:')) {
       if (!cluster.skipTLSVerify) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
       return policy.httpAgent(agentOptions);
@@ -51,10 +53,7 @@ export function applyEgressPolicy(kubeConfig: KubeConfig, policy: EgressPolicy):
   // global dispatcher, past the policy): here there is always one.
   const dispatchers = new Map<string, Dispatcher>();
   target.createDispatcher = (cluster, agentOptions) => {
-    if (cluster?.proxyUrl) {
-      if (!policy.allowProxy) throw new Error('proxy-url is not accepted by the egress policy');
-      return originalDispatcher(cluster, agentOptions);
-    }
+    if (throughProxy(cluster)) return originalDispatcher(cluster, agentOptions);
     // Also refuses plain http without skipTLSVerify, as client-node does.
     const options = target.createDispatcherOptions(cluster, agentOptions);
     const key = JSON.stringify([cluster?.name ?? '', kubeConfig.getCurrentUser()?.name ?? '']);

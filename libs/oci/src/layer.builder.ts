@@ -44,12 +44,10 @@ export interface LayerDigests {
 }
 
 export interface LayerStream {
-  /** The blob (a gzip'd or a plain tar); read it to the end (or destroy it). */
-  stream: Readable;
+  /** The blob (a gzip'd or a plain tar); read it to the end (or destroy it). Its `digest` is known once it ended. */
+  stream: DigestingStream;
   /** Settles once `stream` has ended: the digests, or the failure that ended it. */
   digests: Promise<LayerDigests>;
-  /** The blob's digest, as soon as `stream` has ended (for an upload that must not hash it again). */
-  blobDigest(): string;
 }
 
 export const DEFAULT_GZIP_LEVEL = 6;
@@ -83,18 +81,16 @@ export function createLayerStream(entries: readonly LayerEntry[], options: Layer
   const compression = options.compression ?? 'gzip';
   const blobDigest = compression === 'none' ? tarDigest : new DigestingStream();
 
+  const gzipStages =
+    compression === 'gzip'
+      ? [
+          createGzip({ level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 64 * 1024 }),
+          new GzipHeaderNormalizer(),
+          blobDigest,
+        ]
+      : [];
   const ended = new Promise<void>((resolve, reject) => {
-    const done = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (compression === 'none') pipeline(Readable.from(pack, { objectMode: false }), tarDigest, done);
-    else
-      pipeline(
-        Readable.from(pack, { objectMode: false }),
-        tarDigest,
-        createGzip({ level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 64 * 1024 }),
-        new GzipHeaderNormalizer(),
-        blobDigest,
-        done,
-      );
+    pipeline([Readable.from(pack, { objectMode: false }), tarDigest, ...gzipStages], (err) => (err ? reject(err) : resolve()));
     blobDigest.once('end', resolve);
   });
   const digests = Promise.all([written, ended]).then(() => ({
@@ -107,7 +103,7 @@ export function createLayerStream(entries: readonly LayerEntry[], options: Layer
   }));
   digests.catch(() => undefined); // the caller sees failures through `stream` and `digests`
   written.catch((err: Error) => blobDigest.destroy(err));
-  return { stream: blobDigest, digests, blobDigest: () => blobDigest.digest };
+  return { stream: blobDigest, digests };
 }
 
 /** Writes the layer to `file` while hashing it. */

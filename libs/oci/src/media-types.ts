@@ -1,3 +1,5 @@
+import type { LayerCompression } from './layer.builder';
+
 /** The manifest and config media types this library reads and writes. */
 export const MediaTypes = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -57,7 +59,7 @@ export const FAMILY_MEDIA_TYPES: Record<ManifestFamily, FamilyMediaTypes> = {
 };
 
 /** The media type of a layer blob of `family`, gzip'd or not (where the family has uncompressed layers). */
-export function layerMediaType(types: FamilyMediaTypes, compression: 'gzip' | 'none'): string {
+export function layerMediaType(types: FamilyMediaTypes, compression: LayerCompression): string {
   if (compression === 'gzip') return types.layerGzip;
   if (!types.layerTar) throw new Error(`a ${types.manifest} manifest has no uncompressed layers`);
   return types.layerTar;

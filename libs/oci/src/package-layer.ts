@@ -86,7 +86,7 @@ export async function pushPackageLayer(
 ): Promise<PushedLayer> {
   if (staging === 'stream') {
     const built = createLayerStream(entries, layerOptions);
-    const upload = await client.uploadBlobStream(repository, built.stream, { digestOfSource: built.blobDigest });
+    const upload = await client.uploadBlobStream(repository, built.stream, { digestOfSource: () => built.stream.digest });
     const layer = await built.digests;
     return { layer, action: 'uploaded', upload };
   }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+import { sniffArchiveFormat } from '@stagecraft/archive';
 import * as tar from 'tar-stream';
 
 export interface TarFileEntry {
@@ -10,11 +11,11 @@ export interface TarFileEntry {
 
 /**
  * Every entry of a tar or tar.gz blob, in archive order, with its contents (small layers only).
- * gzip is recognised by its magic bytes unless `options.gzip` says.
+ * gzip is recognised by its first bytes unless `options.gzip` says.
  */
 export async function readTarEntries(blob: Buffer | Readable, options: { gzip?: boolean } = {}): Promise<TarFileEntry[]> {
   const bytes = Buffer.isBuffer(blob) ? blob : await readAll(blob);
-  const gzip = options.gzip ?? (bytes[0] === 0x1f && bytes[1] === 0x8b);
+  const gzip = options.gzip ?? sniffArchiveFormat(bytes) === 'tar.gz';
   const source = Readable.from([bytes]);
   const extract = tar.extract();
   const input = gzip ? source.pipe(createGunzip()) : source;
