@@ -1,10 +1,13 @@
 import type { IamPlatform } from './iam-gateway.platform';
 
+/** Any platform the benchmarks start: all setup needs is its GraphQL endpoint. */
+type GraphQLPlatform = Pick<IamPlatform, 'gql'>;
+
 const LOGIN = `mutation Login($a: String!, $s: String!) { createAccessToken(accessKey: $a, secretKey: $s) }`;
 
 /** The data of a setup request's answer: a benchmark cannot go on without it. */
 export async function setupData<T>(
-  platform: IamPlatform,
+  platform: GraphQLPlatform,
   query: string,
   variables: Record<string, unknown>,
   token?: string,
@@ -15,13 +18,13 @@ export async function setupData<T>(
 }
 
 /** An access token for an access key. */
-export async function signIn(platform: IamPlatform, key: { accessKey: string; secretKey: string }): Promise<string> {
+export async function signIn(platform: GraphQLPlatform, key: { accessKey: string; secretKey: string }): Promise<string> {
   const answer = await setupData<{ createAccessToken: string }>(platform, LOGIN, { a: key.accessKey, s: key.secretKey });
   return answer.createAccessToken;
 }
 
 /** A new non-admin user, made through the platform's own API; returns its id. */
-export async function createUser(platform: IamPlatform, adminToken: string, name: string): Promise<string> {
+export async function createUser(platform: GraphQLPlatform, adminToken: string, name: string): Promise<string> {
   const answer = await setupData<{ createUser: { id: string } }>(
     platform,
     `mutation($n: String!) { createUser(name: $n) { id } }`,
@@ -32,7 +35,7 @@ export async function createUser(platform: IamPlatform, adminToken: string, name
 }
 
 /** Gives the user an access key and signs in with it. */
-export async function signInAs(platform: IamPlatform, adminToken: string, userId: string): Promise<string> {
+export async function signInAs(platform: GraphQLPlatform, adminToken: string, userId: string): Promise<string> {
   const key = await setupData<{ createAccessKey: { accessKey: string; secretKey: string } }>(
     platform,
     `mutation Key($u: ID!) { createAccessKey(userId: $u) }`,

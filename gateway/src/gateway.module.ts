@@ -8,6 +8,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { AuthzModule, CallerResolver } from '@stagecraft/authz';
 import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
 import { ObservabilityModule } from '@stagecraft/observability';
+import type { WebSocket } from 'ws';
 
 import { PackageContentController } from './artifacts/package-content.controller';
 import { GqlAuthGuard } from './auth/gql-auth.guard';
@@ -17,6 +18,7 @@ import { GatewayConfig } from './config';
 import { costLimitPlugin } from './graphql/cost-limit.plugin';
 import { depthLimitRule } from './graphql/depth-limit.rule';
 import { formatError } from './graphql/format-error';
+import { batchFramesPerTurn } from './graphql/frame-batching';
 import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
 import { introspectionGatePlugin, type SignedInCheck } from './graphql/introspection-gate.plugin';
 import { createLoaders } from './graphql/loaders';
@@ -74,7 +76,10 @@ export class GatewayModule {
             ]),
             formatError,
             // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
-            subscriptions: { 'graphql-ws': true },
+            // Frames of one event-loop turn leave in one write (graphql/frame-batching.ts).
+            subscriptions: {
+              'graphql-ws': { onConnect: ({ extra }) => batchFramesPerTurn((extra as { socket: WebSocket }).socket) },
+            },
             context: graphQLContextFactory(client),
           }),
         }),

@@ -35,7 +35,7 @@ function setUp(events: StreamEvent<BuildEventDto>[] = []) {
   const subscription = subscriptionOf(events);
   const feed = { live: jest.fn(async () => subscription), resume: jest.fn(async () => subscription) };
   const caller = { accountId: 'acc', can: (_action: string, project: string) => project === 'mine' };
-  const callers = { resolve: jest.fn(async () => caller) };
+  const callers = { resolve: jest.fn(async () => caller), cachedCaller: jest.fn(() => undefined) };
   const client = { send: jest.fn(async () => ({})) };
   const resolver = new BuildSubscriptionsResolver(
     client as unknown as NatsRpcClient,

@@ -52,7 +52,9 @@ export class BuildSubscriptionsResolver {
     async function* events(): AsyncGenerator<BuildEvent> {
       try {
         for await (const event of subscription) {
-          const current = await callers.resolve(meta);
+          // Rights may have changed since subscribing: decided per event, from the cached rules
+          // (no promise) while they are fresh; a policy change drops them at once.
+          const current = callers.cachedCaller(meta) ?? (await callers.resolve(meta));
           if (!current.can(Actions.assembling.get, event.data.build.enterpriseProjectId)) continue;
           yield { sequence: event.streamSequence, type: event.data.type, at: event.data.at, build: event.data.build as never };
         }

@@ -1,5 +1,6 @@
 import { type CallerRulesDto, ErrorCode } from '@stagecraft/contracts';
 
+import { compilePolicies } from '../policy-compiler';
 import { CallerResolver, MAX_RULES_CACHE_TTL_MS } from './caller-resolver';
 import type { TokenClaims, TokenVerifier } from './token-verifier';
 
@@ -11,6 +12,7 @@ const verifier = {
     if (!claims) throw new Error('unknown token');
     return claims;
   },
+  verifiedClaims: (token: string | undefined) => (token ? claimsByToken.get(token) : undefined),
 } as unknown as TokenVerifier;
 
 function token(name: string, claims: Partial<TokenClaims>): string {
@@ -111,5 +113,80 @@ describe('CallerResolver revocation', () => {
     const { resolver, rulesFor } = setup();
     rulesFor.mockRejectedValueOnce(Object.assign(new Error('gone'), { code: ErrorCode.UNAUTHENTICATED }));
     await expect(resolver.resolve({ token: token('deleted', {}) })).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+  });
+});
+
+describe('CallerResolver.cachedCaller: the synchronous path for per-event checks', () => {
+  const CREATE = 'servicestage:assembling:create';
+  const rulesAllowing = (effect: 'ALLOW' | 'DENY') =>
+    compilePolicies(
+      [
+        {
+          policy: { id: 'p1', name: 'builders', statements: [{ effect: 'ALLOW', actions: ['servicestage:assembling:*'] }] },
+          enterpriseProjectIds: ['prj'],
+        },
+        ...(effect === 'DENY'
+          ? [
+              {
+                policy: { id: 'p2', name: 'no-create', statements: [{ effect: 'DENY' as const, actions: [CREATE] }] },
+                enterpriseProjectIds: ['prj'],
+              },
+            ]
+          : []),
+      ],
+      false,
+    );
+
+  it('answers nothing until resolve has cached the user, then the same Caller resolve would', async () => {
+    const { resolver } = setup({ rules: rulesAllowing('ALLOW') });
+    const meta = { token: token('sync', {}) };
+    expect(resolver.cachedCaller(meta)).toBeUndefined();
+    await resolver.resolve(meta);
+    const caller = resolver.cachedCaller(meta);
+    expect(caller).toMatchObject({ userId: 'user-1', accountId: 'acct', meta });
+    expect(caller!.can(CREATE, 'prj')).toBe(true);
+    expect(caller!.can(CREATE, 'other')).toBe(false);
+  });
+
+  it('forgets the user’s decisions when a policy changes: a Deny added meanwhile holds at the next check', async () => {
+    const { resolver, state } = setup({ rules: rulesAllowing('ALLOW') });
+    const meta = { token: token('deny-later', {}) };
+    await resolver.resolve(meta);
+    expect(resolver.cachedCaller(meta)!.can(CREATE, 'prj')).toBe(true);
+    state.rules = rulesAllowing('DENY');
+    resolver.invalidate({ accountId: 'acct', userIds: ['user-1'] });
+    expect(resolver.cachedCaller(meta)).toBeUndefined();
+    expect((await resolver.resolve(meta)).can(CREATE, 'prj')).toBe(false);
+    expect(resolver.cachedCaller(meta)!.can(CREATE, 'prj')).toBe(false);
+  });
+
+  it('answers nothing for a revoked token or once the cache has expired, so that resolve refuses or refetches', async () => {
+    const { resolver, state, advance } = setup();
+    const old = token('sync-old', {});
+    await resolver.resolve({ token: old });
+    state.tokenVersion = 1;
+    resolver.invalidate({ accountId: 'acct', userIds: ['user-1'] });
+    await resolver.resolve({ token: token('sync-new', { tokenVersion: 1 }) });
+    expect(resolver.cachedCaller({ token: 'sync-new' })).toBeDefined();
+    expect(resolver.cachedCaller({ token: old })).toBeUndefined();
+    advance(MAX_RULES_CACHE_TTL_MS);
+    expect(resolver.cachedCaller({ token: 'sync-new' })).toBeUndefined();
+  });
+
+  it('does not keep rules fetched while an invalidation happened', async () => {
+    const { resolver, state, rulesFor } = setup({ rules: rulesAllowing('ALLOW') });
+    const meta = { token: token('in-flight', {}) };
+    let release!: () => void;
+    rulesFor.mockImplementationOnce(async () => {
+      const stale = { ...state, accessKeyIds: [...state.accessKeyIds] };
+      await new Promise<void>((resolve) => (release = resolve));
+      return stale;
+    });
+    const resolving = resolver.resolve(meta);
+    await Promise.resolve();
+    resolver.invalidate({ accountId: 'acct', userIds: null });
+    release();
+    await resolving;
+    expect(resolver.cachedCaller(meta)).toBeUndefined();
   });
 });

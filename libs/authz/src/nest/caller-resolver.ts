@@ -32,12 +32,16 @@ interface CompiledRules {
   ability: Caller['ability'];
   tokenVersion: number;
   accessKeyIds: ReadonlySet<string>;
+  /** The user's decisions so far, shared by every Caller built from these rules and dropped with them. */
+  decisions: Map<string, boolean>;
 }
 
 interface CacheEntry {
   fetchedAt: number;
   expiresAt: number;
   compiled: Promise<CompiledRules>;
+  /** `compiled` once it has settled successfully: what the synchronous path reads. */
+  settled?: CompiledRules;
 }
 
 /**
@@ -75,7 +79,21 @@ export class CallerResolver {
       compiled = await entry.compiled;
     }
     if (!stillValid(claims, compiled)) throw ServiceError.unauthenticated('the token has been revoked');
-    return new Caller(compiled.userId, compiled.accountId, compiled.isAdmin, compiled.ability, meta);
+    return callerOf(compiled, meta);
+  }
+
+  /**
+   * The Caller `resolve` would answer, when everything it needs is already at hand (a token
+   * verified before, its user's rules cached and fresh, the token still standing against them);
+   * otherwise undefined, and `resolve` decides. For per-event checks, which then cost no promise.
+   */
+  cachedCaller(meta: RequestMeta): Caller | undefined {
+    const claims = this.verifier.verifiedClaims(meta.token);
+    if (!claims) return undefined;
+    const entry = this.cache.get(claims.userId);
+    const compiled = entry?.settled;
+    if (!compiled || entry.expiresAt <= this.now() || !stillValid(claims, compiled)) return undefined;
+    return callerOf(compiled, meta);
   }
 
   /** Applies an authz-changed event: the named users' rules (or everyone's) are rebuilt on next use. */
@@ -102,12 +120,14 @@ export class CallerResolver {
         ability: buildAbility(dto.rules as Parameters<typeof buildAbility>[0]),
         tokenVersion: dto.tokenVersion,
         accessKeyIds: new Set(dto.accessKeyIds),
+        decisions: new Map(),
       })),
     };
     this.cache.set(claims.userId, entry);
     entry.compiled.then(
-      () => {
+      (compiled) => {
         if (this.generation !== generation && this.cache.get(claims.userId) === entry) this.cache.delete(claims.userId);
+        else entry.settled = compiled;
       },
       () => {
         if (this.cache.get(claims.userId) === entry) this.cache.delete(claims.userId);
@@ -115,6 +135,10 @@ export class CallerResolver {
     );
     return entry;
   }
+}
+
+function callerOf(compiled: CompiledRules, meta: RequestMeta): Caller {
+  return new Caller(compiled.userId, compiled.accountId, compiled.isAdmin, compiled.ability, meta, compiled.decisions);
 }
 
 /** Whether a token still stands against its user's current state (tokens lacking the claims never do). */

@@ -54,8 +54,11 @@ describe('TokenVerifier', () => {
     const verifier = new TokenVerifier({ keys: async () => ({ keys: [key.jwk] }) });
     // `exp` is in whole seconds: a 1 s lifetime may be over within milliseconds; 2 s leave at least one.
     const token = await sign(key, 2);
+    expect(verifier.verifiedClaims(token)).toBeUndefined();
     await verifier.verify(token);
+    expect(verifier.verifiedClaims(token)).toEqual({ userId: 'user-1', accountId: 'acct' });
     await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(verifier.verifiedClaims(token)).toBeUndefined();
     await expect(verifier.verify(token)).rejects.toMatchObject({
       code: ErrorCode.UNAUTHENTICATED,
       message: 'the token has expired',

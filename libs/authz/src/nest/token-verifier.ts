@@ -56,6 +56,12 @@ export class TokenVerifier {
     }
   }
 
+  /** The claims of a token verified before and not yet expired, without waiting; otherwise undefined (call verify). */
+  verifiedClaims(token: string | undefined): TokenClaims | undefined {
+    const known = token === undefined ? undefined : this.verified.get(token);
+    return known && known.expiresAtMs > Date.now() ? known.claims : undefined;
+  }
+
   private currentKeySet() {
     this.keySet ??= this.source.keys().then(
       (keys) => createLocalJWKSet(keys),
