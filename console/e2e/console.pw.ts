@@ -119,6 +119,8 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
   await expect(status).toContainText('SUCCEEDED', { timeout: 200_000 });
   await expect(page.locator('.facts')).toContainText(/sha256:[0-9a-f]{64}/);
   await expect(page.locator('.timeline')).toContainText('succeeded');
+  // Each phase with its times, the last one (POSTPROCESS) ended with the build.
+  await expect(page.locator('table.phases').getByRole('row').filter({ hasText: 'POSTPROCESS' })).toContainText('SUCCEEDED');
   await expectAccessible(page, 'build');
   await snapshot(page, testInfo, 'build');
   await snapshot(page, testInfo, 'build', 'png');

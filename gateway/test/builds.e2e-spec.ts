@@ -76,6 +76,20 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     expect(firstBuild.imageDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(firstBuild.image).toBe(`${jobInput.archiveImage}@${firstBuild.imageDigest}`);
 
+    // Every phase with its times: one after the other, from the start of the run to its end.
+    type PhaseTime = { phase: string; startedAt: string; finishedAt: string; outcome: string };
+    const timed = await platform.gql<{ build: { startedAt: string; finishedAt: string; phases: PhaseTime[] } }>(
+      `query($id: ID!) { build(id: $id) { startedAt finishedAt phases { phase startedAt finishedAt outcome } } }`,
+      { id: firstBuild.id },
+      admin,
+    );
+    const { phases, startedAt, finishedAt } = timed.data!.build;
+    expect(phases.map((phase) => phase.phase)).toEqual(['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS']);
+    expect(phases.every((phase) => phase.outcome === 'SUCCEEDED' && phase.finishedAt >= phase.startedAt)).toBe(true);
+    expect(phases[0].startedAt).toBe(startedAt);
+    expect(phases.at(-1)!.finishedAt).toBe(finishedAt);
+    phases.slice(1).forEach((phase, i) => expect(phase.startedAt).toBe(phases[i].finishedAt));
+
     const raw = (await skopeoInspect(jobInput.archiveImage as string, { raw: true })) as { layers: { digest: string }[] };
     const inspected = await skopeoInspect(jobInput.archiveImage as string);
     expect(inspected.Digest).toBe(firstBuild.imageDigest);

@@ -163,6 +163,13 @@ describe('builds on a Kubernetes cluster, through GraphQL (fake API server)', ()
     );
     expect(['CANCELLING', 'CANCELLED']).toContain(cancelled.data!.cancelBuild.status);
     await waitFor(async () => (await build(id)).status === 'CANCELLED', { timeoutMs: 10_000, what: 'CANCELLED' });
+    // The phase it was in ends with it.
+    const timed = await platform.gql<{ build: { phases: { phase: string; finishedAt: string | null; outcome: string }[] } }>(
+      `query($id: ID!) { build(id: $id) { phases { phase finishedAt outcome } } }`,
+      { id },
+      admin,
+    );
+    expect(timed.data!.build.phases).toEqual([{ phase: 'INIT', finishedAt: expect.any(String), outcome: 'CANCELLED' }]);
     await waitFor(() => !kube.object('jobs.batch', NAMESPACE, `stagecraft-build-${id}`) && pods(id).length === 0, {
       what: 'Job and pod deleted',
     });

@@ -19,6 +19,12 @@ const BuildFields = graphql(`
     number
     status
     phase
+    phases {
+      phase
+      startedAt
+      finishedAt
+      outcome
+    }
     reason
     message
     node
@@ -166,6 +172,33 @@ export function BuildPage({ id }: { id: string }) {
           </>
         )}
       </dl>
+      <h2>Phases</h2>
+      {build.phases.length === 0 ? (
+        <p>Not running yet.</p>
+      ) : (
+        <table className="phases">
+          <thead>
+            <tr>
+              <th scope="col">Phase</th>
+              <th scope="col">Started</th>
+              <th scope="col">Took</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {build.phases.map((phase) => (
+              <tr key={phase.startedAt + phase.phase}>
+                <td>{phase.phase}</td>
+                <td>
+                  <time dateTime={phase.startedAt}>{new Date(phase.startedAt).toLocaleTimeString()}</time>
+                </td>
+                <td>{formatSpan(phase.startedAt, phase.finishedAt, now)}</td>
+                <td>{phase.outcome ?? 'running'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Timeline</h2>
       <ol className="timeline">
         {timeline.map((entry) => (
@@ -235,8 +268,11 @@ function useNow(intervalMs: number): number {
 }
 
 function formatDuration(build: BuildState, now: number): string {
-  const start = Date.parse(build.startedAt ?? build.createdAt);
-  const end = build.finishedAt ? Date.parse(build.finishedAt) : now;
-  const seconds = Math.max(0, Math.round((end - start) / 1000));
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s${build.finishedAt ? '' : ' so far'}`;
+  return formatSpan(build.startedAt ?? build.createdAt, build.finishedAt, now);
+}
+
+/** From `start` to `end`, or to `now` while it lasts. */
+function formatSpan(start: string, end: string | null, now: number): string {
+  const seconds = Math.max(0, Math.round(((end ? Date.parse(end) : now) - Date.parse(start)) / 1000));
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s${end ? '' : ' so far'}`;
 }

@@ -94,7 +94,7 @@ export async function runAssemblerCli(command: string | undefined, context: CliC
     exitCode = BUILD_POD_EXIT_CODES.SUCCEEDED;
   } catch (error) {
     const failure = context.signal.aborted
-      ? { status: 'ERROR' as const, reason: 'TERMINATED', message: 'the build container was stopped (SIGTERM)' }
+      ? { status: 'ERROR' as const, reason: 'TERMINATED' as const, message: 'the build container was stopped (SIGTERM)' }
       : error instanceof CliInputError
         ? { status: 'ERROR' as const, reason: error.reason, message: error.message }
         : classifyBuildFailure(error);

@@ -1,4 +1,6 @@
-export type CliInputReason = 'USAGE' | 'BUILD_SPEC_INVALID' | 'REGISTRY_AUTH_INVALID';
+import type { BuildReason } from '@stagecraft/contracts';
+
+export type CliInputReason = Extract<BuildReason, 'USAGE' | 'BUILD_SPEC_INVALID' | 'REGISTRY_AUTH_INVALID'>;
 
 /**
  * The build container's own input (its command, the build spec file, the registry auth file) is

@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { BUILD_PHASES, BUILD_STATUSES } from '@stagecraft/contracts';
+import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES } from '@stagecraft/contracts';
 
 import { connectionOf } from '../graphql/connection';
 import { enumOf } from '../graphql/enum-of';
@@ -22,12 +22,30 @@ export const BuildPhase = enumOf(BUILD_PHASES);
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 registerEnumType(BuildPhase, { name: 'BuildPhase' });
 
+export const BuildPhaseOutcome = enumOf(BUILD_PHASE_OUTCOMES);
+export type BuildPhaseOutcome = (typeof BUILD_PHASE_OUTCOMES)[number];
+registerEnumType(BuildPhaseOutcome, {
+  name: 'BuildPhaseOutcome',
+  description: 'SUCCEEDED: the build moved on to the next phase or succeeded; otherwise how the build ended in it.',
+});
+
+@ObjectType({ description: 'One phase of a run, with its times.' })
+export class BuildPhaseTime {
+  @Field(() => BuildPhase) phase!: BuildPhase;
+  @Field(() => DateTimeScalar) startedAt!: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Null while the phase runs.' }) finishedAt!: string | null;
+  @Field(() => BuildPhaseOutcome, { nullable: true, description: 'Null while the phase runs.' })
+  outcome!: BuildPhaseOutcome | null;
+}
+
 @ObjectType()
 export class Build {
   @Field(() => ID) id!: string;
   @Field(() => Int, { description: 'Per job, from 1.' }) number!: number;
   @Field(() => BuildStatus) status!: BuildStatus;
   @Field(() => BuildPhase, { nullable: true }) phase!: BuildPhase | null;
+  @Field(() => [BuildPhaseTime], { description: 'The phases the run went through, in order; empty until it runs.' })
+  phases!: BuildPhaseTime[];
   @Field(() => String, {
     nullable: true,
     description: 'A machine-readable code on FAILED, ERROR, TIMED_OUT, CANCELLED and EXPIRED.',

@@ -8,6 +8,7 @@ export * from './artifacts/package.errors';
 export * from './artifacts/package-readiness';
 export * from './builds/build.errors';
 export * from './builds/build-pod.protocol';
+export * from './builds/build-reasons';
 export * from './builds/builds.dto';
 export * from './builds/builds.requests';
 export * from './builds/builds.subjects';

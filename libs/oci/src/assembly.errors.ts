@@ -1,3 +1,5 @@
+import type { BuildReason } from '@stagecraft/contracts';
+
 export const ASSEMBLY_ERROR_CODES = [
   'PACKAGE_REJECTED',
   'BASE_IMAGE_INVALID',
@@ -8,7 +10,7 @@ export const ASSEMBLY_ERROR_CODES = [
   'DEPENDENCY_SOURCE_REFUSED',
   'DEPENDENCY_REGISTRY_UNREACHABLE',
   'DEPENDENCY_INSTALL_FAILED',
-] as const;
+] as const satisfies readonly BuildReason[];
 export type AssemblyErrorCode = (typeof ASSEMBLY_ERROR_CODES)[number];
 
 /**

@@ -24,11 +24,11 @@ describe('classifyBuildFailure', () => {
   it('passes a failure its builder already classified through as it is', () => {
     const failure = {
       status: 'FAILED' as const,
-      reason: 'DOCKERFILE_STEP_FAILED',
+      reason: 'DOCKERFILE_STEP_FAILED' as const,
       message: 'STEP 2/2: RUN make: exited with code 2',
     };
     expect(classifyBuildFailure(new BuildFailureError(failure))).toEqual(failure);
-    const platform = { status: 'ERROR' as const, reason: 'REGISTRY_ERROR', message: 'registry r answered 500' };
+    const platform = { status: 'ERROR' as const, reason: 'REGISTRY_ERROR' as const, message: 'registry r answered 500' };
     expect(classifyBuildFailure(new BuildFailureError(platform))).toEqual(platform);
   });
 

@@ -1,3 +1,5 @@
+import type { BuildReason } from '@stagecraft/contracts';
+
 import { AssemblyError } from './assembly.errors';
 import { PackageDownloadError } from './package-download';
 import { RegistryError } from './registry.error';
@@ -5,7 +7,7 @@ import { RegistryError } from './registry.error';
 /** How a build ended when it did not succeed. FAILED: the user's input caused it; ERROR: the platform's fault. */
 export interface BuildFailure {
   status: 'FAILED' | 'ERROR';
-  reason: string;
+  reason: BuildReason;
   message: string;
 }
 

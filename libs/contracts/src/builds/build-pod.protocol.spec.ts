@@ -30,20 +30,34 @@ describe('the build pod protocol', () => {
       phase: 'BUILD',
     });
     // No phase, or one that is not a phase: null, for the reader to fill in.
-    expect(parseTerminationMessage('{"status":"ERROR","reason":"X","phase":"NOPE"}')).toEqual({
+    expect(parseTerminationMessage('{"status":"ERROR","reason":"TERMINATED","phase":"NOPE"}')).toEqual({
       status: 'ERROR',
-      reason: 'X',
-      message: 'X',
+      reason: 'TERMINATED',
+      message: 'TERMINATED',
       phase: null,
     });
-    for (const text of [undefined, '', 'npm ERR! 404', '[]', '{"status":"FAILED"}', '{"containerimage.digest":"sha256:ab"}'])
+    // A reason outside the catalog (libs/contracts build-reasons) is not the assembler's.
+    for (const text of [
+      undefined,
+      '',
+      'npm ERR! 404',
+      '[]',
+      '{"status":"FAILED"}',
+      '{"status":"ERROR","reason":"X"}',
+      '{"containerimage.digest":"sha256:ab"}',
+    ])
       expect(parseTerminationMessage(text)).toBeNull();
   });
 });
 
 describe('formatTerminationMessage', () => {
   it('writes one JSON line as it is when it fits', () => {
-    const message = { status: 'FAILED' as const, reason: 'REGISTRY_DENIED', message: 'no push rights', phase: 'PUSH' as const };
+    const message = {
+      status: 'FAILED' as const,
+      reason: 'REGISTRY_DENIED' as const,
+      message: 'no push rights',
+      phase: 'PUSH' as const,
+    };
     expect(formatTerminationMessage(message)).toBe(JSON.stringify(message));
     expect(formatTerminationMessage({ status: 'SUCCEEDED' })).toBe('{"status":"SUCCEEDED"}');
   });

@@ -2,6 +2,7 @@
 // connection between them: phase markers in the container's log, one JSON termination message,
 // and the exit code. The assembler CLI (deploy/assembler) writes it; the Kubernetes executor
 // (services/builds) reads it, both through these functions.
+import { type BuildReason, isBuildReason } from './build-reasons';
 import { BUILD_PHASES, type BuildPhase } from './builds.dto';
 
 /** Where the container writes its termination message (the pod spec's terminationMessagePath). */
@@ -30,7 +31,7 @@ export function parsePhaseMarker(line: string): BuildPhase | null {
 /** The assembler's termination message: one JSON line. A message read back may lack the phase (`P` null). */
 export type TerminationMessage<P extends BuildPhase | null = BuildPhase> =
   | { status: 'SUCCEEDED'; digest?: string; image?: string }
-  | { status: 'FAILED' | 'ERROR'; reason: string; message: string; phase: P };
+  | { status: 'FAILED' | 'ERROR'; reason: BuildReason; message: string; phase: P };
 
 const utf8 = new TextEncoder();
 const byteLength = (text: string) => utf8.encode(text).length;
@@ -65,7 +66,8 @@ export function parseTerminationMessage(text: string | undefined): TerminationMe
       ...(typeof value['digest'] === 'string' && { digest: value['digest'] }),
       ...(typeof value['image'] === 'string' && { image: value['image'] }),
     };
-  if ((value['status'] === 'FAILED' || value['status'] === 'ERROR') && typeof value['reason'] === 'string') {
+  // A reason the platform does not know is not its assembler's: the reader falls back to what it knows.
+  if ((value['status'] === 'FAILED' || value['status'] === 'ERROR') && isBuildReason(value['reason'])) {
     return {
       status: value['status'],
       reason: value['reason'],

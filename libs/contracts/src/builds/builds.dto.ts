@@ -20,6 +20,18 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** How a phase ended: SUCCEEDED when the build moved on to the next one or succeeded; the build's end otherwise. */
+export const BUILD_PHASE_OUTCOMES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type BuildPhaseOutcome = (typeof BUILD_PHASE_OUTCOMES)[number];
+
+/** One phase of a run, with its times (ISO 8601); the last one is open (finishedAt null) while the build runs. */
+export interface BuildPhaseTimeDto {
+  phase: BuildPhase;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: BuildPhaseOutcome | null;
+}
+
 /**
  * The job as it was when the build started: later edits of the job do not change a run. As
  * answered by builds.get and carried by build events, `buildSpec.dockerfile` is always null (no
@@ -43,6 +55,8 @@ export interface BuildDto {
   number: number;
   status: BuildStatus;
   phase: BuildPhase | null;
+  /** The phases the run went through, in order, with their times (empty until it runs). */
+  phases: BuildPhaseTimeDto[];
   /** Machine-readable, on FAILED, ERROR, TIMED_OUT, CANCELLED and EXPIRED. */
   reason: string | null;
   message: string | null;

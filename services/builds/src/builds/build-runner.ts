@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { BuildReason } from '@stagecraft/contracts';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
 import type { RegistryCredentials } from '@stagecraft/oci';
 
@@ -103,7 +104,7 @@ export class BuildRunner implements RunningBuilds {
   private async endBeforeStart(
     build: BuildEntity,
     status: 'FAILED' | 'ERROR',
-    why: { reason: string; message: string },
+    why: { reason: BuildReason; message: string },
   ): Promise<void> {
     const ended = await this.builds.transition(build.id, status, why, ['SCHEDULING']);
     if (!ended) await this.builds.transition(build.id, 'CANCELLED', { message: 'cancelled by a user' }, ['CANCELLING']);

@@ -2,6 +2,7 @@ import { BuildsInitial1764000000400 } from './1764000000400-builds-initial';
 import { KubernetesBuilds1764000000500 } from './1764000000500-kubernetes-builds';
 import { BuildsOfDeletedJobs1765200000400 } from './1765200000400-builds-of-deleted-jobs';
 import { BuildLeases1765400000400 } from './1765400000400-build-leases';
+import { BuildPhaseTimes1765600000400 } from './1765600000400-build-phase-times';
 
 /** Applied in order on start; never edit one that has shipped, add a new one. */
 export const buildsMigrations = [
@@ -9,4 +10,5 @@ export const buildsMigrations = [
   KubernetesBuilds1764000000500,
   BuildsOfDeletedJobs1765200000400,
   BuildLeases1765400000400,
+  BuildPhaseTimes1765600000400,
 ];

@@ -1,5 +1,5 @@
 import type { Caller } from '@stagecraft/authz';
-import type { BuildPhase, BuildStatus } from '@stagecraft/contracts';
+import type { BuildPhase, BuildReason, BuildStatus } from '@stagecraft/contracts';
 import type { Page, PageRequest } from '@stagecraft/persistence';
 
 import type { BuildEntity } from '../infra/build.entity';
@@ -15,6 +15,7 @@ export type NewBuild = Pick<
 export const NEW_BUILD_STATE = {
   status: 'QUEUED',
   phase: null,
+  phases: [],
   reason: null,
   message: null,
   node: null,
@@ -32,7 +33,7 @@ export interface TransitionChanges {
   runnerId?: string | null;
   leaseExpiresAt?: Date | null;
   phase?: BuildPhase | null;
-  reason?: string | null;
+  reason?: BuildReason | null;
   message?: string | null;
   node?: string | null;
   imageDigest?: string | null;

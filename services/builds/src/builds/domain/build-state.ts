@@ -1,4 +1,4 @@
-import type { BuildStatus } from '@stagecraft/contracts';
+import type { BuildReason, BuildStatus } from '@stagecraft/contracts';
 
 export const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set([
   'SUCCEEDED',
@@ -43,7 +43,7 @@ export function cancellationTarget(status: BuildStatus): 'CANCELLED' | 'CANCELLI
 }
 
 /** The reason code a terminal state carries when the executor gave none. */
-export function defaultReason(status: BuildStatus): string | null {
+export function defaultReason(status: BuildStatus): BuildReason | null {
   switch (status) {
     case 'TIMED_OUT':
       return 'DEADLINE_EXCEEDED';

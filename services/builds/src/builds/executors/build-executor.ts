@@ -1,4 +1,4 @@
-import type { BuildPhase } from '@stagecraft/contracts';
+import type { BuildPhase, BuildReason } from '@stagecraft/contracts';
 import type { RegistryCredentials } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../infra/build.entity';
@@ -35,9 +35,9 @@ export class BuildStop extends Error {
 export type ExecutionOutcome =
   | { status: 'SUCCEEDED'; imageDigest: string; image: string }
   /** FAILED: the user's input (package, Dockerfile, base image, registry rights); ERROR: the platform's fault. */
-  | { status: 'FAILED' | 'ERROR'; reason: string; message: string }
+  | { status: 'FAILED' | 'ERROR'; reason: BuildReason; message: string }
   /** The cluster stopped it at its deadline (a Kubernetes Job's activeDeadlineSeconds). */
-  | { status: 'TIMED_OUT'; reason: string; message: string };
+  | { status: 'TIMED_OUT'; reason: BuildReason; message: string };
 
 /**
  * Runs one build to its end; it stops promptly when `signal` aborts (its reason is a BuildStop).

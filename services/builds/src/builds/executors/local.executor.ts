@@ -149,7 +149,9 @@ export class LocalExecutor implements BuildExecutor {
         );
         return { status: 'SUCCEEDED', imageDigest: pushed.digest, image: `${spec.archiveImage}@${pushed.digest}` };
       }
-      let pushing = false;
+      // Entered from a progress line (not awaited there), and awaited before the next phase so that
+      // the phases are stored in the order they happened.
+      let pushing: Promise<void> | undefined;
       const assembler = new ImageAssembler({
         limits: this.options.limits,
         clientFactory: ({ registry, signal: requestSignal }) => clientFor(registry, requestSignal),
@@ -166,12 +168,14 @@ export class LocalExecutor implements BuildExecutor {
         onProgress: (line) => {
           // The assembler's lines say when it starts uploading what it built.
           if (!pushing && isPushProgressLine(line)) {
-            pushing = true;
-            void hooks.phase('PUSH');
+            pushing = hooks.phase('PUSH');
+            // Handled where it is awaited; this only keeps a failure meanwhile from being "unhandled".
+            pushing.catch(() => undefined);
           }
           hooks.log(line);
         },
       });
+      await pushing;
       await hooks.phase('POSTPROCESS');
       if (dependencies) {
         const target = parseImageReference(spec.archiveImage);

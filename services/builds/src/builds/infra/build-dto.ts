@@ -19,6 +19,7 @@ export function toBuildDto(build: BuildEntity): BuildDto {
     number: build.number,
     status: build.status,
     phase: build.phase,
+    phases: build.phases,
     reason: build.reason,
     message: build.message,
     node: build.node,

@@ -1,6 +1,8 @@
 import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
+import type { PhaseTimes } from '../domain/phase-times';
+
 /** Where reading a container's log stopped: the last line stored, by its kubelet timestamp, and how many stored lines carried exactly that timestamp. */
 export interface LineCursor {
   time: string;
@@ -22,6 +24,8 @@ export class BuildEntity {
   @Column('jsonb') spec!: BuildSpecSnapshotDto;
   @Column('text') status!: BuildStatus;
   @Column('text', { nullable: true }) phase!: BuildPhase | null;
+  /** Every phase of the run with its times, in order (domain/phase-times.ts). */
+  @Column('jsonb', { default: () => "'[]'::jsonb" }) phases!: PhaseTimes;
   @Column('text', { nullable: true }) reason!: string | null;
   @Column('text', { nullable: true }) message!: string | null;
   @Column('text', { nullable: true }) node!: string | null;

@@ -10,6 +10,7 @@ import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
 import { isTerminal } from '../domain/build-state';
 import { applyTransition } from '../domain/build-transition';
+import { enterPhase } from '../domain/phase-times';
 import { BuildEntity, type LogCursors } from './build.entity';
 import { appendBuildEvent } from './build-events.outbox';
 
@@ -258,6 +259,7 @@ export class BuildRepository implements BuildRecords {
       const build = await this.lockBuild(manager, id);
       if (!build || build.status !== 'RUNNING' || build[field] === value) return null;
       build[field] = value;
+      if (field === 'phase') build.phases = enterPhase(build.phases, value as BuildPhase, new Date());
       const saved = await manager.save(build);
       await appendBuildEvent(manager, saved, field);
       return saved;
