@@ -17,6 +17,7 @@ import { describeEnvironment, envInt, markdownTable, percentile, round, writeRes
 import type { EventWatchCommand, EventWatchMessage, EventWatchOptions } from './support/event-watch-worker';
 import { writeEvents, type WrittenEvents } from './support/event-writer';
 import { createUser, setupData, signInAs } from './support/platform-setup';
+import { runBench } from './support/run-bench';
 
 const RATE = envInt('BENCH_EVENTS_PER_SECOND', 100);
 const SECONDS = envInt('BENCH_SECONDS', 10);
@@ -216,10 +217,4 @@ function latencyReport(watched: Exclude<EventWatchMessage, { ready: true }>, wri
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('event-latency', main);

@@ -84,17 +84,25 @@ function freePort(): Promise<number> {
   });
 }
 
-let started: Promise<void> | undefined;
+let started: Promise<TestNatsServer | undefined> | undefined;
 
 /**
  * For programs outside Jest (the benchmarks): starts the test nats-server unless one is known
- * already, and stops it when the process ends.
+ * already. Stop it with stopEnsuredTestNatsServer: the running server is a child process, which
+ * keeps the process alive, so waiting for the process to end by itself would wait forever.
  */
 export function ensureTestNatsServer(): Promise<void> {
-  if (process.env.TEST_NATS_URL && process.env.TEST_NATS_SEEDS) return Promise.resolve();
+  if (process.env.TEST_NATS_URL && process.env.TEST_NATS_SEEDS && !started) return Promise.resolve();
   started ??= startTestNatsServer().then((server) => {
     exportTestNatsServer(server);
-    process.once('beforeExit', () => void server.stop());
+    return server;
   });
-  return started;
+  return started.then(() => undefined);
+}
+
+/** Stops the server ensureTestNatsServer started (nothing when it found one already). */
+export async function stopEnsuredTestNatsServer(): Promise<void> {
+  const server = await started;
+  started = undefined;
+  await server?.stop();
 }
