@@ -147,6 +147,24 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
     );
     expect(history.data!.packageJob.lastBuild.number).toBe(3);
     expect(history.data!.packageJob.builds.edges.map((edge) => edge.node.number)).toEqual([3, 2, 1]);
+
+    // Counts over every page, and each build's duration (from its start, or its creation when it never ran).
+    type Timed = { number: number; createdAt: string; startedAt: string | null; finishedAt: string; durationSeconds: number };
+    const counted = await platform.gql<{
+      packageJob: { builds: { totalCount: number; finishedCount: number; succeededCount: number; edges: { node: Timed }[] } };
+    }>(
+      `query($id: ID!) { packageJob(id: $id) { builds(first: 1) {
+         totalCount finishedCount succeededCount edges { node { number createdAt startedAt finishedAt durationSeconds } } } } }`,
+      { id: jobId },
+      admin,
+    );
+    const { edges, ...counts } = counted.data!.packageJob.builds;
+    expect(counts).toEqual({ totalCount: 3, finishedCount: 3, succeededCount: 2 });
+    const [newest] = edges.map((edge) => edge.node);
+    expect(newest.number).toBe(3);
+    expect(newest.durationSeconds).toBe(
+      (Date.parse(newest.finishedAt) - Date.parse(newest.startedAt ?? newest.createdAt)) / 1000,
+    );
   });
 
   it('publishes every state change to BUILD_EVENTS, in order, once', async () => {

@@ -53,6 +53,9 @@ const JobQuery = graphql(`
         message
       }
       builds(first: 20) {
+        totalCount
+        finishedCount
+        succeededCount
         edges {
           node {
             id
@@ -60,6 +63,7 @@ const JobQuery = graphql(`
             status
             createdAt
             finishedAt
+            durationSeconds
             imageDigest
             reason
           }
@@ -224,12 +228,18 @@ export function JobDetailPage({ id }: { id: string }) {
         </section>
       )}
       <h2>Builds</h2>
+      {job.builds.totalCount > 0 && (
+        <p className="build-counts">
+          {job.builds.totalCount} builds, {job.builds.finishedCount} finished, {job.builds.succeededCount} succeeded
+        </p>
+      )}
       <table>
         <thead>
           <tr>
             <th scope="col">Build</th>
             <th scope="col">Status</th>
             <th scope="col">Started</th>
+            <th scope="col">Took</th>
             <th scope="col">Digest</th>
           </tr>
         </thead>
@@ -243,6 +253,7 @@ export function JobDetailPage({ id }: { id: string }) {
                 <StatusBadge status={row.status} /> {row.reason}
               </td>
               <td>{new Date(row.createdAt).toLocaleString()}</td>
+              <td>{row.durationSeconds === null ? '—' : `${Math.round(row.durationSeconds)} s`}</td>
               <td>
                 <code>{row.imageDigest ? `${row.imageDigest.slice(0, 19)}…` : '—'}</code>
               </td>

@@ -6,14 +6,14 @@ import { NatsRpcClient } from '@stagecraft/messaging';
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
-import { pageComplexity, toConnection } from '../graphql/connection';
+import { pageComplexity } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
 import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
 import { User } from '../iam/iam.types';
 import { PackageJob } from '../jobs/jobs.types';
 import { pullCommandOf } from '../registry/pull-command';
-import { Build, BuildConnection, BuildLogChunk } from './builds.types';
+import { Build, BuildConnection, BuildLogChunk, toBuildConnection } from './builds.types';
 
 @Resolver(() => Build)
 export class BuildsResolver {
@@ -33,7 +33,7 @@ export class BuildsResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Meta() meta: RequestContext,
   ) {
-    return toConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId, first, after }, meta));
+    return toBuildConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId, first, after }, meta));
   }
 
   @RequirePermission(Actions.assembling.get)
@@ -69,6 +69,16 @@ export class BuildsResolver {
   @ResolveField(() => User)
   triggeredBy(@Parent() build: BuildDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(build.triggeredBy);
+  }
+
+  @LocalField()
+  @ResolveField(() => Float, {
+    nullable: true,
+    description: 'From its start (or, for one that never ran, its creation) to its end, in seconds; null until it ends.',
+  })
+  durationSeconds(@Parent() build: BuildDto): number | null {
+    if (!build.finishedAt) return null;
+    return (Date.parse(build.finishedAt) - Date.parse(build.startedAt ?? build.createdAt)) / 1000;
   }
 
   @LocalField()

@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES } from '@stagecraft/contracts';
+import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES, type BuildPageDto } from '@stagecraft/contracts';
 
-import { connectionOf } from '../graphql/connection';
+import { connectionOf, toConnection } from '../graphql/connection';
 import { enumOf } from '../graphql/enum-of';
 import { DateTimeScalar } from '../graphql/scalars';
 
@@ -63,7 +63,23 @@ export class Build {
   triggeredBy!: string;
 }
 
-export const BuildConnection = connectionOf(Build);
+@ObjectType({ isAbstract: true })
+class BuildCounts {
+  @Field(() => Int, { description: 'Builds of the job the caller may see, on every page.' }) totalCount!: number;
+  @Field(() => Int, { description: 'Of those, the ones that have ended (any terminal state).' }) finishedCount!: number;
+  @Field(() => Int, { description: 'Of those, the SUCCEEDED ones.' }) succeededCount!: number;
+}
+
+export const BuildConnection = connectionOf(Build, 'Build', BuildCounts);
+
+export function toBuildConnection(page: BuildPageDto) {
+  return {
+    ...toConnection(page),
+    totalCount: page.counts.total,
+    finishedCount: page.counts.finished,
+    succeededCount: page.counts.succeeded,
+  };
+}
 
 @ObjectType()
 export class BuildLogChunk {

@@ -13,8 +13,15 @@ export interface ConnectionShape<T> {
   pageInfo: PageInfo;
 }
 
-/** The Relay edge and connection types for a node type, named `<Node>Edge` and `<Node>Connection`. */
-export function connectionOf<T>(node: Type<T>, name = node.name): Type<ConnectionShape<T>> {
+/**
+ * The Relay edge and connection types for a node type, named `<Node>Edge` and `<Node>Connection`;
+ * the connection also has the fields of `extra` (an abstract @ObjectType), when given.
+ */
+export function connectionOf<T, Extra extends object = object>(
+  node: Type<T>,
+  name = node.name,
+  extra: Type<Extra> = class {} as Type<Extra>,
+): Type<ConnectionShape<T> & Extra> {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field() cursor!: string;
@@ -22,11 +29,11 @@ export function connectionOf<T>(node: Type<T>, name = node.name): Type<Connectio
   }
 
   @ObjectType(`${name}Connection`)
-  class Connection {
+  class Connection extends (extra as Type<object>) {
     @Field(() => [Edge]) edges!: Edge[];
     @Field(() => PageInfo) pageInfo!: PageInfo;
   }
-  return Connection as Type<ConnectionShape<T>>;
+  return Connection as unknown as Type<ConnectionShape<T> & Extra>;
 }
 
 export function toConnection<T>(page: PageDto<T>): ConnectionShape<T> {

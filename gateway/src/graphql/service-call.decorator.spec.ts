@@ -25,7 +25,11 @@ describe('@ServiceCall', () => {
     }
     expect(fields.length).toBeGreaterThanOrEqual(10);
     expect(unmarked).toEqual([]);
-    expect(locals.sort()).toEqual(['BuildsResolver.pullCommand', 'PackageJobsResolver.pullCommand']);
+    expect(locals.sort()).toEqual([
+      'BuildsResolver.durationSeconds',
+      'BuildsResolver.pullCommand',
+      'PackageJobsResolver.pullCommand',
+    ]);
   });
 
   it('reaches the served schema as the serviceCall extension', async () => {

@@ -8,9 +8,9 @@ import { SoftwarePackage, TechStack } from '../artifacts/artifacts.types';
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission, SignedIn } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
-import { Build, BuildConnection } from '../builds/builds.types';
+import { Build, BuildConnection, toBuildConnection } from '../builds/builds.types';
 import { Cluster } from '../clusters/clusters.types';
-import { pageComplexity, toConnection } from '../graphql/connection';
+import { pageComplexity } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
 import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
@@ -134,7 +134,7 @@ export class PackageJobsResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Meta() meta: RequestContext,
   ) {
-    return toConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId: job.id, first, after }, meta));
+    return toBuildConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId: job.id, first, after }, meta));
   }
 
   @ServiceCall()

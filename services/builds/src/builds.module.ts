@@ -10,6 +10,7 @@ import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
 
 import { BuildEventsRelay } from './builds/build-events.relay';
+import { BuildHistoryPruner } from './builds/build-history.pruner';
 import { BuildObjectsJanitor } from './builds/build-objects.janitor';
 import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
@@ -134,6 +135,7 @@ export class BuildsModule {
         BuildScheduler,
         BuildEventsRelay,
         BuildObjectsJanitor,
+        BuildHistoryPruner,
         // The ports BuildsService is written against.
         { provide: BuildRecords, useExisting: BuildRepository },
         { provide: BuildLogs, useExisting: BuildLogStore },

@@ -23,6 +23,16 @@ export class BuildsConfig extends ServiceConfig {
   @IsInt() @Min(1) BUILD_QUEUE_TIMEOUT_SECONDS = 1800;
   /** A build running longer than this ends TIMED_OUT. */
   @IsInt() @Min(1) BUILD_DEADLINE_SECONDS = 3600;
+  /**
+   * Finished build history kept per job (docs/package-jobs.md#build-history): the newest this many
+   * SUCCEEDED builds, and of its other ends; 0 keeps all of them.
+   */
+  @IsInt() @Min(0) BUILD_HISTORY_KEEP_SUCCEEDED = 50;
+  @IsInt() @Min(0) BUILD_HISTORY_KEEP_FAILED = 50;
+  /** Finished builds older than this many days go as well, whatever the counts say; 0: no age limit. */
+  @IsInt() @Min(0) BUILD_HISTORY_MAX_AGE_DAYS = 0;
+  /** How often build history is pruned. */
+  @IsInt() @Min(1) BUILD_HISTORY_PRUNE_INTERVAL_SECONDS = 300;
   /** How often the queue is looked at (a start or an end also wakes it). */
   @IsInt() @Min(50) BUILD_SCHEDULER_INTERVAL_MS = 1000;
   /**

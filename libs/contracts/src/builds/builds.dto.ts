@@ -70,7 +70,15 @@ export interface BuildDto {
   finishedAt: string | null;
 }
 
-export type BuildPageDto = PageDto<BuildDto>;
+/** How many of a job's builds there are (those the caller may see), whichever page is asked for. */
+export interface BuildCountsDto {
+  total: number;
+  /** In a terminal state. */
+  finished: number;
+  succeeded: number;
+}
+
+export type BuildPageDto = PageDto<BuildDto> & { counts: BuildCountsDto };
 
 export interface BuildLogChunkDto {
   buildId: string;

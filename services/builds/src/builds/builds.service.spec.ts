@@ -288,7 +288,7 @@ describe('BuildsService.cancel', () => {
     expect(running.stopped).toEqual([{ buildId: id, reason: 'cancel' }]);
   });
 
-  it("leaves a build another replica holds a live lease on CANCELLING: its runner stops it when it renews", async () => {
+  it('leaves a build another replica holds a live lease on CANCELLING: its runner stops it when it renews', async () => {
     const id = await runningBuild('another-runner', new Date(Date.now() + 30_000));
 
     expect((await service().cancel(developer, id)).status).toBe('CANCELLING');

@@ -150,11 +150,15 @@ export class BuildsService {
   }
 
   async list(caller: Caller, jobId: string, page: { first?: number | null; after?: string | null }): Promise<BuildPageDto> {
-    const result = await this.builds.visiblePageOfJob(caller, jobId, page);
+    const [result, counts] = await Promise.all([
+      this.builds.visiblePageOfJob(caller, jobId, page),
+      this.builds.visibleCountsOfJob(caller, jobId),
+    ]);
     return {
       edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: toBuildDto(edge.node) })),
       hasNextPage: result.hasNextPage,
       endCursor: result.endCursor,
+      counts,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Caller } from '@stagecraft/authz';
-import type { BuildPhase, BuildReason, BuildStatus } from '@stagecraft/contracts';
+import type { BuildCountsDto, BuildPhase, BuildReason, BuildStatus } from '@stagecraft/contracts';
 import type { Page, PageRequest } from '@stagecraft/persistence';
 
 import type { BuildEntity } from '../infra/build.entity';
@@ -69,6 +69,8 @@ export abstract class BuildRecords {
   abstract get(id: string): Promise<BuildEntity>;
   /** The job's builds the caller may both list and read, newest first. */
   abstract visiblePageOfJob(caller: Caller, jobId: string, page: PageRequest): Promise<Page<BuildEntity>>;
+  /** How many of the job's builds the caller may both list and read, finished and succeeded. */
+  abstract visibleCountsOfJob(caller: Caller, jobId: string): Promise<BuildCountsDto>;
   /** The newest build of each job. */
   abstract lastOfJobs(accountId: string, jobIds: string[]): Promise<BuildEntity[]>;
   /** The enterprise projects the job's builds belong to. */

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { accessibleWhere, type Caller } from '@stagecraft/authz';
-import type { BuildPhase, BuildStatus } from '@stagecraft/contracts';
+import type { BuildCountsDto, BuildPhase, BuildStatus } from '@stagecraft/contracts';
 import { buildDuration } from '@stagecraft/observability';
 import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
 import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
 
+import { type BuildHistoryPolicy, prunesAnything } from '../domain/build-history';
 import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
-import { isTerminal } from '../domain/build-state';
+import { isTerminal, TERMINAL_STATUSES } from '../domain/build-state';
 import { applyTransition } from '../domain/build-transition';
 import { enterPhase } from '../domain/phase-times';
 import { BuildEntity, type LogCursors } from './build.entity';
@@ -124,16 +125,33 @@ export class BuildRepository implements BuildRecords {
   async visiblePageOfJob(caller: Caller, jobId: string, page: PageRequest): Promise<Page<BuildEntity>> {
     // Filtered in SQL, before paging: a job the caller cannot see answers exactly as a missing one
     // (an empty page with null cursors), and a cursor only ever names a build on the caller's page.
+    const query = this.visibleOfJob(caller, jobId);
+    if (!query) return { edges: [], hasNextPage: false, endCursor: null };
+    return paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
+  }
+
+  async visibleCountsOfJob(caller: Caller, jobId: string): Promise<BuildCountsDto> {
+    const query = this.visibleOfJob(caller, jobId);
+    if (!query) return { total: 0, finished: 0, succeeded: 0 };
+    const counts = await query
+      .select('count(*)::int', 'total')
+      .addSelect('count(b.finished_at)::int', 'finished')
+      .addSelect(`count(*) FILTER (WHERE b.status = 'SUCCEEDED')::int`, 'succeeded')
+      .getRawOne<BuildCountsDto>();
+    return counts ?? { total: 0, finished: 0, succeeded: 0 };
+  }
+
+  /** The job's builds the caller may both list and read; null when it may do neither anywhere. */
+  private visibleOfJob(caller: Caller, jobId: string) {
     const columns = { enterpriseProjectId: 'b.enterprise_project_id' };
     const listable = accessibleWhere(caller.ability, 'list', 'assembling', columns, 'authz_list');
     const readable = accessibleWhere(caller.ability, 'get', 'assembling', columns, 'authz_get');
-    if (!listable || !readable) return { edges: [], hasNextPage: false, endCursor: null };
-    const query = this.builds
+    if (!listable || !readable) return null;
+    return this.builds
       .createQueryBuilder('b')
       .where('b.account_id = :accountId AND b.job_id = :jobId', { accountId: caller.accountId, jobId })
       .andWhere(listable.sql, listable.params)
       .andWhere(readable.sql, readable.params);
-    return paginate(query, { createdAt: 'b.created_at', id: 'b.id' }, page);
   }
 
   async lastOfJobs(accountId: string, jobIds: string[]): Promise<BuildEntity[]> {
@@ -232,6 +250,36 @@ export class BuildRepository implements BuildRecords {
   async leasedByAnotherRunner(id: string, runnerId: string, now: Date): Promise<boolean> {
     const build = await this.builds.findOne({ where: { id }, select: { id: true, runnerId: true, leaseExpiresAt: true } });
     return isLeasedByAnother(build, runnerId, now);
+  }
+
+  /**
+   * Deletes the finished builds `policy` lets go as of `now`, their log chunks with them (the
+   * foreign key cascades); answers the ids deleted. One statement: a build that ends meanwhile is
+   * judged at the next pass.
+   */
+  async pruneHistory(policy: BuildHistoryPolicy, now: Date): Promise<string[]> {
+    if (!prunesAnything(policy)) return [];
+    const rows: { id: string }[] = await this.builds.query(
+      `WITH ranked AS (
+         SELECT id, status, finished_at,
+                row_number() OVER (PARTITION BY job_id, status = 'SUCCEEDED' ORDER BY number DESC) AS nth_of_kind,
+                row_number() OVER (PARTITION BY job_id ORDER BY number DESC) AS nth
+           FROM builds
+          WHERE finished_at IS NOT NULL AND status = ANY($5)
+       )
+       DELETE FROM builds b USING ranked r
+        WHERE b.id = r.id
+          AND r.nth > 1
+          AND NOT (r.status = 'SUCCEEDED' AND r.nth_of_kind = 1)
+          AND (($1 > 0 AND r.status = 'SUCCEEDED' AND r.nth_of_kind > $1)
+            OR ($2 > 0 AND r.status <> 'SUCCEEDED' AND r.nth_of_kind > $2)
+            OR ($3 > 0 AND r.finished_at < $4::timestamptz - $3 * interval '1 second'))
+       RETURNING b.id`,
+      [policy.keepSucceeded, policy.keepFailed, policy.maxAgeSeconds, now.toISOString(), [...TERMINAL_STATUSES]],
+    );
+    // TypeORM answers a DELETE … RETURNING as [rows, count].
+    const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
+    return deleted.map((row) => row.id);
   }
 
   /** The state of each of these builds that exists. */

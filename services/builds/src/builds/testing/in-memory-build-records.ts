@@ -1,5 +1,5 @@
 import { Actions, type Caller } from '@stagecraft/authz';
-import type { BuildDto, BuildStatus } from '@stagecraft/contracts';
+import type { BuildCountsDto, BuildDto, BuildStatus } from '@stagecraft/contracts';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '@stagecraft/persistence';
 
 import { isLeasedByAnother } from '../domain/build-lease';
@@ -49,20 +49,32 @@ export class InMemoryBuildRecords implements BuildRecords {
     return row?.accountId === accountId ? structuredClone(row) : null;
   }
 
+  private visibleOfJob(caller: Caller, jobId: string): BuildEntity[] {
+    return this.ofJob(caller.accountId, jobId).filter(
+      (row) =>
+        caller.can(Actions.assembling.list, row.enterpriseProjectId) &&
+        caller.can(Actions.assembling.get, row.enterpriseProjectId),
+    );
+  }
+
   async get(id: string): Promise<BuildEntity> {
     const row = this.rows.get(id);
     if (!row) throw new Error(`no build ${id}`);
     return structuredClone(row);
   }
 
+  async visibleCountsOfJob(caller: Caller, jobId: string): Promise<BuildCountsDto> {
+    const visible = this.visibleOfJob(caller, jobId);
+    return {
+      total: visible.length,
+      finished: visible.filter((row) => row.finishedAt !== null).length,
+      succeeded: visible.filter((row) => row.status === 'SUCCEEDED').length,
+    };
+  }
+
   async visiblePageOfJob(caller: Caller, jobId: string, page: PageRequest): Promise<Page<BuildEntity>> {
     const after = page.after ? decodeCursor(page.after) : null;
-    const visible = this.ofJob(caller.accountId, jobId)
-      .filter(
-        (row) =>
-          caller.can(Actions.assembling.list, row.enterpriseProjectId) &&
-          caller.can(Actions.assembling.get, row.enterpriseProjectId),
-      )
+    const visible = this.visibleOfJob(caller, jobId)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
       .filter(
         (row) => !after || row.createdAt < after[0] || (row.createdAt.getTime() === after[0].getTime() && row.id < after[1]),
