@@ -6,6 +6,7 @@ import { RECONNECTED_EVENT } from '../api/client';
 import { type ApiProblem, isMissing, problemOf } from '../api/errors';
 import { LogView } from '../builds/log-view';
 import { useBuildLog } from '../builds/use-build-log';
+import { formatSeconds } from '../components/duration';
 import { ActionButton, ProblemBanner } from '../components/form';
 import { StatusBadge, TERMINAL_BUILD_STATUSES } from '../components/status';
 import { graphql, type ResultOf } from '../graphql';
@@ -273,6 +274,5 @@ function formatDuration(build: BuildState, now: number): string {
 
 /** From `start` to `end`, or to `now` while it lasts. */
 function formatSpan(start: string, end: string | null, now: number): string {
-  const seconds = Math.max(0, Math.round(((end ? Date.parse(end) : now) - Date.parse(start)) / 1000));
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s${end ? '' : ' so far'}`;
+  return formatSeconds(((end ? Date.parse(end) : now) - Date.parse(start)) / 1000, !end);
 }

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 
 import { Action } from '../api/actions';
 import { type ApiProblem, isMissing, problemOf } from '../api/errors';
+import { formatSeconds } from '../components/duration';
 import { ActionButton, ProblemBanner } from '../components/form';
 import { StatusBadge } from '../components/status';
 import { graphql } from '../graphql';
@@ -253,7 +254,7 @@ export function JobDetailPage({ id }: { id: string }) {
                 <StatusBadge status={row.status} /> {row.reason}
               </td>
               <td>{new Date(row.createdAt).toLocaleString()}</td>
-              <td>{row.durationSeconds === null ? '—' : `${Math.round(row.durationSeconds)} s`}</td>
+              <td>{row.durationSeconds === null ? '—' : formatSeconds(row.durationSeconds)}</td>
               <td>
                 <code>{row.imageDigest ? `${row.imageDigest.slice(0, 19)}…` : '—'}</code>
               </td>

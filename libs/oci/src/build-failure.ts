@@ -1,15 +1,13 @@
-import type { BuildReason } from '@stagecraft/contracts';
+import type { BuildReasonOf } from '@stagecraft/contracts';
 
 import { AssemblyError } from './assembly.errors';
 import { PackageDownloadError } from './package-download';
 import { RegistryError } from './registry.error';
 
 /** How a build ended when it did not succeed. FAILED: the user's input caused it; ERROR: the platform's fault. */
-export interface BuildFailure {
-  status: 'FAILED' | 'ERROR';
-  reason: BuildReason;
-  message: string;
-}
+export type BuildFailure =
+  | { status: 'FAILED'; reason: BuildReasonOf<'FAILED'>; message: string }
+  | { status: 'ERROR'; reason: BuildReasonOf<'ERROR'>; message: string };
 
 /**
  * A failure whose outcome the code that saw it already knows (a builder that read its tool's

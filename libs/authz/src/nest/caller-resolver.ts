@@ -69,6 +69,8 @@ export class CallerResolver {
    * than the user's (revokeTokens), or its access key is disabled or deleted.
    */
   async resolve(meta: RequestMeta): Promise<Caller> {
+    const cached = this.cachedCaller(meta);
+    if (cached) return cached;
     const claims = await this.verifier.verify(meta.token);
     let entry = this.entryFor(claims, meta);
     let compiled = await entry.compiled;

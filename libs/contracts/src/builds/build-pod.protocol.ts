@@ -2,7 +2,7 @@
 // connection between them: phase markers in the container's log, one JSON termination message,
 // and the exit code. The assembler CLI (deploy/assembler) writes it; the Kubernetes executor
 // (services/builds) reads it, both through these functions.
-import { type BuildReason, isBuildReason } from './build-reasons';
+import { BUILD_REASONS, type BuildReasonOf, isBuildReason } from './build-reasons';
 import { BUILD_PHASES, type BuildPhase } from './builds.dto';
 
 /** Where the container writes its termination message (the pod spec's terminationMessagePath). */
@@ -31,7 +31,8 @@ export function parsePhaseMarker(line: string): BuildPhase | null {
 /** The assembler's termination message: one JSON line. A message read back may lack the phase (`P` null). */
 export type TerminationMessage<P extends BuildPhase | null = BuildPhase> =
   | { status: 'SUCCEEDED'; digest?: string; image?: string }
-  | { status: 'FAILED' | 'ERROR'; reason: BuildReason; message: string; phase: P };
+  | { status: 'FAILED'; reason: BuildReasonOf<'FAILED'>; message: string; phase: P }
+  | { status: 'ERROR'; reason: BuildReasonOf<'ERROR'>; message: string; phase: P };
 
 const utf8 = new TextEncoder();
 const byteLength = (text: string) => utf8.encode(text).length;
@@ -66,14 +67,20 @@ export function parseTerminationMessage(text: string | undefined): TerminationMe
       ...(typeof value['digest'] === 'string' && { digest: value['digest'] }),
       ...(typeof value['image'] === 'string' && { image: value['image'] }),
     };
-  // A reason the platform does not know is not its assembler's: the reader falls back to what it knows.
-  if ((value['status'] === 'FAILED' || value['status'] === 'ERROR') && isBuildReason(value['reason'])) {
+  // A reason the platform does not know, or one with another end than the status says, is not its
+  // assembler's: the reader falls back to what it knows.
+  const reason = value['reason'];
+  if (
+    (value['status'] === 'FAILED' || value['status'] === 'ERROR') &&
+    isBuildReason(reason) &&
+    BUILD_REASONS[reason].status === value['status']
+  ) {
     return {
       status: value['status'],
-      reason: value['reason'],
-      message: typeof value['message'] === 'string' ? value['message'] : value['reason'],
+      reason,
+      message: typeof value['message'] === 'string' ? value['message'] : reason,
       phase: typeof value['phase'] === 'string' ? parsePhaseMarker(`${PHASE_MARKER_PREFIX}${value['phase']}`) : null,
-    };
+    } as TerminationMessage<BuildPhase | null>;
   }
   return null;
 }

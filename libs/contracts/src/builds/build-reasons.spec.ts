@@ -25,8 +25,10 @@ describe('build reasons', () => {
     expect(isBuildReason('SOMETHING_ELSE')).toBe(false);
   });
 
-  it('takes a termination message with a reason it does not know as no message (the reader falls back)', () => {
+  it('takes a termination message with a reason it does not know, or of another end than its status, as no message (the reader falls back)', () => {
     expect(parseTerminationMessage('{"status":"FAILED","reason":"MADE_UP","message":"x"}')).toBeNull();
+    // A reason of another end than the status claims: OUT_OF_MEMORY ends FAILED, never ERROR.
+    expect(parseTerminationMessage('{"status":"ERROR","reason":"OUT_OF_MEMORY","message":"x"}')).toBeNull();
     expect(parseTerminationMessage('{"status":"FAILED","reason":"OUT_OF_MEMORY","message":"x","phase":"BUILD"}')).toEqual({
       status: 'FAILED',
       reason: 'OUT_OF_MEMORY',

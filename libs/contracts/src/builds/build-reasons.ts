@@ -74,6 +74,11 @@ export const BUILD_REASONS = {
 
 export type BuildReason = keyof typeof BUILD_REASONS;
 
+/** The reasons that end a build in `status`: a failure names one of these with its status, never another. */
+export type BuildReasonOf<Status extends (typeof BUILD_REASONS)[BuildReason]['status']> = {
+  [R in BuildReason]: (typeof BUILD_REASONS)[R]['status'] extends Status ? R : never;
+}[BuildReason];
+
 export function isBuildReason(value: unknown): value is BuildReason {
   return typeof value === 'string' && Object.hasOwn(BUILD_REASONS, value);
 }

@@ -1,4 +1,4 @@
-import type { BuildPhase, BuildReason } from '@stagecraft/contracts';
+import type { BuildPhase, BuildReasonOf } from '@stagecraft/contracts';
 import type { RegistryCredentials } from '@stagecraft/oci';
 
 import type { BuildEntity, LogCursors } from '../infra/build.entity';
@@ -35,9 +35,10 @@ export class BuildStop extends Error {
 export type ExecutionOutcome =
   | { status: 'SUCCEEDED'; imageDigest: string; image: string }
   /** FAILED: the user's input (package, Dockerfile, base image, registry rights); ERROR: the platform's fault. */
-  | { status: 'FAILED' | 'ERROR'; reason: BuildReason; message: string }
+  | { status: 'FAILED'; reason: BuildReasonOf<'FAILED'>; message: string }
+  | { status: 'ERROR'; reason: BuildReasonOf<'ERROR'>; message: string }
   /** The cluster stopped it at its deadline (a Kubernetes Job's activeDeadlineSeconds). */
-  | { status: 'TIMED_OUT'; reason: BuildReason; message: string };
+  | { status: 'TIMED_OUT'; reason: BuildReasonOf<'TIMED_OUT'>; message: string };
 
 /**
  * Runs one build to its end; it stops promptly when `signal` aborts (its reason is a BuildStop).

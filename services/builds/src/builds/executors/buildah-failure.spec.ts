@@ -1,4 +1,4 @@
-import type { BuildReason } from '@stagecraft/contracts';
+import type { BuildReasonOf } from '@stagecraft/contracts';
 import type { BuildFailure } from '@stagecraft/oci';
 
 import { type BuildahCommand, BuildahOutput, classifyBuildahFailure } from './buildah-failure';
@@ -14,8 +14,8 @@ const pull = (image: string): BuildahCommand => ({ kind: 'pull', image });
 const push = (image: string): BuildahCommand => ({ kind: 'push', image });
 const bud: BuildahCommand = { kind: 'bud', contextFiles: ['Dockerfile', 'package.jar'] };
 
-const FAILED = (reason: BuildReason, message: string): BuildFailure => ({ status: 'FAILED', reason, message });
-const ERROR = (reason: BuildReason, message: string): BuildFailure => ({ status: 'ERROR', reason, message });
+const FAILED = (reason: BuildReasonOf<'FAILED'>, message: string): BuildFailure => ({ status: 'FAILED', reason, message });
+const ERROR = (reason: BuildReasonOf<'ERROR'>, message: string): BuildFailure => ({ status: 'ERROR', reason, message });
 
 const rows: Array<[string, BuildahCommand, string, BuildFailure]> = [
   // buildah pull: the images the Dockerfile builds from.

@@ -1,4 +1,4 @@
-import type { BuildReason } from '@stagecraft/contracts';
+import type { BuildReasonOf } from '@stagecraft/contracts';
 import { type BuildFailure, parseImageReference } from '@stagecraft/oci';
 
 /** The buildah command that failed, and what it worked on. */
@@ -73,8 +73,8 @@ export function classifyBuildahFailure(
   return { ...failure, message };
 }
 
-const failed = (reason: BuildReason, message: string): BuildFailure => ({ status: 'FAILED', reason, message });
-const errored = (reason: BuildReason, message: string): BuildFailure => ({ status: 'ERROR', reason, message });
+const failed = (reason: BuildReasonOf<'FAILED'>, message: string): BuildFailure => ({ status: 'FAILED', reason, message });
+const errored = (reason: BuildReasonOf<'ERROR'>, message: string): BuildFailure => ({ status: 'ERROR', reason, message });
 
 function registryFailure(command: { kind: 'pull' | 'push'; image: string }, error: string | null): BuildFailure {
   const { image } = command;

@@ -125,8 +125,10 @@ function failureOf(pod: V1Pod, phase: BuildPhase): ExecutionOutcome {
   if (failedContainer.name === DEPENDENCIES_CONTAINER)
     return state?.reason === 'OOMKilled' ? outOfMemory : installFailureOf(pod, state?.message ?? '', state?.exitCode);
   const report = parseTerminationMessage(state?.message);
-  if (report && report.status !== 'SUCCEEDED')
-    return { status: report.status, reason: report.reason, message: `${report.message} (phase ${report.phase ?? phase})` };
+  if (report && report.status !== 'SUCCEEDED') {
+    const { phase: reported, ...failure } = report;
+    return { ...failure, message: `${report.message} (phase ${reported ?? phase})` };
+  }
   if (state?.reason === 'OOMKilled') return outOfMemory;
   const lastLine = (state?.message ?? '').trim().split('\n').at(-1)?.slice(0, 500);
   return {
