@@ -128,6 +128,20 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
   await page.getByRole('link', { name: 'hello-app' }).click();
   await expect(page.getByRole('heading', { name: 'hello-app' })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: '#1' })).toContainText('SUCCEEDED');
+  // Its build history policy: the platform's until the job has its own; a refusal on its field.
+  const history = page.getByRole('region', { name: 'Build history' });
+  await expect(history).toContainText("Follows the platform's default policy");
+  const keptSucceeded = history.getByLabel('Succeeded builds kept');
+  await keptSucceeded.fill('5000');
+  await history.getByRole('button', { name: 'Keep this policy' }).click();
+  await expect(keptSucceeded).toHaveAttribute('aria-invalid', 'true');
+  await expect(history.getByRole('alert')).toContainText('keepSucceeded');
+  await keptSucceeded.fill('10');
+  await history.getByLabel(/Delete the images of pruned builds too/).check();
+  await history.getByRole('button', { name: 'Keep this policy' }).click();
+  await expect(history.getByRole('status')).toContainText('Saved');
+  await expect(history).toContainText("Follows this job's own policy");
+  await expect(keptSucceeded).not.toHaveAttribute('aria-invalid', 'true');
   jobUrl = page.url();
   await expectAccessible(page, 'job');
   await snapshot(page, testInfo, 'job');
@@ -150,6 +164,10 @@ test('a member denied servicestage:assembling:create sees Build disabled, with t
   const build = page.getByRole('button', { name: 'Build' });
   await expect(build).toBeDisabled();
   await expect(build).toHaveAccessibleDescription(/servicestage:assembling:create/);
+  // Modifying is still theirs: the job's own history policy, set above, may be changed.
+  const history = page.getByRole('region', { name: 'Build history' });
+  await expect(history.getByLabel('Succeeded builds kept')).toHaveValue('10');
+  await expect(history.getByRole('button', { name: 'Keep this policy' })).toBeEnabled();
   await page.getByRole('link', { name: 'Package jobs' }).click();
   await expect(page.getByRole('link', { name: 'Create package job' })).toHaveCount(0);
   await expect(page.getByText(/You may not do servicestage:assembling:create/)).toBeVisible();

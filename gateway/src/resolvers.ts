@@ -1,4 +1,5 @@
 import { PackagesResolver } from './artifacts/packages.resolver';
+import { BuildRetentionResolver } from './builds/build-retention.resolver';
 import { BuildSubscriptionsResolver } from './builds/build-subscriptions.resolver';
 import { BuildsResolver } from './builds/builds.resolver';
 import { ClustersResolver } from './clusters/clusters.resolver';
@@ -17,6 +18,7 @@ export const GATEWAY_RESOLVERS = [
   ClustersResolver,
   PackageJobsResolver,
   BuildsResolver,
+  BuildRetentionResolver,
   BuildSubscriptionsResolver,
   RegistryResolver,
 ];

@@ -105,6 +105,11 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
     imageClass: 'PUBLIC',
     expiresAt: '2999-01-01T00:00:00Z',
   }),
+  [IamSubjects.pruneRegistryCredential]: (a) => ({
+    accountId: a.accountId,
+    enterpriseProjectId: a.projectId,
+    repository: 'tenant-a/orders',
+  }),
   [IamSubjects.listImageRepositories]: (a) => ({ enterpriseProjectId: a.projectId }),
   [IamSubjects.setImageRepositoryClass]: () => ({ name: 'intruder/app', imageClass: 'PUBLIC' }),
   [IamSubjects.createRobotAccount]: (a) => ({ enterpriseProjectId: a.projectId, name: 'intruder' }),
@@ -205,6 +210,16 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [BuildsSubjects.lastBuilds]: (a) => ({ jobIds: [a.jobId] }),
   [BuildsSubjects.buildLog]: (a) => ({ buildId: a.buildId, offset: 0 }),
   [BuildsSubjects.deleteJobBuilds]: (a) => ({ jobId: a.jobId }),
+  [BuildsSubjects.jobBuildRetention]: (a) => ({ jobId: a.jobId }),
+  [BuildsSubjects.setJobBuildRetention]: (a) => ({
+    jobId: a.jobId,
+    retention: { keepSucceeded: 1, keepFailed: 1, maxAgeDays: 1, deleteImages: true },
+  }),
+  [BuildsSubjects.projectBuildRetention]: (a) => ({ enterpriseProjectId: a.projectId }),
+  [BuildsSubjects.setProjectBuildRetention]: (a) => ({
+    enterpriseProjectId: a.projectId,
+    retention: { keepSucceeded: 1, keepFailed: 1, maxAgeDays: 1, deleteImages: true },
+  }),
   [BuildsSubjects.health]: () => ({}),
 };
 

@@ -281,4 +281,107 @@ describe('package jobs through GraphQL: every rule of the console form', () => {
     );
     expect(visible.data!.packageJobs.edges.length).toBeGreaterThan(0);
   });
+
+  it("keeps each job's build history by its own policy, else its project's, and only those with rights set them", async () => {
+    const RETENTION = 'keepSucceeded keepFailed maxAgeDays enterpriseProjectId jobId source';
+    const created = await platform.gql<{ createPackageJob: { job: { id: string } } }>(
+      CREATE,
+      { input: input({ name: 'kept' }) },
+      admin,
+    );
+    const jobId = created.data!.createPackageJob.job.id;
+    const projectId = (
+      await platform.gql<{ packageJob: { enterpriseProject: { id: string } } }>(
+        `query($id: ID!) { packageJob(id: $id) { enterpriseProject { id } } }`,
+        { id: jobId },
+        admin,
+      )
+    ).data!.packageJob.enterpriseProject.id;
+    const ofJob = async (token: string) =>
+      platform.gql<{ packageJob: { buildRetention: Record<string, unknown> } }>(
+        `query($id: ID!) { packageJob(id: $id) { buildRetention { ${RETENTION} } } }`,
+        { id: jobId },
+        token,
+      );
+    const SET_JOB = `mutation($j: ID!, $r: BuildRetentionInput) { setJobBuildRetention(jobId: $j, retention: $r) { ${RETENTION} } }`;
+    const SET_PROJECT = `mutation($e: ID!, $r: BuildRetentionInput) { setProjectBuildRetention(enterpriseProjectId: $e, retention: $r) { ${RETENTION} } }`;
+
+    // The platform's until someone sets one (BUILD_HISTORY_* defaults: 50, 50, no age).
+    expect((await ofJob(admin)).data!.packageJob.buildRetention).toEqual({
+      keepSucceeded: 50,
+      keepFailed: 50,
+      maxAgeDays: 0,
+      enterpriseProjectId: projectId,
+      jobId,
+      source: 'PLATFORM',
+    });
+    const project = await platform.gql(
+      SET_PROJECT,
+      { e: projectId, r: { keepSucceeded: 10, keepFailed: 5, maxAgeDays: 90 } },
+      admin,
+    );
+    expect(project.data).toEqual({
+      setProjectBuildRetention: {
+        keepSucceeded: 10,
+        keepFailed: 5,
+        maxAgeDays: 90,
+        enterpriseProjectId: projectId,
+        jobId: null,
+        source: 'PROJECT',
+      },
+    });
+    expect((await ofJob(admin)).data!.packageJob.buildRetention).toMatchObject({ keepFailed: 5, source: 'PROJECT' });
+    const own = await platform.gql(SET_JOB, { j: jobId, r: { keepSucceeded: 3, keepFailed: 2, maxAgeDays: 0 } }, admin);
+    expect(own.data).toEqual({
+      setJobBuildRetention: {
+        keepSucceeded: 3,
+        keepFailed: 2,
+        maxAgeDays: 0,
+        enterpriseProjectId: projectId,
+        jobId,
+        source: 'JOB',
+      },
+    });
+
+    // A bad value names its field and rule, and changes nothing.
+    const negative = await platform.gql(SET_JOB, { j: jobId, r: { keepSucceeded: -1, keepFailed: 2, maxAgeDays: 0 } }, admin);
+    expect(errorOf(negative)).toEqual({ code: 'BAD_USER_INPUT', field: 'retention.keepSucceeded' });
+    const tooOld = await platform.gql(
+      SET_PROJECT,
+      { e: projectId, r: { keepSucceeded: 1, keepFailed: 1, maxAgeDays: 3651 } },
+      admin,
+    );
+    expect(errorOf(tooOld)).toEqual({ code: 'BAD_USER_INPUT', field: 'retention.maxAgeDays' });
+    expect((await ofJob(admin)).data!.packageJob.buildRetention).toMatchObject({
+      keepSucceeded: 3,
+      keepFailed: 2,
+      source: 'JOB',
+    });
+
+    // Another project's member sees neither; a member denied assembling:modify reads but does not set.
+    const outsider = await platform.userWith(admin, 'retention-outsider', ['servicestage:assembling:*'], [otherProject]);
+    expect(errorOf(await ofJob(outsider.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await platform.gql(SET_JOB, { j: jobId, r: null }, outsider.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await platform.gql(SET_PROJECT, { e: projectId, r: null }, outsider.token)).code).toBe('FORBIDDEN');
+    const reader = await platform.userWithStatements(
+      admin,
+      'retention-reader',
+      [
+        { effect: 'ALLOW', actions: ['servicestage:assembling:*'] },
+        { effect: 'DENY', actions: ['servicestage:assembling:modify'] },
+      ],
+      [projectId],
+    );
+    expect((await ofJob(reader.token)).data!.packageJob.buildRetention).toMatchObject({ source: 'JOB' });
+    expect(errorOf(await platform.gql(SET_JOB, { j: jobId, r: null }, reader.token)).code).toBe('FORBIDDEN');
+    expect(errorOf(await platform.gql(SET_PROJECT, { e: projectId, r: null }, reader.token)).code).toBe('FORBIDDEN');
+
+    // Cleared, the job follows its project's again; the project's cleared, the platform's.
+    expect((await platform.gql(SET_JOB, { j: jobId, r: null }, admin)).data).toMatchObject({
+      setJobBuildRetention: { source: 'PROJECT' },
+    });
+    expect((await platform.gql(SET_PROJECT, { e: projectId, r: null }, admin)).data).toMatchObject({
+      setProjectBuildRetention: { source: 'PLATFORM', keepSucceeded: 50 },
+    });
+  });
 });

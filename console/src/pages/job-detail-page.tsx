@@ -7,72 +7,79 @@ import { formatSeconds } from '../components/duration';
 import { ActionButton, ProblemBanner } from '../components/form';
 import { StatusBadge } from '../components/status';
 import { graphql } from '../graphql';
+import { BuildHistorySection, BuildRetentionFields } from '../jobs/build-history-section';
 import { type EditedJob, JobForm } from '../jobs/job-form';
 import { Link, navigate, usePath } from '../routing/router';
 import { refusalIn, useProjects } from '../session/projects';
 import { NotFound } from './not-found';
 
-const JobQuery = graphql(`
-  query Job($id: ID!) {
-    packageJob(id: $id) {
-      id
-      name
-      description
-      version
-      techStack
-      imageClass
-      archiveImage
-      pullCommand
-      createdAt
-      updatedAt
-      enterpriseProject {
+const JobQuery = graphql(
+  `
+    query Job($id: ID!) {
+      packageJob(id: $id) {
         id
         name
-      }
-      package {
-        id
-        name
+        description
         version
-      }
-      cluster {
-        id
-        name
-      }
-      nodeLabels {
-        key
-        value
-      }
-      buildSpec {
-        type
-        baseImage
-        baseImageTag
-        dockerfile
-      }
-      warnings {
-        line
-        kind
-        message
-      }
-      builds(first: 20) {
-        totalCount
-        finishedCount
-        succeededCount
-        edges {
-          node {
-            id
-            number
-            status
-            createdAt
-            finishedAt
-            durationSeconds
-            imageDigest
-            reason
+        techStack
+        imageClass
+        archiveImage
+        pullCommand
+        createdAt
+        updatedAt
+        enterpriseProject {
+          id
+          name
+        }
+        package {
+          id
+          name
+          version
+        }
+        cluster {
+          id
+          name
+        }
+        nodeLabels {
+          key
+          value
+        }
+        buildSpec {
+          type
+          baseImage
+          baseImageTag
+          dockerfile
+        }
+        warnings {
+          line
+          kind
+          message
+        }
+        buildRetention {
+          ...BuildRetentionFields
+        }
+        builds(first: 20) {
+          totalCount
+          finishedCount
+          succeededCount
+          edges {
+            node {
+              id
+              number
+              status
+              createdAt
+              finishedAt
+              durationSeconds
+              imageDigest
+              reason
+            }
           }
         }
       }
     }
-  }
-`);
+  `,
+  [BuildRetentionFields],
+);
 
 const DeleteJob = graphql(`
   mutation DeleteJob($id: ID!) {
@@ -263,6 +270,7 @@ export function JobDetailPage({ id }: { id: string }) {
         </tbody>
       </table>
       {job.builds.edges.length === 0 && <p>Not built yet.</p>}
+      <BuildHistorySection jobId={job.id} retention={job.buildRetention} refusal={refusalIn(project, Action.jobModify)} />
     </>
   );
 }

@@ -16,13 +16,17 @@ import type {
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
-import type { BuildDto, BuildLogChunkDto, BuildPageDto } from './builds/builds.dto';
+import type { BuildDto, BuildLogChunkDto, BuildPageDto, BuildRetentionDto } from './builds/builds.dto';
 import type {
   BuildIdRequest,
   BuildLogRequest,
+  JobBuildRetentionRequest,
   JobBuildsRequest,
   LastBuildsRequest,
   ListBuildsRequest,
+  ProjectBuildRetentionRequest,
+  SetJobBuildRetentionRequest,
+  SetProjectBuildRetentionRequest,
   StartBuildForJobRequest,
   StartBuildRequest,
 } from './builds/builds.requests';
@@ -77,6 +81,7 @@ import type {
   CreateRobotAccountRequest,
   ImageRepositoryDto,
   ListImageRepositoriesRequest,
+  PruneRegistryCredentialRequest,
   RegistryCredentialDto,
   RegistryTokenDto,
   RegistryTokenRequest,
@@ -132,6 +137,7 @@ export interface SubjectMap {
   [IamSubjects.listAuditRecords]: Rpc<ListAuditRecordsRequest, PageDto<AuditRecordDto>>;
   [IamSubjects.registryToken]: Rpc<RegistryTokenRequest, RegistryTokenDto>;
   [IamSubjects.buildRegistryCredential]: Rpc<BuildRegistryCredentialRequest, RegistryCredentialDto>;
+  [IamSubjects.pruneRegistryCredential]: Rpc<PruneRegistryCredentialRequest, RegistryCredentialDto>;
   [IamSubjects.listImageRepositories]: Rpc<ListImageRepositoriesRequest, ImageRepositoryDto[]>;
   [IamSubjects.setImageRepositoryClass]: Rpc<SetImageRepositoryClassRequest, ImageRepositoryDto>;
   [IamSubjects.createRobotAccount]: Rpc<CreateRobotAccountRequest, CreatedRobotAccountDto>;
@@ -177,6 +183,10 @@ export interface SubjectMap {
   [BuildsSubjects.lastBuilds]: Rpc<LastBuildsRequest, BuildDto[]>;
   [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
   [BuildsSubjects.deleteJobBuilds]: Rpc<JobBuildsRequest, { deleted: number }>;
+  [BuildsSubjects.jobBuildRetention]: Rpc<JobBuildRetentionRequest, BuildRetentionDto>;
+  [BuildsSubjects.setJobBuildRetention]: Rpc<SetJobBuildRetentionRequest, BuildRetentionDto>;
+  [BuildsSubjects.projectBuildRetention]: Rpc<ProjectBuildRetentionRequest, BuildRetentionDto>;
+  [BuildsSubjects.setProjectBuildRetention]: Rpc<SetProjectBuildRetentionRequest, BuildRetentionDto>;
   [BuildsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
 }
 
@@ -221,5 +231,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.listBuilds,
   BuildsSubjects.lastBuilds,
   BuildsSubjects.buildLog,
+  BuildsSubjects.jobBuildRetention,
+  BuildsSubjects.projectBuildRetention,
   BuildsSubjects.health,
 ]);

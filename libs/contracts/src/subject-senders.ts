@@ -56,6 +56,7 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [IamSubjects.listAuditRecords]: ['gateway'],
   [IamSubjects.registryToken]: ['gateway'],
   [IamSubjects.buildRegistryCredential]: ['builds'],
+  [IamSubjects.pruneRegistryCredential]: ['builds'],
   [IamSubjects.listImageRepositories]: ['gateway'],
   [IamSubjects.setImageRepositoryClass]: ['gateway'],
   [IamSubjects.createRobotAccount]: ['gateway'],
@@ -101,6 +102,10 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [BuildsSubjects.lastBuilds]: ['gateway'],
   [BuildsSubjects.buildLog]: ['gateway'],
   [BuildsSubjects.deleteJobBuilds]: ['jobs'],
+  [BuildsSubjects.jobBuildRetention]: ['gateway'],
+  [BuildsSubjects.setJobBuildRetention]: ['gateway'],
+  [BuildsSubjects.projectBuildRetention]: ['gateway'],
+  [BuildsSubjects.setProjectBuildRetention]: ['gateway'],
   [BuildsSubjects.health]: healthProbers('builds'),
 };
 

@@ -189,6 +189,24 @@ export class RegistryClient {
     return digest;
   }
 
+  /**
+   * Deletes the manifest `digest` names, with every tag on it in this repository; false when the
+   * registry does not have it (already deleted). Blobs stay until the registry collects garbage.
+   */
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const operation = `DELETE manifest ${repository}@${digest}`;
+    if (!isSha256Digest(digest)) throw this.transport.error({ operation }, 'DIGEST_INVALID', null, 'only a digest is deleted');
+    const response = await this.send({
+      method: 'DELETE',
+      url: manifestPath(repository, digest),
+      scopes: [`repository:${repository}:delete`],
+      ok: [202, 404],
+      operation,
+    });
+    await discard(response);
+    return response.status === 202;
+  }
+
   /** Streams a blob; the stream errors with DIGEST_MISMATCH when the bytes are not what `digest` says. */
   async getBlob(repository: string, digest: string): Promise<BlobDownload> {
     const { response, operation } = await this.requestBlob(repository, digest);

@@ -13,7 +13,7 @@ import { DEMO_BASE_IMAGES } from '../src/testing/demo-base-images';
 import { type TestRegistry } from '../src/testing/registry-process';
 import { startSeededTestRegistry } from '../src/testing/seeded-registry';
 import { skopeoInspect } from '../src/testing/skopeo';
-import { pushTinyImage } from './tiny-image';
+import { pushTinyImage } from '../src/testing/tiny-image';
 
 const USER = { username: 'builder', password: 'c0rrect-h0rse' };
 let registry: TestRegistry;

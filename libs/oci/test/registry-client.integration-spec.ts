@@ -8,7 +8,7 @@ import { RegistryClient } from '../src/registry.client';
 import { RegistryError } from '../src/registry.error';
 import { startTestRegistry, type TestRegistry } from '../src/testing/registry-process';
 import { skopeoInspect } from '../src/testing/skopeo';
-import { pushTinyImage } from './tiny-image';
+import { pushTinyImage } from '../src/testing/tiny-image';
 
 let registry: TestRegistry;
 let client: RegistryClient;
@@ -199,5 +199,16 @@ describe('RegistryClient against docker-registry', () => {
     await expect(client.getManifest('images/oci', 'nope')).rejects.toMatchObject({ status: 404, code: 'MANIFEST_UNKNOWN' });
     await expect(client.getBlob('images/oci', sha256Digest('nope'))).rejects.toMatchObject({ status: 404, code: 'BLOB_UNKNOWN' });
     expect(await client.headManifest('images/oci', 'nope')).toBeNull();
+  });
+
+  it('deletes a manifest by digest with the tags on it, answers false once it is gone, and refuses a tag', async () => {
+    const kept = await pushTinyImage(client, 'images/deleted', { family: 'oci', text: 'kept', tag: 'kept' });
+    const gone = await pushTinyImage(client, 'images/deleted', { family: 'oci', text: 'gone', tag: 'gone' });
+    expect(await client.deleteManifest('images/deleted', gone.digest)).toBe(true);
+    expect(await client.headManifest('images/deleted', gone.digest)).toBeNull();
+    expect(await client.headManifest('images/deleted', 'gone')).toBeNull();
+    expect(await client.headManifest('images/deleted', 'kept')).toMatchObject({ digest: kept.digest });
+    expect(await client.deleteManifest('images/deleted', gone.digest)).toBe(false);
+    await expect(client.deleteManifest('images/deleted', 'kept')).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
   });
 });

@@ -11,7 +11,7 @@ import {
   signRegistryToken,
 } from '../src/registry-token';
 import { startTestRegistry, type TestRegistry } from '../src/testing';
-import { pushTinyImage } from './tiny-image';
+import { pushTinyImage } from '../src/testing/tiny-image';
 
 const SERVICE = 'stagecraft-registry';
 const ISSUER = 'stagecraft-iam';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { DynamicModule, Module } from '@nestjs/common';
 import { archiveLimitsOf } from '@stagecraft/archive';
+import { EnterpriseProjectScope } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
 import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
 import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
@@ -12,6 +13,7 @@ import { serviceModule } from '@stagecraft/service';
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildHistoryPruner } from './builds/build-history.pruner';
 import { BuildObjectsJanitor } from './builds/build-objects.janitor';
+import { BuildRetentionService } from './builds/build-retention.service';
 import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
@@ -37,11 +39,14 @@ import { BuildEntity } from './builds/infra/build.entity';
 import { BuildRepository } from './builds/infra/build.repository';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildLogStore } from './builds/infra/build-log.store';
+import { BuildRetentionStore } from './builds/infra/build-retention.store';
 import { NatsBuildTargets } from './builds/infra/nats-build-targets';
 import { NatsPackageDownloads } from './builds/infra/nats-package-downloads';
 import { NatsPackageJobs } from './builds/infra/nats-package-jobs';
 import { PackageUrlsClient } from './builds/infra/package-urls.client';
+import { PrunedImageStore } from './builds/infra/pruned-image.store';
 import { RegistryCredentialsClient } from './builds/infra/registry-credentials.client';
+import { PrunedImageRemover } from './builds/pruned-image.remover';
 import { buildCacheDirOf, BuildsConfig, registryCredentialsOf } from './config';
 import { buildsMigrations } from './migrations';
 
@@ -136,6 +141,11 @@ export class BuildsModule {
         BuildEventsRelay,
         BuildObjectsJanitor,
         BuildHistoryPruner,
+        BuildRetentionStore,
+        PrunedImageStore,
+        PrunedImageRemover,
+        BuildRetentionService,
+        EnterpriseProjectScope,
         // The ports BuildsService is written against.
         { provide: BuildRecords, useExisting: BuildRepository },
         { provide: BuildLogs, useExisting: BuildLogStore },

@@ -31,6 +31,11 @@ export class BuildsConfig extends ServiceConfig {
   @IsInt() @Min(0) BUILD_HISTORY_KEEP_FAILED = 50;
   /** Finished builds older than this many days go as well, whatever the counts say; 0: no age limit. */
   @IsInt() @Min(0) BUILD_HISTORY_MAX_AGE_DAYS = 0;
+  /**
+   * Whether pruning a build deletes the image it pushed (unless a kept build pushed the same
+   * digest); jobs and projects may say otherwise (docs/package-jobs.md#build-history).
+   */
+  @IsBoolean() BUILD_HISTORY_DELETE_IMAGES = false;
   /** How often build history is pruned. */
   @IsInt() @Min(1) BUILD_HISTORY_PRUNE_INTERVAL_SECONDS = 300;
   /** How often the queue is looked at (a start or an end also wakes it). */

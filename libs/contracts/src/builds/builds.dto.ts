@@ -96,3 +96,26 @@ export interface BuildEventDto {
   at: string;
   build: BuildDto;
 }
+
+/** Where a build retention policy comes from: the job's own, its project's default, or the platform's (BUILD_HISTORY_*). */
+export const BUILD_RETENTION_SOURCES = ['JOB', 'PROJECT', 'PLATFORM'] as const;
+export type BuildRetentionSource = (typeof BUILD_RETENTION_SOURCES)[number];
+
+/** How much finished build history a job keeps (docs/package-jobs.md#build-history); 0 turns a rule off. */
+export interface BuildRetentionSettingsDto {
+  keepSucceeded: number;
+  keepFailed: number;
+  maxAgeDays: number;
+  /**
+   * Pruning a build also deletes the image it pushed from its registry (by digest, with every tag
+   * on it there), unless a build that is kept pushed the same digest.
+   */
+  deleteImages: boolean;
+}
+
+/** The policy that holds for a job (`jobId`) or for a project's jobs without their own (`jobId` null). */
+export interface BuildRetentionDto extends BuildRetentionSettingsDto {
+  enterpriseProjectId: string;
+  jobId: string | null;
+  source: BuildRetentionSource;
+}

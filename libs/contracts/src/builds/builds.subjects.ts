@@ -9,6 +9,10 @@ export const BuildsSubjects = {
   buildLog: 'builds.log.get.v1',
   /** Asked by jobs before deleting a job: refuses while a build is unfinished, else removes its builds and logs. */
   deleteJobBuilds: 'builds.job.delete.v1',
+  jobBuildRetention: 'builds.retention.job.get.v1',
+  setJobBuildRetention: 'builds.retention.job.set.v1',
+  projectBuildRetention: 'builds.retention.project.get.v1',
+  setProjectBuildRetention: 'builds.retention.project.set.v1',
   health: 'builds.health.v1',
 } as const;
 

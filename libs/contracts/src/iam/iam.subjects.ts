@@ -35,6 +35,7 @@ export const IamSubjects = {
   registryToken: 'iam.registry.token.v1',
   /** A build's push credential for the embedded registry, claiming its repository for the build's project. */
   buildRegistryCredential: 'iam.registry.build-credential.v1',
+  pruneRegistryCredential: 'iam.registry.prune-credential.v1',
   listImageRepositories: 'iam.registry.repositories.list.v1',
   setImageRepositoryClass: 'iam.registry.repositories.set-class.v1',
   createRobotAccount: 'iam.registry.robots.create.v1',

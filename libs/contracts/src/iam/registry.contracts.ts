@@ -34,6 +34,16 @@ export class BuildRegistryCredentialRequest {
   @IsISO8601() expiresAt!: string;
 }
 
+/**
+ * The builds service asks for a credential that deletes pruned builds' images (docs/package-jobs.md#build-history):
+ * it deletes manifests of one repository its project owns, nothing else, for minutes.
+ */
+export class PruneRegistryCredentialRequest {
+  @IsUUID() accountId!: string;
+  @IsUUID() enterpriseProjectId!: string;
+  @IsString() @MinLength(1) @MaxLength(255) repository!: string;
+}
+
 /** A login for the registry's token endpoint (docker login, an auth file, a build pod's Secret). */
 export interface RegistryCredentialDto {
   username: string;

@@ -7,3 +7,4 @@ export * from './layer-reader';
 export * from './registry-process';
 export * from './seeded-registry';
 export * from './skopeo';
+export * from './tiny-image';

@@ -1,13 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 import { BuildsConfig } from '../config';
-import type { BuildHistoryPolicy } from './domain/build-history';
+import { type BuildHistoryPolicy, platformBuildHistoryPolicy } from './domain/build-history';
 import { BuildRepository } from './infra/build.repository';
+import { PrunedImageRemover } from './pruned-image.remover';
 
 /**
- * Prunes finished build history on a timer (BUILD_HISTORY_PRUNE_INTERVAL_SECONDS), by the
- * platform's policy (BUILD_HISTORY_*). Every replica prunes; the deletion is one idempotent
- * statement, so two at once delete each build once.
+ * Prunes finished build history on a timer (BUILD_HISTORY_PRUNE_INTERVAL_SECONDS), each job by
+ * its own policy, its project's or the platform's (BUILD_HISTORY_*), then deletes the images of
+ * pruned builds whose policy says so (PrunedImageRemover). Every replica prunes; the deletion is
+ * one idempotent statement, so two at once delete each build once.
  */
 @Injectable()
 export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,19 +21,18 @@ export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly builds: BuildRepository,
+    private readonly images: PrunedImageRemover,
     config: BuildsConfig,
   ) {
-    this.policy = {
-      keepSucceeded: config.BUILD_HISTORY_KEEP_SUCCEEDED,
-      keepFailed: config.BUILD_HISTORY_KEEP_FAILED,
-      maxAgeSeconds: config.BUILD_HISTORY_MAX_AGE_DAYS * 86_400,
-    };
+    this.policy = platformBuildHistoryPolicy(config);
     this.intervalMs = config.BUILD_HISTORY_PRUNE_INTERVAL_SECONDS * 1000;
   }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.pruning ??= this.prune(new Date())
+      const now = new Date();
+      this.pruning ??= this.prune(now)
+        .then(() => this.images.removeDue(now))
         .catch((error: unknown) => this.logger.warn(`pruning build history failed: ${(error as Error).message}`))
         .finally(() => (this.pruning = undefined));
     }, this.intervalMs);

@@ -5,20 +5,35 @@ import {
   BuildDto,
   BuildIdRequest,
   BuildLogRequest,
+  type BuildRetentionDto,
   BuildsSubjects,
+  JobBuildRetentionRequest,
   JobBuildsRequest,
   LastBuildsRequest,
   ListBuildsRequest,
+  ProjectBuildRetentionRequest,
+  SetJobBuildRetentionRequest,
+  SetProjectBuildRetentionRequest,
   StartBuildForJobRequest,
   StartBuildRequest,
 } from '@stagecraft/contracts';
 import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
+import { BuildRetentionService } from './build-retention.service';
 import { BuildsService } from './builds.service';
+
+/** What an audit record of a retention change names: the job, or the project for its default. */
+const retentionResource = (retention: BuildRetentionDto) => ({
+  id: retention.jobId ?? retention.enterpriseProjectId,
+  enterpriseProjectId: retention.enterpriseProjectId,
+});
 
 @Controller()
 export class BuildsNatsController {
-  constructor(private readonly builds: BuildsService) {}
+  constructor(
+    private readonly builds: BuildsService,
+    private readonly retention: BuildRetentionService,
+  ) {}
 
   @UserRpc(Actions.assembling.create)
   @Audited<BuildDto>('servicestage:builds:start', 'build', (build) => build)
@@ -69,5 +84,31 @@ export class BuildsNatsController {
   @MessagePattern(BuildsSubjects.deleteJobBuilds)
   deleteJobBuilds(@Payload() request: JobBuildsRequest, @CurrentCaller() caller: Caller) {
     return this.builds.deleteJobBuilds(caller, request.jobId);
+  }
+
+  @UserRpc(Actions.assembling.get)
+  @MessagePattern(BuildsSubjects.jobBuildRetention)
+  jobRetention(@Payload() request: JobBuildRetentionRequest, @CurrentCaller() caller: Caller) {
+    return this.retention.ofJob(caller, request.jobId);
+  }
+
+  @UserRpc(Actions.assembling.modify)
+  @Audited<BuildRetentionDto>('servicestage:builds:set-retention', 'package-job', retentionResource)
+  @MessagePattern(BuildsSubjects.setJobBuildRetention)
+  setJobRetention(@Payload() request: SetJobBuildRetentionRequest, @CurrentCaller() caller: Caller) {
+    return this.retention.setForJob(caller, request.jobId, request.retention ?? null);
+  }
+
+  @UserRpc(Actions.assembling.get)
+  @MessagePattern(BuildsSubjects.projectBuildRetention)
+  projectRetention(@Payload() request: ProjectBuildRetentionRequest, @CurrentCaller() caller: Caller) {
+    return this.retention.ofProject(caller, request.enterpriseProjectId);
+  }
+
+  @UserRpc(Actions.assembling.modify)
+  @Audited<BuildRetentionDto>('servicestage:builds:set-retention', 'enterprise-project', retentionResource)
+  @MessagePattern(BuildsSubjects.setProjectBuildRetention)
+  setProjectRetention(@Payload() request: SetProjectBuildRetentionRequest, @CurrentCaller() caller: Caller) {
+    return this.retention.setForProject(caller, request.enterpriseProjectId, request.retention ?? null);
   }
 }

@@ -8,6 +8,7 @@ import {
   BuildRegistryCredentialRequest,
   IamError,
   IamErrorReason,
+  PruneRegistryCredentialRequest,
   RegistryCredentialDto,
   RegistryTokenDto,
   RegistryTokenRequest,
@@ -29,6 +30,11 @@ import { RobotAccountsService } from './robot-accounts.service';
 export const BUILD_USERNAME = 'stagecraft-build';
 const INVALID_CREDENTIALS = 'invalid registry credentials';
 const BUILD_CREDENTIAL_TYPE = 'stagecraft-build-credential';
+/** The login name a pruning credential goes with. */
+export const PRUNE_USERNAME = 'stagecraft-prune';
+const PRUNE_CREDENTIAL_TYPE = 'stagecraft-prune-credential';
+/** Long enough to delete a pass's manifests of one repository; the builds service asks again after. */
+const PRUNE_CREDENTIAL_SECONDS = 300;
 
 /**
  * The embedded registry's token issuer (the distribution token spec): who asks (anonymous, an
@@ -91,7 +97,7 @@ export class RegistryTokensService {
    * takes the build's image class: a job's new class applies from its next build.
    */
   async buildCredential(request: BuildRegistryCredentialRequest): Promise<RegistryCredentialDto> {
-    const key = this.requireKey();
+    this.requireKey(); // before the repository is claimed: no key, no credential
     const project = await this.projects.findOneBy({ id: request.enterpriseProjectId, accountId: request.accountId });
     if (!project) throw new IamError(IamErrorReason.PROJECT_NOT_FOUND, 'enterprise project not found');
     if (this.platformRepositories.has(request.repository))
@@ -131,26 +137,60 @@ export class RegistryTokensService {
         'archiveImage',
       );
     const expiresAt = new Date(request.expiresAt);
-    const password = await new SignJWT({
-      acc: request.accountId,
-      prj: request.enterpriseProjectId,
-      repo: request.repository,
-    })
-      .setProtectedHeader({ alg: key.algorithm, typ: BUILD_CREDENTIAL_TYPE })
+    const password = await this.signCredential(
+      BUILD_CREDENTIAL_TYPE,
+      request.buildId,
+      { acc: request.accountId, prj: request.enterpriseProjectId, repo: request.repository },
+      expiresAt,
+    );
+    return { username: BUILD_USERNAME, password, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * A credential that deletes manifests of one repository the project owns, for five minutes:
+   * the builds service deleting the images of pruned builds. A repository the project does not
+   * own (another project's, the platform's, or none yet) gets none.
+   */
+  async pruneCredential(request: PruneRegistryCredentialRequest): Promise<RegistryCredentialDto> {
+    this.requireKey();
+    const owned = await this.repositories.existsBy({
+      name: request.repository,
+      accountId: request.accountId,
+      enterpriseProjectId: request.enterpriseProjectId,
+    });
+    if (!owned || this.platformRepositories.has(request.repository))
+      throw new IamError(
+        IamErrorReason.IMAGE_REPOSITORY_NOT_FOUND,
+        `the enterprise project owns no repository ${request.repository}`,
+      );
+    const expiresAt = new Date(Date.now() + PRUNE_CREDENTIAL_SECONDS * 1000);
+    const password = await this.signCredential(
+      PRUNE_CREDENTIAL_TYPE,
+      'builds',
+      { acc: request.accountId, prj: request.enterpriseProjectId, repo: request.repository },
+      expiresAt,
+    );
+    return { username: PRUNE_USERNAME, password, expiresAt: expiresAt.toISOString() };
+  }
+
+  private signCredential(type: string, subject: string, claims: Record<string, string>, expiresAt: Date): Promise<string> {
+    const key = this.requireKey();
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: key.algorithm, typ: type })
       .setIssuer(this.config.REGISTRY_TOKEN_ISSUER)
-      .setAudience(BUILD_CREDENTIAL_TYPE)
-      .setSubject(request.buildId)
+      .setAudience(type)
+      .setSubject(subject)
       .setIssuedAt()
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(key.privateKey);
-    return { username: BUILD_USERNAME, password, expiresAt: expiresAt.toISOString() };
   }
 
   private async principalOf(request: RegistryTokenRequest): Promise<{ principal: RegistryPrincipal; expiresAt?: Date }> {
     const { username, password } = request;
     if (!username && !password) return { principal: { kind: 'anonymous' } };
     if (!username || !password) throw new IamError(IamErrorReason.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
-    if (username === BUILD_USERNAME) return this.buildPrincipal(password);
+    if (username === BUILD_USERNAME) return this.credentialPrincipal('build', BUILD_CREDENTIAL_TYPE, password);
+    if (username === PRUNE_USERNAME) return this.credentialPrincipal('prune', PRUNE_CREDENTIAL_TYPE, password);
     const robot = await this.robots.authenticate(username, password);
     if (robot)
       return {
@@ -159,19 +199,24 @@ export class RegistryTokensService {
     return { principal: await this.userPrincipal(username, password) };
   }
 
-  private async buildPrincipal(credential: string): Promise<{ principal: RegistryPrincipal; expiresAt: Date }> {
+  /** A credential this service signed (a build's or a pruning one), as the principal it names. */
+  private async credentialPrincipal(
+    kind: 'build' | 'prune',
+    type: string,
+    credential: string,
+  ): Promise<{ principal: RegistryPrincipal; expiresAt: Date }> {
     try {
       const { payload } = await jwtVerify(credential, this.publicKey!, {
         issuer: this.config.REGISTRY_TOKEN_ISSUER,
-        audience: BUILD_CREDENTIAL_TYPE,
-        typ: BUILD_CREDENTIAL_TYPE,
+        audience: type,
+        typ: type,
         clockTolerance: 0,
       });
       const { acc, prj, repo, sub, exp } = payload as Record<string, unknown>;
       if (typeof acc !== 'string' || typeof prj !== 'string' || typeof repo !== 'string' || typeof sub !== 'string')
         throw new Error('claims missing');
       return {
-        principal: { kind: 'build', id: sub, accountId: acc, enterpriseProjectId: prj, repository: repo },
+        principal: { kind, id: sub, accountId: acc, enterpriseProjectId: prj, repository: repo },
         expiresAt: new Date(Number(exp) * 1000),
       };
     } catch {

@@ -6,6 +6,7 @@ import {
   CreateRobotAccountRequest,
   IamSubjects,
   ListImageRepositoriesRequest,
+  PruneRegistryCredentialRequest,
   RegistryTokenRequest,
   RobotAccountIdRequest,
   RobotAccountsRequest,
@@ -37,6 +38,13 @@ export class RegistryNatsController {
   @MessagePattern(IamSubjects.buildRegistryCredential)
   buildCredential(@Payload() request: BuildRegistryCredentialRequest) {
     return this.tokens.buildCredential(request);
+  }
+
+  /** Deleting a pruned build's image (a policy that deletes images): the builds service only. */
+  @ProcessRpc('builds')
+  @MessagePattern(IamSubjects.pruneRegistryCredential)
+  pruneCredential(@Payload() request: PruneRegistryCredentialRequest) {
+    return this.tokens.pruneCredential(request);
   }
 
   @UserRpc(Actions.image.list, { emptyListWhenNowhere: true })

@@ -6,7 +6,7 @@ import { buildDuration } from '@stagecraft/observability';
 import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
 import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
 
-import { type BuildHistoryPolicy, prunesAnything } from '../domain/build-history';
+import type { BuildHistoryPolicy } from '../domain/build-history';
 import { isLeasedByAnother } from '../domain/build-lease';
 import { BuildRecords, JobDeletedError, NEW_BUILD_STATE, type NewBuild, type TransitionChanges } from '../domain/build-records';
 import { isTerminal, TERMINAL_STATUSES } from '../domain/build-state';
@@ -20,6 +20,17 @@ const SCHEDULER_LOCK = 0x5c_b0_0001;
 
 /** A build in one of these holds a slot of its cluster: it was scheduled and has not ended. */
 const ACTIVE_STATUSES: BuildStatus[] = ['SCHEDULING', 'RUNNING', 'CANCELLING'];
+
+/** Serialises the numbering, the deletion and the history policy of one job's builds (for a transaction's length). */
+export async function lockJob(manager: EntityManager, jobId: string): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [jobId]);
+}
+
+/** A job deleted here (deleteJobBuilds) never gets builds again; seen under lockJob. */
+export async function isDeletedJob(manager: EntityManager, jobId: string): Promise<boolean> {
+  const rows: unknown[] = await manager.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [jobId]);
+  return rows.length > 0;
+}
 
 /** How the scheduler picks what to launch from the queue, given how many builds each cluster has active. */
 export type QueueChoice = (queuedOldestFirst: BuildEntity[], activeByCluster: Map<string, number>) => BuildEntity[];
@@ -36,10 +47,9 @@ export class BuildRepository implements BuildRecords {
   async create(build: NewBuild): Promise<BuildEntity> {
     return this.builds.manager.transaction(async (manager) => {
       // Serialises numbering per job; the unique (job_id, number) index stays the last word.
-      await this.lockJob(manager, build.jobId);
+      await lockJob(manager, build.jobId);
       // Under the same lock as deleteJobBuilds: either it ran first and is seen here, or it sees this build.
-      const deleted: unknown[] = await manager.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [build.jobId]);
-      if (deleted.length) throw new JobDeletedError();
+      if (await isDeletedJob(manager, build.jobId)) throw new JobDeletedError();
       const [{ next }] = await manager.query('SELECT coalesce(max(number), 0) + 1 AS next FROM builds WHERE job_id = $1', [
         build.jobId,
       ]);
@@ -59,13 +69,14 @@ export class BuildRepository implements BuildRecords {
   /** In one transaction under the job's build lock (the one `create` takes): a build queued after this is refused. */
   async deleteJobBuilds(accountId: string, jobId: string): Promise<{ unfinished: number; deleted: number }> {
     return this.builds.manager.transaction(async (manager) => {
-      await this.lockJob(manager, jobId);
+      await lockJob(manager, jobId);
       const unfinished = await manager.countBy(BuildEntity, { accountId, jobId, finishedAt: IsNull() });
       if (unfinished > 0) return { unfinished, deleted: 0 };
       await manager.query('INSERT INTO deleted_jobs (job_id, account_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING', [
         jobId,
         accountId,
       ]);
+      await manager.query('DELETE FROM build_retention WHERE job_id = $1', [jobId]);
       const result = await manager.delete(BuildEntity, { accountId, jobId });
       return { unfinished: 0, deleted: result.affected ?? 0 };
     });
@@ -253,44 +264,57 @@ export class BuildRepository implements BuildRecords {
   }
 
   /**
-   * Deletes the finished builds `policy` lets go as of `now`, their log chunks with them (the
-   * foreign key cascades); answers the ids deleted. One statement: a build that ends meanwhile is
-   * judged at the next pass.
+   * Deletes the finished builds each job's policy lets go as of `now` (its own, else its
+   * project's, from build_retention, else `platform`), their log chunks with them (the foreign key
+   * cascades); answers the ids deleted. Where the policy deletes images, the images those builds
+   * pushed are queued in the same statement (pruned_images). One statement: a build that ends
+   * meanwhile is judged at the next pass.
    */
-  async pruneHistory(policy: BuildHistoryPolicy, now: Date): Promise<string[]> {
-    if (!prunesAnything(policy)) return [];
+  async pruneHistory(platform: BuildHistoryPolicy, now: Date): Promise<string[]> {
     const rows: { id: string }[] = await this.builds.query(
       `WITH ranked AS (
-         SELECT id, status, finished_at,
-                row_number() OVER (PARTITION BY job_id, status = 'SUCCEEDED' ORDER BY number DESC) AS nth_of_kind,
-                row_number() OVER (PARTITION BY job_id ORDER BY number DESC) AS nth
-           FROM builds
-          WHERE finished_at IS NOT NULL AND status = ANY($5)
+         SELECT b.id, b.status, b.finished_at,
+                row_number() OVER (PARTITION BY b.job_id, b.status = 'SUCCEEDED' ORDER BY b.number DESC) AS nth_of_kind,
+                row_number() OVER (PARTITION BY b.job_id ORDER BY b.number DESC) AS nth,
+                coalesce(j.keep_succeeded, p.keep_succeeded, $1) AS keep_succeeded,
+                coalesce(j.keep_failed, p.keep_failed, $2) AS keep_failed,
+                coalesce(j.max_age_days, p.max_age_days, $3) AS max_age_days,
+                coalesce(j.delete_images, p.delete_images, $6) AS delete_images
+           FROM builds b
+           LEFT JOIN build_retention j ON j.job_id = b.job_id
+           LEFT JOIN build_retention p ON p.job_id IS NULL AND p.enterprise_project_id = b.enterprise_project_id
+          WHERE b.finished_at IS NOT NULL AND b.status = ANY($5)
+       ), deleted AS (
+         DELETE FROM builds b USING ranked r
+          WHERE b.id = r.id
+            AND r.nth > 1
+            AND NOT (r.status = 'SUCCEEDED' AND r.nth_of_kind = 1)
+            AND ((r.keep_succeeded > 0 AND r.status = 'SUCCEEDED' AND r.nth_of_kind > r.keep_succeeded)
+              OR (r.keep_failed > 0 AND r.status <> 'SUCCEEDED' AND r.nth_of_kind > r.keep_failed)
+              OR (r.max_age_days > 0 AND r.finished_at < $4::timestamptz - r.max_age_days * interval '1 day'))
+         RETURNING b.id, b.account_id, b.enterprise_project_id, b.spec->>'archiveImage' AS archive_image, b.image_digest, r.delete_images
+       ), queued AS (
+         INSERT INTO pruned_images (build_id, account_id, enterprise_project_id, archive_image, image_digest, next_attempt_at)
+         SELECT id, account_id, enterprise_project_id, archive_image, image_digest, $4::timestamptz FROM deleted
+          WHERE delete_images AND image_digest IS NOT NULL
        )
-       DELETE FROM builds b USING ranked r
-        WHERE b.id = r.id
-          AND r.nth > 1
-          AND NOT (r.status = 'SUCCEEDED' AND r.nth_of_kind = 1)
-          AND (($1 > 0 AND r.status = 'SUCCEEDED' AND r.nth_of_kind > $1)
-            OR ($2 > 0 AND r.status <> 'SUCCEEDED' AND r.nth_of_kind > $2)
-            OR ($3 > 0 AND r.finished_at < $4::timestamptz - $3 * interval '1 second'))
-       RETURNING b.id`,
-      [policy.keepSucceeded, policy.keepFailed, policy.maxAgeSeconds, now.toISOString(), [...TERMINAL_STATUSES]],
+       SELECT id FROM deleted`,
+      [
+        platform.keepSucceeded,
+        platform.keepFailed,
+        platform.maxAgeDays,
+        now.toISOString(),
+        [...TERMINAL_STATUSES],
+        platform.deleteImages,
+      ],
     );
-    // TypeORM answers a DELETE … RETURNING as [rows, count].
-    const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
-    return deleted.map((row) => row.id);
+    return rows.map((row) => row.id);
   }
 
   /** The state of each of these builds that exists. */
   async statusesOf(ids: string[]): Promise<Map<string, BuildStatus>> {
     const rows = await this.builds.find({ where: { id: In([...new Set(ids)]) }, select: { id: true, status: true } });
     return new Map(rows.map((row) => [row.id, row.status]));
-  }
-
-  /** Serialises the numbering and the deletion of one job's builds. */
-  private async lockJob(manager: EntityManager, jobId: string): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [jobId]);
   }
 
   private lockBuild(manager: EntityManager, id: string): Promise<BuildEntity | null> {

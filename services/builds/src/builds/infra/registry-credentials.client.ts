@@ -55,4 +55,19 @@ export class RegistryCredentialsClient {
       return { ok: false, refused: false, message: `no push credential for ${target.registry} could be had from iam` };
     }
   }
+
+  /**
+   * What deletes manifests of `repository` on `registry` for the project: a credential iam issues
+   * for that one repository where iam issues the registry's tokens, else the configured one.
+   * Throws iam's refusal (a repository the project does not own).
+   */
+  async forPrune(
+    scope: { accountId: string; enterpriseProjectId: string },
+    registry: string,
+    repository: string,
+  ): Promise<RegistryCredentials | undefined> {
+    if (!this.tokenHosts.has(registry)) return this.configured[registry];
+    const credential = await this.client.send(IamSubjects.pruneRegistryCredential, { ...scope, repository });
+    return { username: credential.username, password: credential.password };
+  }
 }

@@ -67,10 +67,34 @@ describe('grantedActions', () => {
       expect(grantedActions(who, scope('shop/mine', 'push'), repo('shop/mine', 'PRIVATE'))).toEqual([]);
   });
 
-  it('never delete, never *, never another resource type', () => {
+  it('delete only to a pruning credential; never *, never another resource type', () => {
     const mine = repo('shop/mine', 'PUBLIC');
     expect(grantedActions(build('p-a', 'shop/mine'), scope('shop/mine', 'delete', '*'), mine)).toEqual([]);
+    for (const who of [member(['p-a']), robot('p-a'), anonymous])
+      expect(grantedActions(who, scope('shop/mine', 'delete'), mine)).toEqual([]);
     expect(grantedActions(member(['p-a']), { type: 'registry', name: 'catalog', actions: ['*'] }, null)).toEqual([]);
     expect(grantedActions(member(['p-a']), scope('shop/missing', 'pull'), null)).toEqual([]);
+  });
+
+  it('a pruning credential deletes in its one repository while its project owns it, and does nothing else', () => {
+    const prune = (project: string, repository: string): RegistryPrincipal => ({
+      kind: 'prune',
+      id: 'builds',
+      accountId: ACCOUNT,
+      enterpriseProjectId: project,
+      repository,
+    });
+    const mine = repo('shop/mine', 'PRIVATE');
+    expect(grantedActions(prune('p-a', 'shop/mine'), scope('shop/mine', 'pull', 'push', 'delete', '*'), mine)).toEqual([
+      'delete',
+    ]);
+    // Another project's repository, one nobody owns yet, the platform's, another repository than its own.
+    expect(grantedActions(prune('p-b', 'shop/mine'), scope('shop/mine', 'delete'), mine)).toEqual([]);
+    expect(grantedActions(prune('p-a', 'shop/new'), scope('shop/new', 'delete'), null)).toEqual([]);
+    expect(grantedActions(prune('p-a', 'node'), scope('node', 'delete'), platformRepo)).toEqual([]);
+    expect(grantedActions(prune('p-a', 'shop/mine'), scope('shop/yours', 'delete'), repo('shop/yours', 'PUBLIC'))).toEqual([]);
+    expect(
+      grantedActions(prune('p-a', 'shop/mine'), scope('shop/mine', 'delete'), repo('shop/mine', 'PUBLIC', 'p-a', OTHER_ACCOUNT)),
+    ).toEqual([]);
   });
 });

@@ -18,11 +18,14 @@ export type RegistryPrincipal =
   /** A project's robot account: pulls its own project's repositories, nothing else private. */
   | { kind: 'robot'; id: string; accountId: string; enterpriseProjectId: string }
   /** A running build: pushes (and pulls) its one repository, pulls its project's others. */
-  | { kind: 'build'; id: string; accountId: string; enterpriseProjectId: string; repository: string };
+  | { kind: 'build'; id: string; accountId: string; enterpriseProjectId: string; repository: string }
+  /** The builds service deleting pruned builds' images: deletes in its one repository, which its project owns; nothing else. */
+  | { kind: 'prune'; id: string; accountId: string; enterpriseProjectId: string; repository: string };
 
-/** The only actions Stagecraft grants; `delete` and `*` are nobody's through a token. */
+/** The only actions Stagecraft grants; `delete` only to a pruning credential, `*` to nobody. */
 const PULL = 'pull';
 const PUSH = 'push';
+const DELETE = 'delete';
 
 /**
  * What `principal` gets of `requested` (a scope) on `repository` (null when no build pushed it
@@ -39,6 +42,7 @@ export function grantedActions(
   for (const action of requested.actions) {
     if (action === PULL && mayPull(principal, requested.name, repository)) granted.add(PULL);
     if (action === PUSH && mayPush(principal, requested.name, repository)) granted.add(PUSH);
+    if (action === DELETE && mayDelete(principal, requested.name, repository)) granted.add(DELETE);
   }
   return [...granted];
 }
@@ -56,7 +60,15 @@ function mayPull(principal: RegistryPrincipal, name: string, repository: Reposit
     case 'robot':
     case 'build':
       return principal.enterpriseProjectId === repository.enterpriseProjectId;
+    case 'prune':
+      return false;
   }
+}
+
+/** Only a pruning credential, only its own repository, and only while its project owns it. */
+function mayDelete(principal: RegistryPrincipal, name: string, repository: RepositoryRecord | null): boolean {
+  if (principal.kind !== 'prune' || principal.repository !== name) return false;
+  return ownedBy(repository, principal) === true;
 }
 
 /** Only a build, only its own repository, and only while no other project owns it. */

@@ -1,8 +1,8 @@
-import { sha256Digest } from '../src/digest';
-import { buildLayerInMemory } from '../src/layer.builder';
-import type { ImageManifest, Platform } from '../src/manifest.types';
-import { FAMILY_MEDIA_TYPES, type ManifestFamily } from '../src/media-types';
-import type { RegistryClient } from '../src/registry.client';
+import { sha256Digest } from '../digest';
+import { buildLayerInMemory } from '../layer.builder';
+import type { ImageManifest, Platform } from '../manifest.types';
+import { FAMILY_MEDIA_TYPES, type ManifestFamily } from '../media-types';
+import type { RegistryClient } from '../registry.client';
 
 export interface TinyImage {
   manifest: ImageManifest;
