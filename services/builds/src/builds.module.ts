@@ -38,6 +38,7 @@ import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
 import { BuildRepository } from './builds/infra/build.repository';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
+import { BuildEventsPurge } from './builds/infra/build-events.purge';
 import { BuildLogStore } from './builds/infra/build-log.store';
 import { BuildRetentionStore } from './builds/infra/build-retention.store';
 import { NatsBuildTargets } from './builds/infra/nats-build-targets';
@@ -143,6 +144,7 @@ export class BuildsModule {
         BuildHistoryPruner,
         BuildRetentionStore,
         PrunedImageStore,
+        BuildEventsPurge,
         PrunedImageRemover,
         BuildRetentionService,
         EnterpriseProjectScope,

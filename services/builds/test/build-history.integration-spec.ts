@@ -3,13 +3,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@stagecraft/config';
-import type { BuildStatus } from '@stagecraft/contracts';
+import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM, type BuildStatus } from '@stagecraft/contracts';
+import { JetStreamStreams, NatsRpcClient } from '@stagecraft/messaging';
 import { RegistryClient } from '@stagecraft/oci';
 import { pushTinyImage, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
+import { BuildEventsRelay } from '../src/builds/build-events.relay';
 import { BuildHistoryPruner } from '../src/builds/build-history.pruner';
 import { JobDeletedError } from '../src/builds/domain/build-records';
 import type { BuildExecutor } from '../src/builds/executors/build-executor';
@@ -29,6 +31,7 @@ describe('build history: pruning finished builds by count and age (real Postgres
   let database: TestDatabase;
   let app: INestApplicationContext;
   let registry: TestRegistry;
+  const subjectPrefix = testSubjectPrefix();
   const registryLogin = { username: 'stagecraft', password: randomUUID() };
   const clusterId = randomUUID();
 
@@ -37,7 +40,7 @@ describe('build history: pruning finished builds by count and age (real Postgres
     registry = await startTestRegistry({ basicAuth: registryLogin });
     const config = loadConfig(BuildsConfig, {
       DATABASE_URL: database.url,
-      ...testNatsSettings('builds', testSubjectPrefix()),
+      ...testNatsSettings('builds', subjectPrefix),
       // Nothing is scheduled or pruned by a timer here: the test sets each build's end itself.
       BUILD_SCHEDULER_INTERVAL_MS: '3600000',
       BUILD_HISTORY_PRUNE_INTERVAL_SECONDS: '3600',
@@ -76,6 +79,17 @@ describe('build history: pruning finished builds by count and age (real Postgres
     }
     return ids;
   };
+  /** How many events of each of these builds the BUILD_EVENTS stream holds, once the outbox is relayed. */
+  const storedEvents = async (ids: string[]) => {
+    await app.get(BuildEventsRelay).flush();
+    const jsm = await app.get(NatsRpcClient).connection.jetstreamManager();
+    const stream = JetStreamStreams.nameFor(subjectPrefix, BUILD_EVENTS_STREAM);
+    const info = await jsm.streams.info(stream, { subjects_filter: `${subjectPrefix}${ALL_BUILD_EVENTS}` });
+    const counts = new Map<string, number>();
+    for (const [subject, count] of Object.entries(info.state.subjects ?? {}))
+      counts.set(subject.split('.').at(-2)!, (counts.get(subject.split('.').at(-2)!) ?? 0) + count);
+    return ids.map((id) => counts.get(id) ?? 0);
+  };
   const remaining = async (ids: string[]) => {
     const rows: { id: string }[] = await app.get(DataSource).query('SELECT id FROM builds WHERE id = ANY($1)', [ids]);
     return ids.map((id, i) => (rows.some((row) => row.id === id) ? i + 1 : null)).filter((n) => n !== null);
@@ -102,6 +116,8 @@ describe('build history: pruning finished builds by count and age (real Postgres
       { status: 'EXPIRED', finishedDaysAgo: 6 }, // #3: younger → kept (and the newest of the job)
     );
     const lone = await jobWith({ status: 'ERROR', finishedDaysAgo: 90 }); // the job's only build → kept
+    // Each build's queued event is in the stream.
+    expect(await storedEvents([...counted, ...aged])).toEqual(Array(9).fill(1));
 
     const pruned = await app.get(BuildHistoryPruner).prune(NOW);
 
@@ -114,6 +130,8 @@ describe('build history: pruning finished builds by count and age (real Postgres
       .get(DataSource)
       .query('SELECT count(*)::int AS n FROM build_log_chunks WHERE build_id = ANY($1)', [pruned]);
     expect(chunks[0].n).toBe(0);
+    // So did their events in the BUILD_EVENTS stream; the kept builds' stay.
+    expect(await storedEvents([...counted, ...aged])).toEqual([0, 0, 1, 1, 1, 1, 1, 0, 1]);
     // A second pass as of the same instant finds nothing more.
     expect(await app.get(BuildHistoryPruner).prune(NOW)).toEqual([]);
   });

@@ -31,7 +31,7 @@ export interface PermissionScope {
  * What one process may publish and subscribe to, derived from the contracts: it sends only the
  * requests SUBJECT_SENDERS names it for, listens only on the subjects it answers, reads replies
  * only in its own inbox, and touches JetStream only as far as its part needs (builds writes
- * build events and keeps their stream; the gateway follows them). Nobody may subscribe to `>`.
+ * build events, keeps their stream and purges pruned builds' events; the gateway follows them). Nobody may subscribe to `>`.
  */
 export function natsPermissionsFor(identity: ProcessIdentity, scope: PermissionScope): NatsPermissions {
   const prefix = scope.subjectPrefix;
@@ -51,6 +51,8 @@ export function natsPermissionsFor(identity: ProcessIdentity, scope: PermissionS
       `$JS.API.STREAM.INFO.${stream}`,
       `$JS.API.STREAM.CREATE.${stream}`,
       `$JS.API.STREAM.UPDATE.${stream}`,
+      // Pruned builds' events, by their subjects (BuildEventsPurge); as strong as UPDATE, which could age everything out.
+      `$JS.API.STREAM.PURGE.${stream}`,
     );
   }
   if (identity === 'gateway') publish.push(...buildEventReaderSubjects(stream));

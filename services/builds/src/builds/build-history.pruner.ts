@@ -3,11 +3,13 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { BuildsConfig } from '../config';
 import { type BuildHistoryPolicy, platformBuildHistoryPolicy } from './domain/build-history';
 import { BuildRepository } from './infra/build.repository';
+import { BuildEventsPurge } from './infra/build-events.purge';
 import { PrunedImageRemover } from './pruned-image.remover';
 
 /**
  * Prunes finished build history on a timer (BUILD_HISTORY_PRUNE_INTERVAL_SECONDS), each job by
- * its own policy, its project's or the platform's (BUILD_HISTORY_*), then deletes the images of
+ * its own policy, its project's or the platform's (BUILD_HISTORY_*), with their logs and their
+ * events in the BUILD_EVENTS stream, then deletes the images of
  * pruned builds whose policy says so (PrunedImageRemover). Every replica prunes; the deletion is
  * one idempotent statement, so two at once delete each build once.
  */
@@ -21,6 +23,7 @@ export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly builds: BuildRepository,
+    private readonly events: BuildEventsPurge,
     private readonly images: PrunedImageRemover,
     config: BuildsConfig,
   ) {
@@ -43,10 +46,12 @@ export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplication
     await this.pruning;
   }
 
-  /** One pass as of `now`; answers the ids of the builds deleted. */
+  /** One pass as of `now`: the builds, their logs and their stored events; answers the ids of the builds deleted. */
   async prune(now: Date): Promise<string[]> {
     const deleted = await this.builds.pruneHistory(this.policy, now);
-    if (deleted.length > 0) this.logger.log(`pruned ${deleted.length} finished builds and their logs`);
-    return deleted;
+    if (deleted.length === 0) return [];
+    const events = await this.events.purge(deleted);
+    this.logger.log(`pruned ${deleted.length} finished builds, their logs and ${events} stored events`);
+    return deleted.map((build) => build.id);
   }
 }

@@ -14,6 +14,7 @@ import { applyTransition } from '../domain/build-transition';
 import { enterPhase } from '../domain/phase-times';
 import { BuildEntity, type LogCursors } from './build.entity';
 import { appendBuildEvent } from './build-events.outbox';
+import type { BuildEventsOf } from './build-events.purge';
 
 // Any fixed number: one scheduler at a time among the replicas sharing a database.
 const SCHEDULER_LOCK = 0x5c_b0_0001;
@@ -266,12 +267,12 @@ export class BuildRepository implements BuildRecords {
   /**
    * Deletes the finished builds each job's policy lets go as of `now` (its own, else its
    * project's, from build_retention, else `platform`), their log chunks with them (the foreign key
-   * cascades); answers the ids deleted. Where the policy deletes images, the images those builds
+   * cascades); answers the builds deleted. Where the policy deletes images, the images those builds
    * pushed are queued in the same statement (pruned_images). One statement: a build that ends
    * meanwhile is judged at the next pass.
    */
-  async pruneHistory(platform: BuildHistoryPolicy, now: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.builds.query(
+  async pruneHistory(platform: BuildHistoryPolicy, now: Date): Promise<BuildEventsOf[]> {
+    const rows: { id: string; account_id: string; enterprise_project_id: string; job_id: string }[] = await this.builds.query(
       `WITH ranked AS (
          SELECT b.id, b.status, b.finished_at,
                 row_number() OVER (PARTITION BY b.job_id, b.status = 'SUCCEEDED' ORDER BY b.number DESC) AS nth_of_kind,
@@ -292,13 +293,14 @@ export class BuildRepository implements BuildRecords {
             AND ((r.keep_succeeded > 0 AND r.status = 'SUCCEEDED' AND r.nth_of_kind > r.keep_succeeded)
               OR (r.keep_failed > 0 AND r.status <> 'SUCCEEDED' AND r.nth_of_kind > r.keep_failed)
               OR (r.max_age_days > 0 AND r.finished_at < $4::timestamptz - r.max_age_days * interval '1 day'))
-         RETURNING b.id, b.account_id, b.enterprise_project_id, b.spec->>'archiveImage' AS archive_image, b.image_digest, r.delete_images
+         RETURNING b.id, b.account_id, b.enterprise_project_id, b.job_id, b.spec->>'archiveImage' AS archive_image,
+                   b.image_digest, r.delete_images
        ), queued AS (
          INSERT INTO pruned_images (build_id, account_id, enterprise_project_id, archive_image, image_digest, next_attempt_at)
          SELECT id, account_id, enterprise_project_id, archive_image, image_digest, $4::timestamptz FROM deleted
           WHERE delete_images AND image_digest IS NOT NULL
        )
-       SELECT id FROM deleted`,
+       SELECT id, account_id, enterprise_project_id, job_id FROM deleted`,
       [
         platform.keepSucceeded,
         platform.keepFailed,
@@ -308,7 +310,12 @@ export class BuildRepository implements BuildRecords {
         platform.deleteImages,
       ],
     );
-    return rows.map((row) => row.id);
+    return rows.map((row) => ({
+      id: row.id,
+      accountId: row.account_id,
+      enterpriseProjectId: row.enterprise_project_id,
+      jobId: row.job_id,
+    }));
   }
 
   /** The state of each of these builds that exists. */
