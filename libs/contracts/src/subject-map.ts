@@ -27,6 +27,15 @@ import type {
   StartBuildRequest,
 } from './builds/builds.requests';
 import { BuildsSubjects } from './builds/builds.subjects';
+import type { WebhookDeliveryDto, WebhookDto, WebhookWithSecretDto } from './builds/webhooks.dto';
+import type {
+  CreateWebhookRequest,
+  ListWebhooksRequest,
+  UpdateWebhookRequest,
+  WebhookDeliveriesRequest,
+  WebhookIdRequest,
+} from './builds/webhooks.requests';
+import { WebhooksSubjects } from './builds/webhooks.subjects';
 import type { BuildTargetDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
@@ -178,6 +187,13 @@ export interface SubjectMap {
   [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
   [BuildsSubjects.deleteJobBuilds]: Rpc<JobBuildsRequest, { deleted: number }>;
   [BuildsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [WebhooksSubjects.createWebhook]: Rpc<CreateWebhookRequest, WebhookWithSecretDto>;
+  [WebhooksSubjects.updateWebhook]: Rpc<UpdateWebhookRequest, WebhookDto>;
+  [WebhooksSubjects.rotateWebhookSecret]: Rpc<WebhookIdRequest, WebhookWithSecretDto>;
+  [WebhooksSubjects.deleteWebhook]: Rpc<WebhookIdRequest, { id: string }>;
+  [WebhooksSubjects.listWebhooks]: Rpc<ListWebhooksRequest, WebhookDto[]>;
+  [WebhooksSubjects.webhookDeliveries]: Rpc<WebhookDeliveriesRequest, WebhookDeliveryDto[]>;
 }
 
 export type Subject = keyof SubjectMap;
@@ -222,4 +238,6 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.lastBuilds,
   BuildsSubjects.buildLog,
   BuildsSubjects.health,
+  WebhooksSubjects.listWebhooks,
+  WebhooksSubjects.webhookDeliveries,
 ]);

@@ -1,5 +1,6 @@
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
 import { BuildsSubjects } from './builds/builds.subjects';
+import { WebhooksSubjects } from './builds/webhooks.subjects';
 import { ClustersSubjects } from './clusters/clusters.subjects';
 import { IamSubjects } from './iam/iam.subjects';
 import { JobsSubjects } from './jobs/jobs.subjects';
@@ -102,6 +103,13 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [BuildsSubjects.buildLog]: ['gateway'],
   [BuildsSubjects.deleteJobBuilds]: ['jobs'],
   [BuildsSubjects.health]: healthProbers('builds'),
+
+  [WebhooksSubjects.createWebhook]: ['gateway'],
+  [WebhooksSubjects.updateWebhook]: ['gateway'],
+  [WebhooksSubjects.rotateWebhookSecret]: ['gateway'],
+  [WebhooksSubjects.deleteWebhook]: ['gateway'],
+  [WebhooksSubjects.listWebhooks]: ['gateway'],
+  [WebhooksSubjects.webhookDeliveries]: ['gateway'],
 };
 
 /** The service that answers a subject: its first token. */
