@@ -6,9 +6,23 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { buildAbility, Caller, compilePolicies } from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
-import { type BuildStatus, ErrorCode, ServiceError, type WebhookDeliveryDto } from '@stagecraft/contracts';
+import {
+  BUILD_EVENTS_STREAM,
+  type BuildEventDto,
+  type BuildStatus,
+  ErrorCode,
+  ServiceError,
+  type WebhookDeliveryDto,
+} from '@stagecraft/contracts';
+import { subscribeOrdered } from '@stagecraft/messaging';
 import { SecretBox } from '@stagecraft/secrets';
-import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import {
+  connectTestClient,
+  createTestDatabase,
+  type TestDatabase,
+  testNatsSettings,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
@@ -201,6 +215,37 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
       nextAttemptAt: null,
     });
     expect(delivery.finishedAt).not.toBeNull();
+  });
+
+  it('publishes the same CloudEvents attributes on BUILD_EVENTS as ce-* headers, the body unchanged', async () => {
+    const buildId = await buildThrough(projectB, 'SCHEDULING');
+    // A follower of the stream, as the gateway is (the identity NATS lets read it).
+    const follower = await connectTestClient(subjectPrefix, 3000, 'gateway');
+    try {
+      const subscription = await subscribeOrdered<BuildEventDto>(follower.connection, follower.connection.jetstream(), {
+        stream: BUILD_EVENTS_STREAM,
+        subjectPrefix,
+        filterSubject: `events.builds.${accountId}.${projectB}.*.${buildId}.*`,
+      });
+      const events = [];
+      for await (const event of subscription) {
+        events.push(event);
+        if (events.length === 2) break;
+      }
+      expect(events.map((event) => event.data.type)).toEqual(['queued', 'scheduling']);
+      const [, scheduling] = events;
+      expect(scheduling.headers).toMatchObject({
+        'ce-specversion': '1.0',
+        'ce-id': scheduling.eventId,
+        'ce-type': 'io.stagecraft.build.scheduling',
+        'ce-source': `/stagecraft/accounts/${accountId}/enterprise-projects/${projectB}/jobs/${scheduling.data.build.jobId}`,
+        'ce-subject': `builds/${buildId}`,
+        'ce-time': scheduling.data.at,
+        'content-type': 'application/json',
+      });
+    } finally {
+      await follower.connection.close();
+    }
   });
 
   it('filters by project, event type and status, and skips a disabled webhook', async () => {

@@ -73,9 +73,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async attempt({ delivery, url, secretSealed }: DueDelivery): Promise<void> {
-    const result = this.secrets
-      ? await this.send(delivery.id, delivery.body, url, this.secrets.open(secretSealed, delivery.webhookId))
-      : { statusCode: null, error: 'the builds service has no SECRETS_KEY to sign with', responseExcerpt: null };
+    const secret = this.openSecret(secretSealed, delivery.webhookId);
+    const result = typeof secret === 'string' ? await this.send(delivery.id, delivery.body, url, secret) : unsent(secret.error);
     const at = new Date();
     const attempt = delivery.attempts + 1;
     const delivered = result.statusCode !== null && isDelivered(result.statusCode);
@@ -93,6 +92,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       this.logger.warn(`webhook ${delivery.webhookId}: delivery ${delivery.id} failed ${attempt} times`);
   }
 
+  /** The webhook's secret, or why there is none to sign with: a failed attempt, not a pass that stops on it. */
+  private openSecret(sealed: string, webhookId: string): string | { error: string } {
+    if (!this.secrets) return { error: 'the builds service has no SECRETS_KEY to sign with' };
+    try {
+      return this.secrets.open(sealed, webhookId);
+    } catch {
+      return { error: "the webhook's secret does not open with the builds service's SECRETS_KEY: rotate it" };
+    }
+  }
+
   private send(deliveryId: string, body: string, url: string, secret: string): Promise<WebhookAttempt> {
     const timestamp = Math.floor(Date.now() / 1000);
     return this.sender.send(url, body, {
@@ -103,4 +112,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       [WebhookHeaders.signature]: webhookSignature(secret, timestamp, body),
     });
   }
+}
+
+function unsent(error: string): WebhookAttempt {
+  return { statusCode: null, error, responseExcerpt: null };
 }

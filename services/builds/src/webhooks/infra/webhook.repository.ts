@@ -76,14 +76,16 @@ export class WebhookRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries until `leaseUntil`: their next attempt moves there, so
+   * Claims up to `limit` due deliveries of enabled webhooks (a disabled one's wait until it is
+   * enabled again) until `leaseUntil`: their next attempt moves there, so
    * another replica (or this one after a crash) takes them only once the lease has run out.
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DueDelivery[]> {
     const rows: { id: string }[] = await this.deliveries.query(
       `UPDATE webhook_deliveries SET next_attempt_at = $2
-        WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1
-                      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                      WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND w.enabled
+                      ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)
         RETURNING id`,
       [now, leaseUntil, limit],
     );

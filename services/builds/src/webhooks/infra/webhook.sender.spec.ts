@@ -40,6 +40,12 @@ describe('WebhookSender (a real local HTTP receiver)', () => {
     expect(attempt).toEqual({ statusCode: 202, error: null, responseExcerpt: 'x'.repeat(RESPONSE_EXCERPT_BYTES) });
   });
 
+  it('keeps a binary answer recordable: no NUL character reaches the excerpt', async () => {
+    handle = (_request, response) => response.writeHead(500).end(Buffer.from([0x6f, 0x00, 0x6b]));
+    const attempt = await new WebhookSender(loopbackAllowed, 5000).send(url, '{}', {});
+    expect(attempt).toEqual({ statusCode: 500, error: null, responseExcerpt: 'o\uFFFDk' });
+  });
+
   it('refuses a loopback receiver under the default egress policy, before any request', async () => {
     let requests = 0;
     handle = (_request, response) => {
