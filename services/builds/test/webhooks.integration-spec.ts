@@ -1,6 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,9 +17,13 @@ import { SecretBox } from '@stagecraft/secrets';
 import {
   connectTestClient,
   createTestDatabase,
+  isStagecraftSignatureValid,
+  type ReceivedRequest,
+  startWebhookReceiver,
   type TestDatabase,
   testNatsSettings,
   testSubjectPrefix,
+  type WebhookReceiver,
 } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
@@ -34,30 +36,12 @@ import { WebhooksConfig } from '../src/webhooks/webhooks.config';
 import { WebhooksService } from '../src/webhooks/webhooks.service';
 import { queuedBuild } from './queued-build';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-
-/** How the receiver answers the n-th request (0-based) it gets for a path. */
-type Answer = (n: number) => number;
-
-/** Verifies a delivery the way docs/webhooks.md tells a receiver to, with nothing from the signer's code. */
-function signatureIsValid(secret: string, request: Received): boolean {
-  const timestamp = String(request.headers['x-stagecraft-timestamp']);
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`);
-  const given = Buffer.from(String(request.headers['x-stagecraft-signature']));
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
 describe('webhooks: build events delivered to project webhooks (real Postgres, NATS JetStream and HTTP receiver)', () => {
   let database: TestDatabase;
   let app: INestApplicationContext;
-  let receiver: Server;
+  let receiver: WebhookReceiver;
   let base: string;
-  const received = new Map<string, Received[]>();
-  const answers = new Map<string, Answer>();
+  let received: Map<string, ReceivedRequest[]>;
   const projectA = randomUUID();
   const projectB = randomUUID();
   const accountId = randomUUID();
@@ -84,20 +68,8 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
   const memberOfB = callerIn([projectB]);
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.setEncoding('utf8');
-      request.on('data', (chunk: string) => (body += chunk));
-      request.on('end', () => {
-        const path = request.url ?? '/';
-        const log = received.get(path) ?? [];
-        log.push({ headers: request.headers, body, at: Date.now() });
-        received.set(path, log);
-        response.writeHead((answers.get(path) ?? (() => 204))(log.length - 1)).end(`answer ${log.length}`);
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    receiver = await startWebhookReceiver();
+    ({ base, received } = receiver);
 
     database = await createTestDatabase('webhooks');
     app = await startBuilds();
@@ -136,8 +108,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
   afterAll(async () => {
     await app?.close();
     await database?.drop();
-    receiver?.closeAllConnections();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   const service = () => app.get(WebhooksService);
@@ -192,8 +163,8 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
     const [request] = requests;
     expect(request.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
     expect(request.headers['x-stagecraft-delivery']).toBe(delivery.id);
-    expect(signatureIsValid(secret, request)).toBe(true);
-    expect(signatureIsValid(`${secret}x`, request)).toBe(false);
+    expect(isStagecraftSignatureValid(secret, request)).toBe(true);
+    expect(isStagecraftSignatureValid(`${secret}x`, request)).toBe(false);
     const event = JSON.parse(request.body);
     expect(event).toMatchObject({
       specversion: '1.0',
@@ -210,7 +181,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
       eventType: 'io.stagecraft.build.succeeded',
       status: 'DELIVERED',
       attempts: 1,
-      lastStatusCode: 204,
+      lastStatusCode: 200,
       lastError: null,
       nextAttemptAt: null,
     });
@@ -277,8 +248,8 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
   });
 
   it('retries a failing receiver with backoff, and the log shows each attempt until it is delivered or given up', async () => {
-    answers.set('/flaky', (n) => (n < 2 ? 500 : 200));
-    answers.set('/down', () => 503);
+    receiver.answer('/flaky', (n) => ({ status: n < 2 ? 500 : 200 }));
+    receiver.answer('/down', () => ({ status: 503 }));
     const flaky = await service().create(memberOfA, {
       enterpriseProjectId: projectA,
       url: `${base}/flaky`,
@@ -294,7 +265,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
     // Every attempt is the same delivery and body, each signed afresh and valid.
     expect(new Set(attempts.map((attempt) => attempt.headers['x-stagecraft-delivery']))).toEqual(new Set([recovered.id]));
     expect(new Set(attempts.map((attempt) => attempt.body)).size).toBe(1);
-    expect(attempts.every((attempt) => signatureIsValid(flaky.secret, attempt))).toBe(true);
+    expect(attempts.every((attempt) => isStagecraftSignatureValid(flaky.secret, attempt))).toBe(true);
     // Backoff: at least 100 ms, then at least 200 ms between attempts (lower bounds only).
     expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(95);
     expect(attempts[2].at - attempts[1].at).toBeGreaterThanOrEqual(195);
@@ -379,12 +350,12 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
     expect(rows[0].secret_sealed).not.toContain(rotated.secret.slice('whsec_'.length));
     // Deliveries after the rotation are signed with the new secret only.
     const [request] = received.get('/secretive')!;
-    expect(signatureIsValid(rotated.secret, request)).toBe(true);
-    expect(signatureIsValid(created.secret, request)).toBe(false);
+    expect(isStagecraftSignatureValid(rotated.secret, request)).toBe(true);
+    expect(isStagecraftSignatureValid(created.secret, request)).toBe(false);
   });
 
   it('keeps a pending delivery across a restart: the next start sends it when it is due', async () => {
-    answers.set('/restart', (n) => (n === 0 ? 500 : 200));
+    receiver.answer('/restart', (n) => ({ status: n === 0 ? 500 : 200 }));
     const { webhook, secret } = await service().create(memberOfA, {
       enterpriseProjectId: projectA,
       url: `${base}/restart`,
@@ -408,7 +379,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
     const [delivered] = await logUntil(webhook.id, finished);
     expect(delivered).toMatchObject({ id: waiting.id, status: 'DELIVERED', attempts: 2, lastStatusCode: 200 });
     expect(received.get('/restart')).toHaveLength(2);
-    expect(signatureIsValid(secret, received.get('/restart')![1])).toBe(true);
+    expect(isStagecraftSignatureValid(secret, received.get('/restart')![1])).toBe(true);
   });
 
   it('refuses bad settings with the field and the rule', async () => {
