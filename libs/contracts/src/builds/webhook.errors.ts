@@ -1,7 +1,7 @@
 import { errorDomain } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 
-/** Why a webhook request was refused, by the code each reason travels with (docs/webhooks.md). */
+/** Why a webhook request was refused, by the code each reason travels with (docs/errors.md#webhooks). */
 const webhookErrors = errorDomain('Webhook', {
   [ErrorCode.BAD_USER_INPUT]: ['INVALID_WEBHOOK'],
   [ErrorCode.NOT_FOUND]: ['WEBHOOK_NOT_FOUND'],
@@ -12,4 +12,5 @@ const webhookErrors = errorDomain('Webhook', {
 
 export const WebhookErrorReason = webhookErrors.reasons;
 export type WebhookErrorReason = keyof typeof WebhookErrorReason;
+export const webhookErrorCode = webhookErrors.codeOf;
 export const WebhookError = webhookErrors.Error;
