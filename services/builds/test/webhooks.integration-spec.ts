@@ -396,5 +396,13 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
       message: 'url must not carry a user or password (the signature authenticates)',
     });
     expect(refused.message).not.toContain('pw');
+    // A list names each type once, whatever the request repeated.
+    const repeated = await service().create(memberOfA, {
+      enterpriseProjectId: projectA,
+      url: `${base}/repeated`,
+      eventTypes: ['failed', 'failed', 'error'],
+      statuses: ['FAILED', 'FAILED'],
+    });
+    expect(repeated.webhook).toMatchObject({ eventTypes: ['failed', 'error'], statuses: ['FAILED'] });
   });
 });

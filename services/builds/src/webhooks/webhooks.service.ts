@@ -40,7 +40,9 @@ export class WebhooksService {
   async create(caller: Caller, request: CreateWebhookRequest): Promise<WebhookWithSecretDto> {
     const projectId = request.enterpriseProjectId;
     if (!caller.can(Actions.assembling.create, projectId)) throw denied(Actions.assembling.create);
-    const settings = settingsOf(request);
+    // A new webhook's URL and event types are checked even when absent: they have no previous value.
+    const given = settingsOf(request);
+    const settings = { ...given, url: given.url ?? '', eventTypes: given.eventTypes ?? [] };
     checkWebhookSettings(settings);
     const box = this.box();
     if ((await this.repository.countInProject(caller.accountId, projectId)) >= this.config.WEBHOOKS_PER_PROJECT)
@@ -55,9 +57,9 @@ export class WebhooksService {
       id,
       accountId: caller.accountId,
       enterpriseProjectId: projectId,
-      url: request.url,
+      url: settings.url,
       description: settings.description ?? '',
-      eventTypes: request.eventTypes,
+      eventTypes: settings.eventTypes,
       statuses: (settings.statuses ?? []) as BuildStatus[],
       enabled: settings.enabled ?? true,
       secretSealed: box.seal(secret, id),
@@ -129,12 +131,12 @@ function denied(action: string) {
   return new WebhookError(WebhookErrorReason.WEBHOOK_ACTION_DENIED, `${action} is not allowed in this enterprise project`);
 }
 
-/** The settings a request gives, null taken as not given. */
+/** The settings a request gives, null taken as not given, each list once per value. */
 function settingsOf(request: CreateWebhookRequest | UpdateWebhookRequest): WebhookSettings {
   return {
     url: request.url ?? undefined,
-    eventTypes: request.eventTypes ?? undefined,
-    statuses: request.statuses ?? undefined,
+    eventTypes: request.eventTypes ? [...new Set(request.eventTypes)] : undefined,
+    statuses: request.statuses ? [...new Set(request.statuses)] : undefined,
     description: request.description ?? undefined,
     enabled: request.enabled ?? undefined,
   };

@@ -81,7 +81,8 @@ export class WebhookRepository {
    * another replica (or this one after a crash) takes them only once the lease has run out.
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DueDelivery[]> {
-    const rows: { id: string }[] = await this.deliveries.query(
+    // TypeORM answers an UPDATE … RETURNING as [rows, affected count].
+    const [rows]: [{ id: string }[], number] = await this.deliveries.query(
       `UPDATE webhook_deliveries SET next_attempt_at = $2
         WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
                       WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND w.enabled
@@ -89,8 +90,7 @@ export class WebhookRepository {
         RETURNING id`,
       [now, leaseUntil, limit],
     );
-    // The UPDATE … RETURNING shape differs by driver; the rows are read back through the entities.
-    const ids = (Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : rows).map((row) => row.id);
+    const ids = rows.map((row) => row.id);
     if (ids.length === 0) return [];
     const claimed = await this.deliveries.findBy({ id: In(ids) });
     const webhooks = new Map((await this.webhooks.findBy({ id: In(claimed.map((d) => d.webhookId)) })).map((w) => [w.id, w]));
