@@ -8,6 +8,7 @@ import { PoliciesResolver } from './iam/policies.resolver';
 import { ProjectsResolver } from './iam/projects.resolver';
 import { PackageJobsResolver } from './jobs/package-jobs.resolver';
 import { RegistryResolver } from './registry/registry.resolver';
+import { WebhooksResolver } from './webhooks/webhooks.resolver';
 
 /** Every resolver the gateway mounts; the schema is generated from these. */
 export const GATEWAY_RESOLVERS = [
@@ -21,4 +22,5 @@ export const GATEWAY_RESOLVERS = [
   BuildRetentionResolver,
   BuildSubscriptionsResolver,
   RegistryResolver,
+  WebhooksResolver,
 ];

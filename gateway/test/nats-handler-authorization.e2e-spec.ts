@@ -19,6 +19,7 @@ import {
   type Subject,
   SUBJECT_SENDERS,
   subjectOwner,
+  WebhooksSubjects,
 } from '@stagecraft/contracts';
 import { type NatsRpcClient, RPC_ACCESS, type RpcAccess } from '@stagecraft/messaging';
 import { SecretBox } from '@stagecraft/secrets';
@@ -32,7 +33,7 @@ import { errorOf, type Platform, startPlatform } from './platform-harness';
  * project's data or changes it by talking to the services straight over NATS.
  */
 
-const REQUEST_SUBJECT_GROUPS = [IamSubjects, ArtifactsSubjects, ClustersSubjects, JobsSubjects, BuildsSubjects];
+const REQUEST_SUBJECT_GROUPS = [IamSubjects, ArtifactsSubjects, ClustersSubjects, JobsSubjects, BuildsSubjects, WebhooksSubjects];
 /** Every request subject of the contracts: the `*Subjects` objects, less the plain-publish events. */
 const REQUEST_SUBJECTS = REQUEST_SUBJECT_GROUPS.flatMap((group) => Object.values(group) as string[]).filter(
   (subject) => !(subject in EVENT_SUBJECTS),
@@ -46,6 +47,7 @@ interface ProjectA {
   clusterId: string;
   jobId: string;
   buildId: string;
+  webhookId: string;
   memberId: string;
   memberAccessKey: string;
   policyId: string;
@@ -221,6 +223,16 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
     retention: { keepSucceeded: 1, keepFailed: 1, maxAgeDays: 1, deleteImages: true },
   }),
   [BuildsSubjects.health]: () => ({}),
+  [WebhooksSubjects.createWebhook]: (a) => ({
+    enterpriseProjectId: a.projectId,
+    url: 'https://attacker.example.com/collect',
+    eventTypes: ['succeeded'],
+  }),
+  [WebhooksSubjects.updateWebhook]: (a) => ({ id: a.webhookId, url: 'https://attacker.example.com/collect' }),
+  [WebhooksSubjects.rotateWebhookSecret]: (a) => ({ id: a.webhookId }),
+  [WebhooksSubjects.deleteWebhook]: (a) => ({ id: a.webhookId }),
+  [WebhooksSubjects.listWebhooks]: (a) => ({ enterpriseProjectId: a.projectId }),
+  [WebhooksSubjects.webhookDeliveries]: (a) => ({ webhookId: a.webhookId }),
 };
 
 type Outcome = { ok: true; data: unknown } | { ok: false; code: string; message: string; field?: string };
@@ -404,6 +416,12 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       if (Date.now() > deadline) throw new Error('the build of project A did not end');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Project A's webhook (through GraphQL, as its member would): only for events no later step makes.
+    const webhook = await must<{ createWebhook: { webhook: { id: string } } }>(
+      `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`,
+      { input: { enterpriseProjectId: projectId, url: `https://hooks.example.com/tenant-a-${suffix}`, eventTypes: ['expired'] } },
+      memberA.token,
+    );
     a = {
       projectId,
       projectName,
@@ -411,6 +429,7 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       clusterId: cluster.registerCluster.id,
       jobId: created.createPackageJob.job.id,
       buildId,
+      webhookId: webhook.createWebhook.webhook.id,
       memberId: memberA.id,
       memberAccessKey: memberA.accessKey,
       policyId: memberA.policyId!,
@@ -427,6 +446,8 @@ describe('who may call each NATS subject (issue 9: every handler authorised, fai
       a.jobId,
       `orders-job-${suffix}`,
       buildId,
+      a.webhookId,
+      `hooks.example.com/tenant-a-${suffix}`,
       memberA.id,
       `member-a-${suffix}`,
       a.policyId,

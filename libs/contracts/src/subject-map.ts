@@ -31,6 +31,15 @@ import type {
   StartBuildRequest,
 } from './builds/builds.requests';
 import { BuildsSubjects } from './builds/builds.subjects';
+import type { WebhookDeliveryDto, WebhookDto, WebhookWithSecretDto } from './builds/webhooks.dto';
+import type {
+  CreateWebhookRequest,
+  ListWebhooksRequest,
+  UpdateWebhookRequest,
+  WebhookDeliveriesRequest,
+  WebhookIdRequest,
+} from './builds/webhooks.requests';
+import { WebhooksSubjects } from './builds/webhooks.subjects';
 import type { BuildTargetDto, ClusterDto, NodeSelectionDto } from './clusters/clusters.dto';
 import type {
   ClusterIdRequest,
@@ -188,6 +197,13 @@ export interface SubjectMap {
   [BuildsSubjects.projectBuildRetention]: Rpc<ProjectBuildRetentionRequest, BuildRetentionDto>;
   [BuildsSubjects.setProjectBuildRetention]: Rpc<SetProjectBuildRetentionRequest, BuildRetentionDto>;
   [BuildsSubjects.health]: Rpc<EmptyRequest, HealthDto>;
+
+  [WebhooksSubjects.createWebhook]: Rpc<CreateWebhookRequest, WebhookWithSecretDto>;
+  [WebhooksSubjects.updateWebhook]: Rpc<UpdateWebhookRequest, WebhookDto>;
+  [WebhooksSubjects.rotateWebhookSecret]: Rpc<WebhookIdRequest, WebhookWithSecretDto>;
+  [WebhooksSubjects.deleteWebhook]: Rpc<WebhookIdRequest, { id: string }>;
+  [WebhooksSubjects.listWebhooks]: Rpc<ListWebhooksRequest, WebhookDto[]>;
+  [WebhooksSubjects.webhookDeliveries]: Rpc<WebhookDeliveriesRequest, WebhookDeliveryDto[]>;
 }
 
 export type Subject = keyof SubjectMap;
@@ -234,4 +250,6 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.jobBuildRetention,
   BuildsSubjects.projectBuildRetention,
   BuildsSubjects.health,
+  WebhooksSubjects.listWebhooks,
+  WebhooksSubjects.webhookDeliveries,
 ]);

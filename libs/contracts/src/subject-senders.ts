@@ -1,5 +1,6 @@
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
 import { BuildsSubjects } from './builds/builds.subjects';
+import { WebhooksSubjects } from './builds/webhooks.subjects';
 import { ClustersSubjects } from './clusters/clusters.subjects';
 import { IamSubjects } from './iam/iam.subjects';
 import { JobsSubjects } from './jobs/jobs.subjects';
@@ -107,6 +108,13 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [BuildsSubjects.projectBuildRetention]: ['gateway'],
   [BuildsSubjects.setProjectBuildRetention]: ['gateway'],
   [BuildsSubjects.health]: healthProbers('builds'),
+
+  [WebhooksSubjects.createWebhook]: ['gateway'],
+  [WebhooksSubjects.updateWebhook]: ['gateway'],
+  [WebhooksSubjects.rotateWebhookSecret]: ['gateway'],
+  [WebhooksSubjects.deleteWebhook]: ['gateway'],
+  [WebhooksSubjects.listWebhooks]: ['gateway'],
+  [WebhooksSubjects.webhookDeliveries]: ['gateway'],
 };
 
 /** The service that answers a subject: its first token. */

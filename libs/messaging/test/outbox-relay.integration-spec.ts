@@ -163,6 +163,26 @@ describe('outbox relay (real Postgres + JetStream)', () => {
     }
   });
 
+  it('adds the headers headersOf gives a row, without letting them replace its own', async () => {
+    const { table, subject, filter } = await newOutbox();
+    const [id] = await write(table, [{ subject: subject('succeeded'), payload: { state: 'SUCCEEDED' } }]);
+    const relayed = relay(table, {
+      headersOf: (row) => ({
+        'ce-id': row.id,
+        'ce-type': `test.${row.subject.split('.').pop()}`,
+        [OutboxHeaders.sequence]: '999',
+      }),
+    });
+    await relayed.start();
+    await relayed.flush();
+
+    const [event] = await readStream(filter);
+    expect(event.headers['ce-id']).toBe(id);
+    expect(event.headers['ce-type']).toBe('test.succeeded');
+    expect(event.headers[OutboxHeaders.sequence]).toBe('1');
+    expect(event.data).toEqual({ state: 'SUCCEEDED' });
+  });
+
   it('publishes nothing for a rolled-back transaction', async () => {
     const { table, subject, filter } = await newOutbox();
     const dataSource = new DataSource({ type: 'postgres', url: databaseUrl, poolSize: 2 });

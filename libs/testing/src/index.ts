@@ -8,4 +8,5 @@ export * from './test-keys';
 export * from './test-nats';
 export * from './test-nats-server';
 export * from './test-s3';
+export * from './webhook-receiver';
 export * from '@stagecraft/config/testing';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { packageErrorCode, PackageErrorReason } from '../artifacts/package.errors';
 import { buildErrorCode, BuildErrorReason } from '../builds/build.errors';
+import { webhookErrorCode, WebhookErrorReason } from '../builds/webhook.errors';
 import { clusterErrorCode, ClusterErrorReason } from '../clusters/cluster.errors';
 import { iamErrorCode, IamErrorReason } from '../iam/iam.errors';
 import { packageJobErrorCode, PackageJobErrorReason } from '../jobs/package-job.errors';
@@ -13,6 +14,7 @@ import { ServiceError } from './service-error';
 const DOMAINS: [string, Record<string, string>, (reason: never) => ErrorCode][] = [
   ['Package jobs', PackageJobErrorReason, packageJobErrorCode],
   ['Builds', BuildErrorReason, buildErrorCode],
+  ['Webhooks', WebhookErrorReason, webhookErrorCode],
   ['Packages', PackageErrorReason, packageErrorCode],
   ['Clusters', ClusterErrorReason, clusterErrorCode],
   ['Identity and access', IamErrorReason, iamErrorCode],

@@ -48,6 +48,8 @@ export interface OutboxRelayOptions {
   /** Delete published rows older than `afterMs`, at most once per `everyMs` (default 60 s). */
   prune?: { afterMs: number; everyMs?: number };
   logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
+  /** Headers of a row's message besides the relay's own (e.g. CloudEvents `ce-*` attributes); they cannot replace those. */
+  headersOf?(row: OutboxRow): Record<string, string>;
   /**
    * Fault injection for tests: runs after a batch was acknowledged by JetStream and before it is
    * marked published. Throwing here is a crash between publish and mark.
@@ -302,6 +304,7 @@ export class OutboxRelay {
   private async publish(row: OutboxRow): Promise<void> {
     this.js ??= this.options.nats.connection.jetstream();
     const headers = natsHeaders();
+    for (const [name, value] of Object.entries(this.options.headersOf?.(row) ?? {})) headers.set(name, value);
     headers.set(OutboxHeaders.sequence, String(row.sequence));
     headers.set(OutboxHeaders.createdAt, row.createdAt.toISOString());
     const options: Partial<JetStreamPublishOptions> = {

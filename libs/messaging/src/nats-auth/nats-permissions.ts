@@ -6,6 +6,7 @@ import {
   type Subject,
   SUBJECT_SENDERS,
   subjectOwner,
+  WEBHOOKS_DURABLE_CONSUMER,
 } from '@stagecraft/contracts';
 
 import { qualifyStreamName } from '../jetstream/subjects';
@@ -31,7 +32,8 @@ export interface PermissionScope {
  * What one process may publish and subscribe to, derived from the contracts: it sends only the
  * requests SUBJECT_SENDERS names it for, listens only on the subjects it answers, reads replies
  * only in its own inbox, and touches JetStream only as far as its part needs (builds writes
- * build events, keeps their stream and purges pruned builds' events; the gateway follows them). Nobody may subscribe to `>`.
+ * build events, keeps their stream, consumes it for webhooks and purges pruned builds' events; the gateway
+ * follows them). Nobody may subscribe to `>`.
  */
 export function natsPermissionsFor(identity: ProcessIdentity, scope: PermissionScope): NatsPermissions {
   const prefix = scope.subjectPrefix;
@@ -53,6 +55,7 @@ export function natsPermissionsFor(identity: ProcessIdentity, scope: PermissionS
       `$JS.API.STREAM.UPDATE.${stream}`,
       // Pruned builds' events, by their subjects (BuildEventsPurge); as strong as UPDATE, which could age everything out.
       `$JS.API.STREAM.PURGE.${stream}`,
+      ...durableConsumerSubjects(stream, WEBHOOKS_DURABLE_CONSUMER),
     );
   }
   if (identity === 'gateway') publish.push(...buildEventReaderSubjects(stream));
@@ -78,6 +81,21 @@ export function buildEventReaderSubjects(stream: string): string[] {
     `$JS.API.CONSUMER.DELETE.${stream}.*`,
     `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
     `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
+ * The JetStream API one durable pull consumer needs: create or update it, read it, pull from it
+ * and ack its messages — that consumer only, no other, no deletes.
+ */
+export function durableConsumerSubjects(stream: string, durable: string): string[] {
+  return [
+    `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
+    `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+    `$JS.ACK.${stream}.${durable}.>`,
   ];
 }
 

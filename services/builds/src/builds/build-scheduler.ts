@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { buildQueueDepth } from '@stagecraft/observability';
 
+import { CoalescedTask } from '../coalesced-task';
 import { BuildsConfig } from '../config';
 import { BUILD_EXECUTOR, BuildRunner } from './build-runner';
 import type { BuildQueue } from './domain/build-queue';
@@ -27,8 +28,10 @@ import { BuildRepository } from './infra/build.repository';
 export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BuildScheduler');
   private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private again = false;
+  private readonly ticks = new CoalescedTask(
+    () => this.tick(),
+    (error) => this.logger.warn(`scheduling failed: ${error.message}`),
+  );
   /** Set once shutdown starts: no tick after it, or one could claim a build again after its lease was released. */
   private stopping = false;
 
@@ -49,7 +52,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
-    await this.ticking;
+    await this.ticks.idle();
     await this.runner.stopAll();
     // Handed over at once rather than when the leases run out: the next replica to tick takes them.
     await this.builds.releaseLeases(this.runner.id);
@@ -59,19 +62,7 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   wake(): void {
     // A build that stopAll ended wakes the scheduler as it finishes: too late to take anything.
     if (this.stopping) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((error: Error) => this.logger.warn(`scheduling failed: ${error.message}`))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.ticks.wake();
   }
 
   private async tick(): Promise<void> {

@@ -4,6 +4,7 @@ import { BuildsOfDeletedJobs1765200000400 } from './1765200000400-builds-of-dele
 import { BuildLeases1765400000400 } from './1765400000400-build-leases';
 import { BuildPhaseTimes1765600000400 } from './1765600000400-build-phase-times';
 import { BuildRetention1765800000400 } from './1765800000400-build-retention';
+import { Webhooks1765900000400 } from './1765900000400-webhooks';
 
 /** Applied in order on start; never edit one that has shipped, add a new one. */
 export const buildsMigrations = [
@@ -13,4 +14,5 @@ export const buildsMigrations = [
   BuildLeases1765400000400,
   BuildPhaseTimes1765600000400,
   BuildRetention1765800000400,
+  Webhooks1765900000400,
 ];

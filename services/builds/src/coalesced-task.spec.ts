@@ -1,0 +1,39 @@
+import { CoalescedTask } from './coalesced-task';
+
+describe('CoalescedTask', () => {
+  it('runs once at a time, and once more after the run in progress however often it was woken', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const task = new CoalescedTask(
+      () => new Promise<void>((resolve) => ((runs += 1), (release = resolve))),
+      () => undefined,
+    );
+    task.wake();
+    task.wake();
+    task.wake();
+    expect(runs).toBe(1);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toBe(2);
+    release();
+    await task.idle();
+    expect(runs).toBe(2);
+  });
+
+  it('hands a failure to onError and keeps running later wake-ups', async () => {
+    const errors: string[] = [];
+    let fail = true;
+    const task = new CoalescedTask(
+      async () => {
+        if (fail) throw new Error('broken');
+      },
+      (error) => errors.push(error.message),
+    );
+    task.wake();
+    await task.idle();
+    fail = false;
+    task.wake();
+    await task.idle();
+    expect(errors).toEqual(['broken']);
+  });
+});
