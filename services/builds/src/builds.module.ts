@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
 import { archiveLimitsOf } from '@stagecraft/archive';
 import { EnterpriseProjectScope } from '@stagecraft/authz';
-import { EgressPolicy, loadConfig } from '@stagecraft/config';
+import { EgressPolicy } from '@stagecraft/config';
 import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
 import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
@@ -56,18 +56,13 @@ import { WebhookSender } from './webhooks/infra/webhook.sender';
 import { WebhookDeliveryEntity } from './webhooks/infra/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
 import { WebhookEventsConsumer } from './webhooks/webhook-events.consumer';
-import { WebhooksConfig } from './webhooks/webhooks.config';
 import { WebhooksNatsController } from './webhooks/webhooks.nats-controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 @Module({})
 export class BuildsModule {
-  /**
-   * `executor` replaces the LOCAL executor (tests drive the queue with one of their own); Kubernetes builds keep theirs.
-   * `webhooks` replaces the webhook settings read from the environment.
-   */
-  static forConfig(config: BuildsConfig, overrides: { executor?: BuildExecutor; webhooks?: WebhooksConfig } = {}): DynamicModule {
-    const webhooks = overrides.webhooks ?? loadConfig(WebhooksConfig);
+  /** `executor` replaces the LOCAL executor (tests drive the queue with one of their own); Kubernetes builds keep theirs. */
+  static forConfig(config: BuildsConfig, overrides: { executor?: BuildExecutor } = {}): DynamicModule {
     const credentials = registryCredentialsOf(config);
     const [os, architecture, variant] = config.BUILD_PLATFORM.split('/');
     const registries = { npm: config.BUILD_NPM_REGISTRY, pip: config.BUILD_PIP_INDEX_URL };
@@ -171,11 +166,10 @@ export class BuildsModule {
         { provide: BuildTargets, useClass: NatsBuildTargets },
         { provide: PackageDownloads, useClass: NatsPackageDownloads },
         BuildsService,
-        { provide: WebhooksConfig, useValue: webhooks },
         {
           provide: WebhookSender,
           inject: [EgressPolicy],
-          useFactory: (egress: EgressPolicy) => new WebhookSender(egress, webhooks.WEBHOOK_TIMEOUT_MS),
+          useFactory: (egress: EgressPolicy) => new WebhookSender(egress, config.WEBHOOK_TIMEOUT_MS),
         },
         WebhookRepository,
         WebhookDispatcher,

@@ -32,7 +32,6 @@ import { BuildEventsRelay } from '../src/builds/build-events.relay';
 import type { BuildExecutor } from '../src/builds/executors/build-executor';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildsConfig } from '../src/config';
-import { WebhooksConfig } from '../src/webhooks/webhooks.config';
 import { WebhooksService } from '../src/webhooks/webhooks.service';
 import { queuedBuild } from './queued-build';
 
@@ -87,9 +86,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
       SECRETS_KEY: secretsKey,
       // The receiver listens on 127.0.0.1, allowed as an operator would (docs/security.md#egress); nothing else private is.
       EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
-    });
-    // Short backoff instead of long sleeps: 3 attempts, 100 ms then 200 ms apart.
-    const webhooks = loadConfig(WebhooksConfig, {
+      // Short backoff instead of long sleeps: 3 attempts, 100 ms then 200 ms apart.
       WEBHOOK_MAX_ATTEMPTS: '3',
       WEBHOOK_BACKOFF_INITIAL_MS: '100',
       WEBHOOK_BACKOFF_MAX_MS: '200',
@@ -98,7 +95,7 @@ describe('webhooks: build events delivered to project webhooks (real Postgres, N
       ...webhookSettings,
     });
     const idle: BuildExecutor = { execute: () => new Promise(() => undefined) };
-    const started = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor: idle, webhooks }), {
+    const started = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor: idle }), {
       logger: false,
     });
     await started.init();

@@ -3,12 +3,12 @@ import type { SecretBox } from '@stagecraft/secrets';
 
 import { BUILDS_SECRET_BOX } from '../builds/infra/build-cluster.store';
 import { CoalescedTask } from '../coalesced-task';
+import { BuildsConfig } from '../config';
 import type { WebhookAttempt } from './domain/webhook-delivery';
 import { isDelivered, retryDelayMs, type WebhookRetryPolicy } from './domain/webhook-retry';
 import { WebhookHeaders, webhookSignature } from './domain/webhook-signature';
 import { type AttemptOutcome, type DueDelivery, WebhookRepository } from './infra/webhook.repository';
 import { WebhookSender } from './infra/webhook.sender';
-import { WebhooksConfig } from './webhooks.config';
 
 /** Deliveries sent at once by one replica. */
 const BATCH = 20;
@@ -33,7 +33,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly repository: WebhookRepository,
     private readonly sender: WebhookSender,
-    private readonly config: WebhooksConfig,
+    private readonly config: BuildsConfig,
     @Inject(BUILDS_SECRET_BOX) private readonly secrets: SecretBox | null,
   ) {
     this.policy = {

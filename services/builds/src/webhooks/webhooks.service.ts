@@ -15,12 +15,12 @@ import {
 import type { SecretBox } from '@stagecraft/secrets';
 
 import { BUILDS_SECRET_BOX } from '../builds/infra/build-cluster.store';
+import { BuildsConfig } from '../config';
 import { checkWebhookSettings, type WebhookSettings } from './domain/webhook.rules';
 import { generateWebhookSecret } from './domain/webhook-signature';
 import type { WebhookEntity } from './infra/webhook.entity';
 import { WebhookRepository } from './infra/webhook.repository';
 import { toWebhookDeliveryDto, toWebhookDto } from './infra/webhook-dto';
-import { WebhooksConfig } from './webhooks.config';
 
 const notFound = () => new WebhookError(WebhookErrorReason.WEBHOOK_NOT_FOUND, 'webhook not found');
 
@@ -33,7 +33,7 @@ const notFound = () => new WebhookError(WebhookErrorReason.WEBHOOK_NOT_FOUND, 'w
 export class WebhooksService {
   constructor(
     private readonly repository: WebhookRepository,
-    private readonly config: WebhooksConfig,
+    private readonly config: BuildsConfig,
     @Inject(BUILDS_SECRET_BOX) private readonly secrets: SecretBox | null,
   ) {}
 
