@@ -2,7 +2,10 @@
 // upload a JAR with its progress seen, a broken rule shown on its field, Build, the log live,
 // SUCCEEDED with a digest; a Deny of servicestage:assembling:create disables Build; another
 // project's job is not reachable by URL. Each page is checked with axe and photographed.
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
@@ -152,6 +155,66 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
   expect(violations).toEqual([]);
 });
 
+test("a project's settings: its jobs' build history default, and a webhook that hears the next build end", async ({
+  page,
+}, testInfo) => {
+  // A receiver on 127.0.0.1, which `npm start` lets the builds service reach (docs/security.md#egress).
+  const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    await page.goto(consoleUrl());
+    await signIn(page, adminKey());
+    await page.getByRole('link', { name: 'Project settings' }).click();
+    await expect(page.getByRole('heading', { name: 'Settings of default', level: 1 })).toBeVisible();
+
+    const history = page.getByRole('region', { name: 'Build history default' });
+    await expect(history).toContainText("follow the platform's default policy");
+    await history.getByLabel('Other builds kept').fill('5');
+    await history.getByRole('button', { name: 'Keep this policy' }).click();
+    await expect(history.getByRole('status')).toContainText('Saved');
+    await expect(history).toContainText("follow the enterprise project's default policy");
+
+    const webhooks = page.getByRole('region', { name: 'Webhooks' });
+    await webhooks.getByText('Add a webhook').click();
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/stagecraft`;
+    await webhooks.getByLabel('Payload URL').fill(url);
+    await webhooks.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = (await webhooks.locator('output.secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    await expect(webhooks.getByRole('row').filter({ hasText: url })).toContainText('Enabled');
+    await expectAccessible(page, 'settings');
+    await snapshot(page, testInfo, 'settings');
+
+    await page.goto(jobUrl);
+    await page.getByRole('button', { name: 'Build' }).click();
+    await expect(page.locator('.build-status')).toContainText('SUCCEEDED', { timeout: 200_000 });
+    // The build's end, signed with the secret shown once.
+    await expect.poll(() => received.find((delivery) => delivery.body.includes('io.stagecraft.build.succeeded'))).toBeTruthy();
+    const delivery = received.find((candidate) => candidate.body.includes('io.stagecraft.build.succeeded'))!;
+    const timestamp = String(delivery.headers['x-stagecraft-timestamp']);
+    const expected = createHmac('sha256', secret).update(`${timestamp}.${delivery.body}`).digest('hex');
+    expect(delivery.headers['x-stagecraft-signature']).toBe(`sha256=${expected}`);
+    expect(delivery.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+
+    await page.getByRole('link', { name: 'Project settings' }).click();
+    await page.getByRole('button', { name: `Deliveries to ${url}` }).click();
+    const log = page.getByRole('region', { name: `Deliveries to ${url}` });
+    await expect(log.getByRole('row').filter({ hasText: 'io.stagecraft.build.succeeded' })).toContainText('DELIVERED');
+    await expectAccessible(page, 'settings-deliveries');
+  } finally {
+    await new Promise((resolve) => receiver.close(resolve));
+  }
+});
+
 test('a member denied servicestage:assembling:create sees Build disabled, with the reason', async ({ page }, testInfo) => {
   const member = await createMember('console-denied', {
     allow: MEMBER_ACTIONS,
@@ -195,6 +258,8 @@ test('the job form can be filled and saved with the keyboard alone', async ({ pa
   await page.keyboard.press('Tab'); // description
   await page.keyboard.type('typed');
   await page.keyboard.press('Tab'); // package
+  // The choices arrive with the packages query: an arrow key before them selects nothing.
+  await expect(page.getByLabel('Software package').getByRole('option', { name: 'hello 1.0.0 (JAVA)' })).toBeAttached();
   await page.keyboard.press('ArrowDown');
   await expect(page.getByLabel('Software package')).not.toHaveValue('');
   await page.keyboard.press('Tab'); // build type: System default is checked
@@ -204,6 +269,7 @@ test('the job form can be filled and saved with the keyboard alone', async ({ pa
   await page.keyboard.press('Tab'); // archive address
   await page.keyboard.type(`${registry()}/console/keyboard:1`);
   await page.keyboard.press('Tab'); // cluster
+  await expect(page.getByLabel('Cluster').getByRole('option', { name: /^local / })).toBeAttached();
   await page.keyboard.press('ArrowDown');
   await expect(page.getByLabel('Cluster')).not.toHaveValue('');
   await page.getByRole('button', { name: 'Save' }).focus();

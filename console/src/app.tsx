@@ -11,6 +11,7 @@ import { JobFormPage } from './pages/job-form-page';
 import { JobsPage } from './pages/jobs-page';
 import { NotFound } from './pages/not-found';
 import { PackagesPage } from './pages/packages-page';
+import { ProjectSettingsPage } from './pages/project-settings-page';
 import { SignInPage } from './pages/sign-in-page';
 import { matchRoute, navigate, Router, usePath } from './routing/router';
 import { ProjectsProvider } from './session/projects';
@@ -49,6 +50,7 @@ const ROUTES: [string, (params: Record<string, string>) => ReactNode][] = [
   ['/jobs/:id', ({ id }) => <JobDetailPage id={id!} />],
   ['/builds/:id', ({ id }) => <BuildPage id={id!} />],
   ['/clusters', () => <ClustersPage />],
+  ['/settings', () => <ProjectSettingsPage />],
   ['/iam', () => <IamPage />],
 ];
 

@@ -8,6 +8,7 @@ const NAV = [
   ['/jobs', 'Package jobs'],
   ['/packages', 'Packages'],
   ['/clusters', 'Clusters'],
+  ['/settings', 'Project settings'],
 ] as const;
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { useMutation } from 'urql';
 
-import { type ApiProblem, problemOf } from '../api/errors';
+import { type ApiProblem } from '../api/errors';
 import { ActionButton, Field, ProblemBanner } from '../components/form';
 import { graphql, type ResultOf } from '../graphql';
 
@@ -15,18 +14,11 @@ export const BuildRetentionFields = graphql(`
   }
 `);
 
-const SetJobBuildRetention = graphql(
-  `
-    mutation SetJobBuildRetention($jobId: ID!, $retention: BuildRetentionInput) {
-      setJobBuildRetention(jobId: $jobId, retention: $retention) {
-        ...BuildRetentionFields
-      }
-    }
-  `,
-  [BuildRetentionFields],
-);
+export type Retention = ResultOf<typeof BuildRetentionFields>;
+export type RetentionInput = Omit<Retention, 'source'>;
 
-type Retention = ResultOf<typeof BuildRetentionFields>;
+/** What a save answers: the policy that holds afterwards, or why it was refused. */
+export type RetentionSaved = { retention: Retention | null; problem: ApiProblem | null };
 
 const SOURCE_LABEL: Record<Retention['source'], string> = {
   JOB: "this job's own",
@@ -34,40 +26,57 @@ const SOURCE_LABEL: Record<Retention['source'], string> = {
   PLATFORM: "the platform's default",
 };
 
+/** Whose policy the section sets, and what it follows without one. */
+const OWNERS = {
+  JOB: {
+    heading: 'Build history',
+    follows: 'Follows',
+    saved: 'Saved: this job keeps its own build history policy.',
+    inherit: "Follow the project's policy",
+    inherited: "This job follows its project's policy again.",
+  },
+  PROJECT: {
+    heading: 'Build history default',
+    follows: "The project's jobs without a policy of their own follow",
+    saved: "Saved: the project's jobs without a policy of their own keep this one.",
+    inherit: "Follow the platform's policy",
+    inherited: "The project's jobs follow the platform's policy again.",
+  },
+} as const;
+
 /** The field a problem names, without the `retention.` the server puts before it. */
 const fieldOf = (problem: ApiProblem | null) => problem?.field?.replace(/^retention\./, '') ?? null;
 
 /**
- * How much build history the job keeps (docs/package-jobs.md#build-history): the policy it follows
- * and where that comes from, and, for those who may modify the job, its own policy or none.
+ * How much build history is kept (docs/package-jobs.md#build-history): the policy that holds and
+ * where it comes from, and, for those who may modify, the owner's own policy or none.
  */
 export function BuildHistorySection({
-  jobId,
+  owner,
   retention,
   refusal,
+  save,
 }: {
-  jobId: string;
+  owner: keyof typeof OWNERS;
   retention: Retention;
   /** Why the caller may not set it (no `servicestage:assembling:modify`), or null. */
   refusal: string | null;
+  /** Sets the owner's own policy, or drops it (null). */
+  save: (retention: RetentionInput | null) => Promise<RetentionSaved>;
 }) {
+  const text = OWNERS[owner];
   const [values, setValues] = useState(retention);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [, setRetention] = useMutation(SetJobBuildRetention);
 
   const send = async (own: boolean) => {
     setSaved(null);
     const { keepSucceeded, keepFailed, maxAgeDays, deleteImages } = values;
-    const result = await setRetention({
-      jobId,
-      retention: own ? { keepSucceeded, keepFailed, maxAgeDays, deleteImages } : null,
-    });
-    const sendProblem = problemOf(result.error);
-    setProblem(sendProblem);
-    if (sendProblem || !result.data) return;
-    setValues(result.data.setJobBuildRetention);
-    setSaved(own ? 'Saved: this job keeps its own build history policy.' : "This job follows its project's policy again.");
+    const result = await save(own ? { keepSucceeded, keepFailed, maxAgeDays, deleteImages } : null);
+    setProblem(result.problem);
+    if (!result.retention) return;
+    setValues(result.retention);
+    setSaved(own ? text.saved : text.inherited);
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -91,11 +100,11 @@ export function BuildHistorySection({
   );
 
   return (
-    <section aria-labelledby="history-heading">
-      <h2 id="history-heading">Build history</h2>
+    <section aria-labelledby={`history-${owner}`}>
+      <h2 id={`history-${owner}`}>{text.heading}</h2>
       <p>
-        Follows {SOURCE_LABEL[values.source]} policy. Never pruned: an unfinished build, the newest succeeded one and the newest
-        one.
+        {text.follows} {SOURCE_LABEL[values.source]} policy. Never pruned: an unfinished build, a job&apos;s newest succeeded one
+        and its newest one.
       </p>
       {saved && (
         <p className="banner" role="status">
@@ -122,9 +131,9 @@ export function BuildHistorySection({
           <ActionButton type="submit" refusal={refusal}>
             Keep this policy
           </ActionButton>
-          {values.source === 'JOB' && (
+          {values.source === owner && (
             <ActionButton type="button" refusal={refusal} onClick={() => void send(false)}>
-              Follow the project's policy
+              {text.inherit}
             </ActionButton>
           )}
         </div>

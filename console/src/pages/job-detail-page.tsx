@@ -87,6 +87,17 @@ const DeleteJob = graphql(`
   }
 `);
 
+const SetJobBuildRetention = graphql(
+  `
+    mutation SetJobBuildRetention($jobId: ID!, $retention: BuildRetentionInput) {
+      setJobBuildRetention(jobId: $jobId, retention: $retention) {
+        ...BuildRetentionFields
+      }
+    }
+  `,
+  [BuildRetentionFields],
+);
+
 const BuildAgain = graphql(`
   mutation BuildAgain($jobId: ID!) {
     startBuild(jobId: $jobId) {
@@ -103,6 +114,7 @@ export function JobDetailPage({ id }: { id: string }) {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [, deleteJob] = useMutation(DeleteJob);
   const [, buildAgain] = useMutation(BuildAgain);
+  const [, setRetention] = useMutation(SetJobBuildRetention);
   if (!data && fetching) return <p aria-busy="true">Loading…</p>;
   const job = data?.packageJob;
   if (!job) return isMissing(error) ? <NotFound what="This package job" /> : <ProblemBanner problem={problemOf(error)} />;
@@ -270,7 +282,15 @@ export function JobDetailPage({ id }: { id: string }) {
         </tbody>
       </table>
       {job.builds.edges.length === 0 && <p>Not built yet.</p>}
-      <BuildHistorySection jobId={job.id} retention={job.buildRetention} refusal={refusalIn(project, Action.jobModify)} />
+      <BuildHistorySection
+        owner="JOB"
+        retention={job.buildRetention}
+        refusal={refusalIn(project, Action.jobModify)}
+        save={async (retention) => {
+          const result = await setRetention({ jobId: job.id, retention });
+          return { retention: result.data?.setJobBuildRetention ?? null, problem: problemOf(result.error) };
+        }}
+      />
     </>
   );
 }
