@@ -95,11 +95,13 @@ describe("build history: a job's policy prunes its builds and deletes their imag
       { timeoutMs: 20_000, intervalMs: 250 },
     );
     expect(left.edges.map((edge) => edge.node.id)).toEqual([second.id]);
-    await eventually(
-      () => registry.headManifest(repository, first.imageDigest),
-      (head) => head === null,
-      { timeoutMs: 20_000, intervalMs: 250 },
-    );
+    expect(
+      await eventually(
+        () => registry.headManifest(repository, first.imageDigest),
+        (head) => head === null,
+        { timeoutMs: 20_000, intervalMs: 250 },
+      ),
+    ).toBeNull();
     expect(await registry.headManifest(repository, '1.0.0')).toMatchObject({ digest: second.imageDigest });
     expect(await registry.headManifest(repository, second.imageDigest)).not.toBeNull();
   }, 180_000);

@@ -67,7 +67,13 @@ export class RegistryCredentialsClient {
     repository: string,
   ): Promise<RegistryCredentials | undefined> {
     if (!this.tokenHosts.has(registry)) return this.configured[registry];
-    const credential = await this.client.send(IamSubjects.pruneRegistryCredential, { ...scope, repository });
+    // Only the fields the subject takes: iam refuses a request with any other (its callers pass whole rows).
+    const { accountId, enterpriseProjectId } = scope;
+    const credential = await this.client.send(IamSubjects.pruneRegistryCredential, {
+      accountId,
+      enterpriseProjectId,
+      repository,
+    });
     return { username: credential.username, password: credential.password };
   }
 }
