@@ -1,3 +1,5 @@
+import { ociPurl } from '../sbom/purl';
+
 /** in-toto Statement v1 (github.com/in-toto/attestation, spec/v1/statement.md). */
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
@@ -68,7 +70,7 @@ export function provenanceStatement(input: ProvenanceInput): InTotoStatement<Sls
   if (input.baseImage)
     resolvedDependencies.push({
       name: input.baseImage.name,
-      uri: `pkg:oci/${encodeURIComponent(lastSegment(input.baseImage.name))}@${encodeURIComponent(input.baseImage.digest)}?repository_url=${encodeURIComponent(input.baseImage.name)}`,
+      uri: ociPurl(input.baseImage.name, input.baseImage.digest),
       digest: digestSet(input.baseImage.digest),
     });
   return {
@@ -112,8 +114,4 @@ export function withoutQuery(url: string | null): string | null {
   } catch {
     return null;
   }
-}
-
-function lastSegment(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
 }

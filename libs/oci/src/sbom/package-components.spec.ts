@@ -7,6 +7,7 @@ import { buildTarball, buildZip } from '@stagecraft/archive/testing';
 
 import { cycloneDxBom } from './cyclonedx';
 import { readPackageComponents } from './package-components';
+import { ociPurl } from './purl';
 
 let dir: string;
 beforeAll(async () => {
@@ -161,5 +162,17 @@ describe('cycloneDxBom', () => {
       'pkg:npm/a@1',
       'pkg:npm/b@1',
     ]);
+  });
+});
+
+describe('ociPurl', () => {
+  it('names the repository by its last segment, the rest as repository_url, and keeps a tag apart', () => {
+    const digest = `sha256:${'f'.repeat(64)}`;
+    expect(ociPurl('127.0.0.1:5000/library/Tomcat:10.1-jre17', digest)).toBe(
+      `pkg:oci/tomcat@sha256%3A${'f'.repeat(64)}?repository_url=127.0.0.1%3A5000%2Flibrary%2FTomcat&tag=10.1-jre17`,
+    );
+    expect(ociPurl(`registry.example.com/app@${digest}`, digest)).toBe(
+      `pkg:oci/app@sha256%3A${'f'.repeat(64)}?repository_url=registry.example.com%2Fapp`,
+    );
   });
 });

@@ -27,8 +27,16 @@ export function composerPurl(vendorAndName: string, version: string): string {
   return name ? `pkg:composer/${enc(vendor)}/${enc(name)}@${enc(version)}` : `pkg:composer/${enc(vendor)}@${enc(version)}`;
 }
 
-/** `registry/path/name` at a digest: the purl names the last segment, `repository_url` the rest. */
-export function ociPurl(repository: string, digest: string): string {
+/**
+ * An image at a digest: the purl names the last path segment, `repository_url` the rest, and the
+ * tag it was asked for by, if any (qualifiers in key order, as the purl spec wants them).
+ */
+export function ociPurl(reference: string, digest: string): string {
+  const bare = reference.split('@')[0];
+  const slash = bare.lastIndexOf('/');
+  const colon = bare.lastIndexOf(':');
+  const tag = colon > slash ? bare.slice(colon + 1) : null;
+  const repository = colon > slash ? bare.slice(0, colon) : bare;
   const name = repository.slice(repository.lastIndexOf('/') + 1).toLowerCase();
-  return `pkg:oci/${enc(name)}@${enc(digest)}?repository_url=${enc(repository)}`;
+  return `pkg:oci/${enc(name)}@${enc(digest)}?repository_url=${enc(repository)}${tag ? `&tag=${enc(tag)}` : ''}`;
 }
