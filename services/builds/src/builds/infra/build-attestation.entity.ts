@@ -1,0 +1,17 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** The signed SBOM and provenance of one succeeded build, and where they were attached (docs/attestations.md). */
+@Entity({ name: 'build_attestations' })
+export class BuildAttestationEntity {
+  @PrimaryColumn('uuid', { name: 'build_id' }) buildId!: string;
+  @Column('text', { name: 'attached_as' }) attachedAs!: 'REFERRERS' | 'COSIGN_TAGS';
+  @Column('text', { name: 'predicate_types', array: true }) predicateTypes!: string[];
+  /** sha256 digests of the envelope bytes pushed (provenance) and of the raw CycloneDX BOM (sbom). */
+  @Column('text', { name: 'provenance_digest' }) provenanceDigest!: string;
+  @Column('text', { name: 'sbom_digest' }) sbomDigest!: string;
+  @Column('text', { name: 'provenance_envelope' }) provenanceEnvelope!: string;
+  @Column('text', { name: 'sbom_envelope' }) sbomEnvelope!: string;
+  @Column('text') sbom!: string;
+  @Column('integer', { name: 'sbom_components' }) sbomComponents!: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
+}
