@@ -12,6 +12,7 @@ import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
 
 import { BuildAttestor } from './builds/attestation/build-attestor';
+import { BuildAttestationsService } from './builds/build-attestations.service';
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildHistoryPruner } from './builds/build-history.pruner';
 import { BuildObjectsJanitor } from './builds/build-objects.janitor';
@@ -164,6 +165,7 @@ export class BuildsModule {
               : null,
         },
         BuildAttestationStore,
+        BuildAttestationsService,
         BuildRepository,
         BuildLogStore,
         PackageUrlsClient,
