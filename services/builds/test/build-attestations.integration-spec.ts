@@ -11,7 +11,13 @@ import { NestFactory } from '@nestjs/core';
 import { buildZip } from '@stagecraft/archive/testing';
 import { loadConfig } from '@stagecraft/config';
 import { RegistryClient } from '@stagecraft/oci';
-import { DEMO_BASE_IMAGES, seedDemoBaseImages, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+import {
+  DEMO_BASE_IMAGES,
+  seedDemoBaseImages,
+  skopeoInspect,
+  startTestRegistry,
+  type TestRegistry,
+} from '@stagecraft/oci/testing';
 import { createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
@@ -234,6 +240,9 @@ describe('build attestations (real Postgres, NATS, docker-registry, LOCAL execut
     const build = await runBuild('2', { servings: 1 });
     expect([build.status, build.reason]).toEqual(['ERROR', 'ATTESTATION_FAILED']);
     expect(build.message).toMatch(/^the package could not be read again: /);
+    // The image was pushed; nothing was attached to it.
+    const pushed = (await skopeoInspect(`${registry.host}/team/orders:2`, { creds: login })) as { Digest: string };
+    expect(await tagsOf('team/orders')).not.toContain(`${pushed.Digest.replace(':', '-')}.att`);
     expect(await app.get(BuildAttestationStore).find(build.id)).toBeNull();
   }, 60_000);
 });
