@@ -85,7 +85,7 @@ export async function startPlatform(
   const credentialsFile = join(dataDir, 'admin-credentials.json');
   ensureSigningKey(keyFile);
   const attestationKeyFile = join(dataDir, 'keys', 'attestation-key.pem');
-  ensureAttestationKey(attestationKeyFile);
+  if (config.STAGECRAFT_ATTESTATIONS) ensureAttestationKey(attestationKeyFile);
 
   // The base images are built (first start) or read from the user's cache while the rest starts.
   const baseImages = prepareEmbeddedBaseImages();
@@ -220,7 +220,7 @@ export async function startPlatform(
         // Dependency layers by lockfile; they name images of this data folder's registry.
         BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
         // Every succeeded build's SBOM and provenance are signed with it (docs/attestations.md).
-        ATTESTATION_SIGNING_KEY_FILE: attestationKeyFile,
+        ...(config.STAGECRAFT_ATTESTATIONS && { ATTESTATION_SIGNING_KEY_FILE: attestationKeyFile }),
         // The machine's extra CAs for dependency installs too: their npm or pip talks TLS to the registry itself.
         ...(process.env['NODE_EXTRA_CA_CERTS'] && { BUILD_CA_BUNDLE: process.env['NODE_EXTRA_CA_CERTS'] }),
       },
