@@ -199,7 +199,7 @@ describe('build attestations (real Postgres, NATS, docker-registry, LOCAL execut
     expect(provenance.predicate.buildDefinition.resolvedDependencies).toEqual([
       // The presigned query (a capability) is not in the provenance.
       {
-        name: 'orders',
+        name: `package/${build.spec.packageId}`,
         uri: expect.stringMatching(new RegExp(`^${packageBase}/packages/[0-9a-f-]+/orders\\.jar$`)),
         digest: { sha256: jarSha256 },
       },

@@ -80,7 +80,12 @@ export class BuildAttestor {
           imageDigest,
           buildType: STAGECRAFT_BUILD_TYPE,
           externalParameters: externalParametersOf(build, request.mask),
-          package: { name: build.spec.jobName, sha256: build.packageSha256, uri: withoutQuery(request.packageUrl) },
+          // Named by its id in artifacts: its storage key names no file.
+          package: {
+            name: `package/${build.spec.packageId}`,
+            sha256: build.packageSha256,
+            uri: withoutQuery(request.packageUrl),
+          },
           baseImage,
           builderId: this.options.builderId,
           invocationId: build.id,
