@@ -25,6 +25,7 @@ import { BuildsModule } from '../src/builds.module';
 import { BuildRunner } from '../src/builds/build-runner';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildAttestationStore } from '../src/builds/infra/build-attestation.store';
+import { PrunedImageRemover } from '../src/builds/pruned-image.remover';
 import { BuildsConfig } from '../src/config';
 import { queuedBuild } from './queued-build';
 
@@ -114,13 +115,18 @@ describe('build attestations (real Postgres, NATS, docker-registry, LOCAL execut
   });
 
   /** Queues a JAVA build of the JAR into `team/orders:<tag>` and runs it here to its end. */
-  const runBuild = async (tag: string, options: { baseImage?: string; servings?: number } = {}) => {
+  const runBuild = async (tag: string, options: { baseImage?: string; servings?: number; jobId?: string } = {}) => {
     const path = `/packages/${randomUUID()}/orders.jar?X-Amz-Signature=secret`;
     served.set(path.split('?')[0], { bytes: jar, left: options.servings });
     const repository = app.get(BuildRepository);
     const created = await repository.create(
       queuedBuild(
-        { clusterId: randomUUID(), packageUrl: `${packageBase}${path}`, packageSha256: jarSha256 },
+        {
+          clusterId: randomUUID(),
+          packageUrl: `${packageBase}${path}`,
+          packageSha256: jarSha256,
+          ...(options.jobId && { jobId: options.jobId }),
+        },
         {
           jobName: 'orders',
           buildSpec: {
@@ -245,4 +251,26 @@ describe('build attestations (real Postgres, NATS, docker-registry, LOCAL execut
     expect(await tagsOf('team/orders')).not.toContain(`${pushed.Digest.replace(':', '-')}.att`);
     expect(await app.get(BuildAttestationStore).find(build.id)).toBeNull();
   }, 60_000);
+
+  it("deletes the attestation manifests with the image when a pruned build's image is deleted", async () => {
+    const jobId = randomUUID();
+    const older = await runBuild('old', { jobId });
+    const newer = await runBuild('new', { jobId });
+    expect([older.status, newer.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const tagOf = (build: { imageDigest: string | null }) => build.imageDigest!.replace(':', '-');
+    expect(await tagsOf('team/orders')).toEqual(expect.arrayContaining([`${tagOf(older)}.att`, `${tagOf(older)}.sbom`]));
+
+    const now = new Date();
+    const pruned = await app
+      .get(BuildRepository)
+      .pruneHistory({ keepSucceeded: 1, keepFailed: 1, maxAgeDays: 0, deleteImages: true }, now);
+    expect(pruned.map((build) => build.id)).toContain(older.id);
+    expect((await app.get(PrunedImageRemover).removeDue(now)).deleted).toBeGreaterThanOrEqual(1);
+
+    const tags = await tagsOf('team/orders');
+    expect(tags).not.toEqual(expect.arrayContaining([`${tagOf(older)}.att`]));
+    expect(tags.filter((tag) => tag.startsWith(tagOf(older)))).toEqual([]);
+    // The kept build's image and attestations stay.
+    expect(tags).toEqual(expect.arrayContaining(['new', `${tagOf(newer)}.att`, `${tagOf(newer)}.sbom`]));
+  }, 90_000);
 });

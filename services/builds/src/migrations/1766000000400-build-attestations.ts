@@ -17,11 +17,16 @@ export class BuildAttestations1766000000400 implements MigrationInterface {
         sbom_envelope text NOT NULL,
         sbom text NOT NULL,
         sbom_components integer NOT NULL,
+        attached_manifests text[] NOT NULL,
         created_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
+    // A pruned build whose image is deleted takes its attestation manifests with it (by digest:
+    // the prune credential may only delete, so it could not resolve the cosign tags).
+    await queryRunner.query(`ALTER TABLE pruned_images ADD COLUMN attestation_manifests text[] NOT NULL DEFAULT '{}'`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE pruned_images DROP COLUMN attestation_manifests`);
     await queryRunner.query(`DROP TABLE build_attestations`);
   }
 }

@@ -108,6 +108,7 @@ export class BuildAttestor {
         sbomEnvelope: signed.sbom.bytes.toString('utf8'),
         sbom: signed.bom.bytes.toString('utf8'),
         sbomComponents: signed.sbom.components,
+        attachedManifests: attached.manifests,
       };
     } finally {
       await rm(workdir, { recursive: true, force: true });

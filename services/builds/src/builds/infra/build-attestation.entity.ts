@@ -13,5 +13,7 @@ export class BuildAttestationEntity {
   @Column('text', { name: 'sbom_envelope' }) sbomEnvelope!: string;
   @Column('text') sbom!: string;
   @Column('integer', { name: 'sbom_components' }) sbomComponents!: number;
+  /** Digests of the manifests pushed (cosign tags' or referrers'): deleted with the image when the build is pruned. */
+  @Column('text', { name: 'attached_manifests', array: true }) attachedManifests!: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }
