@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { BuildReason } from '@stagecraft/contracts';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
-import { PackageDownloadError, PackageRejectedError, type RegistryCredentials,RegistryError } from '@stagecraft/oci';
+import { PackageDownloadError, PackageRejectedError, type RegistryCredentials, RegistryError } from '@stagecraft/oci';
 
 import type { BuildAttestor } from './attestation/build-attestor';
 import type { RunningBuilds, StopReason } from './domain/running-builds';
