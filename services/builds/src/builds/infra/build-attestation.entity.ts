@@ -1,10 +1,11 @@
+import type { AttestationAttachment } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /** The signed SBOM and provenance of one succeeded build, and where they were attached (docs/attestations.md). */
 @Entity({ name: 'build_attestations' })
 export class BuildAttestationEntity {
   @PrimaryColumn('uuid', { name: 'build_id' }) buildId!: string;
-  @Column('text', { name: 'attached_as' }) attachedAs!: 'REFERRERS' | 'COSIGN_TAGS';
+  @Column('text', { name: 'attached_as' }) attachedAs!: AttestationAttachment;
   @Column('text', { name: 'predicate_types', array: true }) predicateTypes!: string[];
   /** sha256 digests of the envelope bytes pushed (provenance) and of the raw CycloneDX BOM (sbom). */
   @Column('text', { name: 'provenance_digest' }) provenanceDigest!: string;
