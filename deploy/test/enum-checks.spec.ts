@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
+  ATTESTATION_ATTACHMENTS,
   BUILD_TYPES,
   CLUSTER_STATUSES,
   CLUSTER_TYPES,
@@ -21,6 +22,7 @@ const CHECKED_COLUMNS: Record<string, readonly string[]> = {
   'jobs.build_type': BUILD_TYPES,
   'jobs.image_class': IMAGE_CLASSES,
   'iam.image_class': IMAGE_CLASSES,
+  'builds.attached_as': ATTESTATION_ATTACHMENTS,
 };
 
 /**

@@ -211,6 +211,8 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [BuildsSubjects.listBuilds]: (a) => ({ jobId: a.jobId }),
   [BuildsSubjects.lastBuilds]: (a) => ({ jobIds: [a.jobId] }),
   [BuildsSubjects.buildLog]: (a) => ({ buildId: a.buildId, offset: 0 }),
+  [BuildsSubjects.getBuildAttestation]: (a) => ({ id: a.buildId }),
+  [BuildsSubjects.attestationKey]: () => ({}),
   [BuildsSubjects.deleteJobBuilds]: (a) => ({ jobId: a.jobId }),
   [BuildsSubjects.jobBuildRetention]: (a) => ({ jobId: a.jobId }),
   [BuildsSubjects.setJobBuildRetention]: (a) => ({

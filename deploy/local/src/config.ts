@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 /** What `npm start` reads. Without DATABASE_URL or NATS_URL it starts its own. */
 export class LauncherConfig {
@@ -7,6 +7,11 @@ export class LauncherConfig {
   @IsString() STAGECRAFT_DATA_DIR = '.stagecraft';
   /** Copies of each service (the gateway is one: it owns the port); each is restarted when it crashes. */
   @IsInt() @Min(1) @Max(8) STAGECRAFT_REPLICAS = 1;
+  /**
+   * Sign every succeeded build's SBOM and provenance with a key kept in the data folder
+   * (docs/attestations.md). Off: builds stay unattested (a fake cluster's made-up digests, say).
+   */
+  @IsBoolean() STAGECRAFT_ATTESTATIONS = true;
   @IsOptional() @IsString() DATABASE_URL?: string;
   @IsOptional() @IsString() NATS_URL?: string;
 }

@@ -10,6 +10,17 @@ export function ensureSigningKey(file: string): void {
   writeFileSync(file, pem, { mode: 0o600 });
 }
 
+/**
+ * The embedded default's attestation key (docs/attestations.md): EC P-256, cosign's default key
+ * type, generated once and kept in the data folder, so `npm start` attests every build.
+ */
+export function ensureAttestationKey(file: string): void {
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(file, pem, { mode: 0o600 });
+}
+
 /** The embedded default's key for secrets at rest (kubeconfigs, OBS keys): 32 random bytes, kept once made. */
 export function ensureSecretsKey(file: string): string {
   if (!existsSync(file)) {

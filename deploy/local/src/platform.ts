@@ -16,7 +16,7 @@ import { prepareEmbeddedBaseImages } from './embedded-base-images';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
-import { ensureSecretsKey, ensureSigningKey } from './keys';
+import { ensureAttestationKey, ensureSecretsKey, ensureSigningKey } from './keys';
 import { claimDataDir } from './launcher-lock';
 import { startLocalRegistry } from './local-registry';
 import { withObservabilityPorts } from './metrics-targets';
@@ -84,6 +84,8 @@ export async function startPlatform(
   const keyFile = join(dataDir, 'keys', 'iam-signing-key.pem');
   const credentialsFile = join(dataDir, 'admin-credentials.json');
   ensureSigningKey(keyFile);
+  const attestationKeyFile = join(dataDir, 'keys', 'attestation-key.pem');
+  if (config.STAGECRAFT_ATTESTATIONS) ensureAttestationKey(attestationKeyFile);
 
   // The base images are built (first start) or read from the user's cache while the rest starts.
   const baseImages = prepareEmbeddedBaseImages();
@@ -217,6 +219,8 @@ export async function startPlatform(
         REGISTRY_TOKEN_HOSTS: registry.host,
         // Dependency layers by lockfile; they name images of this data folder's registry.
         BUILD_CACHE_DIR: join(dataDir, 'build-cache'),
+        // Every succeeded build's SBOM and provenance are signed with it (docs/attestations.md).
+        ...(config.STAGECRAFT_ATTESTATIONS && { ATTESTATION_SIGNING_KEY_FILE: attestationKeyFile }),
         // The machine's extra CAs for dependency installs too: their npm or pip talks TLS to the registry itself.
         ...(process.env['NODE_EXTRA_CA_CERTS'] && { BUILD_CA_BUNDLE: process.env['NODE_EXTRA_CA_CERTS'] }),
       },

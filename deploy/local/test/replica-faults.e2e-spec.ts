@@ -56,6 +56,8 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
     running = await startLauncher(folder, await freePort(), {
       env: {
         STAGECRAFT_REPLICAS: '2',
+        // The fake cluster reports a made-up image digest that no registry holds: nothing could be attested.
+        STAGECRAFT_ATTESTATIONS: 'false',
         // The fake API server listens on loopback, which the clusters service refuses unless told.
         EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
         // All 20 at once; a dead replica's builds are taken over after 5 s rather than 30.

@@ -4,7 +4,7 @@ import { type BuildDto, BuildsSubjects } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 
 import { Meta } from '../auth/meta.decorator';
-import { RequirePermission } from '../auth/permission.decorator';
+import { Public, RequirePermission } from '../auth/permission.decorator';
 import type { RequestContext } from '../auth/request-context';
 import { pageComplexity } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
@@ -13,6 +13,7 @@ import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
 import { User } from '../iam/iam.types';
 import { PackageJob } from '../jobs/jobs.types';
 import { pullCommandOf } from '../registry/pull-command';
+import { BuildAttestation } from './build-attestation.types';
 import { Build, BuildConnection, BuildLogChunk, toBuildConnection } from './builds.types';
 
 @Resolver(() => Build)
@@ -57,6 +58,26 @@ export class BuildsResolver {
   @Mutation(() => Build, { description: 'A queued build ends CANCELLED at once; a running one goes CANCELLING, then CANCELLED.' })
   cancelBuild(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
     return this.client.send(BuildsSubjects.cancelBuild, { id }, meta);
+  }
+
+  @Public()
+  @Query(() => String, {
+    nullable: true,
+    description:
+      'PEM public key that build attestations are signed with (`cosign verify-attestation --key`); null when builds are not attested.',
+  })
+  async attestationPublicKey(@Meta() meta: RequestContext) {
+    return (await this.client.send(BuildsSubjects.attestationKey, {}, meta)).publicKey;
+  }
+
+  @ServiceCall()
+  @ResolveField(() => BuildAttestation, {
+    nullable: true,
+    description: 'Its signed SBOM and provenance; null unless it SUCCEEDED and was attested.',
+  })
+  async attestation(@Parent() build: BuildDto, @Meta() meta: RequestContext) {
+    if (build.status !== 'SUCCEEDED') return null;
+    return (await this.client.send(BuildsSubjects.getBuildAttestation, { id: build.id }, meta)).attestation;
   }
 
   @ServiceCall()

@@ -16,7 +16,14 @@ import type {
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
-import type { BuildDto, BuildLogChunkDto, BuildPageDto, BuildRetentionDto } from './builds/builds.dto';
+import type {
+  AttestationKeyDto,
+  BuildAttestationDto,
+  BuildDto,
+  BuildLogChunkDto,
+  BuildPageDto,
+  BuildRetentionDto,
+} from './builds/builds.dto';
 import type {
   BuildIdRequest,
   BuildLogRequest,
@@ -191,6 +198,8 @@ export interface SubjectMap {
   [BuildsSubjects.listBuilds]: Rpc<ListBuildsRequest, BuildPageDto>;
   [BuildsSubjects.lastBuilds]: Rpc<LastBuildsRequest, BuildDto[]>;
   [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
+  [BuildsSubjects.getBuildAttestation]: Rpc<BuildIdRequest, { attestation: BuildAttestationDto | null }>;
+  [BuildsSubjects.attestationKey]: Rpc<EmptyRequest, AttestationKeyDto>;
   [BuildsSubjects.deleteJobBuilds]: Rpc<JobBuildsRequest, { deleted: number }>;
   [BuildsSubjects.jobBuildRetention]: Rpc<JobBuildRetentionRequest, BuildRetentionDto>;
   [BuildsSubjects.setJobBuildRetention]: Rpc<SetJobBuildRetentionRequest, BuildRetentionDto>;
@@ -247,6 +256,8 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.listBuilds,
   BuildsSubjects.lastBuilds,
   BuildsSubjects.buildLog,
+  BuildsSubjects.getBuildAttestation,
+  BuildsSubjects.attestationKey,
   BuildsSubjects.jobBuildRetention,
   BuildsSubjects.projectBuildRetention,
   BuildsSubjects.health,

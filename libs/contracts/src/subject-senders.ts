@@ -102,6 +102,8 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [BuildsSubjects.listBuilds]: ['gateway'],
   [BuildsSubjects.lastBuilds]: ['gateway'],
   [BuildsSubjects.buildLog]: ['gateway'],
+  [BuildsSubjects.getBuildAttestation]: ['gateway'],
+  [BuildsSubjects.attestationKey]: ['gateway'],
   [BuildsSubjects.deleteJobBuilds]: ['jobs'],
   [BuildsSubjects.jobBuildRetention]: ['gateway'],
   [BuildsSubjects.setJobBuildRetention]: ['gateway'],

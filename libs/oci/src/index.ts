@@ -1,4 +1,5 @@
 export * from './assembly.errors';
+export * from './attestation';
 export * from './base-image';
 export * from './blob-copier';
 export type { BlobPushResult, UploadMode, UploadSession } from './blob-upload';
@@ -25,6 +26,7 @@ export * from './registry.client';
 export * from './registry.error';
 export * from './registry-auth-file';
 export * from './registry-token';
+export * from './sbom';
 export * from './seeded-image';
 export * from './stack-layout';
 export { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate';

@@ -15,7 +15,13 @@ import { DigestingStream, isSha256Digest, sha256Digest } from './digest';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from './image-reference';
 import { type DecodedManifest, decodeManifest, ManifestDecodeError } from './manifest.codec';
 import type { ImageIndex, ImageManifest, Platform } from './manifest.types';
-import { type ImageManifestMediaType, type IndexMediaType, MANIFEST_ACCEPT, type ManifestMediaType } from './media-types';
+import {
+  type ImageManifestMediaType,
+  type IndexMediaType,
+  MANIFEST_ACCEPT,
+  type ManifestMediaType,
+  MediaTypes,
+} from './media-types';
 import { DEFAULT_PLATFORM, formatPlatform, selectPlatformManifest } from './platform';
 import { RegistryAuth, type RegistryCredentials, type RegistryTokenSource } from './registry.auth';
 import { discard, readLimited, type RegistryRequest, RegistryTransport } from './registry.transport';
@@ -254,6 +260,23 @@ export class RegistryClient {
     });
     await discard(response);
     return response.status === 200 ? { size: Number(response.headers.get('content-length') ?? -1) } : null;
+  }
+
+  /**
+   * Whether the registry serves the OCI 1.1 referrers API (GET /v2/<name>/referrers/<digest>
+   * answering an image index). Registries without it answer 404 (distribution 2.x), 400 or 405.
+   */
+  async referrersSupported(repository: string, digest: string): Promise<boolean> {
+    const response = await this.send({
+      method: 'GET',
+      url: `/v2/${repository}/referrers/${digest}`,
+      scopes: pullScopes(repository),
+      headers: { Accept: MediaTypes.ociIndex },
+      ok: [200, 400, 404, 405],
+      operation: `GET referrers ${repository}@${digest}`,
+    });
+    await discard(response);
+    return response.status === 200 && response.headers.get('content-type')?.split(';')[0].trim() === MediaTypes.ociIndex;
   }
 
   async blobExists(repository: string, digest: string): Promise<boolean> {

@@ -7,14 +7,17 @@ import { archiveLimitsOf } from '@stagecraft/archive';
 import { EnterpriseProjectScope } from '@stagecraft/authz';
 import { EgressPolicy } from '@stagecraft/config';
 import { BUILD_SERVICE_ACCOUNT } from '@stagecraft/kube';
+import { loadSigningKey } from '@stagecraft/oci';
 import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
 
+import { BuildAttestor } from './builds/attestation/build-attestor';
+import { BuildAttestationsService } from './builds/build-attestations.service';
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildHistoryPruner } from './builds/build-history.pruner';
 import { BuildObjectsJanitor } from './builds/build-objects.janitor';
 import { BuildRetentionService } from './builds/build-retention.service';
-import { BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
+import { BUILD_ATTESTOR, BUILD_EXECUTOR, BuildRunner } from './builds/build-runner';
 import { BuildScheduler } from './builds/build-scheduler';
 import { BuildsNatsController } from './builds/builds.nats-controller';
 import { BuildsService } from './builds/builds.service';
@@ -37,6 +40,8 @@ import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.exe
 import { LocalExecutor } from './builds/executors/local.executor';
 import { BuildEntity } from './builds/infra/build.entity';
 import { BuildRepository } from './builds/infra/build.repository';
+import { BuildAttestationEntity } from './builds/infra/build-attestation.entity';
+import { BuildAttestationStore } from './builds/infra/build-attestation.store';
 import { BuildClusterStore, BUILDS_SECRET_BOX } from './builds/infra/build-cluster.store';
 import { BuildEventsPurge } from './builds/infra/build-events.purge';
 import { BuildLogStore } from './builds/infra/build-log.store';
@@ -59,6 +64,9 @@ import { WebhookEventsConsumer } from './webhooks/webhook-events.consumer';
 import { WebhooksNatsController } from './webhooks/webhooks.nats-controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
+/** Names the SBOM's generating tool; raised with the statement layout (docs/attestations.md). */
+const ATTESTATION_TOOL_VERSION = '1';
+
 @Module({})
 export class BuildsModule {
   /** `executor` replaces the LOCAL executor (tests drive the queue with one of their own); Kubernetes builds keep theirs. */
@@ -71,7 +79,7 @@ export class BuildsModule {
       name: 'builds',
       configClass: BuildsConfig,
       config,
-      entities: [BuildEntity, WebhookEntity, WebhookDeliveryEntity],
+      entities: [BuildEntity, BuildAttestationEntity, WebhookEntity, WebhookDeliveryEntity],
       migrations: buildsMigrations,
       controllers: [BuildsNatsController, WebhooksNatsController],
       providers: [
@@ -141,6 +149,23 @@ export class BuildsModule {
             );
           },
         },
+        {
+          provide: BUILD_ATTESTOR,
+          inject: [EgressPolicy],
+          // Read once at start: a missing or unusable key stops the start (the error names the file, never its content).
+          useFactory: (egress: EgressPolicy): BuildAttestor | null =>
+            config.ATTESTATION_SIGNING_KEY_FILE
+              ? new BuildAttestor({
+                  key: loadSigningKey(readFileSync(config.ATTESTATION_SIGNING_KEY_FILE, 'utf8')),
+                  builderId: config.ATTESTATION_BUILDER_ID,
+                  egress,
+                  limits: archiveLimitsOf(config),
+                  toolVersion: ATTESTATION_TOOL_VERSION,
+                })
+              : null,
+        },
+        BuildAttestationStore,
+        BuildAttestationsService,
         BuildRepository,
         BuildLogStore,
         PackageUrlsClient,

@@ -148,6 +148,15 @@ export class BuildsConfig extends ServiceConfig {
   @IsEgressCidrList() EGRESS_ALLOWED_CIDRS = '';
   /** Whether a kubeconfig's `proxy-url` is honoured (the proxy then decides where traffic goes). */
   @IsBoolean() EGRESS_ALLOW_PROXY = false;
+  /**
+   * A PEM file holding the EC P-256 private key (PKCS#8 or SEC1) that signs every succeeded build's
+   * SBOM and provenance (docs/attestations.md). Unset: builds stay unattested. `npm start` makes
+   * one in its data folder. A secret: its content is never logged or echoed.
+   */
+  @IsOptional() @IsString() @Matches(/^\//, { message: 'must be an absolute path' }) ATTESTATION_SIGNING_KEY_FILE?: string;
+  /** `runDetails.builder.id` of the provenance: the URI naming this Stagecraft installation as a builder. */
+  @Matches(HTTP_URL, { message: 'ATTESTATION_BUILDER_ID must be an http(s) URL' }) ATTESTATION_BUILDER_ID =
+    'https://stagecraft.dev/builders/builds-service/v1';
 }
 
 /** REGISTRY_CREDENTIALS, parsed; a malformed value stops the start without echoing it. */

@@ -66,6 +66,10 @@ export const BUILD_REASONS = {
   REGISTRY_AUTH_INVALID: { status: 'ERROR', meaning: "the build container's registry auth file is missing or invalid" },
   EXECUTOR_LOST: { status: 'ERROR', meaning: 'the builds service that ran a LOCAL build stopped before it ended' },
   EXECUTOR_ERROR: { status: 'ERROR', meaning: 'anything else that went wrong in the build machine; the log has the details' },
+  ATTESTATION_FAILED: {
+    status: 'ERROR',
+    meaning: 'the image was pushed but its SBOM and provenance could not be made or attached',
+  },
   // The other ends.
   DEADLINE_EXCEEDED: { status: 'TIMED_OUT', meaning: 'the build ran past its deadline (BUILD_DEADLINE_SECONDS)' },
   QUEUE_TIMEOUT: { status: 'EXPIRED', meaning: 'the build waited in the queue past BUILD_QUEUE_TIMEOUT_SECONDS' },

@@ -20,6 +20,34 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** Where a build's attestations went: OCI 1.1 referrers, or cosign's `sha256-<hex>.att` / `.sbom` tags. */
+export const ATTESTATION_ATTACHMENTS = ['REFERRERS', 'COSIGN_TAGS'] as const;
+export type AttestationAttachment = (typeof ATTESTATION_ATTACHMENTS)[number];
+
+/** The signed SBOM and SLSA provenance of a succeeded build (docs/attestations.md). */
+export interface BuildAttestationDto {
+  buildId: string;
+  attachedAs: AttestationAttachment;
+  predicateTypes: string[];
+  /** sha256 of the provenance's DSSE envelope bytes as pushed. */
+  provenanceDigest: string;
+  /** sha256 of the CycloneDX JSON as pushed (the `.sbom` layer). */
+  sbomDigest: string;
+  /** DSSE envelope JSON of the SLSA v1 provenance statement. */
+  provenance: string;
+  /** DSSE envelope JSON of the CycloneDX statement. */
+  sbomEnvelope: string;
+  /** The CycloneDX 1.5 JSON itself. */
+  sbom: string;
+  sbomComponents: number;
+  createdAt: string;
+}
+
+/** PEM (SPKI) of the attestation key, or null when builds are not attested. */
+export interface AttestationKeyDto {
+  publicKey: string | null;
+}
+
 /** How a phase ended: SUCCEEDED when the build moved on to the next one or succeeded; the build's end otherwise. */
 export const BUILD_PHASE_OUTCOMES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type BuildPhaseOutcome = (typeof BUILD_PHASE_OUTCOMES)[number];

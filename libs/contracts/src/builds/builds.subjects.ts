@@ -7,6 +7,10 @@ export const BuildsSubjects = {
   listBuilds: 'builds.list.v1',
   lastBuilds: 'builds.last.v1',
   buildLog: 'builds.log.get.v1',
+  /** A build's signed SBOM and provenance (docs/attestations.md); null unless it SUCCEEDED attested. */
+  getBuildAttestation: 'builds.attestation.get.v1',
+  /** The public half of the key attestations are signed with, for verifiers; null when none is configured. */
+  attestationKey: 'builds.attestation.key.get.v1',
   /** Asked by jobs before deleting a job: refuses while a build is unfinished, else removes its builds and logs. */
   deleteJobBuilds: 'builds.job.delete.v1',
   jobBuildRetention: 'builds.retention.job.get.v1',

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { BuildReason } from '@stagecraft/contracts';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
-import type { RegistryCredentials } from '@stagecraft/oci';
+import { PackageDownloadError, PackageRejectedError, type RegistryCredentials, RegistryError } from '@stagecraft/oci';
 
+import type { BuildAttestor } from './attestation/build-attestor';
 import type { RunningBuilds, StopReason } from './domain/running-builds';
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
 import type { BuildEntity } from './infra/build.entity';
 import { BuildRepository } from './infra/build.repository';
+import { BuildAttestationStore } from './infra/build-attestation.store';
 import { BuildLogStore } from './infra/build-log.store';
 import { PackageUrlsClient } from './infra/package-urls.client';
 import { RegistryCredentialsClient } from './infra/registry-credentials.client';
 
 export const BUILD_EXECUTOR = Symbol('BUILD_EXECUTOR');
+/** The attestor, or null when no signing key is configured (builds then stay unattested). */
+export const BUILD_ATTESTOR = Symbol('BUILD_ATTESTOR');
 
 /**
  * Runs scheduled builds in this process: RUNNING, then the executor's phases and log lines
@@ -33,6 +37,8 @@ export class BuildRunner implements RunningBuilds {
     @Inject(BUILD_EXECUTOR) private readonly executor: BuildExecutor,
     private readonly packageUrls: PackageUrlsClient,
     private readonly registryCredentials: RegistryCredentialsClient,
+    private readonly attestations: BuildAttestationStore,
+    @Optional() @Inject(BUILD_ATTESTOR) private readonly attestor: BuildAttestor | null = null,
   ) {}
 
   get activeCount(): number {
@@ -161,6 +167,10 @@ export class BuildRunner implements RunningBuilds {
         outcome = { status: 'ERROR', reason: 'EXECUTOR_ERROR', message: 'the build failed unexpectedly' };
       }
     }
+    // A succeeded build is attested before it counts as SUCCEEDED: its SBOM and provenance are part of its result.
+    let attestation: { ok: true } | { ok: false; message: string } = { ok: true };
+    if (outcome?.status === 'SUCCEEDED' && !entry.stop)
+      attestation = await this.attest(build, outcome.imageDigest, credentials, secrets, log, entry.controller.signal);
     if (entry.stop === 'lost') {
       this.logger.warn(`build ${build.id} was taken over by another builds replica (this one's lease ran out)`);
     } else if (entry.stop === 'cancel') {
@@ -169,6 +179,9 @@ export class BuildRunner implements RunningBuilds {
     } else if (entry.stop === 'deadline') {
       log('The build passed its deadline and was stopped.');
       await this.builds.transition(build.id, 'TIMED_OUT', { message: 'the build passed its deadline' });
+    } else if (outcome?.status === 'SUCCEEDED' && !attestation.ok) {
+      log(`ERROR: ATTESTATION_FAILED: ${attestation.message}`);
+      await this.builds.transition(build.id, 'ERROR', { reason: 'ATTESTATION_FAILED', message: attestation.message });
     } else if (outcome?.status === 'SUCCEEDED') {
       await this.builds.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
     } else if (outcome) {
@@ -179,6 +192,65 @@ export class BuildRunner implements RunningBuilds {
       });
     } else {
       // Aborted by a shutdown: the next start reconciles it.
+    }
+  }
+
+  /**
+   * Signs and attaches the SBOM and provenance of a pushed image (docs/attestations.md) and keeps
+   * them with the build. Nothing to do without a signing key. A resumed build asks for its
+   * registry credential again; an expired package URL is asked for anew once.
+   */
+  private async attest(
+    build: BuildEntity,
+    imageDigest: string,
+    credentials: Record<string, RegistryCredentials> | undefined,
+    secrets: SecretFinding[],
+    log: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
+    if (!this.attestor) return { ok: true };
+    try {
+      await this.builds.enterPhase(build.id, 'POSTPROCESS');
+      if (!credentials) {
+        const asked = await this.registryCredentials.forRun(build);
+        if (!asked.ok) return { ok: false, message: `no registry credential to attach them with: ${asked.message}` };
+        credentials = asked.credentials;
+      }
+      const request = {
+        build,
+        imageDigest,
+        credentials,
+        packageUrl: build.packageUrl ?? '',
+        mask: (text: string) => maskFindings(text, secrets),
+        finishedOn: new Date(),
+        signal,
+      };
+      let row;
+      try {
+        row = await this.attestor.attest(request);
+      } catch (error) {
+        if (!(error instanceof PackageDownloadError) || error.reason !== 'PACKAGE_DOWNLOAD_FAILED') throw error;
+        const fresh = await this.packageUrls.forRun(build);
+        if (!fresh.ok) return { ok: false, message: `the package could not be read again: ${fresh.message}` };
+        row = await this.attestor.attest({ ...request, packageUrl: fresh.url });
+      }
+      await this.attestations.save(row);
+      log(
+        `Attested: SLSA provenance and a CycloneDX SBOM (${row.sbomComponents} dependencies), signed and attached ${
+          row.attachedAs === 'REFERRERS' ? 'as OCI referrers' : `as cosign tags ${imageDigest.replace(':', '-')}.att and .sbom`
+        }`,
+      );
+      return { ok: true };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, message: 'stopped' };
+      // Only messages known to hold no URL, path or key material reach the build; the rest stays in the service log.
+      const known =
+        error instanceof RegistryError || error instanceof PackageDownloadError || error instanceof PackageRejectedError;
+      this.logger.error(`attesting build ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return {
+        ok: false,
+        message: `its SBOM and provenance could not be attached: ${known ? (error as Error).message : 'an unexpected error (see the builds service log)'}`,
+      };
     }
   }
 }

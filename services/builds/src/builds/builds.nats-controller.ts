@@ -17,8 +17,9 @@ import {
   StartBuildForJobRequest,
   StartBuildRequest,
 } from '@stagecraft/contracts';
-import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
+import { PublicRpc, ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
+import { BuildAttestationsService } from './build-attestations.service';
 import { BuildRetentionService } from './build-retention.service';
 import { BuildsService } from './builds.service';
 
@@ -33,6 +34,7 @@ export class BuildsNatsController {
   constructor(
     private readonly builds: BuildsService,
     private readonly retention: BuildRetentionService,
+    private readonly attestations: BuildAttestationsService,
   ) {}
 
   @UserRpc(Actions.assembling.create)
@@ -78,6 +80,19 @@ export class BuildsNatsController {
   @MessagePattern(BuildsSubjects.buildLog)
   log(@Payload() request: BuildLogRequest, @CurrentCaller() caller: Caller) {
     return this.builds.log(caller, request.buildId, request.offset ?? 0, request.limit ?? 65536);
+  }
+
+  @UserRpc(Actions.assembling.get)
+  @MessagePattern(BuildsSubjects.getBuildAttestation)
+  attestation(@Payload() request: BuildIdRequest, @CurrentCaller() caller: Caller) {
+    return this.attestations.ofBuild(caller, request.id);
+  }
+
+  /** A public key: verifiers outside the platform (CI, admission controllers) need it without an account. */
+  @PublicRpc()
+  @MessagePattern(BuildsSubjects.attestationKey)
+  attestationKey() {
+    return this.attestations.publicKey();
   }
 
   @ServiceRpc('jobs')

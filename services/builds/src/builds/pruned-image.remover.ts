@@ -72,7 +72,10 @@ export class PrunedImageRemover {
     }
     try {
       const credentials = await this.credentials.forPrune(image, registry, repository);
-      await new RegistryClient({ registry, credentials, fetch: this.egress.fetch }).deleteManifest(repository, image.imageDigest);
+      const client = new RegistryClient({ registry, credentials, fetch: this.egress.fetch });
+      await client.deleteManifest(repository, image.imageDigest);
+      // Its attestations describe an image that is gone; one already deleted (a retry) answers false.
+      for (const digest of image.attestationManifests) await client.deleteManifest(repository, digest);
       await this.store.remove(image.buildId);
       return 'deleted';
     } catch (error) {

@@ -5,6 +5,7 @@ import { BuildLeases1765400000400 } from './1765400000400-build-leases';
 import { BuildPhaseTimes1765600000400 } from './1765600000400-build-phase-times';
 import { BuildRetention1765800000400 } from './1765800000400-build-retention';
 import { Webhooks1765900000400 } from './1765900000400-webhooks';
+import { BuildAttestations1766000000400 } from './1766000000400-build-attestations';
 
 /** Applied in order on start; never edit one that has shipped, add a new one. */
 export const buildsMigrations = [
@@ -15,4 +16,5 @@ export const buildsMigrations = [
   BuildPhaseTimes1765600000400,
   BuildRetention1765800000400,
   Webhooks1765900000400,
+  BuildAttestations1766000000400,
 ];

@@ -296,9 +296,12 @@ export class BuildRepository implements BuildRecords {
          RETURNING b.id, b.account_id, b.enterprise_project_id, b.job_id, b.spec->>'archiveImage' AS archive_image,
                    b.image_digest, r.delete_images
        ), queued AS (
-         INSERT INTO pruned_images (build_id, account_id, enterprise_project_id, archive_image, image_digest, next_attempt_at)
-         SELECT id, account_id, enterprise_project_id, archive_image, image_digest, $4::timestamptz FROM deleted
-          WHERE delete_images AND image_digest IS NOT NULL
+         INSERT INTO pruned_images (build_id, account_id, enterprise_project_id, archive_image, image_digest, next_attempt_at,
+                                    attestation_manifests)
+         SELECT d.id, d.account_id, d.enterprise_project_id, d.archive_image, d.image_digest, $4::timestamptz,
+                coalesce(a.attached_manifests, '{}')
+           FROM deleted d LEFT JOIN build_attestations a ON a.build_id = d.id
+          WHERE d.delete_images AND d.image_digest IS NOT NULL
        )
        SELECT id, account_id, enterprise_project_id, job_id FROM deleted`,
       [

@@ -9,6 +9,8 @@ export interface PrunedImage {
   /** The job's archive address when the build ran: `registry/repository:tag`. */
   archiveImage: string;
   imageDigest: string;
+  /** The build's attestation manifests (docs/attestations.md), deleted after the image. */
+  attestationManifests: string[];
   attempts: number;
 }
 
@@ -36,7 +38,7 @@ export class PrunedImageStore {
       `UPDATE pruned_images SET next_attempt_at = $2::timestamptz
         WHERE build_id IN (SELECT build_id FROM pruned_images WHERE next_attempt_at <= $1::timestamptz
                             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING build_id, account_id, enterprise_project_id, archive_image, image_digest, attempts`,
+        RETURNING build_id, account_id, enterprise_project_id, archive_image, image_digest, attestation_manifests, attempts`,
       [now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), limit],
     );
     // TypeORM answers an UPDATE … RETURNING as [rows, count].
@@ -47,6 +49,7 @@ export class PrunedImageStore {
       enterpriseProjectId: row.enterprise_project_id as string,
       archiveImage: row.archive_image as string,
       imageDigest: row.image_digest as string,
+      attestationManifests: (row.attestation_manifests as string[] | null) ?? [],
       attempts: row.attempts as number,
     }));
   }
