@@ -2,13 +2,13 @@ import { AssemblyError } from '../assembly.errors';
 import { type BaseImage, pullBaseImage } from '../base-image';
 import { copyBlob, mapWithLimit } from '../blob-copier';
 import { OCI_LABELS } from '../image-config';
-import { formatImageReference, type ParsedImageReference, parseImageReference } from '../image-reference';
 import { publishImage } from '../image-publish';
+import { formatImageReference, type ParsedImageReference, parseImageReference } from '../image-reference';
 import type { ImageConfig } from '../manifest.types';
 import { familyOf } from '../media-types';
 import type { RegistryClient } from '../registry.client';
-import { composeRebase, type ImageParts } from './rebase-composition';
 import { RebaseError } from './rebase.error';
+import { composeRebase, type ImageParts } from './rebase-composition';
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** Base layers copied into the image's repository at once (mounts on the same registry). */
