@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES, type BuildPageDto } from '@stagecraft/contracts';
+import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES, BUILD_TRIGGERS, type BuildPageDto } from '@stagecraft/contracts';
 
 import { connectionOf, toConnection } from '../graphql/connection';
 import { enumOf } from '../graphql/enum-of';
@@ -29,6 +29,14 @@ registerEnumType(BuildPhaseOutcome, {
   description: 'SUCCEEDED: the build moved on to the next phase or succeeded; otherwise how the build ended in it.',
 });
 
+export const BuildTrigger = enumOf(BUILD_TRIGGERS);
+export type BuildTrigger = (typeof BUILD_TRIGGERS)[number];
+registerEnumType(BuildTrigger, {
+  name: 'BuildTrigger',
+  description:
+    'MANUAL: a user started it (startBuild, or a job saved with buildNow); BASE_IMAGE_CHANGED: the base image its previous build used changed and the job has autoRebase.',
+});
+
 @ObjectType({ description: 'One phase of a run, with its times.' })
 export class BuildPhaseTime {
   @Field(() => BuildPhase) phase!: BuildPhase;
@@ -55,6 +63,15 @@ export class Build {
   @Field(() => String, { nullable: true }) node!: string | null;
   @Field(() => String, { nullable: true, description: 'sha256:… of the pushed manifest.' }) imageDigest!: string | null;
   @Field(() => String, { nullable: true, description: 'archiveImage@digest.' }) image!: string | null;
+  @Field(() => BuildTrigger) trigger!: BuildTrigger;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "On SUCCEEDED: the base image the pushed image names (org.opencontainers.image.base.name); null when it names none (a custom Dockerfile's).",
+  })
+  baseImage!: string | null;
+  @Field(() => String, { nullable: true, description: 'On SUCCEEDED: sha256:… of that base image as built on.' })
+  baseImageDigest!: string | null;
   @Field(() => DateTimeScalar) createdAt!: string;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt!: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) finishedAt!: string | null;

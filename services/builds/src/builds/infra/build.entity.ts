@@ -1,4 +1,4 @@
-import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
+import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus, BuildTrigger } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 import type { PhaseTimes } from '../domain/phase-times';
@@ -32,6 +32,10 @@ export class BuildEntity {
   @Column('text', { name: 'image_digest', nullable: true }) imageDigest!: string | null;
   @Column('text', { nullable: true }) image!: string | null;
   @Column('uuid', { name: 'triggered_by' }) triggeredBy!: string;
+  @Column('text', { default: 'MANUAL' }) trigger!: BuildTrigger;
+  /** Set when the build turns SUCCEEDED, from the pushed image's base annotations (null: it names no base). */
+  @Column('text', { name: 'base_image', nullable: true }) baseImage!: string | null;
+  @Column('text', { name: 'base_image_digest', nullable: true }) baseImageDigest!: string | null;
   /**
    * A presigned GET for the package, asked for when the build starts running (null while
    * queued): a capability, never in a DTO, an event or a log.

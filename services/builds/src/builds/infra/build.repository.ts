@@ -58,6 +58,7 @@ export class BuildRepository implements BuildRecords {
         ...build,
         packageUrl: build.packageUrl ?? null,
         packageGrant: build.packageGrant ?? null,
+        trigger: build.trigger ?? 'MANUAL',
         number: Number(next),
         ...NEW_BUILD_STATE,
       });

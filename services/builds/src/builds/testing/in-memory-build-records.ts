@@ -22,6 +22,7 @@ export class InMemoryBuildRecords implements BuildRecords {
       ...structuredClone(build),
       packageUrl: build.packageUrl ?? null,
       packageGrant: build.packageGrant ?? null,
+      trigger: build.trigger ?? 'MANUAL',
       number: Math.max(0, ...numbers) + 1,
       ...NEW_BUILD_STATE,
       createdAt: now,
