@@ -135,6 +135,13 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
     ),
     ttlSeconds: 600,
   }),
+  // Token-less (builds' base-image watcher): a grant for project A's package, to builds only.
+  [ArtifactsSubjects.rebuildGrant]: (a) => ({
+    accountId: a.accountId,
+    packageId: a.packageId,
+    sha256: 'a'.repeat(64),
+    ttlSeconds: 600,
+  }),
   [ArtifactsSubjects.registerObsPackage]: (a) => ({
     name: 'intruder',
     version: '1.0.0',
@@ -178,6 +185,8 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [JobsSubjects.deleteJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJobForBuild]: (a) => ({ id: a.jobId }),
+  // Token-less (builds' base-image watcher): the account is named, so only builds may send it.
+  [JobsSubjects.getJobForAutoRebase]: (a) => ({ accountId: a.accountId, jobId: a.jobId }),
   [JobsSubjects.listJobs]: (a) => ({ enterpriseProjectId: a.projectId }),
   [JobsSubjects.baseImages]: () => ({ techStack: 'JAVA' }),
   [JobsSubjects.usage]: (a) => ({ packageId: a.packageId, enterpriseProjectId: a.projectId }),
@@ -200,6 +209,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
       clusterId: a.clusterId,
       nodeLabels: [],
       warnings: [],
+      autoRebase: false,
       createdBy: a.memberId,
       createdAt: '2026-01-01T00:00:00Z',
       updatedAt: '2026-01-01T00:00:00Z',

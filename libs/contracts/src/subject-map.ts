@@ -12,6 +12,7 @@ import type {
   DownloadUrlRequest,
   ListPackagesRequest,
   PackageIdRequest,
+  RebuildGrantRequest,
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
@@ -109,6 +110,7 @@ import type {
 import type { CreatedPackageJobDto } from './jobs/created-package-job.dto';
 import type { JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
 import type {
+  AutoRebaseJobRequest,
   BaseImagesRequest,
   CreatePackageJobRequest,
   JobIdRequest,
@@ -165,6 +167,7 @@ export interface SubjectMap {
   [ArtifactsSubjects.uploadTarget]: Rpc<UploadTargetRequest, UploadTargetDto>;
   [ArtifactsSubjects.downloadUrl]: Rpc<DownloadUrlRequest, PackageDownloadDto>;
   [ArtifactsSubjects.buildDownloadUrl]: Rpc<BuildDownloadUrlRequest, PackageDownloadDto>;
+  [ArtifactsSubjects.rebuildGrant]: Rpc<RebuildGrantRequest, { grant: string; sha256: string }>;
   [ArtifactsSubjects.registerObsPackage]: Rpc<RegisterObsPackageRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.deletePackage]: Rpc<PackageIdRequest, { id: string }>;
   [ArtifactsSubjects.getPackage]: Rpc<PackageIdRequest, SoftwarePackageDto>;
@@ -186,6 +189,7 @@ export interface SubjectMap {
   [JobsSubjects.deleteJob]: Rpc<JobIdRequest, { id: string }>;
   [JobsSubjects.getJob]: Rpc<JobIdRequest, PackageJobDto>;
   [JobsSubjects.getJobForBuild]: Rpc<JobIdRequest, PackageJobDto>;
+  [JobsSubjects.getJobForAutoRebase]: Rpc<AutoRebaseJobRequest, PackageJobDto>;
   [JobsSubjects.listJobs]: Rpc<ListPackageJobsRequest, PackageJobPageDto>;
   [JobsSubjects.baseImages]: Rpc<BaseImagesRequest, string[]>;
   [JobsSubjects.usage]: Rpc<JobUsageRequest, JobUsageDto>;
@@ -240,6 +244,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   IamSubjects.listRobotAccounts,
   IamSubjects.health,
   ArtifactsSubjects.getPackage,
+  ArtifactsSubjects.rebuildGrant,
   ArtifactsSubjects.listPackages,
   ArtifactsSubjects.health,
   ClustersSubjects.getCluster,
@@ -248,6 +253,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   ClustersSubjects.health,
   JobsSubjects.getJob,
   JobsSubjects.getJobForBuild,
+  JobsSubjects.getJobForAutoRebase,
   JobsSubjects.listJobs,
   JobsSubjects.baseImages,
   JobsSubjects.usage,
