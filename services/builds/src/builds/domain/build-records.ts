@@ -9,7 +9,7 @@ export type NewBuild = Pick<
   BuildEntity,
   'id' | 'accountId' | 'enterpriseProjectId' | 'jobId' | 'clusterId' | 'spec' | 'triggeredBy' | 'packageSha256'
 > &
-  Partial<Pick<BuildEntity, 'packageUrl' | 'packageGrant' | 'trigger'>>;
+  Partial<Pick<BuildEntity, 'packageUrl' | 'packageGrant' | 'trigger' | 'baseChange'>>;
 
 /** A new build is QUEUED, and has nothing yet of a run. */
 export const NEW_BUILD_STATE = {

@@ -9,6 +9,16 @@ export interface LineCursor {
   seen: number;
 }
 
+/** What a BASE_IMAGE_CHANGED build is for: the base reference, its digest before and now, and the image it rebases. */
+export interface BaseChange {
+  baseImage: string;
+  previousDigest: string;
+  newDigest: string;
+  /** The previous SUCCEEDED build's image (a manifest digest in the job's repository). */
+  imageDigest: string;
+  previousBuildId: string;
+}
+
 /** Per container (`pod/container`). */
 export type LogCursors = Record<string, LineCursor>;
 
@@ -36,6 +46,7 @@ export class BuildEntity {
   /** Set when the build turns SUCCEEDED, from the pushed image's base annotations (null: it names no base). */
   @Column('text', { name: 'base_image', nullable: true }) baseImage!: string | null;
   @Column('text', { name: 'base_image_digest', nullable: true }) baseImageDigest!: string | null;
+  @Column('jsonb', { name: 'base_change', nullable: true }) baseChange!: BaseChange | null;
   /**
    * A presigned GET for the package, asked for when the build starts running (null while
    * queued): a capability, never in a DTO, an event or a log.

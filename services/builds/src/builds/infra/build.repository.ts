@@ -59,6 +59,7 @@ export class BuildRepository implements BuildRecords {
         packageUrl: build.packageUrl ?? null,
         packageGrant: build.packageGrant ?? null,
         trigger: build.trigger ?? 'MANUAL',
+        baseChange: build.baseChange ?? null,
         number: Number(next),
         ...NEW_BUILD_STATE,
       });

@@ -23,6 +23,7 @@ export class InMemoryBuildRecords implements BuildRecords {
       packageUrl: build.packageUrl ?? null,
       packageGrant: build.packageGrant ?? null,
       trigger: build.trigger ?? 'MANUAL',
+      baseChange: build.baseChange ?? null,
       number: Math.max(0, ...numbers) + 1,
       ...NEW_BUILD_STATE,
       createdAt: now,

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@stagecraft/config';
+import { ArtifactsSubjects, JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
+import { decodeJson, encodeJson } from '@stagecraft/messaging';
+import { RegistryClient } from '@stagecraft/oci';
+import { pushTinyImage, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+import { connectTestNats, createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import type { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+
+import { BuildsModule } from '../src/builds.module';
+import { BaseImageWatcher } from '../src/builds/base-image.watcher';
+import type { BuildExecutor } from '../src/builds/executors/build-executor';
+import { BuildRepository } from '../src/builds/infra/build.repository';
+import { BuildLogStore } from '../src/builds/infra/build-log.store';
+import { BuildsConfig } from '../src/config';
+import { queuedBuild } from './queued-build';
+
+const NOW = new Date('2026-12-05T12:00:00.000Z');
+const MINUTE = 60_000;
+
+/**
+ * The base-image watcher against a real docker-registry, Postgres and NATS (jobs and artifacts
+ * answered on their subjects by this test, as the services would): a base that moves gives an
+ * opted-in job exactly one BASE_IMAGE_CHANGED build, a job not opted in none; a registry that
+ * fails is not asked again before its backoff has passed.
+ */
+describe('base image watch (real Postgres, NATS, docker-registry)', () => {
+  let database: TestDatabase;
+  let registry: TestRegistry;
+  let app: INestApplicationContext;
+  let client: RegistryClient;
+  let failing: Server;
+  let failingHits = 0;
+  const responders: NatsConnection[] = [];
+  const subjectPrefix = testSubjectPrefix();
+  const login = { username: 'stagecraft', password: randomUUID() };
+  const jobs = new Map<string, Pick<PackageJobDto, 'id' | 'accountId' | 'autoRebase'>>();
+  const grantsAsked: unknown[] = [];
+
+  const respond = async (identity: 'jobs' | 'artifacts', subject: string, answer: (request: never) => unknown) => {
+    const connection = await connectTestNats(identity, `test-${identity}`);
+    responders.push(connection);
+    connection.subscribe(`${subjectPrefix}${subject}`, {
+      callback: (_error, message) => {
+        try {
+          message.respond(encodeJson({ data: answer(decodeJson(message.data) as never) }));
+        } catch (error) {
+          message.respond(
+            encodeJson({ error: { code: 'NOT_FOUND', message: (error as Error).message, reason: 'JOB_NOT_FOUND' } }),
+          );
+        }
+      },
+    });
+    await connection.flush();
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('basewatch');
+    registry = await startTestRegistry({ basicAuth: login });
+    client = new RegistryClient({ registry: registry.host, credentials: login });
+    failing = createServer((_request, response) => {
+      failingHits += 1;
+      response.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const config = loadConfig(BuildsConfig, {
+      DATABASE_URL: database.url,
+      ...testNatsSettings('builds', subjectPrefix),
+      BUILD_SCHEDULER_INTERVAL_MS: '3600000',
+      BUILD_HISTORY_PRUNE_INTERVAL_SECONDS: '3600',
+      // Passes are made by the test, each as of its own instant.
+      BASE_IMAGE_POLL_SECONDS: '0',
+      REGISTRY_CREDENTIALS: JSON.stringify({ [registry.host]: login }),
+      EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
+    });
+    const idle: BuildExecutor = { execute: () => new Promise(() => undefined) };
+    app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor: idle }), { logger: false });
+    await app.init();
+    await respond('jobs', JobsSubjects.getJobForAutoRebase, (request: { accountId: string; jobId: string }) => {
+      const job = jobs.get(request.jobId);
+      if (!job || job.accountId !== request.accountId) throw new Error('package job not found');
+      return job;
+    });
+    await respond('artifacts', ArtifactsSubjects.rebuildGrant, (request: { sha256: string }) => {
+      grantsAsked.push(request);
+      return { grant: `grant-for-${request.sha256}`, sha256: request.sha256 };
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(responders.map((connection) => connection.close()));
+    await app?.close();
+    await database?.drop();
+    await registry?.stop();
+    await new Promise((resolve) => failing?.close(resolve));
+  });
+
+  /** A job whose latest build SUCCEEDED on `baseImage` at `baseDigest`. */
+  const succeededJob = async (baseImage: string, baseDigest: string, autoRebase: boolean) => {
+    const build = queuedBuild({ clusterId: randomUUID(), packageSha256: 'a'.repeat(64) });
+    jobs.set(build.jobId, { id: build.jobId, accountId: build.accountId, autoRebase });
+    const { id } = await app.get(BuildRepository).create(build);
+    await app
+      .get(DataSource)
+      .query(
+        `UPDATE builds SET status = 'SUCCEEDED', finished_at = now(), image_digest = $2, base_image = $3, base_image_digest = $4 WHERE id = $1`,
+        [id, `sha256:${'b'.repeat(64)}`, baseImage, baseDigest],
+      );
+    return { jobId: build.jobId, buildId: id };
+  };
+  const buildsOf = async (jobId: string) =>
+    app
+      .get(DataSource)
+      .query<
+        {
+          id: string;
+          number: number;
+          status: string;
+          trigger: string;
+          base_change: Record<string, string> | null;
+          package_grant: string;
+        }[]
+      >('SELECT id, number, status, trigger, base_change, package_grant FROM builds WHERE job_id = $1 ORDER BY number', [jobId]);
+
+  it('queues exactly one BASE_IMAGE_CHANGED build for an opted-in job when its base moves, none for a job not opted in', async () => {
+    const base = `${registry.host}/base/java:17`;
+    const first = await pushTinyImage(client, 'base/java', { family: 'oci', text: 'base 1', tag: '17' });
+    const opted = await succeededJob(base, first.digest, true);
+    const notOpted = await succeededJob(base, first.digest, false);
+    const watcher = app.get(BaseImageWatcher);
+
+    // Unchanged: nothing to do.
+    expect(await watcher.poll(NOW)).toMatchObject({ ran: true, checked: 1, changed: 0, queued: [] });
+
+    const second = await pushTinyImage(client, 'base/java', { family: 'oci', text: 'base 2', tag: '17' });
+    expect(second.digest).not.toBe(first.digest);
+    const pass = await watcher.poll(new Date(NOW.getTime() + MINUTE));
+    expect(pass).toMatchObject({ checked: 1, changed: 2 });
+    expect(pass.queued).toHaveLength(1);
+
+    const [, rebuilt] = await buildsOf(opted.jobId);
+    expect(rebuilt).toMatchObject({
+      id: pass.queued[0],
+      number: 2,
+      status: 'QUEUED',
+      trigger: 'BASE_IMAGE_CHANGED',
+      base_change: {
+        baseImage: base,
+        previousDigest: first.digest,
+        newDigest: second.digest,
+        imageDigest: `sha256:${'b'.repeat(64)}`,
+        previousBuildId: opted.buildId,
+      },
+      package_grant: `grant-for-${'a'.repeat(64)}`,
+    });
+    expect((await buildsOf(notOpted.jobId)).map((build) => build.trigger)).toEqual(['MANUAL']);
+    const log = await app.get(BuildLogStore).read(rebuilt.id, 0, 10_000, false);
+    expect(log.text).toContain(`the base image ${base} changed (${first.digest} → ${second.digest})`);
+
+    // Again: the job has an unfinished build now, and the other is still not opted in.
+    expect((await watcher.poll(new Date(NOW.getTime() + 2 * MINUTE))).queued).toEqual([]);
+    // Even once that build failed (the last SUCCEEDED build is still on the old base): one build per new digest.
+    await app.get(DataSource).query(`UPDATE builds SET status = 'FAILED', finished_at = now() WHERE id = $1`, [rebuilt.id]);
+    const after = await watcher.poll(new Date(NOW.getTime() + 3 * MINUTE));
+    expect(after).toMatchObject({ changed: 2, queued: [] });
+    expect(await buildsOf(opted.jobId)).toHaveLength(2);
+  }, 60_000);
+
+  it('backs off a base whose registry fails: no request before its time, then 1, 2 … minutes apart', async () => {
+    const port = (failing.address() as { port: number }).port;
+    const base = `127.0.0.1:${port}/base/flaky:1`;
+    await succeededJob(base, `sha256:${'c'.repeat(64)}`, true);
+    const watcher = app.get(BaseImageWatcher);
+    const at = (minutes: number) => new Date(NOW.getTime() + 10 * MINUTE + minutes * MINUTE);
+    const checkOf = async () =>
+      (
+        await app
+          .get(DataSource)
+          .query<
+            { failures: number; next_check_at: Date }[]
+          >('SELECT failures, next_check_at FROM base_image_checks WHERE base_image = $1', [base])
+      )[0];
+
+    expect(await watcher.poll(at(0))).toMatchObject({ failed: 1, queued: [] });
+    const hitsAfterFirst = failingHits;
+    expect(hitsAfterFirst).toBeGreaterThan(0);
+    expect(await checkOf()).toMatchObject({ failures: 1, next_check_at: at(1) });
+
+    // Before its minute is up the registry is not asked at all.
+    expect(await watcher.poll(at(0.5))).toMatchObject({ postponed: 1, failed: 0 });
+    expect(failingHits).toBe(hitsAfterFirst);
+
+    // Then it is, and the next wait doubles.
+    expect(await watcher.poll(at(1))).toMatchObject({ failed: 1 });
+    expect(failingHits).toBeGreaterThan(hitsAfterFirst);
+    expect(await checkOf()).toMatchObject({ failures: 2, next_check_at: at(3) });
+    const hitsAfterSecond = failingHits;
+    expect(await watcher.poll(at(2.9))).toMatchObject({ postponed: 1 });
+    expect(failingHits).toBe(hitsAfterSecond);
+  }, 60_000);
+});
