@@ -220,6 +220,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [BuildsSubjects.getBuild]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.listBuilds]: (a) => ({ jobId: a.jobId }),
   [BuildsSubjects.lastBuilds]: (a) => ({ jobIds: [a.jobId] }),
+  [BuildsSubjects.baseImageImpact]: () => ({ baseImage: '127.0.0.1:1/eclipse-temurin:17-jre' }),
   [BuildsSubjects.buildLog]: (a) => ({ buildId: a.buildId, offset: 0 }),
   [BuildsSubjects.getBuildAttestation]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.attestationKey]: () => ({}),

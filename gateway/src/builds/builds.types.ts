@@ -118,3 +118,21 @@ export class BuildEvent {
   @Field(() => Build) build!: Build;
   @Field(() => DateTimeScalar) at!: string;
 }
+
+export const BASE_IMAGE_IMPACT_ACTIONS = ['REBASE', 'REBUILD', 'NONE'] as const;
+export const BaseImageImpactAction = enumOf(BASE_IMAGE_IMPACT_ACTIONS);
+export type BaseImageImpactAction = (typeof BASE_IMAGE_IMPACT_ACTIONS)[number];
+registerEnumType(BaseImageImpactAction, {
+  name: 'BaseImageImpactAction',
+  description:
+    'What a new digest of the base would start: REBASE (autoRebase, a SYSTEM_DEFAULT or IMAGE build), REBUILD (autoRebase, a CUSTOM_DOCKERFILE build), NONE (not opted in).',
+});
+
+@ObjectType({ description: 'A job whose latest succeeded build used the base image asked about.' })
+export class BaseImageImpact {
+  @Field(() => ID) jobId!: string;
+  @Field() jobName!: string;
+  @Field(() => ID, { description: 'The succeeded build that recorded the base.' }) buildId!: string;
+  @Field({ description: 'sha256:… of the base that build was built on.' }) recordedDigest!: string;
+  @Field(() => BaseImageImpactAction) action!: BaseImageImpactAction;
+}

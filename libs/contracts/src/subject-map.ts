@@ -19,6 +19,7 @@ import type {
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
 import type {
   AttestationKeyDto,
+  BaseImageImpactDto,
   BuildAttestationDto,
   BuildDto,
   BuildLogChunkDto,
@@ -26,6 +27,7 @@ import type {
   BuildRetentionDto,
 } from './builds/builds.dto';
 import type {
+  BaseImageImpactRequest,
   BuildIdRequest,
   BuildLogRequest,
   JobBuildRetentionRequest,
@@ -201,6 +203,7 @@ export interface SubjectMap {
   [BuildsSubjects.getBuild]: Rpc<BuildIdRequest, BuildDto>;
   [BuildsSubjects.listBuilds]: Rpc<ListBuildsRequest, BuildPageDto>;
   [BuildsSubjects.lastBuilds]: Rpc<LastBuildsRequest, BuildDto[]>;
+  [BuildsSubjects.baseImageImpact]: Rpc<BaseImageImpactRequest, BaseImageImpactDto[]>;
   [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
   [BuildsSubjects.getBuildAttestation]: Rpc<BuildIdRequest, { attestation: BuildAttestationDto | null }>;
   [BuildsSubjects.attestationKey]: Rpc<EmptyRequest, AttestationKeyDto>;
@@ -261,6 +264,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.getBuild,
   BuildsSubjects.listBuilds,
   BuildsSubjects.lastBuilds,
+  BuildsSubjects.baseImageImpact,
   BuildsSubjects.buildLog,
   BuildsSubjects.getBuildAttestation,
   BuildsSubjects.attestationKey,

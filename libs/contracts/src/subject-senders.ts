@@ -103,6 +103,7 @@ export const SUBJECT_SENDERS: { readonly [S in Subject]: readonly ProcessIdentit
   [BuildsSubjects.getBuild]: ['gateway'],
   [BuildsSubjects.listBuilds]: ['gateway'],
   [BuildsSubjects.lastBuilds]: ['gateway'],
+  [BuildsSubjects.baseImageImpact]: ['gateway'],
   [BuildsSubjects.buildLog]: ['gateway'],
   [BuildsSubjects.getBuildAttestation]: ['gateway'],
   [BuildsSubjects.attestationKey]: ['gateway'],

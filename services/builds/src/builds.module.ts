@@ -13,6 +13,7 @@ import { serviceModule } from '@stagecraft/service';
 
 import { BuildAttestor } from './builds/attestation/build-attestor';
 import { BaseImageWatcher } from './builds/base-image.watcher';
+import { BaseImageImpactService } from './builds/base-image-impact.service';
 import { BuildAttestationsService } from './builds/build-attestations.service';
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildHistoryPruner } from './builds/build-history.pruner';
@@ -189,6 +190,7 @@ export class BuildsModule {
         BaseImageWatchStore,
         RebuildGrantsClient,
         BaseImageWatcher,
+        BaseImageImpactService,
         EnterpriseProjectScope,
         // The ports BuildsService is written against.
         { provide: BuildRecords, useExisting: BuildRepository },

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { buildAbility, Caller, compilePolicies } from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
 import { ArtifactsSubjects, JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
 import { decodeJson, encodeJson } from '@stagecraft/messaging';
@@ -14,6 +15,7 @@ import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
 import { BaseImageWatcher } from '../src/builds/base-image.watcher';
+import { BaseImageImpactService } from '../src/builds/base-image-impact.service';
 import type { BuildExecutor } from '../src/builds/executors/build-executor';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildLogStore } from '../src/builds/infra/build-log.store';
@@ -100,8 +102,21 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
   });
 
   /** A job whose latest build SUCCEEDED on `baseImage` at `baseDigest`. */
-  const succeededJob = async (baseImage: string, baseDigest: string, autoRebase: boolean) => {
-    const build = queuedBuild({ clusterId: randomUUID(), packageSha256: 'a'.repeat(64) });
+  const succeededJob = async (
+    baseImage: string,
+    baseDigest: string,
+    autoRebase: boolean,
+    scope: { accountId?: string; enterpriseProjectId?: string; jobName?: string } = {},
+  ) => {
+    const build = queuedBuild(
+      {
+        clusterId: randomUUID(),
+        packageSha256: 'a'.repeat(64),
+        ...(scope.accountId && { accountId: scope.accountId }),
+        ...(scope.enterpriseProjectId && { enterpriseProjectId: scope.enterpriseProjectId }),
+      },
+      { jobName: scope.jobName ?? 'job' },
+    );
     jobs.set(build.jobId, { id: build.jobId, accountId: build.accountId, autoRebase });
     const { id } = await app.get(BuildRepository).create(build);
     await app
@@ -113,18 +128,16 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
     return { jobId: build.jobId, buildId: id };
   };
   const buildsOf = async (jobId: string) =>
-    app
-      .get(DataSource)
-      .query<
-        {
-          id: string;
-          number: number;
-          status: string;
-          trigger: string;
-          base_change: Record<string, string> | null;
-          package_grant: string;
-        }[]
-      >('SELECT id, number, status, trigger, base_change, package_grant FROM builds WHERE job_id = $1 ORDER BY number', [jobId]);
+    app.get(DataSource).query<
+      {
+        id: string;
+        number: number;
+        status: string;
+        trigger: string;
+        base_change: Record<string, string> | null;
+        package_grant: string;
+      }[]
+    >('SELECT id, number, status, trigger, base_change, package_grant FROM builds WHERE job_id = $1 ORDER BY number', [jobId]);
 
   it('queues exactly one BASE_IMAGE_CHANGED build for an opted-in job when its base moves, none for a job not opted in', async () => {
     const base = `${registry.host}/base/java:17`;
@@ -202,4 +215,32 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
     expect(await watcher.poll(at(2.9))).toMatchObject({ postponed: 1 });
     expect(failingHits).toBe(hitsAfterSecond);
   }, 60_000);
+
+  it('dry run: lists the jobs on a base in the projects where the caller may list and read builds, with the digest they recorded', async () => {
+    const account = randomUUID();
+    const [mine, theirs] = [randomUUID(), randomUUID()];
+    const base = `${registry.host}/base/python:3.13`;
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const orders = await succeededJob(base, digest, true, { accountId: account, enterpriseProjectId: mine, jobName: 'orders' });
+    await succeededJob(base, digest, true, { accountId: account, enterpriseProjectId: theirs, jobName: 'billing' });
+    await succeededJob(base, digest, true, { enterpriseProjectId: mine, jobName: 'another-account' });
+    await succeededJob(`${registry.host}/base/python:3.12`, digest, true, { accountId: account, enterpriseProjectId: mine });
+    const grants = [
+      {
+        policy: { id: 'p', name: 'p', statements: [{ effect: 'ALLOW' as const, actions: ['servicestage:assembling:*'] }] },
+        enterpriseProjectIds: [mine],
+      },
+    ];
+    const caller = new Caller('user-1', account, false, buildAbility(compilePolicies(grants, false)), { token: 't' });
+    expect(await app.get(BaseImageImpactService).of(caller, base)).toEqual([
+      {
+        jobId: orders.jobId,
+        jobName: 'orders',
+        enterpriseProjectId: mine,
+        buildId: orders.buildId,
+        recordedDigest: digest,
+        buildType: 'SYSTEM_DEFAULT',
+      },
+    ]);
+  });
 });

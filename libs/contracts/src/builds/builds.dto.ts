@@ -106,6 +106,18 @@ export interface BuildDto {
   finishedAt: string | null;
 }
 
+/** A job a change of its base image would touch: its latest succeeded build used that base. */
+export interface BaseImageImpactDto {
+  jobId: string;
+  jobName: string;
+  enterpriseProjectId: string;
+  /** The build whose base is recorded, and the digest it was built on. */
+  buildId: string;
+  recordedDigest: string;
+  /** The build type of that build's snapshot: what a BASE_IMAGE_CHANGED build would repeat. */
+  buildType: JobBuildSettingsDto['buildSpec']['type'];
+}
+
 /** How many of a job's builds there are (those the caller may see), whichever page is asked for. */
 export interface BuildCountsDto {
   total: number;
