@@ -8,7 +8,7 @@ export class BuildBase1766100000400 implements MigrationInterface {
     // knows what to compare against; older builds have none recorded and are not watched.
     await queryRunner.query(`ALTER TABLE builds ADD COLUMN base_image text, ADD COLUMN base_image_digest text`);
     await queryRunner.query(
-      `ALTER TABLE builds ADD COLUMN trigger text NOT NULL DEFAULT 'MANUAL' CHECK (trigger IN ('MANUAL', 'BASE_IMAGE_CHANGED'))`,
+      `ALTER TABLE builds ADD COLUMN trigger text NOT NULL CHECK (trigger IN ('MANUAL', 'BASE_IMAGE_CHANGED')) DEFAULT 'MANUAL'`,
     );
     // A BASE_IMAGE_CHANGED build: which base change it is for and what it rebases. One per job and
     // new base digest, decided by the index even when two passes race or the build fails.
