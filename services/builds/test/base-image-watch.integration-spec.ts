@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { buildZip } from '@stagecraft/archive/testing';
 import { buildAbility, Caller, compilePolicies } from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
 import { ArtifactsSubjects, JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
 import { decodeJson, encodeJson } from '@stagecraft/messaging';
-import { RegistryClient } from '@stagecraft/oci';
+import { ImageAssembler, OCI_LABELS, RegistryClient } from '@stagecraft/oci';
 import { pushTinyImage, startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
 import { connectTestNats, createTestDatabase, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
 import type { NatsConnection } from 'nats';
@@ -16,10 +21,12 @@ import { DataSource } from 'typeorm';
 import { BuildsModule } from '../src/builds.module';
 import { BaseImageWatcher } from '../src/builds/base-image.watcher';
 import { BaseImageImpactService } from '../src/builds/base-image-impact.service';
+import { BuildRunner } from '../src/builds/build-runner';
 import type { BuildExecutor } from '../src/builds/executors/build-executor';
 import { BuildRepository } from '../src/builds/infra/build.repository';
 import { BuildLogStore } from '../src/builds/infra/build-log.store';
 import { BuildsConfig } from '../src/config';
+import { pushHostNodeImage } from './host-runtime-images';
 import { queuedBuild } from './queued-build';
 
 const NOW = new Date('2026-12-05T12:00:00.000Z');
@@ -43,6 +50,7 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
   const login = { username: 'stagecraft', password: randomUUID() };
   const jobs = new Map<string, Pick<PackageJobDto, 'id' | 'accountId' | 'autoRebase'>>();
   const grantsAsked: unknown[] = [];
+  let dir: string;
 
   const respond = async (identity: 'jobs' | 'artifacts', subject: string, answer: (request: never) => unknown) => {
     const connection = await connectTestNats(identity, `test-${identity}`);
@@ -62,6 +70,7 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
   };
 
   beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stagecraft-basewatch-'));
     database = await createTestDatabase('basewatch');
     registry = await startTestRegistry({ basicAuth: login });
     client = new RegistryClient({ registry: registry.host, credentials: login });
@@ -92,6 +101,13 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
       grantsAsked.push(request);
       return { grant: `grant-for-${request.sha256}`, sha256: request.sha256 };
     });
+    // The URL a started build asks for with its grant (no attestation key here: nothing downloads it).
+    await respond('artifacts', ArtifactsSubjects.buildDownloadUrl, () => ({
+      url: 'http://127.0.0.1:1/never-read',
+      expiresAt: '2999-01-01T00:00:00Z',
+      sha256: 'a'.repeat(64),
+      sizeBytes: 1,
+    }));
   }, 60_000);
   afterAll(async () => {
     await Promise.all(responders.map((connection) => connection.close()));
@@ -99,6 +115,7 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
     await database?.drop();
     await registry?.stop();
     await new Promise((resolve) => failing?.close(resolve));
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** A job whose latest build SUCCEEDED on `baseImage` at `baseDigest`. */
@@ -243,4 +260,61 @@ describe('base image watch (real Postgres, NATS, docker-registry)', () => {
       },
     ]);
   });
+
+  it('runs the queued build as a rebase: the app layer kept, the new base under it, and the new base recorded', async () => {
+    const base = `${registry.host}/base/node:lts`;
+    const v1 = await pushHostNodeImage(client, 'base/node', 'lts', join(dir, 'v1.layer'));
+    const pkg = join(dir, 'hello.zip');
+    await writeFile(pkg, buildZip([{ name: 'server.js', content: "console.log('hello')\n" }]));
+    const assembled = await new ImageAssembler({
+      clientFactory: ({ registry: host, signal }) => new RegistryClient({ registry: host, credentials: login, signal }),
+    }).assemble({ baseImage: base, targetImage: `${registry.host}/apps/hello:1`, packageFile: pkg, techStack: 'NODEJS' });
+    const appLayer = assembled.layers.at(-1)!.digest;
+
+    const build = queuedBuild(
+      { clusterId: randomUUID(), packageSha256: 'a'.repeat(64) },
+      {
+        techStack: 'NODEJS',
+        buildSpec: { type: 'IMAGE', baseImage: base, baseImageTag: null, dockerfile: null },
+        archiveImage: `${registry.host}/apps/hello:1`,
+      },
+    );
+    jobs.set(build.jobId, { id: build.jobId, accountId: build.accountId, autoRebase: true });
+    const { id } = await app.get(BuildRepository).create(build);
+    await app
+      .get(DataSource)
+      .query(
+        `UPDATE builds SET status = 'SUCCEEDED', finished_at = now(), image_digest = $2, base_image = $3, base_image_digest = $4 WHERE id = $1`,
+        [id, assembled.digest, base, v1.digest],
+      );
+
+    const v2 = await pushHostNodeImage(client, 'base/node', 'lts', join(dir, 'v2.layer'), [
+      { type: 'file', path: '/etc/base-release', mode: 0o644, size: 2, open: () => Readable.from([Buffer.from('v2')]) },
+    ]);
+    const pass = await app.get(BaseImageWatcher).poll(new Date(NOW.getTime() + 60 * MINUTE));
+    expect(pass.queued).toHaveLength(1);
+    const [rebaseId] = pass.queued;
+
+    const runner = app.get(BuildRunner);
+    await app
+      .get(DataSource)
+      .query(
+        `UPDATE builds SET status = 'SCHEDULING', runner_id = $2, lease_expires_at = now() + interval '1 hour' WHERE id = $1`,
+        [rebaseId, runner.id],
+      );
+    await runner.launch(await app.get(BuildRepository).get(rebaseId), 'local');
+    const rebased = await app.get(BuildRepository).get(rebaseId);
+    expect([rebased.status, rebased.reason, rebased.trigger]).toEqual(['SUCCEEDED', null, 'BASE_IMAGE_CHANGED']);
+    expect([rebased.baseImage, rebased.baseImageDigest]).toEqual([base, v2.digest]);
+    expect(rebased.imageDigest).not.toBe(assembled.digest);
+
+    const manifest = await client.getManifest('apps/hello', rebased.imageDigest!);
+    const v2Layers = (await client.getManifest('base/node', v2.digest)).body.layers.map((layer) => layer.digest);
+    expect(manifest.body.layers.map((layer) => layer.digest)).toEqual([...v2Layers, appLayer]);
+    expect(manifest.body.annotations?.[OCI_LABELS.baseDigest]).toBe(v2.digest);
+    expect(await client.headManifest('apps/hello', '1')).toMatchObject({ digest: rebased.imageDigest });
+    const log = await app.get(BuildLogStore).read(rebaseId, 0, 100_000, true);
+    expect(log.text).toContain('Rebasing apps/hello@');
+    expect(log.text).toContain('app layers unchanged');
+  }, 180_000);
 });
