@@ -135,9 +135,10 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
     ),
     ttlSeconds: 600,
   }),
-  // Token-less (builds' base-image watcher): a grant for project A's package, to builds only.
+  // Token-less (builds' base-image watcher): builds is trusted with the account it names, so the
+  // attacker's request names another one (as for the build credential above).
   [ArtifactsSubjects.rebuildGrant]: (a) => ({
-    accountId: a.accountId,
+    accountId: '00000000-0000-4000-8000-000000000000',
     packageId: a.packageId,
     sha256: 'a'.repeat(64),
     ttlSeconds: 600,
@@ -185,8 +186,8 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [JobsSubjects.deleteJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJobForBuild]: (a) => ({ id: a.jobId }),
-  // Token-less (builds' base-image watcher): the account is named, so only builds may send it.
-  [JobsSubjects.getJobForAutoRebase]: (a) => ({ accountId: a.accountId, jobId: a.jobId }),
+  // Token-less (builds' base-image watcher): builds is trusted with the account it names; another account's job is not found.
+  [JobsSubjects.getJobForAutoRebase]: (a) => ({ accountId: '00000000-0000-4000-8000-000000000000', jobId: a.jobId }),
   [JobsSubjects.listJobs]: (a) => ({ enterpriseProjectId: a.projectId }),
   [JobsSubjects.baseImages]: () => ({ techStack: 'JAVA' }),
   [JobsSubjects.usage]: (a) => ({ packageId: a.packageId, enterpriseProjectId: a.projectId }),
