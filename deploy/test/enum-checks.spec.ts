@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import {
   ATTESTATION_ATTACHMENTS,
+  BUILD_TRIGGERS,
   BUILD_TYPES,
   CLUSTER_STATUSES,
   CLUSTER_TYPES,
@@ -23,6 +24,7 @@ const CHECKED_COLUMNS: Record<string, readonly string[]> = {
   'jobs.image_class': IMAGE_CLASSES,
   'iam.image_class': IMAGE_CLASSES,
   'builds.attached_as': ATTESTATION_ATTACHMENTS,
+  'builds.trigger': BUILD_TRIGGERS,
 };
 
 /**

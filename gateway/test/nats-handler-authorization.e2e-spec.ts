@@ -135,6 +135,14 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
     ),
     ttlSeconds: 600,
   }),
+  // Token-less (builds' base-image watcher): builds is trusted with the account it names, so the
+  // attacker's request names another one (as for the build credential above).
+  [ArtifactsSubjects.rebuildGrant]: (a) => ({
+    accountId: '00000000-0000-4000-8000-000000000000',
+    packageId: a.packageId,
+    sha256: 'a'.repeat(64),
+    ttlSeconds: 600,
+  }),
   [ArtifactsSubjects.registerObsPackage]: (a) => ({
     name: 'intruder',
     version: '1.0.0',
@@ -178,6 +186,8 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [JobsSubjects.deleteJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJob]: (a) => ({ id: a.jobId }),
   [JobsSubjects.getJobForBuild]: (a) => ({ id: a.jobId }),
+  // Token-less (builds' base-image watcher): builds is trusted with the account it names; another account's job is not found.
+  [JobsSubjects.getJobForAutoRebase]: (a) => ({ accountId: '00000000-0000-4000-8000-000000000000', jobId: a.jobId }),
   [JobsSubjects.listJobs]: (a) => ({ enterpriseProjectId: a.projectId }),
   [JobsSubjects.baseImages]: () => ({ techStack: 'JAVA' }),
   [JobsSubjects.usage]: (a) => ({ packageId: a.packageId, enterpriseProjectId: a.projectId }),
@@ -200,6 +210,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
       clusterId: a.clusterId,
       nodeLabels: [],
       warnings: [],
+      autoRebase: false,
       createdBy: a.memberId,
       createdAt: '2026-01-01T00:00:00Z',
       updatedAt: '2026-01-01T00:00:00Z',
@@ -210,6 +221,7 @@ const PAYLOADS: { [S in Subject]: (a: ProjectA) => RequestOf<S> } = {
   [BuildsSubjects.getBuild]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.listBuilds]: (a) => ({ jobId: a.jobId }),
   [BuildsSubjects.lastBuilds]: (a) => ({ jobIds: [a.jobId] }),
+  [BuildsSubjects.baseImageImpact]: () => ({ baseImage: '127.0.0.1:1/eclipse-temurin:17-jre' }),
   [BuildsSubjects.buildLog]: (a) => ({ buildId: a.buildId, offset: 0 }),
   [BuildsSubjects.getBuildAttestation]: (a) => ({ id: a.buildId }),
   [BuildsSubjects.attestationKey]: () => ({}),

@@ -14,7 +14,7 @@ import { User } from '../iam/iam.types';
 import { PackageJob } from '../jobs/jobs.types';
 import { pullCommandOf } from '../registry/pull-command';
 import { BuildAttestation } from './build-attestation.types';
-import { Build, BuildConnection, BuildLogChunk, toBuildConnection } from './builds.types';
+import { BaseImageImpact, Build, BuildConnection, BuildLogChunk, toBuildConnection } from './builds.types';
 
 @Resolver(() => Build)
 export class BuildsResolver {
@@ -35,6 +35,33 @@ export class BuildsResolver {
     @Meta() meta: RequestContext,
   ) {
     return toBuildConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId, first, after }, meta));
+  }
+
+  @RequirePermission(Actions.assembling.list)
+  @Query(() => [BaseImageImpact], {
+    description:
+      'Dry run: the jobs whose latest succeeded build used this base reference (as Build.baseImage names it), in the projects where you may list and read builds, and what a new digest of it would start.',
+  })
+  async baseImageChangeImpact(
+    @Args('baseImage') baseImage: string,
+    @Meta() meta: RequestContext,
+    @RequestLoaders() loaders: Loaders,
+  ): Promise<BaseImageImpact[]> {
+    const jobs = await this.client.send(BuildsSubjects.baseImageImpact, { baseImage }, meta);
+    return Promise.all(
+      jobs.map(async (job) => {
+        // The job's own opt-in, read as the caller (a job they may not read counts as not opted in).
+        const current = await loaders.jobs.load(job.jobId).catch(() => null);
+        const autoRebase = current?.autoRebase ?? false;
+        return {
+          jobId: job.jobId,
+          jobName: job.jobName,
+          buildId: job.buildId,
+          recordedDigest: job.recordedDigest,
+          action: !autoRebase ? 'NONE' : job.buildType === 'CUSTOM_DOCKERFILE' ? 'REBUILD' : 'REBASE',
+        } as const;
+      }),
+    );
   }
 
   @RequirePermission(Actions.assembling.get)

@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES, type BuildPageDto } from '@stagecraft/contracts';
+import { BUILD_PHASE_OUTCOMES, BUILD_PHASES, BUILD_STATUSES, BUILD_TRIGGERS, type BuildPageDto } from '@stagecraft/contracts';
 
 import { connectionOf, toConnection } from '../graphql/connection';
 import { enumOf } from '../graphql/enum-of';
@@ -29,6 +29,14 @@ registerEnumType(BuildPhaseOutcome, {
   description: 'SUCCEEDED: the build moved on to the next phase or succeeded; otherwise how the build ended in it.',
 });
 
+export const BuildTrigger = enumOf(BUILD_TRIGGERS);
+export type BuildTrigger = (typeof BUILD_TRIGGERS)[number];
+registerEnumType(BuildTrigger, {
+  name: 'BuildTrigger',
+  description:
+    'MANUAL: a user started it (startBuild, or a job saved with buildNow); BASE_IMAGE_CHANGED: the base image its previous build used changed and the job has autoRebase.',
+});
+
 @ObjectType({ description: 'One phase of a run, with its times.' })
 export class BuildPhaseTime {
   @Field(() => BuildPhase) phase!: BuildPhase;
@@ -55,6 +63,15 @@ export class Build {
   @Field(() => String, { nullable: true }) node!: string | null;
   @Field(() => String, { nullable: true, description: 'sha256:… of the pushed manifest.' }) imageDigest!: string | null;
   @Field(() => String, { nullable: true, description: 'archiveImage@digest.' }) image!: string | null;
+  @Field(() => BuildTrigger) trigger!: BuildTrigger;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "On SUCCEEDED: the base image the pushed image names (org.opencontainers.image.base.name); null when it names none (a custom Dockerfile's).",
+  })
+  baseImage!: string | null;
+  @Field(() => String, { nullable: true, description: 'On SUCCEEDED: sha256:… of that base image as built on.' })
+  baseImageDigest!: string | null;
   @Field(() => DateTimeScalar) createdAt!: string;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt!: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) finishedAt!: string | null;
@@ -100,4 +117,22 @@ export class BuildEvent {
   type!: string;
   @Field(() => Build) build!: Build;
   @Field(() => DateTimeScalar) at!: string;
+}
+
+export const BASE_IMAGE_IMPACT_ACTIONS = ['REBASE', 'REBUILD', 'NONE'] as const;
+export const BaseImageImpactAction = enumOf(BASE_IMAGE_IMPACT_ACTIONS);
+export type BaseImageImpactAction = (typeof BASE_IMAGE_IMPACT_ACTIONS)[number];
+registerEnumType(BaseImageImpactAction, {
+  name: 'BaseImageImpactAction',
+  description:
+    'What a new digest of the base would start: REBASE (autoRebase, a SYSTEM_DEFAULT or IMAGE build), REBUILD (autoRebase, a CUSTOM_DOCKERFILE build), NONE (not opted in).',
+});
+
+@ObjectType({ description: 'A job whose latest succeeded build used the base image asked about.' })
+export class BaseImageImpact {
+  @Field(() => ID) jobId!: string;
+  @Field() jobName!: string;
+  @Field(() => ID, { description: 'The succeeded build that recorded the base.' }) buildId!: string;
+  @Field({ description: 'sha256:… of the base that build was built on.' }) recordedDigest!: string;
+  @Field(() => BaseImageImpactAction) action!: BaseImageImpactAction;
 }

@@ -42,6 +42,11 @@ export class PackageJob {
   @Field() archiveImage!: string;
   @Field(() => [Label]) nodeLabels!: Label[];
   @Field(() => [DockerfileWarning]) warnings!: DockerfileWarning[];
+  @Field({
+    description:
+      'When a base image its last succeeded build used changes, start a BASE_IMAGE_CHANGED build: a rebase (new base layers, same app layers) for SYSTEM_DEFAULT and IMAGE jobs, a full rebuild for CUSTOM_DOCKERFILE ones.',
+  })
+  autoRebase!: boolean;
   @Field(() => DateTimeScalar) createdAt!: string;
   @Field(() => DateTimeScalar) updatedAt!: string;
   @Field(() => Int, { description: 'Optimistic concurrency: pass it as expectedVersion to updatePackageJob.' }) version!: number;
@@ -92,6 +97,8 @@ export class PackageJobInput {
   @Field() archiveImage!: string;
   @Field(() => ID) clusterId!: string;
   @Field(() => [LabelInput], { nullable: true }) nodeLabels?: LabelInput[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'Default false. See PackageJob.autoRebase.' })
+  autoRebase?: boolean | null;
 }
 
 @InputType()
@@ -106,4 +113,5 @@ export class PackageJobPatch {
   @Field(() => String, { nullable: true }) archiveImage?: string | null;
   @Field(() => ID, { nullable: true }) clusterId?: string | null;
   @Field(() => [LabelInput], { nullable: true }) nodeLabels?: LabelInput[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'Null or absent: unchanged.' }) autoRebase?: boolean | null;
 }

@@ -12,12 +12,14 @@ import type {
   DownloadUrlRequest,
   ListPackagesRequest,
   PackageIdRequest,
+  RebuildGrantRequest,
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from './artifacts/artifacts.requests';
 import { ArtifactsSubjects } from './artifacts/artifacts.subjects';
 import type {
   AttestationKeyDto,
+  BaseImageImpactDto,
   BuildAttestationDto,
   BuildDto,
   BuildLogChunkDto,
@@ -25,6 +27,7 @@ import type {
   BuildRetentionDto,
 } from './builds/builds.dto';
 import type {
+  BaseImageImpactRequest,
   BuildIdRequest,
   BuildLogRequest,
   JobBuildRetentionRequest,
@@ -109,6 +112,7 @@ import type {
 import type { CreatedPackageJobDto } from './jobs/created-package-job.dto';
 import type { JobUsageDto, PackageJobDto, PackageJobPageDto } from './jobs/jobs.dto';
 import type {
+  AutoRebaseJobRequest,
   BaseImagesRequest,
   CreatePackageJobRequest,
   JobIdRequest,
@@ -165,6 +169,7 @@ export interface SubjectMap {
   [ArtifactsSubjects.uploadTarget]: Rpc<UploadTargetRequest, UploadTargetDto>;
   [ArtifactsSubjects.downloadUrl]: Rpc<DownloadUrlRequest, PackageDownloadDto>;
   [ArtifactsSubjects.buildDownloadUrl]: Rpc<BuildDownloadUrlRequest, PackageDownloadDto>;
+  [ArtifactsSubjects.rebuildGrant]: Rpc<RebuildGrantRequest, { grant: string; sha256: string }>;
   [ArtifactsSubjects.registerObsPackage]: Rpc<RegisterObsPackageRequest, SoftwarePackageDto>;
   [ArtifactsSubjects.deletePackage]: Rpc<PackageIdRequest, { id: string }>;
   [ArtifactsSubjects.getPackage]: Rpc<PackageIdRequest, SoftwarePackageDto>;
@@ -186,6 +191,7 @@ export interface SubjectMap {
   [JobsSubjects.deleteJob]: Rpc<JobIdRequest, { id: string }>;
   [JobsSubjects.getJob]: Rpc<JobIdRequest, PackageJobDto>;
   [JobsSubjects.getJobForBuild]: Rpc<JobIdRequest, PackageJobDto>;
+  [JobsSubjects.getJobForAutoRebase]: Rpc<AutoRebaseJobRequest, PackageJobDto>;
   [JobsSubjects.listJobs]: Rpc<ListPackageJobsRequest, PackageJobPageDto>;
   [JobsSubjects.baseImages]: Rpc<BaseImagesRequest, string[]>;
   [JobsSubjects.usage]: Rpc<JobUsageRequest, JobUsageDto>;
@@ -197,6 +203,7 @@ export interface SubjectMap {
   [BuildsSubjects.getBuild]: Rpc<BuildIdRequest, BuildDto>;
   [BuildsSubjects.listBuilds]: Rpc<ListBuildsRequest, BuildPageDto>;
   [BuildsSubjects.lastBuilds]: Rpc<LastBuildsRequest, BuildDto[]>;
+  [BuildsSubjects.baseImageImpact]: Rpc<BaseImageImpactRequest, BaseImageImpactDto[]>;
   [BuildsSubjects.buildLog]: Rpc<BuildLogRequest, BuildLogChunkDto>;
   [BuildsSubjects.getBuildAttestation]: Rpc<BuildIdRequest, { attestation: BuildAttestationDto | null }>;
   [BuildsSubjects.attestationKey]: Rpc<EmptyRequest, AttestationKeyDto>;
@@ -240,6 +247,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   IamSubjects.listRobotAccounts,
   IamSubjects.health,
   ArtifactsSubjects.getPackage,
+  ArtifactsSubjects.rebuildGrant,
   ArtifactsSubjects.listPackages,
   ArtifactsSubjects.health,
   ClustersSubjects.getCluster,
@@ -248,6 +256,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   ClustersSubjects.health,
   JobsSubjects.getJob,
   JobsSubjects.getJobForBuild,
+  JobsSubjects.getJobForAutoRebase,
   JobsSubjects.listJobs,
   JobsSubjects.baseImages,
   JobsSubjects.usage,
@@ -255,6 +264,7 @@ export const READ_SUBJECTS: ReadonlySet<Subject> = new Set<Subject>([
   BuildsSubjects.getBuild,
   BuildsSubjects.listBuilds,
   BuildsSubjects.lastBuilds,
+  BuildsSubjects.baseImageImpact,
   BuildsSubjects.buildLog,
   BuildsSubjects.getBuildAttestation,
   BuildsSubjects.attestationKey,

@@ -20,6 +20,7 @@ export { type UnpackedPackage, type UnpackOptions, unpackPackage } from './packa
 export * from './package-download';
 export type { LayerStaging } from './package-layer';
 export * from './platform';
+export * from './rebase';
 export { formatSize } from './progress.format';
 export type { RegistryCredentials, RegistryTokenSource } from './registry.auth';
 export * from './registry.client';

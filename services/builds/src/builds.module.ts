@@ -12,6 +12,8 @@ import { SecretBox, secretBoxFrom } from '@stagecraft/secrets';
 import { serviceModule } from '@stagecraft/service';
 
 import { BuildAttestor } from './builds/attestation/build-attestor';
+import { BaseImageWatcher } from './builds/base-image.watcher';
+import { BaseImageImpactService } from './builds/base-image-impact.service';
 import { BuildAttestationsService } from './builds/build-attestations.service';
 import { BuildEventsRelay } from './builds/build-events.relay';
 import { BuildHistoryPruner } from './builds/build-history.pruner';
@@ -38,6 +40,8 @@ import { DependencyLayerCache } from './builds/executors/dependencies/dependency
 import { LocalDependencies } from './builds/executors/dependencies/local-dependencies';
 import { KubernetesExecutor } from './builds/executors/kubernetes/kubernetes.executor';
 import { LocalExecutor } from './builds/executors/local.executor';
+import { RebasingExecutor } from './builds/executors/rebasing.executor';
+import { BaseImageWatchStore } from './builds/infra/base-image-watch.store';
 import { BuildEntity } from './builds/infra/build.entity';
 import { BuildRepository } from './builds/infra/build.repository';
 import { BuildAttestationEntity } from './builds/infra/build-attestation.entity';
@@ -51,6 +55,7 @@ import { NatsPackageDownloads } from './builds/infra/nats-package-downloads';
 import { NatsPackageJobs } from './builds/infra/nats-package-jobs';
 import { PackageUrlsClient } from './builds/infra/package-urls.client';
 import { PrunedImageStore } from './builds/infra/pruned-image.store';
+import { RebuildGrantsClient } from './builds/infra/rebuild-grants.client';
 import { RegistryCredentialsClient } from './builds/infra/registry-credentials.client';
 import { PrunedImageRemover } from './builds/pruned-image.remover';
 import { buildCacheDirOf, BuildsConfig, registryCredentialsOf } from './config';
@@ -100,7 +105,7 @@ export class BuildsModule {
               workRoot: config.BUILD_WORKDIR ?? join(tmpdir(), 'stagecraft-builds'),
             });
             const buildah = new BuildahBuilder({ credentials, sandbox, allowUnsealed: config.LOCAL_DOCKERFILE_UNSEALED });
-            return new ClusterTypeExecutor(
+            const byClusterType = new ClusterTypeExecutor(
               overrides.executor ??
                 new LocalExecutor({
                   credentials,
@@ -147,6 +152,8 @@ export class BuildsModule {
                 dependencies: { registries, egress, limits },
               }),
             );
+            // BASE_IMAGE_CHANGED builds rebase instead of rebuilding (RebasingExecutor).
+            return new RebasingExecutor(byClusterType, egress);
           },
         },
         {
@@ -180,6 +187,10 @@ export class BuildsModule {
         BuildEventsPurge,
         PrunedImageRemover,
         BuildRetentionService,
+        BaseImageWatchStore,
+        RebuildGrantsClient,
+        BaseImageWatcher,
+        BaseImageImpactService,
         EnterpriseProjectScope,
         // The ports BuildsService is written against.
         { provide: BuildRecords, useExisting: BuildRepository },

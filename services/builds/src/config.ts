@@ -38,6 +38,8 @@ export class BuildsConfig extends ServiceConfig {
   @IsBoolean() BUILD_HISTORY_DELETE_IMAGES = false;
   /** How often build history is pruned. */
   @IsInt() @Min(1) BUILD_HISTORY_PRUNE_INTERVAL_SECONDS = 300;
+  /** How often the base images of succeeded builds are checked for a new digest (docs/package-jobs.md#base-image-changes); 0 disables it. */
+  @IsInt() @Min(0) BASE_IMAGE_POLL_SECONDS = 300;
 
   // Webhooks (docs/webhooks.md#retries).
   /** Attempts per delivery, the first included; after the last failed one the delivery is FAILED. */

@@ -175,6 +175,12 @@ describe('build attestations (real Postgres, NATS, docker-registry, LOCAL execut
   it('attests a succeeded build: cosign tags on the image hold the signed provenance and SBOM, and the build keeps them', async () => {
     const build = await runBuild('1');
     expect([build.status, build.reason, build.message]).toEqual(['SUCCEEDED', null, null]);
+    // Recorded from the pushed image's annotations (read once, for this and for the provenance).
+    expect([build.trigger, build.baseImage, build.baseImageDigest]).toEqual([
+      'MANUAL',
+      `${registry.host}/eclipse-temurin:17-jre`,
+      baseDigest,
+    ]);
     const digest = build.imageDigest!;
     const hex = digest.slice('sha256:'.length);
     expect(await tagsOf('team/orders')).toEqual(expect.arrayContaining(['1', `sha256-${hex}.att`, `sha256-${hex}.sbom`]));

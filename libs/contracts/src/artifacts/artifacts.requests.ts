@@ -55,6 +55,14 @@ export class BuildDownloadUrlRequest {
   @IsInt() @Min(60) ttlSeconds!: number;
 }
 
+export class RebuildGrantRequest {
+  @IsUUID() accountId!: string;
+  @IsUUID() packageId!: string;
+  /** The bytes the job's last build used: a package changed since gets no grant. */
+  @IsString() sha256!: string;
+  @IsInt() @Min(60) ttlSeconds!: number;
+}
+
 export class DownloadUrlRequest {
   @IsUUID() id!: string;
   /** How long the URL stays valid: a queued build may wait before it downloads. */

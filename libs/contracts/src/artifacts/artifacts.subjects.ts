@@ -6,6 +6,11 @@ export const ArtifactsSubjects = {
   downloadUrl: 'artifacts.packages.download-url.v1',
   /** A fresh URL for a build that starts running, in exchange for the grant downloadUrl gave (no user's token). */
   buildDownloadUrl: 'artifacts.packages.build-download-url.v1',
+  /**
+   * A grant for a build the platform starts without a user (a base image changed): only for a
+   * READY package whose bytes are still the ones named (what the job's last build used).
+   */
+  rebuildGrant: 'artifacts.packages.rebuild-grant.v1',
   registerObsPackage: 'artifacts.packages.obs.register.v1',
   deletePackage: 'artifacts.packages.delete.v1',
   getPackage: 'artifacts.packages.get.v1',

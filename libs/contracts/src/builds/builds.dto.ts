@@ -20,6 +20,10 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const BUILD_PHASES = ['INIT', 'DOWNLOAD', 'PREPROCESS', 'BUILD', 'PUSH', 'POSTPROCESS'] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+/** Why a build exists: a user (or jobs, for a user) started it, or the base image it was built on changed (docs/package-jobs.md#base-image-changes). */
+export const BUILD_TRIGGERS = ['MANUAL', 'BASE_IMAGE_CHANGED'] as const;
+export type BuildTrigger = (typeof BUILD_TRIGGERS)[number];
+
 /** Where a build's attestations went: OCI 1.1 referrers, or cosign's `sha256-<hex>.att` / `.sbom` tags. */
 export const ATTESTATION_ATTACHMENTS = ['REFERRERS', 'COSIGN_TAGS'] as const;
 export type AttestationAttachment = (typeof ATTESTATION_ATTACHMENTS)[number];
@@ -92,10 +96,26 @@ export interface BuildDto {
   imageDigest: string | null;
   image: string | null;
   triggeredBy: string;
+  trigger: BuildTrigger;
+  /** A SUCCEEDED build's base image as its pushed image names it (`org.opencontainers.image.base.name`/`.digest`); null when it names none. */
+  baseImage: string | null;
+  baseImageDigest: string | null;
   spec: BuildSpecSnapshotDto;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+/** A job a change of its base image would touch: its latest succeeded build used that base. */
+export interface BaseImageImpactDto {
+  jobId: string;
+  jobName: string;
+  enterpriseProjectId: string;
+  /** The build whose base is recorded, and the digest it was built on. */
+  buildId: string;
+  recordedDigest: string;
+  /** The build type of that build's snapshot: what a BASE_IMAGE_CHANGED build would repeat. */
+  buildType: JobBuildSettingsDto['buildSpec']['type'];
 }
 
 /** How many of a job's builds there are (those the caller may see), whichever page is asked for. */

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 
 import { PageRequest } from '../common/page';
 import type { PackageJobDto } from '../jobs/jobs.dto';
@@ -20,6 +20,11 @@ export class BuildIdRequest {
 
 export class ListBuildsRequest extends PageRequest {
   @IsUUID() jobId!: string;
+}
+
+export class BaseImageImpactRequest {
+  /** A base reference as builds record it (`registry/repository:tag`, the image's base.name annotation). */
+  @IsString() baseImage!: string;
 }
 
 export class LastBuildsRequest {

@@ -6,6 +6,8 @@ export const BuildsSubjects = {
   getBuild: 'builds.get.v1',
   listBuilds: 'builds.list.v1',
   lastBuilds: 'builds.last.v1',
+  /** The dry run of a base image change: the jobs whose latest succeeded build used that base reference. */
+  baseImageImpact: 'builds.base-image.impact.v1',
   buildLog: 'builds.log.get.v1',
   /** A build's signed SBOM and provenance (docs/attestations.md); null unless it SUCCEEDED attested. */
   getBuildAttestation: 'builds.attestation.get.v1',

@@ -43,6 +43,8 @@ export interface PackageJobDto extends JobBuildSettingsDto {
   name: string;
   description: string | null;
   warnings: DockerfileWarningDto[];
+  /** When a base image its last build used changes, the platform starts a BASE_IMAGE_CHANGED build (docs/package-jobs.md#base-image-changes). */
+  autoRebase: boolean;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

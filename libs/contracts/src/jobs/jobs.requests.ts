@@ -21,6 +21,8 @@ export class PackageJobInput {
   @IsString() archiveImage!: string;
   @IsUUID() clusterId!: string;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => LabelInput) nodeLabels?: LabelInput[] | null;
+  /** Checked by the jobs service (so the refusal names the field): a boolean, default false. */
+  @IsOptional() autoRebase?: boolean | null;
 }
 
 export class PackageJobPatch {
@@ -34,6 +36,7 @@ export class PackageJobPatch {
   @IsOptional() @IsString() archiveImage?: string | null;
   @IsOptional() @IsUUID() clusterId?: string | null;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => LabelInput) nodeLabels?: LabelInput[] | null;
+  @IsOptional() autoRebase?: boolean | null;
 }
 
 export class CreatePackageJobRequest {
@@ -50,6 +53,11 @@ export class UpdatePackageJobRequest {
 
 export class JobIdRequest {
   @IsUUID() id!: string;
+}
+
+export class AutoRebaseJobRequest {
+  @IsUUID() accountId!: string;
+  @IsUUID() jobId!: string;
 }
 
 export class ListPackageJobsRequest extends PageRequest {

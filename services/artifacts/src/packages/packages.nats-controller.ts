@@ -9,6 +9,7 @@ import {
   DownloadUrlRequest,
   ListPackagesRequest,
   PackageIdRequest,
+  RebuildGrantRequest,
   RegisterObsPackageRequest,
   UploadTargetRequest,
 } from '@stagecraft/contracts';
@@ -52,6 +53,12 @@ export class PackagesNatsController {
   @MessagePattern(ArtifactsSubjects.buildDownloadUrl)
   buildDownloadUrl(@Payload() request: BuildDownloadUrlRequest) {
     return this.packages.buildDownloadUrl(request);
+  }
+
+  @ProcessRpc('builds')
+  @MessagePattern(ArtifactsSubjects.rebuildGrant)
+  rebuildGrant(@Payload() request: RebuildGrantRequest) {
+    return this.packages.rebuildGrant(request);
   }
 
   @UserRpc(Actions.package.create)

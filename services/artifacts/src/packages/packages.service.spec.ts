@@ -205,5 +205,25 @@ describe('PackagesService: the upload workflow', () => {
         message: 'the download grant has expired',
       });
     });
+
+    it('grants a rebuild of the same bytes to the base-image watcher, and nothing for other bytes or another account', async () => {
+      const bytes = Buffer.from('a java package');
+      const pkg = await uploaded(bytes, { techStack: 'JAVA' });
+      await service.completeUpload(admin, pkg.id);
+      const request = { accountId: admin.accountId, packageId: pkg.id, sha256: sha256Of(bytes), ttlSeconds: 3600 };
+
+      const { grant } = await service.rebuildGrant(request);
+      expect(await service.buildDownloadUrl({ grant, ttlSeconds: 3600 })).toMatchObject({ sha256: sha256Of(bytes) });
+      await expect(service.rebuildGrant({ ...request, sha256: sha256Of(Buffer.from('other')) })).rejects.toMatchObject({
+        reason: PackageErrorReason.PACKAGE_CHANGED,
+      });
+      await expect(service.rebuildGrant({ ...request, accountId: '00000000-0000-4000-8000-0000000000ff' })).rejects.toMatchObject(
+        { reason: PackageErrorReason.PACKAGE_NOT_FOUND },
+      );
+      clock.advance(3600_001);
+      await expect(service.buildDownloadUrl({ grant, ttlSeconds: 3600 })).rejects.toMatchObject({
+        reason: PackageErrorReason.GRANT_INVALID,
+      });
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
   type PackageSource,
   PackageUploadDto,
   PageDto,
+  RebuildGrantRequest,
   RegisterObsPackageRequest,
   type ServiceError,
   SoftwarePackageDto,
@@ -246,6 +247,24 @@ export class PackagesService {
     const ttl = Math.min(request.ttlSeconds, grantSecondsLeft, MAX_PRESIGN_SECONDS);
     const download = await store.presignGet(pkg.bucket, pkg.objectKey, Math.max(ttl, 60)).catch(rethrowStorage('id'));
     return { url: download.url, expiresAt: download.expiresAt.toISOString(), sha256: pkg.sha256, sizeBytes: pkg.sizeBytes };
+  }
+
+  /**
+   * A grant for a build the platform starts on its own (a base image changed), for the builds
+   * service only: the package must still be READY with the bytes the job's last build used.
+   */
+  async rebuildGrant(request: RebuildGrantRequest): Promise<{ grant: string; sha256: string }> {
+    const pkg = await this.packages.findInAccount(request.packageId, request.accountId);
+    if (!pkg || pkg.deletingSince) throw packageNotFound();
+    if (pkg.status !== 'READY' || pkg.sha256 !== request.sha256)
+      throw new PackageError(PackageErrorReason.PACKAGE_CHANGED, 'the package is no longer the one the last build used', 'id');
+    const expiresAt = new Date(
+      this.clock.now().getTime() + Math.min(request.ttlSeconds, MAX_PRESIGN_SECONDS) * 1000,
+    ).toISOString();
+    return {
+      grant: sealGrant(this.secrets, { accountId: pkg.accountId, packageId: pkg.id, sha256: pkg.sha256, expiresAt }),
+      sha256: pkg.sha256,
+    };
   }
 
   /**

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EgressPolicy } from '@stagecraft/config';
 import type { BuildReason } from '@stagecraft/contracts';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
-import { PackageDownloadError, PackageRejectedError, type RegistryCredentials, RegistryError } from '@stagecraft/oci';
+import {
+  PackageDownloadError,
+  PackageRejectedError,
+  parseImageReference,
+  RegistryClient,
+  type RegistryCredentials,
+  RegistryError,
+} from '@stagecraft/oci';
 
+import { readBaseImage } from './attestation/base-image.reader';
 import type { BuildAttestor } from './attestation/build-attestor';
 import type { RunningBuilds, StopReason } from './domain/running-builds';
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
@@ -38,6 +47,7 @@ export class BuildRunner implements RunningBuilds {
     private readonly packageUrls: PackageUrlsClient,
     private readonly registryCredentials: RegistryCredentialsClient,
     private readonly attestations: BuildAttestationStore,
+    private readonly egress: EgressPolicy,
     @Optional() @Inject(BUILD_ATTESTOR) private readonly attestor: BuildAttestor | null = null,
   ) {}
 
@@ -169,8 +179,18 @@ export class BuildRunner implements RunningBuilds {
     }
     // A succeeded build is attested before it counts as SUCCEEDED: its SBOM and provenance are part of its result.
     let attestation: { ok: true } | { ok: false; message: string } = { ok: true };
-    if (outcome?.status === 'SUCCEEDED' && !entry.stop)
-      attestation = await this.attest(build, outcome.imageDigest, credentials, secrets, log, entry.controller.signal);
+    let base: { name: string; digest: string } | null = null;
+    if (outcome?.status === 'SUCCEEDED' && !entry.stop) {
+      const pushed = await this.readPushedBase(build, outcome.imageDigest, credentials, entry.controller.signal);
+      credentials = pushed.credentials ?? credentials;
+      base = pushed.base;
+      if (!pushed.ok && this.attestor) attestation = { ok: false, message: pushed.message };
+      else {
+        if (!pushed.ok)
+          log(`The image's base image could not be read, so base image changes will not rebuild it: ${pushed.message}`);
+        attestation = await this.attest(build, outcome.imageDigest, base, credentials, secrets, log, entry.controller.signal);
+      }
+    }
     if (entry.stop === 'lost') {
       this.logger.warn(`build ${build.id} was taken over by another builds replica (this one's lease ran out)`);
     } else if (entry.stop === 'cancel') {
@@ -183,7 +203,12 @@ export class BuildRunner implements RunningBuilds {
       log(`ERROR: ATTESTATION_FAILED: ${attestation.message}`);
       await this.builds.transition(build.id, 'ERROR', { reason: 'ATTESTATION_FAILED', message: attestation.message });
     } else if (outcome?.status === 'SUCCEEDED') {
-      await this.builds.transition(build.id, 'SUCCEEDED', { imageDigest: outcome.imageDigest, image: outcome.image });
+      await this.builds.transition(build.id, 'SUCCEEDED', {
+        imageDigest: outcome.imageDigest,
+        image: outcome.image,
+        baseImage: base?.name ?? null,
+        baseImageDigest: base?.digest ?? null,
+      });
     } else if (outcome) {
       log(`${outcome.status}: ${outcome.reason}: ${maskFindings(outcome.message, secrets)}`);
       await this.builds.transition(build.id, outcome.status, {
@@ -196,6 +221,46 @@ export class BuildRunner implements RunningBuilds {
   }
 
   /**
+   * The base image the pushed image names (read once: it is recorded on the build and goes into
+   * the provenance). A resumed build asks for its registry credential again.
+   */
+  private async readPushedBase(
+    build: BuildEntity,
+    imageDigest: string,
+    credentials: Record<string, RegistryCredentials> | undefined,
+    signal: AbortSignal,
+  ): Promise<
+    | { ok: true; base: { name: string; digest: string } | null; credentials?: Record<string, RegistryCredentials> }
+    | { ok: false; base: null; message: string; credentials?: Record<string, RegistryCredentials> }
+  > {
+    try {
+      if (!credentials) {
+        const asked = await this.registryCredentials.forRun(build);
+        if (!asked.ok)
+          return { ok: false, base: null, message: `no registry credential to read the image with: ${asked.message}` };
+        credentials = asked.credentials;
+      }
+      const target = parseImageReference(build.spec.archiveImage);
+      const client = new RegistryClient({
+        registry: target.registry,
+        credentials: credentials[target.registry],
+        signal,
+        fetch: this.egress.fetch,
+      });
+      return { ok: true, base: await readBaseImage(client, target.repository, imageDigest), credentials };
+    } catch (error) {
+      this.logger.warn(`reading the base of build ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      const known = error instanceof RegistryError;
+      return {
+        ok: false,
+        base: null,
+        message: known ? (error as Error).message : 'an unexpected error (see the builds service log)',
+        credentials,
+      };
+    }
+  }
+
+  /**
    * Signs and attaches the SBOM and provenance of a pushed image (docs/attestations.md) and keeps
    * them with the build. Nothing to do without a signing key. A resumed build asks for its
    * registry credential again; an expired package URL is asked for anew once.
@@ -203,6 +268,7 @@ export class BuildRunner implements RunningBuilds {
   private async attest(
     build: BuildEntity,
     imageDigest: string,
+    baseImage: { name: string; digest: string } | null,
     credentials: Record<string, RegistryCredentials> | undefined,
     secrets: SecretFinding[],
     log: (line: string) => void,
@@ -224,6 +290,7 @@ export class BuildRunner implements RunningBuilds {
         mask: (text: string) => maskFindings(text, secrets),
         finishedOn: new Date(),
         signal,
+        baseImage,
       };
       let row;
       try {

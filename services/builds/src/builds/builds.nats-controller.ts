@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Actions, Audited, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
+  BaseImageImpactRequest,
   BuildDto,
   BuildIdRequest,
   BuildLogRequest,
@@ -19,6 +20,7 @@ import {
 } from '@stagecraft/contracts';
 import { PublicRpc, ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
+import { BaseImageImpactService } from './base-image-impact.service';
 import { BuildAttestationsService } from './build-attestations.service';
 import { BuildRetentionService } from './build-retention.service';
 import { BuildsService } from './builds.service';
@@ -35,6 +37,7 @@ export class BuildsNatsController {
     private readonly builds: BuildsService,
     private readonly retention: BuildRetentionService,
     private readonly attestations: BuildAttestationsService,
+    private readonly impact: BaseImageImpactService,
   ) {}
 
   @UserRpc(Actions.assembling.create)
@@ -49,6 +52,12 @@ export class BuildsNatsController {
   @MessagePattern(BuildsSubjects.startBuildForJob)
   startForJob(@Payload() request: StartBuildForJobRequest, @CurrentCaller() caller: Caller) {
     return this.builds.startFor(caller, request.job);
+  }
+
+  @UserRpc(Actions.assembling.list, { emptyListWhenNowhere: true })
+  @MessagePattern(BuildsSubjects.baseImageImpact)
+  baseImageImpact(@Payload() request: BaseImageImpactRequest, @CurrentCaller() caller: Caller) {
+    return this.impact.of(caller, request.baseImage);
   }
 
   @UserRpc(Actions.assembling.modify)

@@ -33,6 +33,7 @@ const job: PackageJobDto = {
   clusterId: CLUSTER,
   nodeLabels: [{ key: 'pool', value: 'build' }],
   warnings: [],
+  autoRebase: false,
   createdBy: 'user-1',
   createdAt: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),

@@ -6,6 +6,7 @@ import { BuildPhaseTimes1765600000400 } from './1765600000400-build-phase-times'
 import { BuildRetention1765800000400 } from './1765800000400-build-retention';
 import { Webhooks1765900000400 } from './1765900000400-webhooks';
 import { BuildAttestations1766000000400 } from './1766000000400-build-attestations';
+import { BuildBase1766100000400 } from './1766100000400-build-base';
 
 /** Applied in order on start; never edit one that has shipped, add a new one. */
 export const buildsMigrations = [
@@ -17,4 +18,5 @@ export const buildsMigrations = [
   BuildRetention1765800000400,
   Webhooks1765900000400,
   BuildAttestations1766000000400,
+  BuildBase1766100000400,
 ];

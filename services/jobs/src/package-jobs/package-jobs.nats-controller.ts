@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Actions, Audited, type Caller, CurrentCaller } from '@stagecraft/authz';
 import {
+  AutoRebaseJobRequest,
   BaseImagesRequest,
   CreatedPackageJobDto,
   CreatePackageJobRequest,
@@ -12,7 +13,7 @@ import {
   PackageJobDto,
   UpdatePackageJobRequest,
 } from '@stagecraft/contracts';
-import { ServiceRpc, UserRpc } from '@stagecraft/messaging';
+import { ProcessRpc, ServiceRpc, UserRpc } from '@stagecraft/messaging';
 
 import { PackageJobsService } from './package-jobs.service';
 
@@ -51,6 +52,12 @@ export class PackageJobsNatsController {
   @MessagePattern(JobsSubjects.getJobForBuild)
   getForBuild(@Payload() request: JobIdRequest, @CurrentCaller() caller: Caller) {
     return this.jobs.getForBuild(caller, request.id);
+  }
+
+  @ProcessRpc('builds')
+  @MessagePattern(JobsSubjects.getJobForAutoRebase)
+  getForAutoRebase(@Payload() request: AutoRebaseJobRequest) {
+    return this.jobs.getForAutoRebase(request.accountId, request.jobId);
   }
 
   @UserRpc(Actions.assembling.list, { emptyListWhenNowhere: true })

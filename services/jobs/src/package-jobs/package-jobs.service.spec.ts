@@ -89,6 +89,37 @@ describe('PackageJobsService', () => {
     return (await service.create(developer, input, false)).job;
   }
 
+  describe('autoRebase', () => {
+    it('is false unless asked for, and a patch turns it on and off', async () => {
+      const job = await stored();
+      expect(job.autoRebase).toBe(false);
+      expect((await service.create(developer, { ...input, name: 'opted', autoRebase: true }, false)).job.autoRebase).toBe(true);
+      expect((await service.update(developer, job.id, { autoRebase: true })).autoRebase).toBe(true);
+      // Absent (or null) leaves it as it is.
+      expect((await service.update(developer, job.id, { description: 'x' })).autoRebase).toBe(true);
+      expect((await service.update(developer, job.id, { autoRebase: false })).autoRebase).toBe(false);
+      expect(repository.rows.get(job.id)).toMatchObject({ autoRebase: false, version: 4 });
+    });
+
+    it('refuses a value that is not a boolean, naming the field, and stores nothing', async () => {
+      const created = await rejection(service.create(developer, { ...input, autoRebase: 'yes' as unknown as boolean }, false));
+      expect(created).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, reason: 'INVALID_FIELD', field: 'autoRebase' });
+      expect(repository.rows.size).toBe(0);
+      const job = await stored();
+      const updated = await rejection(service.update(developer, job.id, { autoRebase: 1 as unknown as boolean }));
+      expect(updated).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, reason: 'INVALID_FIELD', field: 'autoRebase' });
+      expect(repository.rows.get(job.id)).toMatchObject({ autoRebase: false, version: 1 });
+    });
+
+    it('answers the builds service’s watcher by account, and no other account’s job', async () => {
+      const job = await stored();
+      expect(await service.getForAutoRebase(job.accountId, job.id)).toMatchObject({ id: job.id, autoRebase: false });
+      expect(await rejection(service.getForAutoRebase('00000000-0000-4000-8000-0000000000ff', job.id))).toMatchObject({
+        reason: 'JOB_NOT_FOUND',
+      });
+    });
+  });
+
   describe('update', () => {
     it('applies the patch and moves the version on', async () => {
       const job = await stored();

@@ -22,7 +22,7 @@ import { BaseImageCatalog } from './domain/base-image-catalog';
 import { JobBuilds } from './domain/job-builds';
 import { JobReferences, unknownCluster, unknownPackage } from './domain/job-references';
 import { checkNodeLabels } from './domain/node-labels';
-import { checkArchiveImage, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
+import { checkArchiveImage, checkAutoRebase, checkBuildSpec, checkDescription, checkName } from './domain/package-job.rules';
 import { PackageJobs } from './domain/package-jobs';
 import type { PackageJobEntity } from './infra/package-job.entity';
 
@@ -66,6 +66,7 @@ export class PackageJobsService {
     checkName(input.name);
     const description = checkDescription(input.description);
     checkArchiveImage(input.archiveImage);
+    const autoRebase = checkAutoRebase(input.autoRebase);
     const nodeLabels = checkNodeLabels(input.nodeLabels);
     const enterpriseProjectId = await this.scope.forCreate(caller, input.enterpriseProjectId, Actions.assembling.create);
     const pkg = await this.references.readyPackage(caller, input.packageId, enterpriseProjectId);
@@ -87,6 +88,7 @@ export class PackageJobsService {
       clusterId: input.clusterId,
       nodeLabels,
       warnings: spec.warnings,
+      autoRebase,
       createdBy: caller.userId,
       version: 1,
     });
@@ -121,6 +123,7 @@ export class PackageJobsService {
       next.archiveImage = patch.archiveImage;
     }
     if (patch.imageClass) next.imageClass = patch.imageClass;
+    if (patch.autoRebase !== undefined && patch.autoRebase !== null) next.autoRebase = checkAutoRebase(patch.autoRebase);
     if (patch.nodeLabels !== undefined) next.nodeLabels = checkNodeLabels(patch.nodeLabels);
     if (patch.packageId) {
       const pkg = await this.references.readyPackage(caller, patch.packageId, job.enterpriseProjectId);
@@ -186,6 +189,16 @@ export class PackageJobsService {
   /** For the builds service starting a build of it: the one answer with the Dockerfile as written. */
   async getForBuild(caller: Caller, id: string): Promise<PackageJobDto> {
     return toDto(await this.visible(caller, id), { dockerfile: 'as-written' });
+  }
+
+  /**
+   * For the builds service's base-image watcher, which has no user: the job of the account named,
+   * masked as jobs.get answers it (the watcher reads only its build type and autoRebase).
+   */
+  async getForAutoRebase(accountId: string, id: string): Promise<PackageJobDto> {
+    const job = await this.jobs.findInAccount(id, accountId);
+    if (!job) throw new PackageJobError(PackageJobErrorReason.JOB_NOT_FOUND, 'package job not found');
+    return toDto(job);
   }
 
   async list(caller: Caller, request: ListPackageJobsRequest): Promise<PackageJobPageDto> {
@@ -275,6 +288,7 @@ export function toDto(
     clusterId: job.clusterId,
     nodeLabels: job.nodeLabels,
     warnings: job.warnings,
+    autoRebase: job.autoRebase,
     createdBy: job.createdBy,
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),

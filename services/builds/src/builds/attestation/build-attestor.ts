@@ -20,7 +20,6 @@ import {
 
 import type { BuildEntity } from '../infra/build.entity';
 import type { BuildAttestationEntity } from '../infra/build-attestation.entity';
-import { readBaseImage } from './base-image.reader';
 import { externalParametersOf } from './external-parameters';
 
 /** The build type every Stagecraft provenance names; docs/attestations.md#build-type describes its parameters. */
@@ -44,6 +43,8 @@ export interface AttestRequest {
   mask: (text: string) => string;
   finishedOn: Date;
   signal: AbortSignal;
+  /** What the pushed image names as its base (readBaseImage), read once by the runner, which also records it on the build. */
+  baseImage: { name: string; digest: string } | null;
 }
 
 /**
@@ -73,7 +74,6 @@ export class BuildAttestor {
     try {
       const packageFile = join(workdir, 'package');
       await downloadPackage(request.packageUrl, packageFile, build.packageSha256, signal, this.options.egress.fetch);
-      const baseImage = await readBaseImage(client, target.repository, imageDigest);
       const signed = await createBuildAttestations(
         {
           imageName,
@@ -86,7 +86,7 @@ export class BuildAttestor {
             sha256: build.packageSha256,
             uri: withoutQuery(request.packageUrl),
           },
-          baseImage,
+          baseImage: request.baseImage,
           builderId: this.options.builderId,
           invocationId: build.id,
           startedOn: build.startedAt,

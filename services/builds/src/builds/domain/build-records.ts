@@ -9,7 +9,7 @@ export type NewBuild = Pick<
   BuildEntity,
   'id' | 'accountId' | 'enterpriseProjectId' | 'jobId' | 'clusterId' | 'spec' | 'triggeredBy' | 'packageSha256'
 > &
-  Partial<Pick<BuildEntity, 'packageUrl' | 'packageGrant'>>;
+  Partial<Pick<BuildEntity, 'packageUrl' | 'packageGrant' | 'trigger' | 'baseChange'>>;
 
 /** A new build is QUEUED, and has nothing yet of a run. */
 export const NEW_BUILD_STATE = {
@@ -21,6 +21,8 @@ export const NEW_BUILD_STATE = {
   node: null,
   imageDigest: null,
   image: null,
+  baseImage: null,
+  baseImageDigest: null,
   startedAt: null,
   finishedAt: null,
   logCursor: null,
@@ -38,6 +40,8 @@ export interface TransitionChanges {
   node?: string | null;
   imageDigest?: string | null;
   image?: string | null;
+  baseImage?: string | null;
+  baseImageDigest?: string | null;
 }
 
 /** The job's builds were deleted (the job is being deleted): no build of it starts any more. */

@@ -1,4 +1,4 @@
-import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus } from '@stagecraft/contracts';
+import type { BuildPhase, BuildSpecSnapshotDto, BuildStatus, BuildTrigger } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 import type { PhaseTimes } from '../domain/phase-times';
@@ -7,6 +7,16 @@ import type { PhaseTimes } from '../domain/phase-times';
 export interface LineCursor {
   time: string;
   seen: number;
+}
+
+/** What a BASE_IMAGE_CHANGED build is for: the base reference, its digest before and now, and the image it rebases. */
+export interface BaseChange {
+  baseImage: string;
+  previousDigest: string;
+  newDigest: string;
+  /** The previous SUCCEEDED build's image (a manifest digest in the job's repository). */
+  imageDigest: string;
+  previousBuildId: string;
 }
 
 /** Per container (`pod/container`). */
@@ -32,6 +42,11 @@ export class BuildEntity {
   @Column('text', { name: 'image_digest', nullable: true }) imageDigest!: string | null;
   @Column('text', { nullable: true }) image!: string | null;
   @Column('uuid', { name: 'triggered_by' }) triggeredBy!: string;
+  @Column('text', { default: 'MANUAL' }) trigger!: BuildTrigger;
+  /** Set when the build turns SUCCEEDED, from the pushed image's base annotations (null: it names no base). */
+  @Column('text', { name: 'base_image', nullable: true }) baseImage!: string | null;
+  @Column('text', { name: 'base_image_digest', nullable: true }) baseImageDigest!: string | null;
+  @Column('jsonb', { name: 'base_change', nullable: true }) baseChange!: BaseChange | null;
   /**
    * A presigned GET for the package, asked for when the build starts running (null while
    * queued): a capability, never in a DTO, an event or a log.

@@ -58,6 +58,8 @@ export class BuildRepository implements BuildRecords {
         ...build,
         packageUrl: build.packageUrl ?? null,
         packageGrant: build.packageGrant ?? null,
+        trigger: build.trigger ?? 'MANUAL',
+        baseChange: build.baseChange ?? null,
         number: Number(next),
         ...NEW_BUILD_STATE,
       });

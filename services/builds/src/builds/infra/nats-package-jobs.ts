@@ -12,4 +12,8 @@ export class NatsPackageJobs implements PackageJobs {
   forBuild(caller: Caller, jobId: string): Promise<PackageJobDto> {
     return this.client.send(JobsSubjects.getJobForBuild, { id: jobId }, caller.meta);
   }
+
+  forAutoRebase(accountId: string, jobId: string): Promise<PackageJobDto> {
+    return this.client.send(JobsSubjects.getJobForAutoRebase, { accountId, jobId });
+  }
 }

@@ -57,6 +57,14 @@ export class RegistryCredentialsClient {
   }
 
   /**
+   * What the base-image watcher reads a base image's digest with (a HEAD, no user and no build):
+   * the configured credential for that registry, else none (anonymous pull).
+   */
+  forWatch(registry: string): RegistryCredentials | undefined {
+    return this.configured[registry];
+  }
+
+  /**
    * What deletes manifests of `repository` on `registry` for the project: a credential iam issues
    * for that one repository where iam issues the registry's tokens, else the configured one.
    * Throws iam's refusal (a repository the project does not own).

@@ -23,6 +23,12 @@ export class FakePackageJobs implements PackageJobs {
     if (!job) throw new ServiceError(ErrorCode.NOT_FOUND, 'package job not found');
     return structuredClone(job);
   }
+
+  async forAutoRebase(accountId: string, jobId: string): Promise<PackageJobDto> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.accountId !== accountId) throw new ServiceError(ErrorCode.NOT_FOUND, 'package job not found');
+    return structuredClone(job);
+  }
 }
 
 export function buildNode(name: string, labels: LabelDto[] = []): ClusterNodeDto {

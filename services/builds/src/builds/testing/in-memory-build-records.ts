@@ -22,6 +22,8 @@ export class InMemoryBuildRecords implements BuildRecords {
       ...structuredClone(build),
       packageUrl: build.packageUrl ?? null,
       packageGrant: build.packageGrant ?? null,
+      trigger: build.trigger ?? 'MANUAL',
+      baseChange: build.baseChange ?? null,
       number: Math.max(0, ...numbers) + 1,
       ...NEW_BUILD_STATE,
       createdAt: now,

@@ -78,3 +78,10 @@ export function checkBuildSpec(spec: BuildSpecInput, stack: TechStack, catalog: 
     }
   }
 }
+
+/** autoRebase: absent or null is false; anything but a boolean is refused, naming the field. */
+export function checkAutoRebase(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw invalidField('autoRebase', 'autoRebase must be true or false');
+  return value;
+}

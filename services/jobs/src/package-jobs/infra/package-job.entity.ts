@@ -19,6 +19,7 @@ export class PackageJobEntity {
   @Column('uuid', { name: 'cluster_id' }) clusterId!: string;
   @Column('jsonb', { name: 'node_labels' }) nodeLabels!: LabelDto[];
   @Column('jsonb') warnings!: DockerfileWarningDto[];
+  @Column('boolean', { name: 'auto_rebase', default: false }) autoRebase!: boolean;
   @Column('uuid', { name: 'created_by' }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 }) updatedAt!: Date;

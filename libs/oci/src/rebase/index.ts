@@ -1,0 +1,3 @@
+export * from './image-rebase';
+export * from './rebase.error';
+export * from './rebase-composition';
