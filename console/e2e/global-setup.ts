@@ -26,6 +26,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       STAGECRAFT_PORT: String(port),
       // The Kubernetes spec's fake API server listens on loopback, which clusters refuses unless told.
       EGRESS_ALLOWED_CIDRS: '127.0.0.1/32',
+      // Its fake cluster reports a made-up image digest that no registry holds: nothing could be
+      // attested (as in deploy/local/test/replica-faults.e2e-spec.ts). Attestation is tested in
+      // services/builds/test/build-attestations and gateway/test/attestations.
+      STAGECRAFT_ATTESTATIONS: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

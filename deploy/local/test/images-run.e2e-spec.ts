@@ -88,5 +88,9 @@ describe('npm start builds images that run: one real app per stack', () => {
       dockerfile,
     });
     expect(await platform.answerOf(build.image!, { port: 'PORT', path: '/index.html' })).toBe('dockerfile says hi');
+    // Its base is recorded (the FROM image, by the digest its registry answers), so a new base rebuilds it.
+    const base = await skopeoInspect(`${baseImage}:${baseImageTag}`, { creds: platform.login });
+    expect(build.baseImage).toBe(`${baseImage}:${baseImageTag}`);
+    expect(build.baseImageDigest).toBe(base.Digest);
   }, 300_000);
 });

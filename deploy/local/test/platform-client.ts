@@ -17,9 +17,11 @@ export interface BuildView {
   message: string | null;
   image: string | null;
   imageDigest: string | null;
+  baseImage: string | null;
+  baseImageDigest: string | null;
 }
 
-const BUILD_FIELDS = 'id status reason message image imageDigest';
+const BUILD_FIELDS = 'id status reason message image imageDigest baseImage baseImageDigest';
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ERROR', 'CANCELLED']);
 
 /** `registry/repository@digest` of a build's `registry/repository:tag@digest`: buildah takes no tag with a digest. */

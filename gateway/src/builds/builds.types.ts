@@ -67,7 +67,7 @@ export class Build {
   @Field(() => String, {
     nullable: true,
     description:
-      "On SUCCEEDED: the base image the pushed image names (org.opencontainers.image.base.name); null when it names none (a custom Dockerfile's).",
+      "On SUCCEEDED: the base image the pushed image names (org.opencontainers.image.base.name), for a custom Dockerfile its final stage's FROM image; null for none (scratch).",
   })
   baseImage!: string | null;
   @Field(() => String, { nullable: true, description: 'On SUCCEEDED: sha256:… of that base image as built on.' })

@@ -20,8 +20,8 @@ export { type UnpackedPackage, type UnpackOptions, unpackPackage } from './packa
 export * from './package-download';
 export type { LayerStaging } from './package-layer';
 export * from './platform';
-export * from './rebase';
 export { formatSize } from './progress.format';
+export * from './rebase';
 export type { RegistryCredentials, RegistryTokenSource } from './registry.auth';
 export * from './registry.client';
 export * from './registry.error';

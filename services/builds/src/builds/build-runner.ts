@@ -5,6 +5,8 @@ import { EgressPolicy } from '@stagecraft/config';
 import type { BuildReason } from '@stagecraft/contracts';
 import { maskFindings, parseDockerfile, scanForSecrets, type SecretFinding } from '@stagecraft/dockerfile';
 import {
+  formatImageReference,
+  manifestReferenceOf,
   PackageDownloadError,
   PackageRejectedError,
   parseImageReference,
@@ -17,6 +19,7 @@ import { readBaseImage } from './attestation/base-image.reader';
 import type { BuildAttestor } from './attestation/build-attestor';
 import type { RunningBuilds, StopReason } from './domain/running-builds';
 import { type BuildExecutor, BuildStop, type ExecutionOutcome } from './executors/build-executor';
+import { dockerfileBaseImage } from './executors/dockerfile-images';
 import type { BuildEntity } from './infra/build.entity';
 import { BuildRepository } from './infra/build.repository';
 import { BuildAttestationStore } from './infra/build-attestation.store';
@@ -53,10 +56,6 @@ export class BuildRunner implements RunningBuilds {
 
   get activeCount(): number {
     return this.running.size;
-  }
-
-  isRunning(buildId: string): boolean {
-    return this.running.has(buildId);
   }
 
   /** The ids of the builds running here: the leases to renew. */
@@ -221,6 +220,30 @@ export class BuildRunner implements RunningBuilds {
   }
 
   /**
+   * A Dockerfile image names no base (buildah writes no base annotations): its final stage's FROM
+   * image, by the digest its registry answers for it as the build ends, so that base image
+   * changes rebuild it. A tag moved during the build is seen at the next poll of the watcher.
+   */
+  private async dockerfileBase(
+    build: BuildEntity,
+    credentials: Record<string, RegistryCredentials>,
+    signal: AbortSignal,
+  ): Promise<{ name: string; digest: string } | null> {
+    const dockerfile = build.spec.buildSpec.dockerfile;
+    const image = dockerfile ? dockerfileBaseImage(dockerfile) : null;
+    if (!image) return null;
+    const reference = parseImageReference(image);
+    const client = new RegistryClient({
+      registry: reference.registry,
+      credentials: credentials[reference.registry],
+      signal,
+      fetch: this.egress.fetch,
+    });
+    const head = await client.headManifest(reference.repository, manifestReferenceOf(reference));
+    return head && { name: formatImageReference(reference), digest: head.digest };
+  }
+
+  /**
    * The base image the pushed image names (read once: it is recorded on the build and goes into
    * the provenance). A resumed build asks for its registry credential again.
    */
@@ -247,7 +270,8 @@ export class BuildRunner implements RunningBuilds {
         signal,
         fetch: this.egress.fetch,
       });
-      return { ok: true, base: await readBaseImage(client, target.repository, imageDigest), credentials };
+      const named = await readBaseImage(client, target.repository, imageDigest);
+      return { ok: true, base: named ?? (await this.dockerfileBase(build, credentials, signal)), credentials };
     } catch (error) {
       this.logger.warn(`reading the base of build ${build.id} failed: ${error instanceof Error ? error.message : String(error)}`);
       const known = error instanceof RegistryError;

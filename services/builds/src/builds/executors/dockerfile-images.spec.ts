@@ -1,4 +1,4 @@
-import { dockerfileImages, DockerfileImagesError } from './dockerfile-images';
+import { dockerfileBaseImage, dockerfileImages, DockerfileImagesError } from './dockerfile-images';
 
 describe('dockerfileImages (what a sealed LOCAL build pulls before its steps run without network)', () => {
   it('lists FROM images and COPY --from images once, leaving out stages and scratch', () => {
@@ -29,5 +29,27 @@ describe('dockerfileImages (what a sealed LOCAL build pulls before its steps run
 
   it('refuses what is not a Dockerfile', () => {
     expect(() => dockerfileImages('RUN echo hi\n')).toThrow(/must start with FROM/);
+  });
+});
+
+describe('dockerfileBaseImage (the base a Dockerfile image has, which base image changes watch)', () => {
+  it("is the final stage's FROM image, through stage names and ARG defaults", () => {
+    expect(dockerfileBaseImage('FROM 127.0.0.1:5000/python:3.13-slim\nRUN true\n')).toBe('127.0.0.1:5000/python:3.13-slim');
+    const multiStage = [
+      'ARG BASE=127.0.0.1:5000/runtime',
+      'FROM 127.0.0.1:5000/builder:1 AS build',
+      'FROM ${BASE}:2 AS runtime',
+      'FROM runtime AS final',
+      'COPY --from=build /out /app',
+      'FROM final',
+    ].join('\n');
+    expect(dockerfileBaseImage(multiStage)).toBe('127.0.0.1:5000/runtime:2');
+  });
+
+  it('is null for scratch (also through a stage), an ARG without a default, or no Dockerfile', () => {
+    expect(dockerfileBaseImage('FROM scratch\nCOPY a /a\n')).toBeNull();
+    expect(dockerfileBaseImage('FROM scratch AS empty\nFROM empty\n')).toBeNull();
+    expect(dockerfileBaseImage('ARG BASE\nFROM ${BASE}\n')).toBeNull();
+    expect(dockerfileBaseImage('RUN echo no from\n')).toBeNull();
   });
 });

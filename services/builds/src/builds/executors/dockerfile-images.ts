@@ -19,7 +19,7 @@ export function dockerfileImages(dockerfile: string): string[] {
   const images: string[] = [];
   let seenFrom = false;
   const add = (raw: string, line: number) => {
-    const image = raw.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (match, name: string) => args.get(name) ?? match);
+    const image = withArgs(raw, args);
     if (image.includes('$'))
       throw new DockerfileImagesError(
         `dockerfile line ${line}: the image ${image} depends on an ARG without a default; LOCAL builds pull their images before the build runs, so name it outright`,
@@ -29,10 +29,7 @@ export function dockerfileImages(dockerfile: string): string[] {
   for (const instruction of parsed.instructions) {
     const words = instruction.args.split(/\s+/).filter(Boolean);
     if (instruction.keyword === 'ARG' && !seenFrom) {
-      for (const word of words) {
-        const [name, ...value] = word.split('=');
-        if (value.length) args.set(name, value.join('=').replace(/^(["'])(.*)\1$/, '$2'));
-      }
+      declareArgs(words, args);
     } else if (instruction.keyword === 'FROM') {
       seenFrom = true;
       const rest = words.filter((word) => !word.startsWith('--'));
@@ -48,4 +45,44 @@ export function dockerfileImages(dockerfile: string): string[] {
     }
   }
   return images;
+}
+
+/**
+ * The image a Dockerfile's final stage builds on, following stage names (`FROM build AS x` …
+ * `FROM x`): the base its image has, which base image changes watch. Null for `scratch`, an
+ * image that depends on an ARG without a default, or a Dockerfile that does not parse.
+ */
+export function dockerfileBaseImage(dockerfile: string): string | null {
+  const parsed = parseDockerfile(dockerfile);
+  if (!parsed.ok) return null;
+  const args = new Map<string, string>();
+  const stageBases = new Map<string, string | null>();
+  let base: string | null = null;
+  let seenFrom = false;
+  for (const instruction of parsed.instructions) {
+    const words = instruction.args.split(/\s+/).filter(Boolean);
+    if (instruction.keyword === 'ARG' && !seenFrom) declareArgs(words, args);
+    if (instruction.keyword !== 'FROM') continue;
+    seenFrom = true;
+    const rest = words.filter((word) => !word.startsWith('--'));
+    const image = withArgs(rest[0] ?? '', args);
+    const named = image.toLowerCase();
+    if (!image || image.includes('$') || named === 'scratch') base = null;
+    else base = stageBases.has(named) ? stageBases.get(named)! : image;
+    if (rest[1]?.toUpperCase() === 'AS' && rest[2]) stageBases.set(rest[2].toLowerCase(), base);
+  }
+  return base;
+}
+
+/** `ARG name=default …` before the first FROM: the defaults FROM lines may use. */
+function declareArgs(words: string[], args: Map<string, string>): void {
+  for (const word of words) {
+    const [name, ...value] = word.split('=');
+    if (value.length) args.set(name, value.join('=').replace(/^(["'])(.*)\1$/, '$2'));
+  }
+}
+
+/** `raw` with the ARGs it names replaced by their defaults; one without a default stays as written. */
+function withArgs(raw: string, args: Map<string, string>): string {
+  return raw.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (match, name: string) => args.get(name) ?? match);
 }
