@@ -58,6 +58,10 @@ export class BuildRunner implements RunningBuilds {
     return this.running.size;
   }
 
+  isRunning(buildId: string): boolean {
+    return this.running.has(buildId);
+  }
+
   /** The ids of the builds running here: the leases to renew. */
   get runningIds(): string[] {
     return [...this.running.keys()];

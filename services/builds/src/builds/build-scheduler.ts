@@ -145,15 +145,9 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
    */
   private async takeOverOrphans(): Promise<void> {
     const now = new Date();
-    // Not the ones this runner still has: one whose lease lapsed is being stopped here ('lost'),
-    // and claiming it back would hold it, run by nobody, for a whole lease before anyone ends it.
-    const unfinished = await this.builds.claimOrphans(
-      this.runner.id,
-      now,
-      this.newLease().leaseExpiresAt,
-      this.runner.runningIds,
-    );
+    const unfinished = await this.builds.claimOrphans(this.runner.id, now, this.newLease().leaseExpiresAt);
     for (const build of unfinished) {
+      if (this.runner.isRunning(build.id)) continue;
       if (this.executor.resumable?.(build)) {
         if (build.status === 'CANCELLING') {
           await this.executor.release?.(build);

@@ -4,7 +4,7 @@ import { accessibleWhere, type Caller } from '@stagecraft/authz';
 import type { BuildCountsDto, BuildPhase, BuildStatus } from '@stagecraft/contracts';
 import { buildDuration } from '@stagecraft/observability';
 import { type Page, type PageRequest, paginate } from '@stagecraft/persistence';
-import { type EntityManager, In, IsNull, LessThan, Not, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, LessThan, Repository } from 'typeorm';
 
 import type { BuildHistoryPolicy } from '../domain/build-history';
 import { isLeasedByAnother } from '../domain/build-lease';
@@ -222,15 +222,11 @@ export class BuildRepository implements BuildRecords {
   /**
    * Scheduled builds nobody holds a lease on at `now` (their replica died, or they predate leases),
    * now leased to `runnerId` until `until`: each goes to one replica (the rows are locked, and
-   * rows another replica is claiming are skipped). `notIds`: builds the caller still runs, left out.
+   * rows another replica is claiming are skipped).
    */
-  async claimOrphans(runnerId: string, now: Date, until: Date, notIds: string[] = []): Promise<BuildEntity[]> {
+  async claimOrphans(runnerId: string, now: Date, until: Date): Promise<BuildEntity[]> {
     return this.builds.manager.transaction(async (manager) => {
-      const unfinished = {
-        status: In(ACTIVE_STATUSES),
-        finishedAt: IsNull(),
-        ...(notIds.length > 0 && { id: Not(In(notIds)) }),
-      };
+      const unfinished = { status: In(ACTIVE_STATUSES), finishedAt: IsNull() };
       const orphans = await manager.find(BuildEntity, {
         where: [
           { ...unfinished, leaseExpiresAt: IsNull() },
