@@ -34,14 +34,20 @@ export async function pullBaseImage(
     `Base image manifest ${manifest.digest}${via}: ${family === 'oci' ? 'OCI' : 'Docker v2'}, ${layers.length} layers, ${size}`,
   );
 
-  const bytes = await client.getBlobBytes(reference.repository, manifest.body.config.digest, MAX_CONFIG_BYTES);
-  let config: unknown;
-  try {
-    config = JSON.parse(bytes.toString('utf8'));
-  } catch {
+  const config = await readImageConfig(client, reference.repository, manifest.body.config.digest);
+  if (config === undefined)
     throw new AssemblyError('BASE_IMAGE_INVALID', `the base image config ${manifest.body.config.digest} is not JSON`);
-  }
   const problem = imageConfigProblem(config, layers.length);
   if (problem) throw new AssemblyError('BASE_IMAGE_INVALID', `the base image cannot be extended: ${problem}`);
   return { reference, manifest, family, config: config as ImageConfig, digest: manifest.index?.digest ?? manifest.digest };
+}
+
+/** An image's config blob (at most 8 MiB, its digest checked), parsed; undefined when it is not JSON. */
+export async function readImageConfig(client: RegistryClient, repository: string, digest: string): Promise<unknown> {
+  const bytes = await client.getBlobBytes(repository, digest, MAX_CONFIG_BYTES);
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }

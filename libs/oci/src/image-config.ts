@@ -1,3 +1,4 @@
+import { isSha256Digest } from './digest';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from './manifest.types';
 
 export const OCI_LABELS = {
@@ -6,6 +7,23 @@ export const OCI_LABELS = {
   baseName: 'org.opencontainers.image.base.name',
   baseDigest: 'org.opencontainers.image.base.digest',
 } as const;
+
+/**
+ * The base an image names (`org.opencontainers.image.base.name` and `.digest`, which the assembler
+ * writes as manifest annotations and config labels): the annotations', else the labels'; null
+ * when neither names both, or the digest is not one.
+ */
+export function namedBase(
+  annotations: Record<string, string> | undefined,
+  labels: Record<string, string> | null | undefined,
+): { name: string; digest: string } | null {
+  for (const values of [annotations, labels]) {
+    const name = values?.[OCI_LABELS.baseName];
+    const digest = values?.[OCI_LABELS.baseDigest];
+    if (name && digest && isSha256Digest(digest)) return { name, digest };
+  }
+  return null;
+}
 
 export interface ConfigChange {
   /** Layers added between the base's and the top one (the dependency layer), each with its history entry. */

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, sign } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 
 /** The payload type of an in-toto statement inside a DSSE envelope. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -37,8 +37,4 @@ export function signEnvelope(payload: Buffer, payloadType: string, key: KeyObjec
 /** The envelope as stored and pushed: compact JSON, so its digest is that of exactly these bytes. */
 export function envelopeBytes(envelope: DsseEnvelope): Buffer {
   return Buffer.from(JSON.stringify(envelope), 'utf8');
-}
-
-export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,16 +1,15 @@
 import { AssemblyError } from '../assembly.errors';
-import { type BaseImage, pullBaseImage } from '../base-image';
+import { type BaseImage, pullBaseImage, readImageConfig } from '../base-image';
 import { copyBlob, mapWithLimit } from '../blob-copier';
-import { OCI_LABELS } from '../image-config';
+import { namedBase } from '../image-config';
 import { publishImage } from '../image-publish';
-import { formatImageReference, type ParsedImageReference, parseImageReference } from '../image-reference';
+import { formatImageReference, type ParsedImageReference } from '../image-reference';
 import type { ImageConfig } from '../manifest.types';
 import { familyOf } from '../media-types';
 import type { RegistryClient } from '../registry.client';
 import { RebaseError } from './rebase.error';
 import { composeRebase, type ImageParts } from './rebase-composition';
 
-const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** Base layers copied into the image's repository at once (mounts on the same registry). */
 const COPY_CONCURRENCY = 4;
 
@@ -51,16 +50,15 @@ export async function rebaseImage(request: RebaseImageRequest): Promise<RebasedI
   const log = request.log ?? (() => undefined);
   const { target, repository, imageDigest } = request;
   const manifest = await target.getManifest(repository, imageDigest);
-  const config = JSON.parse(
-    (await target.getBlobBytes(repository, manifest.body.config.digest, MAX_CONFIG_BYTES)).toString('utf8'),
-  ) as ImageConfig;
+  const config = (await readImageConfig(target, repository, manifest.body.config.digest)) as ImageConfig | undefined;
+  if (!config?.rootfs) throw new RebaseError('NOT_REBASABLE', `the image ${repository}@${imageDigest} has no readable config`);
   const image: ImageParts = {
     family: familyOf(manifest.mediaType),
     layers: manifest.body.layers,
     config,
     annotations: manifest.body.annotations,
   };
-  const previousBaseDigest = manifest.body.annotations?.[OCI_LABELS.baseDigest] ?? config.config?.Labels?.[OCI_LABELS.baseDigest];
+  const previousBaseDigest = namedBase(manifest.body.annotations, config.config?.Labels)?.digest;
   if (!previousBaseDigest)
     throw new RebaseError('NOT_REBASABLE', `the image ${repository}@${imageDigest} names no base image digest`);
 
@@ -116,15 +114,4 @@ async function pullBase(
 
 function partsOf(base: BaseImage): ImageParts {
   return { family: base.family, layers: base.manifest.body.layers, config: base.config };
-}
-
-/** The base an image names in its annotations or labels, as a reference to rebase onto. */
-export function baseReferenceOf(annotations: Record<string, string> | undefined): ParsedImageReference | null {
-  const name = annotations?.[OCI_LABELS.baseName];
-  if (!name) return null;
-  try {
-    return parseImageReference(name);
-  } catch {
-    return null;
-  }
 }
