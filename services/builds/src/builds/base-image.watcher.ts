@@ -5,20 +5,18 @@ import { EgressPolicy } from '@stagecraft/config';
 import { ServiceError } from '@stagecraft/contracts';
 import { parseImageReference, RegistryClient } from '@stagecraft/oci';
 
+import { CoalescedTask } from '../coalesced-task';
 import { BuildsConfig } from '../config';
 import { BuildQueue } from './domain/build-queue';
 import { JobDeletedError } from './domain/build-records';
 import { PackageJobs } from './domain/package-jobs';
+import { registryBackoffMs } from './domain/registry-backoff';
 import { BaseImageWatchStore } from './infra/base-image-watch.store';
 import type { BuildEntity } from './infra/build.entity';
 import { BuildRepository } from './infra/build.repository';
 import { BuildLogStore } from './infra/build-log.store';
 import { RebuildGrantsClient } from './infra/rebuild-grants.client';
 import { RegistryCredentialsClient } from './infra/registry-credentials.client';
-
-/** A base whose registry keeps failing is asked again after 1, 2, 4, … minutes, at most 6 hours apart. */
-const FIRST_BACKOFF_MS = 60_000;
-const MAX_BACKOFF_MS = 6 * 3_600_000;
 
 export interface WatchPass {
   /** False when another replica held the watcher's lock: this one did nothing. */
@@ -35,10 +33,6 @@ export interface WatchPass {
   queued: string[];
 }
 
-export function backoffMs(failures: number): number {
-  return Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
-}
-
 /**
  * Watches the base images the jobs' latest succeeded builds were built on (docs/package-jobs.md#base-image-changes):
  * each pass resolves every base reference once with a HEAD through the egress policy, and for a
@@ -49,7 +43,10 @@ export function backoffMs(failures: number): number {
 export class BaseImageWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BaseImageWatcher');
   private timer?: NodeJS.Timeout;
-  private polling?: Promise<unknown>;
+  private readonly polls = new CoalescedTask(
+    () => this.poll(new Date()),
+    (error) => this.logger.warn(`watching base images failed: ${error.message}`),
+  );
 
   constructor(
     private readonly store: BaseImageWatchStore,
@@ -65,16 +62,12 @@ export class BaseImageWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.config.BASE_IMAGE_POLL_SECONDS === 0) return;
-    this.timer = setInterval(() => {
-      this.polling ??= this.poll(new Date())
-        .catch((error: unknown) => this.logger.warn(`watching base images failed: ${(error as Error).message}`))
-        .finally(() => (this.polling = undefined));
-    }, this.config.BASE_IMAGE_POLL_SECONDS * 1000);
+    this.timer = setInterval(() => this.polls.wake(), this.config.BASE_IMAGE_POLL_SECONDS * 1000);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.polling;
+    await this.polls.idle();
   }
 
   /** One pass as of `now`. */
@@ -101,7 +94,7 @@ export class BaseImageWatcher implements OnApplicationBootstrap, OnApplicationSh
         } catch (error) {
           const failures = (check?.failures ?? 0) + 1;
           const message = (error as Error).message;
-          await this.store.recordFailure(baseImage, failures, new Date(now.getTime() + backoffMs(failures)), message);
+          await this.store.recordFailure(baseImage, failures, new Date(now.getTime() + registryBackoffMs(failures)), message);
           this.logger.warn(`base image ${baseImage} could not be resolved (${failures} failures in a row): ${message}`);
           pass.failed += 1;
           continue;

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM, buildCloudEventHeaders,type BuildEventDto } from '@stagecraft/contracts';
+import { ALL_BUILD_EVENTS, BUILD_EVENTS_STREAM, buildCloudEventHeaders, type BuildEventDto } from '@stagecraft/contracts';
 import { JetStreamStreams, NatsRpcClient, OutboxRelay, type StreamSpec } from '@stagecraft/messaging';
 
 import { BuildsConfig } from '../config';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
+import { CoalescedTask } from '../coalesced-task';
 import { BuildsConfig } from '../config';
 import { type BuildHistoryPolicy, platformBuildHistoryPolicy } from './domain/build-history';
 import { BuildRepository } from './infra/build.repository';
@@ -17,7 +18,13 @@ import { PrunedImageRemover } from './pruned-image.remover';
 export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BuildHistoryPruner');
   private timer?: NodeJS.Timeout;
-  private pruning?: Promise<unknown>;
+  private readonly passes = new CoalescedTask(
+    () => {
+      const now = new Date();
+      return this.prune(now).then(() => this.images.removeDue(now));
+    },
+    (error) => this.logger.warn(`pruning build history failed: ${error.message}`),
+  );
   readonly policy: BuildHistoryPolicy;
   private readonly intervalMs: number;
 
@@ -32,18 +39,12 @@ export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      const now = new Date();
-      this.pruning ??= this.prune(now)
-        .then(() => this.images.removeDue(now))
-        .catch((error: unknown) => this.logger.warn(`pruning build history failed: ${(error as Error).message}`))
-        .finally(() => (this.pruning = undefined));
-    }, this.intervalMs);
+    this.timer = setInterval(() => this.passes.wake(), this.intervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.pruning;
+    await this.passes.idle();
   }
 
   /** One pass as of `now`: the builds, their logs and their stored events; answers the ids of the builds deleted. */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EgressPolicy } from '@stagecraft/config';
 import { parseImageReference, RegistryClient } from '@stagecraft/oci';
 
+import { registryBackoffMs } from './domain/registry-backoff';
 import { type ImageUse, type PrunedImage, PrunedImageStore } from './infra/pruned-image.store';
 import { RegistryCredentialsClient } from './infra/registry-credentials.client';
 
@@ -13,7 +14,6 @@ const CLAIM_MS = 5 * 60_000;
 const BUSY_RETRY_MS = 60_000;
 /** A registry that keeps failing: tried again after 1, 2, 4, … minutes, at most 6 hours apart, this many times. */
 const MAX_ATTEMPTS = 10;
-const MAX_BACKOFF_MS = 6 * 3_600_000;
 
 export interface RemovalPass {
   /** Deleted from the registry (or already gone there). */
@@ -88,8 +88,7 @@ export class PrunedImageRemover {
         await this.store.remove(image.buildId);
         return 'abandoned';
       }
-      const backoff = Math.min(60_000 * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-      await this.store.retryAt(image.buildId, new Date(now.getTime() + backoff), message, attempts);
+      await this.store.retryAt(image.buildId, new Date(now.getTime() + registryBackoffMs(attempts)), message, attempts);
       return 'postponed';
     }
   }
