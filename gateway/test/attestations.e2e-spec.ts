@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 import { buildZip } from '@stagecraft/archive/testing';
 import { skopeoInspect } from '@stagecraft/oci/testing';
-import { eventually } from '@stagecraft/testing';
 
 import { baseImageFields, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
@@ -98,25 +97,7 @@ describe('attestations through GraphQL: Build.attestation and attestationPublicK
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const runBuild = async (): Promise<BuildView> => {
-    const started = await platform.gql<{ startBuild: { id: string } }>(
-      `mutation($j: ID!) { startBuild(jobId: $j) { id } }`,
-      { j: jobId },
-      admin,
-    );
-    return eventually(
-      async () =>
-        (
-          await platform.gql<{ build: BuildView }>(
-            `query($id: ID!) { build(id: $id) { ${FIELDS} } }`,
-            { id: started.data!.startBuild.id },
-            admin,
-          )
-        ).data!.build,
-      (build) => ['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'].includes(build.status),
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-  };
+  const runBuild = () => platform.buildToEnd<BuildView>(admin, jobId, FIELDS);
 
   it('answers the signed provenance and SBOM of a succeeded build, verifiable with the public key anyone can read', async () => {
     const build = await runBuild();

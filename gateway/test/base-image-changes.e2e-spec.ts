@@ -1,5 +1,4 @@
 import { buildZip } from '@stagecraft/archive/testing';
-import { eventually } from '@stagecraft/testing';
 
 import { baseImageFields, packageJobInput, type Platform, startPlatform } from './platform-harness';
 
@@ -63,25 +62,7 @@ describe('base image changes through GraphQL (issue 17 item 2)', () => {
     );
     return created.data!.createPackageJob.job;
   };
-  const runBuild = async (jobId: string): Promise<BuildView> => {
-    const started = await platform.gql<{ startBuild: { id: string } }>(
-      `mutation($j: ID!) { startBuild(jobId: $j) { id } }`,
-      { j: jobId },
-      admin,
-    );
-    return eventually(
-      async () =>
-        (
-          await platform.gql<{ build: BuildView }>(
-            `query($id: ID!) { build(id: $id) { id status trigger baseImage baseImageDigest } }`,
-            { id: started.data!.startBuild.id },
-            admin,
-          )
-        ).data!.build,
-      (build) => ['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'].includes(build.status),
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-  };
+  const runBuild = (jobId: string) => platform.buildToEnd<BuildView>(admin, jobId, 'id status trigger baseImage baseImageDigest');
 
   it('saves autoRebase, records the base of a succeeded build, and the dry run says REBASE for opted-in jobs, NONE for the others', async () => {
     const opted = await createJob('orders-follow', true);

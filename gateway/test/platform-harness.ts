@@ -22,6 +22,7 @@ import { IamConfig, startIam } from '@stagecraft/service-iam';
 import { JobsConfig, startJobs } from '@stagecraft/service-jobs';
 import {
   createTestDatabase,
+  eventually,
   generateSigningKeyPem,
   startTestS3,
   testNatsSettings,
@@ -90,6 +91,8 @@ export function baseImageFields(reference: string): { baseImage: string; baseIma
   return { baseImage: reference.slice(0, tagAt), baseImageTag: reference.slice(tagAt + 1) };
 }
 
+const BUILD_ENDS = ['SUCCEEDED', 'FAILED', 'ERROR', 'TIMED_OUT', 'CANCELLED', 'EXPIRED'];
+
 export interface Platform {
   url: string;
   subjectPrefix: string;
@@ -117,6 +120,8 @@ export interface Platform {
   createProject(admin: string, name: string): Promise<string>;
   /** Uploads `bytes` as an SWR package and completes it; returns its id. */
   uploadPackage(token: string, name: string, version: string, bytes: Buffer): Promise<string>;
+  /** Starts a build of the job and answers `fields` of it once it has ended (or as last read after 60 s). */
+  buildToEnd<T extends { status: string }>(token: string, jobId: string, fields: string): Promise<T>;
   iam: INestMicroservice;
   artifacts: INestMicroservice;
   clusters: INestMicroservice;
@@ -330,6 +335,19 @@ export async function startPlatform(
         token,
       );
       return createPackageUpload.package.id;
+    },
+    async buildToEnd<T extends { status: string }>(token: string, jobId: string, fields: string) {
+      const { startBuild } = await must<{ startBuild: { id: string } }>(
+        `mutation($j: ID!) { startBuild(jobId: $j) { id } }`,
+        { j: jobId },
+        token,
+      );
+      return eventually(
+        async () =>
+          (await must<{ build: T }>(`query($id: ID!) { build(id: $id) { ${fields} } }`, { id: startBuild.id }, token)).build,
+        (build) => BUILD_ENDS.includes(build.status),
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
     },
     async createProject(adminToken, name) {
       return (
