@@ -236,15 +236,24 @@ export class BuildRunner implements RunningBuilds {
     const dockerfile = build.spec.buildSpec.dockerfile;
     const image = dockerfile ? dockerfileBaseImage(dockerfile) : null;
     if (!image) return null;
-    const reference = parseImageReference(image);
-    const client = new RegistryClient({
-      registry: reference.registry,
-      credentials: credentials[reference.registry],
-      signal,
-      fetch: this.egress.fetch,
-    });
-    const head = await client.headManifest(reference.repository, manifestReferenceOf(reference));
-    return head && { name: formatImageReference(reference), digest: head.digest };
+    // Only for watching: a FROM registry this service may not ask (egress, credentials) leaves the
+    // job unwatched, and never fails a build that succeeded.
+    try {
+      const reference = parseImageReference(image);
+      const client = new RegistryClient({
+        registry: reference.registry,
+        credentials: credentials[reference.registry],
+        signal,
+        fetch: this.egress.fetch,
+      });
+      const head = await client.headManifest(reference.repository, manifestReferenceOf(reference));
+      return head && { name: formatImageReference(reference), digest: head.digest };
+    } catch (error) {
+      this.logger.warn(
+        `build ${build.id}: its FROM image ${image} could not be resolved, so base image changes will not rebuild it: ${(error as Error).message}`,
+      );
+      return null;
+    }
   }
 
   /**
