@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveStagecraftAlias(request, ...rest) {
-  const lib = /^@stagecraft\/([a-z-]+)$/.exec(request);
+  const lib = /^@stagecraft\/([a-z0-9-]+)$/.exec(request);
   if (lib) return path.join(__dirname, 'libs', lib[1], 'src', 'index.ts');
   return resolveFilename.call(this, request, ...rest);
 };

@@ -18,6 +18,6 @@ module.exports = {
   moduleNameMapper: {
     '^@stagecraft/(archive|config|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@stagecraft/service-([a-z]+)$': path.join(__dirname, 'services/$1/src/index.ts'),
-    '^@stagecraft/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+    '^@stagecraft/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
 };
