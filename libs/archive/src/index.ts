@@ -6,6 +6,7 @@ export type { ArchiveItem } from './archive-item';
 export * from './archive-path';
 export * from './archive-reader';
 export * from './archive-rejection';
+export type { ByteRangeSource } from './byte-range-source';
 export * from './create-archive-reader';
 export * from './tar/tar-kind';
 export { stageTarItems } from './tar/tar-stager';
