@@ -28,7 +28,8 @@ export function guardZipEntry(guard: ArchiveGuard, entry: CentralHeader): Guarde
   const kind = entry.unixMode === null ? null : entry.unixMode & S_IFMT;
   const isDirectory = entry.name.endsWith('/') || kind === S_IFDIR;
   const isSymlink = !isDirectory && kind === S_IFLNK;
-  const isFile = !isDirectory && !isSymlink && (kind === null || kind === S_IFREG);
+  // No type bits (Python's zipfile writes 0o600 so) is a regular file, as for unzip and the streaming reader.
+  const isFile = !isDirectory && !isSymlink && (kind === null || kind === 0 || kind === S_IFREG);
   if (!isDirectory && !isSymlink && !isFile) {
     guard.entry(entry.name, 'special', { typeName: `special file (mode ${(kind ?? 0).toString(8)})` });
   }
