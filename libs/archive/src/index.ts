@@ -14,5 +14,6 @@ export { TarStreamReader } from './tar/tar-stream.reader';
 export * from './top-folder';
 export * from './unpack-limits';
 export { readZipItems } from './zip/zip-directory.reader';
+export { MAX_SCAN_ENTRY_READS, scanZipDirectory, type ZipDirectoryScan } from './zip/zip-directory.scanner';
 export * from './zip/zip-layout';
 export { ZipStreamReader } from './zip/zip-stream.reader';
