@@ -1,7 +1,9 @@
 /// <reference types="jest" />
 // expectDemoAppItems asserts with Jest's global `expect`; bench code loads this module too, and never calls it.
 import type { ArchiveItem } from '../archive-item';
+import { sanitizeArchivePath } from '../archive-path';
 import type { ArchiveEntrySink, ArchiveReader } from '../archive-reader';
+import { DEFAULT_UNPACK_LIMITS } from '../unpack-limits';
 import { tinyChunks } from './test-bytes';
 
 /** An ArchiveEntrySink that records every entry name it hears of, and the contents of the `wanted` ones. */
@@ -19,6 +21,33 @@ export class RecordingSink implements ArchiveEntrySink {
   content(path: string, bytes: Buffer): void {
     this.contents.set(path, bytes.toString('utf8'));
   }
+}
+
+/**
+ * An ArchiveEntrySink that hears entries as a build unpacks them: under their clean paths, the
+ * ones a build skips (__MACOSX/) left out. So readers that report raw names (the streaming ones)
+ * and clean paths (scanZipDirectory) can be compared; `wanted` names clean paths.
+ */
+export class CleanPathSink implements ArchiveEntrySink {
+  readonly entries: Array<[path: string, isDirectory: boolean]> = [];
+  readonly contents = new Map<string, string>();
+
+  constructor(private readonly wanted: readonly string[] = []) {}
+
+  entry(name: string, isDirectory: boolean): boolean {
+    const path = cleanPath(name);
+    if (path === null) return false;
+    this.entries.push([path, isDirectory]);
+    return this.wanted.includes(path);
+  }
+
+  content(name: string, bytes: Buffer): void {
+    this.contents.set(cleanPath(name) ?? name, bytes.toString('utf8'));
+  }
+}
+
+function cleanPath(name: string): string | null {
+  return sanitizeArchivePath(name, DEFAULT_UNPACK_LIMITS, { backslashIsSeparator: true });
 }
 
 /** Writes `bytes` to a streaming reader in tiny chunks (every header cut everywhere), then ends and frees it. */

@@ -16,6 +16,8 @@ export interface ZipHeaderFields {
   crc: number;
   compressedSize: number;
   size: number;
+  /** The extra field of this header (a zip64 one); none by default. */
+  extra?: Buffer;
 }
 
 /** A local header and the entry's name; its data follows. */
@@ -24,7 +26,7 @@ export function localHeader(fields: ZipHeaderFields): Buffer {
   header.writeUInt32LE(0x04034b50, 0);
   header.writeUInt16LE(20, 4); // version needed: 2.0
   writeEntryFields(header, 6, fields);
-  return Buffer.concat([header, fields.name]);
+  return Buffer.concat([header, fields.name, fields.extra ?? Buffer.alloc(0)]);
 }
 
 /**
@@ -39,10 +41,10 @@ export function centralHeader(fields: ZipHeaderFields & { offset: number; unixMo
   writeEntryFields(header, 8, fields);
   header.writeUInt32LE(fields.unixMode === undefined ? 0 : (fields.unixMode << 16) >>> 0, 38);
   header.writeUInt32LE(fields.offset, 42);
-  return Buffer.concat([header, fields.name]);
+  return Buffer.concat([header, fields.name, fields.extra ?? Buffer.alloc(0)]);
 }
 
-/** Flags to name length: the same fields in the same order in both headers, from byte 6 of a local one and 8 of a central one. */
+/** Flags to extra field length: the same fields in the same order in both headers, from byte 6 of a local one and 8 of a central one. */
 function writeEntryFields(header: Buffer, at: number, fields: ZipHeaderFields): void {
   header.writeUInt16LE(fields.flags, at);
   header.writeUInt16LE(fields.method, at + 2);
@@ -52,15 +54,17 @@ function writeEntryFields(header: Buffer, at: number, fields: ZipHeaderFields): 
   header.writeUInt32LE(fields.compressedSize, at + 12);
   header.writeUInt32LE(fields.size, at + 16);
   header.writeUInt16LE(fields.name.length, at + 20);
+  header.writeUInt16LE(fields.extra?.length ?? 0, at + 22);
 }
 
-/** The end of central directory record: `count` entries in `size` bytes of directory at `offset`. */
-export function endOfCentralDirectory(count: number, size: number, offset: number): Buffer {
+/** The end of central directory record: `count` entries in `size` bytes of directory at `offset`, then the comment. */
+export function endOfCentralDirectory(count: number, size: number, offset: number, comment = Buffer.alloc(0)): Buffer {
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(count, 8);
   end.writeUInt16LE(count, 10);
   end.writeUInt32LE(size, 12);
   end.writeUInt32LE(offset, 16);
-  return end;
+  end.writeUInt16LE(comment.length, 20);
+  return Buffer.concat([end, comment]);
 }

@@ -19,7 +19,7 @@ const TIME_12_00_00 = 0x6000;
  * A zip written byte by byte for tests: any entry name (including unsafe ones no zip tool
  * would write), stored or deflated, with or without Unix modes. Not for production use.
  */
-export function buildZip(entries: readonly ZipFixtureEntry[], options: { dosTime?: number } = {}): Buffer {
+export function buildZip(entries: readonly ZipFixtureEntry[], options: { dosTime?: number; comment?: string } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -42,5 +42,6 @@ export function buildZip(entries: readonly ZipFixtureEntry[], options: { dosTime
     offset += local.length + packed.length;
   }
   const directory = Buffer.concat(centrals);
-  return Buffer.concat([...locals, directory, endOfCentralDirectory(entries.length, directory.length, offset)]);
+  const comment = Buffer.from(options.comment ?? '', 'latin1');
+  return Buffer.concat([...locals, directory, endOfCentralDirectory(entries.length, directory.length, offset, comment)]);
 }

@@ -6,27 +6,13 @@ import { crc32, createInflateRaw } from 'node:zlib';
 import { ArchiveGuard } from '../archive-guard';
 import type { ArchiveItem } from '../archive-item';
 import { normalizeFileMode } from '../archive-path';
-import { ArchiveRejection } from '../archive-rejection';
+import type { ByteRangeSource } from '../byte-range-source';
 import type { UnpackLimits } from '../unpack-limits';
+import { findCentralDirectory, readCentralDirectory, readRange } from './zip-central-directory';
+import { guardZipEntry } from './zip-entry-guard';
 import { checkZipExtents, type ZipExtent } from './zip-layout';
-import {
-  CENTRAL_HEADER_BYTES,
-  type CentralHeader,
-  END_OF_CENTRAL_DIRECTORY_BYTES,
-  FLAG_ENCRYPTED,
-  LOCAL_HEADER_BYTES,
-  METHOD_DEFLATED,
-  METHOD_STORED,
-  readCentralHeader,
-  S_IFDIR,
-  S_IFLNK,
-  S_IFMT,
-  S_IFREG,
-  toSafeNumber,
-  UINT16_MAX,
-  UINT32_MAX,
-  ZIP_SIGNATURE,
-} from './zip-records';
+import { type CentralHeader, LOCAL_HEADER_BYTES, METHOD_DEFLATED, ZIP_SIGNATURE } from './zip-records';
+import { corruptZip, failsCrc, unpacksPastDeclared, unpacksToOtherSize, unreadableEntry } from './zip-verdicts';
 
 /*
  * A zip read through its central directory, with random access to the file on disk: the
@@ -38,13 +24,6 @@ import {
  * to more than its size fails as soon as it does (EntryVerifier).
  */
 
-/** The end record is followed by a comment of at most this many bytes: it lies within the file's last 64 KiB. */
-const MAX_COMMENT_BYTES = UINT16_MAX;
-/** The zip64 locator stands right before the end record. */
-const ZIP64_LOCATOR_BYTES = 20;
-/** The zip64 end record up to its count, size and offset fields. */
-const ZIP64_END_BYTES = 56;
-
 interface CentralEntry extends CentralHeader {
   /** Where the data starts, from the local header (set once the layout was checked). */
   dataStart: number;
@@ -55,47 +34,36 @@ export async function readZipItems(file: string, limits: UnpackLimits): Promise<
   const guard = new ArchiveGuard(limits, 'zip');
   const handle = await open(file, 'r');
   try {
-    const { entries, directoryOffset } = await readCentralDirectory(handle, guard);
-    await checkLayout(handle, entries, directoryOffset);
+    const source = fileSource(handle, (await handle.stat()).size);
+    const location = await findCentralDirectory(source, guard);
+    const headers = await readCentralDirectory(source, location);
+    const entries: CentralEntry[] = headers.map((header) => ({ ...header, dataStart: -1 }));
+    await checkLayout(source, entries, location.offset);
     const items: ArchiveItem[] = [];
     for (const entry of entries) {
-      const kind = entry.unixMode === null ? null : entry.unixMode & S_IFMT;
-      const isDirectory = entry.name.endsWith('/') || kind === S_IFDIR;
-      const isSymlink = !isDirectory && kind === S_IFLNK;
-      const isFile = !isDirectory && !isSymlink && (kind === null || kind === S_IFREG);
-      if (!isDirectory && !isSymlink && !isFile) {
-        guard.entry(entry.name, 'special', { typeName: `special file (mode ${(kind ?? 0).toString(8)})` });
+      const guarded = guardZipEntry(guard, entry);
+      if (guarded === null) continue;
+      const { path } = guarded;
+      switch (guarded.kind) {
+        case 'symlink': {
+          const target = (await readWhole(file, entry)).toString('utf8');
+          guard.symlink(path, target);
+          items.push({ type: 'symlink', path, mode: 0o777, target });
+          break;
+        }
+        case 'directory':
+          items.push({ type: 'directory', path, mode: 0o755 });
+          break;
+        case 'file':
+          items.push({
+            type: 'file',
+            path,
+            mode: normalizeFileMode(entry.unixMode),
+            size: entry.size,
+            open: () => openEntry(file, entry),
+          });
+          break;
       }
-      if (isSymlink) {
-        const linkPath = guard.entry(entry.name, 'file');
-        if (linkPath === null) continue;
-        checkReadable(entry);
-        if (entry.size > limits.maxPathBytes)
-          throw new ArchiveRejection(
-            `the symlink ${JSON.stringify(linkPath)} has a target longer than ${limits.maxPathBytes} bytes`,
-          );
-        const target = (await readWhole(file, entry)).toString('utf8');
-        guard.symlink(linkPath, target);
-        items.push({ type: 'symlink', path: linkPath, mode: 0o777, target });
-        continue;
-      }
-      const path = guard.entry(entry.name, isDirectory ? 'directory' : 'file');
-      if (path === null) continue;
-      checkReadable(entry);
-      if (isDirectory) {
-        items.push({ type: 'directory', path, mode: 0o755 });
-        continue;
-      }
-      // The declared size is what the entry may inflate to (EntryVerifier stops it past that).
-      guard.checkRatio(entry.name, entry.size, entry.compressedSize);
-      guard.addUnpacked(entry.size);
-      items.push({
-        type: 'file',
-        path,
-        mode: normalizeFileMode(entry.unixMode),
-        size: entry.size,
-        open: () => openEntry(file, entry),
-      });
     }
     return items;
   } finally {
@@ -103,28 +71,19 @@ export async function readZipItems(file: string, limits: UnpackLimits): Promise<
   }
 }
 
-function checkReadable(entry: CentralEntry): void {
-  if (entry.flags & FLAG_ENCRYPTED) throw new ArchiveRejection(`the zip entry ${JSON.stringify(entry.name)} is encrypted`);
-  if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) {
-    throw new ArchiveRejection(
-      `the zip entry ${JSON.stringify(entry.name)} uses compression method ${entry.method} (only stored and deflate are supported)`,
-    );
-  }
-}
-
 /** Every entry's local header where the directory says, under its name, and no two entries sharing bytes. */
-async function checkLayout(handle: FileHandle, entries: CentralEntry[], directoryOffset: number): Promise<void> {
+async function checkLayout(source: ByteRangeSource, entries: CentralEntry[], directoryOffset: number): Promise<void> {
   const extents: ZipExtent[] = [];
   for (const entry of entries) {
     if (entry.offset + LOCAL_HEADER_BYTES > directoryOffset)
-      throw corrupt(`the entry ${JSON.stringify(entry.name)} lies outside the archive's entries`);
-    const local = await readAt(handle, entry.offset, LOCAL_HEADER_BYTES);
+      throw corruptZip(`the entry ${JSON.stringify(entry.name)} lies outside the archive's entries`);
+    const local = await readRange(source, entry.offset, LOCAL_HEADER_BYTES);
     if (local.readUInt32LE(0) !== ZIP_SIGNATURE.LOCAL_HEADER)
-      throw corrupt(`the local header of ${JSON.stringify(entry.name)} is missing`);
+      throw corruptZip(`the local header of ${JSON.stringify(entry.name)} is missing`);
     const nameLength = local.readUInt16LE(26);
-    const localName = await readAt(handle, entry.offset + LOCAL_HEADER_BYTES, Math.min(nameLength, directoryOffset));
+    const localName = await readRange(source, entry.offset + LOCAL_HEADER_BYTES, Math.min(nameLength, directoryOffset));
     if (!localName.equals(entry.nameBytes)) {
-      throw corrupt(
+      throw corruptZip(
         `the central directory names ${JSON.stringify(entry.name)} where the local header at byte ${entry.offset} names ${JSON.stringify(localName.toString('utf8'))}`,
       );
     }
@@ -132,63 +91,6 @@ async function checkLayout(handle: FileHandle, entries: CentralEntry[], director
     extents.push({ name: entry.name, offset: entry.offset, end: entry.dataStart + entry.compressedSize });
   }
   checkZipExtents(extents, directoryOffset);
-}
-
-async function readCentralDirectory(
-  handle: FileHandle,
-  guard: ArchiveGuard,
-): Promise<{ entries: CentralEntry[]; directoryOffset: number }> {
-  const { size: fileSize } = await handle.stat();
-  const tailLength = Math.min(fileSize, END_OF_CENTRAL_DIRECTORY_BYTES + MAX_COMMENT_BYTES);
-  const tail = await readAt(handle, fileSize - tailLength, tailLength);
-  let end = -1;
-  for (let i = tail.length - END_OF_CENTRAL_DIRECTORY_BYTES; i >= 0; i--) {
-    if (
-      tail.readUInt32LE(i) === ZIP_SIGNATURE.END_OF_CENTRAL_DIRECTORY &&
-      i + END_OF_CENTRAL_DIRECTORY_BYTES + tail.readUInt16LE(i + 20) <= tail.length
-    ) {
-      end = i;
-      break;
-    }
-  }
-  if (end === -1) throw corrupt('it has no end of central directory record');
-  if (tail.readUInt16LE(end + 4) !== 0 || tail.readUInt16LE(end + 6) !== 0)
-    throw new ArchiveRejection('multi-disk zip archives are not supported');
-  let count = tail.readUInt16LE(end + 10);
-  let directorySize = tail.readUInt32LE(end + 12);
-  let directoryOffset = tail.readUInt32LE(end + 16);
-  if (count === UINT16_MAX || directorySize === UINT32_MAX || directoryOffset === UINT32_MAX) {
-    const endAt = fileSize - tailLength + end;
-    if (endAt < ZIP64_LOCATOR_BYTES) throw corrupt('its zip64 locator is missing');
-    const locator = await readAt(handle, endAt - ZIP64_LOCATOR_BYTES, ZIP64_LOCATOR_BYTES);
-    if (locator.readUInt32LE(0) !== ZIP_SIGNATURE.ZIP64_LOCATOR) throw corrupt('its zip64 locator is missing');
-    const zip64End = await readAt(handle, toSafeNumber(locator.readBigUInt64LE(8), 'its zip64 locator'), ZIP64_END_BYTES);
-    if (zip64End.readUInt32LE(0) !== ZIP_SIGNATURE.ZIP64_END_OF_CENTRAL_DIRECTORY)
-      throw corrupt('its zip64 end record is missing');
-    count = toSafeNumber(zip64End.readBigUInt64LE(32), 'its zip64 end record');
-    directorySize = toSafeNumber(zip64End.readBigUInt64LE(40), 'its zip64 end record');
-    directoryOffset = toSafeNumber(zip64End.readBigUInt64LE(48), 'its zip64 end record');
-  }
-  guard.expectEntries(count);
-  if (directoryOffset + directorySize > fileSize) throw corrupt('its central directory lies past the end of the file');
-  if (directorySize > count * (CENTRAL_HEADER_BYTES + 3 * UINT16_MAX))
-    throw corrupt('its central directory is larger than its entries');
-  const directory = await readAt(handle, directoryOffset, directorySize);
-
-  const entries: CentralEntry[] = [];
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    if (at + CENTRAL_HEADER_BYTES > directory.length || directory.readUInt32LE(at) !== ZIP_SIGNATURE.CENTRAL_HEADER)
-      throw corrupt('its central directory is cut short');
-    const header = readCentralHeader(directory, at);
-    // A copy of the name: a view would keep the whole directory alive as long as the items.
-    const entry: CentralEntry = { ...header, nameBytes: Buffer.from(header.nameBytes), dataStart: -1 };
-    if (entry.offset + LOCAL_HEADER_BYTES + entry.compressedSize > fileSize)
-      throw corrupt(`the entry ${JSON.stringify(entry.name)} lies past the end of the file`);
-    entries.push(entry);
-    at += header.recordBytes;
-  }
-  return { entries, directoryOffset };
 }
 
 /** The entry's bytes, inflated, failing when their size or CRC-32 differ from the directory's. */
@@ -201,8 +103,7 @@ async function openEntry(file: string, entry: CentralEntry): Promise<Readable> {
   }
   const raw = createReadStream(file, { start, end: start + entry.compressedSize - 1, highWaterMark: 256 * 1024 });
   const data = entry.method === METHOD_DEFLATED ? raw.pipe(createInflateRaw({ chunkSize: 64 * 1024 })) : raw;
-  const fail = (err: Error) =>
-    verifier.destroy(corrupt(`the entry ${JSON.stringify(entry.name)} cannot be read (${err.message})`));
+  const fail = (err: Error) => verifier.destroy(unreadableEntry(entry.name, err));
   raw.on('error', fail);
   data.on('error', fail);
   verifier.on('close', () => raw.destroy());
@@ -226,9 +127,7 @@ class EntryVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.entry.size) {
-      callback(
-        corrupt(`the entry ${JSON.stringify(this.entry.name)} unpacks to more than its declared ${this.entry.size} bytes`),
-      );
+      callback(unpacksPastDeclared(this.entry.name, this.entry.size));
       return;
     }
     this.crc = crc32(chunk, this.crc);
@@ -237,26 +136,24 @@ class EntryVerifier extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.bytes !== this.entry.size) {
-      callback(
-        corrupt(
-          `the entry ${JSON.stringify(this.entry.name)} unpacks to ${this.bytes} bytes, not its declared ${this.entry.size}`,
-        ),
-      );
+      callback(unpacksToOtherSize(this.entry.name, this.bytes, this.entry.size));
     } else if (this.crc >>> 0 !== this.entry.crc) {
-      callback(corrupt(`the entry ${JSON.stringify(this.entry.name)} fails its CRC-32 check`));
+      callback(failsCrc(this.entry.name));
     } else {
       callback();
     }
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead !== length) throw corrupt('it is truncated');
-  return buffer;
-}
-
-function corrupt(why: string): ArchiveRejection {
-  return new ArchiveRejection(`corrupt zip archive: ${why}`);
+/** The file as a ByteRangeSource; a short read (the file shrank under us) is a truncated archive. */
+function fileSource(handle: FileHandle, size: number): ByteRangeSource {
+  return {
+    size,
+    async read(start, length) {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, start);
+      if (bytesRead !== length) throw corruptZip('it is truncated');
+      return buffer;
+    },
+  };
 }

@@ -107,6 +107,14 @@ describe('the streaming and the central-directory zip reader', () => {
     await expect(directory(zip, limits)).rejects.toBeInstanceOf(ArchiveRejection);
   });
 
+  it("both take an entry whose Unix mode has permission bits only, as Python's zipfile writes them", async () => {
+    const zip = buildZip([{ name: 'app/main.py', content: 'print(1)', unixMode: 0o600 }]);
+    expect((await stream(zip)).names).toEqual(['app/main.py']);
+    const [item] = await directory(zip);
+    expect(item).toMatchObject({ type: 'file', path: 'app/main.py', mode: 0o644, size: 8 });
+    expect(await itemText(item)).toBe('print(1)');
+  });
+
   it('both refuse a central entry that points where no local entry starts', async () => {
     const zip = zipOf([storedEntry('package.json', '{}'), storedEntry('index.js', 'x', { offset: 50 })], (i) => [i]);
     await expect(stream(zip)).rejects.toThrow(
