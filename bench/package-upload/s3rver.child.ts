@@ -3,6 +3,8 @@
  * work (request parsing, MD5 for the ETag, file writes and reads) then runs on neither the
  * bench's event loop nor the measured artifacts service's, and its CPU can be read apart.
  *
+ * Its one argument, `verifying` or `plain`, says whether it verifies x-amz-checksum-sha256.
+ *
  * Protocol: sends `{ ready: { endpoint, accessKeyId, secretAccessKey } }` once listening;
  * on `{ close: true }` (or when the parent goes away) closes, removes its folder and exits.
  */
@@ -31,7 +33,7 @@ process.on('disconnect', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 
-startTestS3().then(
+startTestS3({ verifyChecksums: process.argv[2] === 'verifying' }).then(
   (started) => {
     s3 = started;
     process.send!({

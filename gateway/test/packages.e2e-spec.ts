@@ -7,9 +7,11 @@ import { Client } from 'pg';
 import { errorOf, type GraphQLResponse, type Platform, startPlatform } from './platform-harness';
 
 const PACKAGE_FIELDS =
-  'id name version source bucket objectKey techStack sizeBytes sha256 status rejectionReason enterpriseProject { name }';
-const CREATE_UPLOAD = `mutation($n: String!, $v: String!, $s: PackageSource!, $e: ID, $t: TechStack, $b: String) {
-  createPackageUpload(name: $n, version: $v, source: $s, enterpriseProjectId: $e, techStack: $t, bucket: $b) { uploadUrl expiresAt package { ${PACKAGE_FIELDS} } }
+  'id name version source bucket objectKey techStack sizeBytes sha256 verification status rejectionReason enterpriseProject { name }';
+const CREATE_UPLOAD = `mutation($n: String!, $v: String!, $s: PackageSource!, $e: ID, $t: TechStack, $b: String, $sha: String) {
+  createPackageUpload(name: $n, version: $v, source: $s, enterpriseProjectId: $e, techStack: $t, bucket: $b, sha256: $sha) {
+    uploadUrl uploadHeaders { name value } expiresAt package { ${PACKAGE_FIELDS} }
+  }
 }`;
 const COMPLETE = `mutation($id: ID!) { completePackageUpload(id: $id) { ${PACKAGE_FIELDS} } }`;
 
@@ -61,10 +63,87 @@ describe('software packages through GraphQL (real Postgres, NATS and S3 API)', (
       techStack: 'JAVA',
       sizeBytes: jar.length,
       sha256: createHash('sha256').update(jar).digest('hex'),
+      verification: 'FULL_READ',
       rejectionReason: null,
       enterpriseProject: { name: 'default' },
     });
     expect(errorOf(await complete(pkg.id))).toEqual({ code: 'CONFLICT', field: 'id' });
+  });
+
+  describe('with the sha256 declared up front', () => {
+    type Created = {
+      createPackageUpload: { uploadUrl: string; uploadHeaders: { name: string; value: string }[]; package: PackageView };
+    };
+    const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const headersOf = (created: Created) =>
+      Object.fromEntries(created.createPackageUpload.uploadHeaders.map((header) => [header.name, header.value]));
+
+    it('lets the store verify the bytes as they arrive: READY by STORE_CHECKSUM', async () => {
+      const jar = buildExecutableJar('com.example.Declared', 2 * 1024 * 1024);
+      const created = await platform.gql<Created>(
+        CREATE_UPLOAD,
+        { n: 'declared', v: '1.0.0', s: 'SWR', sha: sha256Of(jar) },
+        admin,
+      );
+      expect(created.errors).toBeUndefined();
+      expect(headersOf(created.data!)).toEqual({ 'x-amz-checksum-sha256': Buffer.from(sha256Of(jar), 'hex').toString('base64') });
+
+      const put = await fetch(created.data!.createPackageUpload.uploadUrl, {
+        method: 'PUT',
+        headers: headersOf(created.data!),
+        body: jar,
+      });
+      expect(put.status).toBe(200);
+      expect((await complete(created.data!.createPackageUpload.package.id)).data!.completePackageUpload).toMatchObject({
+        status: 'READY',
+        techStack: 'JAVA',
+        sizeBytes: jar.length,
+        sha256: sha256Of(jar),
+        verification: 'STORE_CHECKSUM',
+      });
+    });
+
+    it('has other bytes refused by the store, directly and through the gateway, and the package stays empty', async () => {
+      const declared = buildExecutableJar('com.example.Declared', 1024);
+      const other = buildExecutableJar('com.example.Swapped', 1024);
+      const created = await platform.gql<Created>(
+        CREATE_UPLOAD,
+        { n: 'swapped', v: '1.0.0', s: 'SWR', sha: sha256Of(declared) },
+        admin,
+      );
+      const { uploadUrl, package: pkg } = created.data!.createPackageUpload;
+
+      const direct = await fetch(uploadUrl, { method: 'PUT', headers: headersOf(created.data!), body: other });
+      expect(direct.status).toBe(400);
+      expect(await direct.text()).toContain('<Code>BadDigest</Code>');
+      const viaGateway = await fetch(`${platform.url}/packages/${pkg.id}/content`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream' },
+        body: other,
+      });
+      expect(viaGateway.status).toBe(400);
+      expect(await viaGateway.json()).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sha256' });
+      expect(errorOf(await complete(pkg.id))).toEqual({ code: 'CONFLICT', field: 'id' });
+
+      const right = await fetch(`${platform.url}/packages/${pkg.id}/content`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream' },
+        body: declared,
+      });
+      expect(right.status).toBe(200);
+      expect((await complete(pkg.id)).data!.completePackageUpload).toMatchObject({
+        status: 'READY',
+        sha256: sha256Of(declared),
+        verification: 'STORE_CHECKSUM',
+      });
+    });
+
+    it('refuses a sha256 that is no SHA-256, naming the field', async () => {
+      expect(errorOf(await platform.gql(CREATE_UPLOAD, { n: 'bad-sha', v: '1', s: 'SWR', sha: 'not-a-digest' }, admin))).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'sha256',
+      });
+    });
   });
 
   it('makes name and version unique in the repository', async () => {

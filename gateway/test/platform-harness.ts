@@ -206,7 +206,8 @@ export async function startPlatform(
     }),
     logger,
   );
-  const s3 = await startTestS3();
+  // As the embedded default of `npm start`: a store that verifies declared checksums.
+  const s3 = await startTestS3({ verifyChecksums: true });
   const artifacts = await startArtifacts(
     loadConfig(ArtifactsConfig, {
       DATABASE_URL: database.url,

@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { PACKAGE_SOURCES, PACKAGE_STATUSES, TECH_STACKS } from '@stagecraft/contracts';
+import { PACKAGE_SOURCES, PACKAGE_STATUSES, PACKAGE_VERIFICATIONS, TECH_STACKS } from '@stagecraft/contracts';
 
 import { connectionOf } from '../graphql/connection';
 import { enumOf } from '../graphql/enum-of';
@@ -20,6 +20,20 @@ export const PackageStatus = enumOf(PACKAGE_STATUSES);
 export type PackageStatus = (typeof PACKAGE_STATUSES)[number];
 registerEnumType(PackageStatus, { name: 'PackageStatus' });
 
+export const PackageVerification = enumOf(PACKAGE_VERIFICATIONS);
+export type PackageVerification = (typeof PACKAGE_VERIFICATIONS)[number];
+registerEnumType(PackageVerification, {
+  name: 'PackageVerification',
+  description: "Who vouched for a package's sha256.",
+  valuesMap: {
+    STORE_CHECKSUM: {
+      description:
+        'The object store verified the sha256 declared at createPackageUpload as the bytes arrived; Stagecraft then read only what detecting the stack needs.',
+    },
+    FULL_READ: { description: 'Stagecraft read and hashed every byte (the store verifies no checksums, or none was declared).' },
+  },
+});
+
 @ObjectType()
 export class SoftwarePackage {
   @Field(() => ID) id!: string;
@@ -32,6 +46,11 @@ export class SoftwarePackage {
   techStack!: TechStack | null;
   @Field(() => Float, { nullable: true }) sizeBytes!: number | null;
   @Field(() => String, { nullable: true }) sha256!: string | null;
+  @Field(() => PackageVerification, {
+    nullable: true,
+    description: 'How sha256 was established; null until the bytes were verified.',
+  })
+  verification!: PackageVerification | null;
   @Field(() => PackageStatus) status!: PackageStatus;
   @Field(() => String, { nullable: true, description: 'Why the package was REJECTED.' }) rejectionReason!: string | null;
   @Field(() => DateTimeScalar) createdAt!: string;
@@ -39,10 +58,20 @@ export class SoftwarePackage {
   enterpriseProjectId!: string;
 }
 
+@ObjectType({ description: 'A header an HTTP request must carry as it is.' })
+export class HttpHeader {
+  @Field() name!: string;
+  @Field() value!: string;
+}
+
 @ObjectType()
 export class PackageUpload {
   @Field(() => SoftwarePackage) package!: SoftwarePackage;
   @Field({ description: 'PUT the bytes here before it expires, then call completePackageUpload.' }) uploadUrl!: string;
+  @Field(() => [HttpHeader], {
+    description: 'Send these headers with the PUT: they are part of its signature (x-amz-checksum-sha256 when sha256 was given).',
+  })
+  uploadHeaders!: HttpHeader[];
   @Field(() => DateTimeScalar) expiresAt!: string;
 }
 

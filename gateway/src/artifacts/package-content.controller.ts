@@ -12,7 +12,8 @@ import { RestErrorFilter } from './rest-error.filter';
 /**
  * PUT /packages/:id/content — for clients that cannot reach the bucket: the body is streamed
  * on to the package's presigned URL as it arrives, never held whole in memory. The gateway
- * holds no storage credentials; the artifacts service signs the URL for exactly this length.
+ * holds no storage credentials; the artifacts service signs the URL for exactly this length
+ * (and for the sha256 declared at createPackageUpload, whose header goes with the bytes).
  */
 @Controller('packages')
 @UseFilters(RestErrorFilter)
@@ -39,7 +40,11 @@ export class PackageContentController {
     try {
       response = await fetch(target.url, {
         method: 'PUT',
-        headers: { 'content-length': String(sizeBytes), 'content-type': 'application/octet-stream' },
+        headers: {
+          ...Object.fromEntries(target.headers.map((header) => [header.name, header.value])),
+          'content-length': String(sizeBytes),
+          'content-type': 'application/octet-stream',
+        },
         body: Readable.toWeb(request) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
@@ -47,7 +52,11 @@ export class PackageContentController {
       throw new ServiceError(ErrorCode.UNAVAILABLE, 'the package repository could not be reached');
     }
     if (!response.ok) {
-      await response.body?.cancel();
+      // A store that verifies checksums says BadDigest (S3's XML error) for bytes other than the declared ones.
+      const answer = await response.text().catch(() => '');
+      if (response.status === 400 && answer.includes('<Code>BadDigest</Code>')) {
+        throw ServiceError.badInput('sha256', 'the bytes sent are not the ones whose sha256 was declared at createPackageUpload');
+      }
       throw new ServiceError(ErrorCode.UNAVAILABLE, `the package repository refused the upload (HTTP ${response.status})`);
     }
     await response.body?.cancel();

@@ -20,7 +20,7 @@ import {
   TechStack,
 } from './artifacts.types';
 
-/** Completing reads the whole package (up to 2 GiB, measured at 130–190 MiB/s): far beyond the default timeout. */
+/** Completing may read the whole package (up to 2 GiB at 130–190 MiB/s, where the store verifies no checksums): far beyond the default timeout. */
 const READ_PACKAGE_TIMEOUT_MS = 10 * 60_000;
 
 @Resolver(() => SoftwarePackage)
@@ -62,17 +62,27 @@ export class PackagesResolver {
       description: 'When given, the URL is signed for exactly this many bytes.',
     })
     sizeBytes: number | null,
+    @Args('sha256', {
+      type: () => String,
+      nullable: true,
+      description:
+        'Hex SHA-256 of the bytes to upload. It is signed into the URL: a store that verifies checksums refuses other bytes, and completing then reads only what detection needs instead of every byte.',
+    })
+    sha256: string | null,
     @Meta() meta: RequestContext,
   ) {
     return this.client.send(
       ArtifactsSubjects.createPackageUpload,
-      { name, version, source, enterpriseProjectId, techStack, bucket, sizeBytes },
+      { name, version, source, enterpriseProjectId, techStack, bucket, sizeBytes, sha256 },
       meta,
     );
   }
 
   @RequirePermission(Actions.package.create)
-  @Mutation(() => SoftwarePackage, { description: 'Reads the uploaded bytes once: READY, or REJECTED with a reason.' })
+  @Mutation(() => SoftwarePackage, {
+    description:
+      "Verifies the uploaded bytes: READY, or REJECTED with a reason. The sha256 is the store's where it verified the declared one, else Stagecraft reads every byte once.",
+  })
   completePackageUpload(@Args('id', { type: () => ID }) id: string, @Meta() meta: RequestContext) {
     return this.client.send(ArtifactsSubjects.completePackageUpload, { id }, meta, { timeoutMs: READ_PACKAGE_TIMEOUT_MS });
   }

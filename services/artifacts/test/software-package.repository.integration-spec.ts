@@ -54,6 +54,8 @@ describe('SoftwarePackageRepository (real Postgres)', () => {
       sizeBytes: null,
       declaredSizeBytes: null,
       sha256: null,
+      declaredSha256: null,
+      verification: null,
       status: 'PENDING_UPLOAD',
       rejectionReason: null,
       verifyingSince: null,

@@ -14,6 +14,8 @@ export class CreatePackageUploadRequest {
   @IsOptional() @IsString() bucket?: string | null;
   /** When known, the URL is signed for exactly this many bytes. */
   @IsOptional() @IsInt() @Min(1) sizeBytes?: number | null;
+  /** Hex SHA-256 of the bytes to come: signed into the URL, so that a store that verifies checksums refuses other bytes. */
+  @IsOptional() @IsString() sha256?: string | null;
 }
 
 export class PackageIdRequest {

@@ -175,6 +175,72 @@ describe('PackagesService: the upload workflow', () => {
     expect(packages.size).toBe(1);
   });
 
+  describe('who vouches for the sha256', () => {
+    /** The service on a store that refuses bytes other than the sha256 signed into the PUT, as S3 does. */
+    function onVerifyingStore(): void {
+      storage = new InMemoryPackageStorage(clock, { verify: true });
+      service = new PackagesService(packages, storage, inspector, new CountedPackageUsage(), scope, plainSealer, config, clock);
+    }
+
+    /** A JAVA package whose sha256 was declared at createUpload. */
+    function declared(bytes: Buffer): Promise<PackageUploadDto> {
+      inspector.finds(bytes, { techStack: 'JAVA' });
+      return service.createUpload(admin, { name: 'orders', version: '1.0.0', source: 'SWR', sha256: sha256Of(bytes) });
+    }
+
+    it('signs a declared sha256 into the upload and takes the store’s word for it: STORE_CHECKSUM, no byte read', async () => {
+      onVerifyingStore();
+      const bytes = Buffer.from('a java package, declared');
+      const created = await declared(bytes);
+      expect(created.uploadHeaders).toEqual([
+        { name: 'x-amz-checksum-sha256', value: Buffer.from(sha256Of(bytes), 'hex').toString('base64') },
+      ]);
+      expect(() => storage.swr.uploadThrough(created.uploadUrl, Buffer.from('other bytes'))).toThrow(/BadDigest/);
+      storage.swr.uploadThrough(created.uploadUrl, bytes);
+
+      expect(await service.completeUpload(admin, created.package.id)).toMatchObject({
+        status: 'READY',
+        sha256: sha256Of(bytes),
+        verification: 'STORE_CHECKSUM',
+      });
+      expect(storage.swr.bytesRead).toBe(0);
+    });
+
+    it('reads every byte itself where the store verifies no checksums, declared or not: FULL_READ', async () => {
+      const bytes = Buffer.from('a java package on a store that ignores checksums');
+      const created = await declared(bytes);
+      storage.swr.uploadThrough(created.uploadUrl, bytes);
+
+      expect(await service.completeUpload(admin, created.package.id)).toMatchObject({
+        status: 'READY',
+        sha256: sha256Of(bytes),
+        verification: 'FULL_READ',
+      });
+      expect(storage.swr.bytesRead).toBe(bytes.length);
+    });
+
+    it('reads every byte when nothing was declared, even on a verifying store', async () => {
+      onVerifyingStore();
+      const bytes = Buffer.from('an undeclared package');
+      const pkg = await uploaded(bytes, { techStack: 'PHP' });
+
+      expect(await service.completeUpload(admin, pkg.id)).toMatchObject({ verification: 'FULL_READ', sha256: sha256Of(bytes) });
+      expect(storage.swr.bytesRead).toBe(bytes.length);
+    });
+
+    it('refuses a sha256 that is no SHA-256: BAD_USER_INPUT on sha256, and stores nothing', async () => {
+      await expect(
+        service.createUpload(admin, { name: 'orders', version: '1.0.0', source: 'SWR', sha256: 'abc123' }),
+      ).rejects.toMatchObject({
+        code: ErrorCode.BAD_USER_INPUT,
+        reason: PackageErrorReason.INVALID_FIELD,
+        field: 'sha256',
+        message: 'sha256 must be the SHA-256 of the bytes to upload, as 64 hexadecimal digits',
+      });
+      expect(packages.size).toBe(0);
+    });
+  });
+
   describe('downloads for builds', () => {
     it('gives no download URL for a package that is not READY: CONFLICT, PACKAGE_NOT_READY on id', async () => {
       const created = await createUpload();

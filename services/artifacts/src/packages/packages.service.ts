@@ -6,6 +6,7 @@ import {
   buildableProblem,
   BuildDownloadUrlRequest,
   CreatePackageUploadRequest,
+  type HttpHeaderDto,
   ListPackagesRequest,
   PackageDownloadDto,
   PackageError,
@@ -22,10 +23,12 @@ import {
 
 import { ArtifactsConfig } from '../config';
 import { SECRET_BOX } from '../obs-credentials/obs-credentials.service';
+import type { ObjectHead } from '../storage/s3-store';
 import { Clock } from './domain/clock';
 import {
   bucketProblem,
   check,
+  declaredSha256Problem,
   declaredSizeProblem,
   invalidField,
   objectKeyProblem,
@@ -40,6 +43,7 @@ import { ProjectScope } from './domain/project-scope';
 import { type SoftwarePackageFields, SoftwarePackages } from './domain/software-packages';
 import { type GrantSealer, openGrant, sealGrant } from './download-grant';
 import type { SoftwarePackageEntity } from './infra/software-package.entity';
+import type { StoredPackage } from './inspection';
 import { toSoftwarePackageDto } from './software-package.mapper';
 import { rethrowStorage } from './storage-failure';
 
@@ -47,7 +51,8 @@ import { rethrowStorage } from './storage-failure';
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** Where a package's bytes are, and what its user said they are. */
-type PackageObject = Pick<SoftwarePackageFields, 'bucket' | 'objectKey' | 'declaredTechStack'>;
+type PackageObject = Pick<SoftwarePackageFields, 'bucket' | 'objectKey' | 'declaredTechStack'> &
+  Partial<Pick<SoftwarePackageFields, 'declaredSha256'>>;
 
 @Injectable()
 export class PackagesService {
@@ -74,6 +79,7 @@ export class PackagesService {
         'sizeBytes',
       );
     }
+    if (request.sha256) check('sha256', declaredSha256Problem(request.sha256));
     const id = randomUUID();
     let bucket = this.config.S3_BUCKET;
     let objectKey = `packages/${caller.accountId}/${id}`;
@@ -100,16 +106,27 @@ export class PackagesService {
       sizeBytes: null,
       declaredSizeBytes: request.sizeBytes ?? null,
       sha256: null,
+      declaredSha256: request.sha256?.toLowerCase() ?? null,
+      verification: null,
       status: 'PENDING_UPLOAD',
       rejectionReason: null,
       verifyingSince: null,
       createdBy: caller.userId,
     });
     const upload = await this.presign(store, pkg, request.sizeBytes ?? undefined);
-    return { package: toSoftwarePackageDto(pkg), uploadUrl: upload.url, expiresAt: upload.expiresAt.toISOString() };
+    return {
+      package: toSoftwarePackageDto(pkg),
+      uploadUrl: upload.url,
+      uploadHeaders: headerList(upload.headers),
+      expiresAt: upload.expiresAt.toISOString(),
+    };
   }
 
-  /** Reads the uploaded bytes once: size, sha256 and tech stack, then READY or REJECTED. */
+  /**
+   * Size, sha256 and tech stack, then READY or REJECTED. The sha256 is the store's where it
+   * verified the one declared at createUpload (then only what detection needs is read), else
+   * the service reads and hashes every byte once.
+   */
   async completeUpload(caller: Caller, id: string): Promise<SoftwarePackageDto> {
     const pkg = await this.visible(caller, id);
     this.requireRight(caller, Actions.package.create, pkg);
@@ -125,7 +142,7 @@ export class PackagesService {
       const sizeMismatch = declaredSizeProblem(head.sizeBytes, pkg.declaredSizeBytes);
       const verdict = sizeMismatch
         ? rejected(head.sizeBytes, null, sizeMismatch)
-        : await this.inspect(store, pkg, head.sizeBytes);
+        : await this.inspect(store, pkg, head, pkg.declaredSha256);
       Object.assign(pkg, verdict, { verifyingSince: null });
       if (verdict.status === 'REJECTED') {
         // Bytes that are no usable package are not kept; the row says why.
@@ -165,7 +182,7 @@ export class PackagesService {
       objectKey: request.objectKey,
       declaredTechStack: request.techStack ?? null,
     };
-    const verdict = await this.inspect(store, object, head.sizeBytes);
+    const verdict = await this.inspect(store, object, head, null);
     if (verdict.status === 'REJECTED') {
       throw new PackageError(
         PackageErrorReason.CONTENT_REJECTED,
@@ -184,6 +201,7 @@ export class PackagesService {
       // The object is the user's: deleting the package keeps it.
       ownsObject: false,
       declaredSizeBytes: null,
+      declaredSha256: null,
       verifyingSince: null,
       createdBy: caller.userId,
       ...verdict,
@@ -204,7 +222,7 @@ export class PackagesService {
     }
     check('sizeBytes', declaredSizeProblem(sizeBytes, pkg.declaredSizeBytes));
     const upload = await this.presign(await this.storeFor(caller.accountId, pkg.source), pkg, sizeBytes);
-    return { url: upload.url, expiresAt: upload.expiresAt.toISOString() };
+    return { url: upload.url, headers: headerList(upload.headers), expiresAt: upload.expiresAt.toISOString() };
   }
 
   /** Where a build fetches a READY package from, for as long as the build may need. */
@@ -339,20 +357,50 @@ export class PackagesService {
 
   private async presign(store: ObjectStore, object: PackageObject, contentLength?: number) {
     return store
-      .presignPut(object.bucket, object.objectKey, { expiresInSeconds: this.config.UPLOAD_URL_TTL_SECONDS, contentLength })
+      .presignPut(object.bucket, object.objectKey, {
+        expiresInSeconds: this.config.UPLOAD_URL_TTL_SECONDS,
+        contentLength,
+        sha256: object.declaredSha256 ?? undefined,
+      })
       .catch(rethrowStorage('bucket'));
   }
 
-  private async inspect(store: ObjectStore, object: PackageObject, sizeBytes: number): Promise<PackageVerdict> {
-    if (sizeBytes > this.config.PACKAGE_MAX_BYTES) {
+  private async inspect(
+    store: ObjectStore,
+    object: PackageObject,
+    head: ObjectHead,
+    declaredSha256: string | null,
+  ): Promise<PackageVerdict> {
+    if (head.sizeBytes > this.config.PACKAGE_MAX_BYTES) {
       return rejected(
-        sizeBytes,
+        head.sizeBytes,
         null,
-        `the package is ${sizeBytes} bytes, larger than the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`,
+        `the package is ${head.sizeBytes} bytes, larger than the limit of ${this.config.PACKAGE_MAX_BYTES} bytes`,
       );
     }
+    const declared = object.declaredTechStack ?? undefined;
+    const vouched = await this.storeVouchedSha256(store, object.bucket, head, declaredSha256);
+    if (vouched) {
+      const stored = storedObject(store, object, head.sizeBytes);
+      return verdictOf(await this.inspector.inspectStored(stored, vouched, declared), 'STORE_CHECKSUM');
+    }
     const stream = await store.read(object.bucket, object.objectKey).catch(rethrowStorage('id'));
-    return verdictOf(await this.inspector.inspect(stream, object.declaredTechStack ?? undefined));
+    return verdictOf(await this.inspector.inspect(stream, declared), 'FULL_READ');
+  }
+
+  /**
+   * The object's sha256 when the store vouches for it: the store refuses wrong checksums (asked
+   * once per bucket) and holds one for the whole object, equal to what the client declared if it
+   * declared one. Otherwise null, and the service reads every byte itself.
+   */
+  private async storeVouchedSha256(
+    store: ObjectStore,
+    bucket: string,
+    head: ObjectHead,
+    declaredSha256: string | null,
+  ): Promise<string | null> {
+    if (!head.sha256 || (declaredSha256 !== null && head.sha256 !== declaredSha256)) return null;
+    return (await store.verifiesChecksums(bucket)) ? head.sha256 : null;
   }
 
   private async insert(fields: SoftwarePackageFields): Promise<SoftwarePackageEntity> {
@@ -360,6 +408,19 @@ export class PackagesService {
     if (pkg === 'name-version-taken') throw nameVersionTaken(fields.name, fields.version);
     return pkg;
   }
+}
+
+/** A stored object read by ranges, or whole when the inspection needs every byte. */
+function storedObject(store: ObjectStore, object: PackageObject, size: number): StoredPackage {
+  return {
+    size,
+    read: (start, length) => store.readRange(object.bucket, object.objectKey, start, length).catch(rethrowStorage('id')),
+    stream: () => store.read(object.bucket, object.objectKey).catch(rethrowStorage('id')),
+  };
+}
+
+function headerList(headers: Record<string, string>): HttpHeaderDto[] {
+  return Object.entries(headers).map(([name, value]) => ({ name, value }));
 }
 
 function requirePendingUpload(pkg: SoftwarePackageEntity): void {

@@ -16,6 +16,7 @@ export function toSoftwarePackageDto(entity: SoftwarePackageEntity): SoftwarePac
     techStack: entity.techStack,
     sizeBytes: entity.sizeBytes,
     sha256: entity.sha256,
+    verification: entity.verification,
     status: entity.status,
     rejectionReason: entity.rejectionReason,
     createdBy: entity.createdBy,

@@ -1,8 +1,8 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { EgressPolicy } from '@stagecraft/config';
 import { startTestS3, type TestS3 } from '@stagecraft/testing';
 
-import { S3Store } from './s3-store';
+import { testS3Store } from '../../test/test-s3-store';
+import type { S3Store } from './s3-store';
 
 describe('S3Store.ensureBucket (real S3 API: s3rver)', () => {
   let s3: TestS3;
@@ -17,14 +17,7 @@ describe('S3Store.ensureBucket (real S3 API: s3rver)', () => {
   });
 
   function replica(): S3Store {
-    const store = new S3Store({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-      egress: EgressPolicy.fromConfig({ EGRESS_ALLOWED_CIDRS: '127.0.0.1/32' }),
-    });
+    const store = testS3Store(s3);
     stores.push(store);
     return store;
   }

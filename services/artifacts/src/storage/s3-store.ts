@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import {
@@ -26,10 +27,30 @@ export interface S3Location {
 }
 
 /** A presigned URL and when it stops working. */
-export interface PresignedUpload {
+export interface PresignedUrl {
   url: string;
   expiresAt: Date;
 }
+
+/** A presigned PUT, with the headers its signature covers (the client must send them as they are). */
+export interface PresignedUpload extends PresignedUrl {
+  headers: Record<string, string>;
+}
+
+/** What HEAD says of an object. */
+export interface ObjectHead {
+  sizeBytes: number;
+  /**
+   * Hex SHA-256 of the whole object, when the store holds one (it verified the checksum sent with
+   * the PUT, or computed it). Multipart objects' composite checksums are not the object's digest
+   * and count as none.
+   */
+  sha256: string | null;
+}
+
+const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
+/** How S3 (BadDigest) and S3-compatible stores name a PUT refused for its checksum; nothing broader counts. */
+const CHECKSUM_MISMATCH_ERRORS = new Set(['BadDigest', 'XAmzContentChecksumMismatch', 'InvalidDigest']);
 
 /** What went wrong talking to S3, in words fit for a user (never credentials or URLs with signatures). */
 export class StorageError extends Error {
@@ -46,39 +67,59 @@ export class StorageError extends Error {
 export class S3Store {
   private readonly client: S3Client;
   private readonly presigner: S3Client;
+  /** Per bucket: whether the store refuses a PUT whose declared SHA-256 is wrong (asked once). */
+  private readonly checksumProbes = new Map<string, Promise<boolean>>();
 
   constructor(location: S3Location) {
     this.client = createClient(location, location.endpoint);
     this.presigner = location.publicEndpoint ? createClient(location, location.publicEndpoint) : this.client;
   }
 
-  /** A PUT URL that expires; with `contentLength` it is signed for exactly that many bytes. */
+  /**
+   * A PUT URL that expires; with `contentLength` it is signed for exactly that many bytes, and
+   * with `sha256` (hex) for a body of that digest: the checksum header is signed, not hoisted into
+   * the query, so the client must send it and a store that verifies checksums refuses other bytes.
+   */
   async presignPut(
     bucket: string,
     key: string,
-    options: { expiresInSeconds: number; contentLength?: number },
+    options: { expiresInSeconds: number; contentLength?: number; sha256?: string },
   ): Promise<PresignedUpload> {
-    const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: options.contentLength });
+    const checksum = options.sha256 === undefined ? undefined : Buffer.from(options.sha256, 'hex').toString('base64');
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ContentLength: options.contentLength,
+      ChecksumSHA256: checksum,
+    });
+    const signed = new Set<string>();
+    if (options.contentLength !== undefined) signed.add('content-length');
+    if (checksum !== undefined) signed.add(CHECKSUM_HEADER);
     const url = await getSignedUrl(this.presigner, command, {
       expiresIn: options.expiresInSeconds,
-      signableHeaders: options.contentLength === undefined ? undefined : new Set(['content-length']),
+      signableHeaders: signed.size > 0 ? signed : undefined,
+      unhoistableHeaders: checksum === undefined ? undefined : new Set([CHECKSUM_HEADER]),
     });
-    return { url, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000) };
+    return {
+      url,
+      headers: checksum === undefined ? {} : { [CHECKSUM_HEADER]: checksum },
+      expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000),
+    };
   }
 
   /** A GET URL that expires. */
-  async presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<PresignedUpload> {
+  async presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<PresignedUrl> {
     const url = await getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
     return { url, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) };
   }
 
-  /** The object's size, or null when there is no such object. */
-  async head(bucket: string, key: string): Promise<{ sizeBytes: number } | null> {
+  /** The object's size and stored SHA-256, or null when there is no such object. */
+  async head(bucket: string, key: string): Promise<ObjectHead | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { sizeBytes: head.ContentLength ?? 0 };
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      return { sizeBytes: head.ContentLength ?? 0, sha256: wholeObjectSha256(head.ChecksumSHA256, head.ChecksumType) };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw toStorageError(error, bucket);
@@ -92,6 +133,63 @@ export class S3Store {
     } catch (error) {
       throw toStorageError(error, bucket);
     }
+  }
+
+  /** Exactly `length` bytes from `start` (a ranged GET). */
+  async readRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
+    if (length === 0) return Buffer.alloc(0);
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${start + length - 1}` }),
+      );
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      if (bytes.length !== length) {
+        throw new StorageError('unreachable', `the object storage answered ${bytes.length} bytes for a range of ${length}`);
+      }
+      return bytes;
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      throw toStorageError(error, bucket);
+    }
+  }
+
+  /**
+   * Whether the store verifies a declared SHA-256 (S3, MinIO) or ignores it (s3rver): a PUT of a
+   * few bytes with a checksum that cannot match must be refused. Asked once per bucket; an object
+   * a store that ignores checksums kept is deleted again. Never fails: a store that cannot be
+   * asked (no write access to an OBS bucket, unreachable) does not vouch this time, so the caller
+   * reads every byte itself, and it is asked again next time.
+   */
+  async verifiesChecksums(bucket: string): Promise<boolean> {
+    let probe = this.checksumProbes.get(bucket);
+    if (!probe) {
+      probe = this.probeChecksums(bucket).then((answer) => {
+        if (answer === 'unknown') this.checksumProbes.delete(bucket);
+        return answer === 'verifies';
+      });
+      this.checksumProbes.set(bucket, probe);
+    }
+    return probe;
+  }
+
+  private async probeChecksums(bucket: string): Promise<'verifies' | 'ignores' | 'unknown'> {
+    const key = `.stagecraft/checksum-probe/${randomUUID()}`;
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: Buffer.from('checksum probe'),
+          // The SHA-256 of zero bytes: never these bytes' digest.
+          ChecksumSHA256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+        }),
+      );
+    } catch (error) {
+      return error instanceof S3ServiceException && CHECKSUM_MISMATCH_ERRORS.has(error.name) ? 'verifies' : 'unknown';
+    }
+    // A probe object that cannot be deleted now is a few bytes under .stagecraft/; the answer stands.
+    await this.delete(bucket, key).catch(() => undefined);
+    return 'ignores';
   }
 
   async delete(bucket: string, key: string): Promise<void> {
@@ -140,6 +238,12 @@ function createClient(location: S3Location, endpoint: string): S3Client {
     maxAttempts: 3,
     requestHandler: { httpAgent: location.egress.httpAgent(), httpsAgent: location.egress.httpsAgent() },
   });
+}
+
+function wholeObjectSha256(checksum: string | undefined, type: string | undefined): string | null {
+  if (!checksum || type === 'COMPOSITE') return null;
+  const digest = Buffer.from(checksum, 'base64');
+  return digest.length === 32 && digest.toString('base64') === checksum ? digest.toString('hex') : null;
 }
 
 function isNotFound(error: unknown): boolean {

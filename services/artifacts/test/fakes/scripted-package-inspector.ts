@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { TechStack } from '@stagecraft/contracts';
 
 import { PackageInspector } from '../../src/packages/domain/package-inspector';
-import type { InspectionResult } from '../../src/packages/inspection';
+import type { InspectionResult, StoredPackage } from '../../src/packages/inspection';
 
 /** What the inspector is to find in some bytes: a stack, or why they are no usable package. */
 export type Finding = { techStack: TechStack } | { reason: string };
@@ -24,17 +24,18 @@ export class ScriptedPackageInspector extends PackageInspector {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
     const bytes = Buffer.concat(chunks);
-    const sha256 = sha256Of(bytes);
+    return this.answer(sha256Of(bytes), bytes.length);
+  }
+
+  /** As a store-vouched inspection: the bytes are the ones of that sha256, and none are read here. */
+  async inspectStored(object: StoredPackage, sha256: string, _declared: TechStack | undefined): Promise<InspectionResult> {
+    return this.answer(sha256, object.size);
+  }
+
+  private answer(sha256: string, sizeBytes: number): InspectionResult {
     const finding = this.findings.get(sha256) ?? { reason: 'the package is no zip, tar or tar.gz archive' };
-    if ('reason' in finding) return { status: 'REJECTED', sha256, sizeBytes: bytes.length, reason: finding.reason };
-    return {
-      status: 'READY',
-      sha256,
-      sizeBytes: bytes.length,
-      techStack: finding.techStack,
-      format: 'zip',
-      evidence: 'scripted',
-    };
+    if ('reason' in finding) return { status: 'REJECTED', sha256, sizeBytes, reason: finding.reason };
+    return { status: 'READY', sha256, sizeBytes, techStack: finding.techStack, format: 'zip', evidence: 'scripted' };
   }
 }
 

@@ -37,6 +37,12 @@ export function declaredSizeProblem(sizeBytes: number, declared: number | null):
   return `the upload is ${sizeBytes} bytes, not the declared sizeBytes of ${declared}`;
 }
 
+/** A declared SHA-256: 64 hexadecimal digits, which the store is asked to verify the upload against. */
+export function declaredSha256Problem(sha256: string): string | null {
+  if (/^[0-9a-fA-F]{64}$/.test(sha256)) return null;
+  return 'sha256 must be the SHA-256 of the bytes to upload, as 64 hexadecimal digits';
+}
+
 /** Throws INVALID_FIELD naming `field` when `problem` found one. */
 export function check(field: string, problem: string | null): void {
   if (problem) throw invalidField(field, problem);

@@ -6,9 +6,15 @@ import type { TechStack } from '@stagecraft/contracts';
 
 import { ArtifactsConfig } from '../../config';
 import { PackageInspector } from '../domain/package-inspector';
-import { type InspectionResult, inspectPackage } from '../inspection';
+import {
+  type InspectionResult,
+  inspectPackage,
+  type InspectPackageOptions,
+  inspectStoredPackage,
+  type StoredPackage,
+} from '../inspection';
 
-/** inspectPackage with the service's size and archive limits (the same a build applies again). */
+/** The inspection functions with the service's size and archive limits (the same a build applies again). */
 @Injectable()
 export class ArchivePackageInspector extends PackageInspector {
   constructor(private readonly config: ArtifactsConfig) {
@@ -16,10 +22,14 @@ export class ArchivePackageInspector extends PackageInspector {
   }
 
   inspect(stream: Readable, declared: TechStack | undefined): Promise<InspectionResult> {
-    return inspectPackage(stream, {
-      maxBytes: this.config.PACKAGE_MAX_BYTES,
-      declared,
-      limits: archiveLimitsOf(this.config),
-    });
+    return inspectPackage(stream, this.options(declared));
+  }
+
+  inspectStored(object: StoredPackage, sha256: string, declared: TechStack | undefined): Promise<InspectionResult> {
+    return inspectStoredPackage(object, this.options(declared), sha256);
+  }
+
+  private options(declared: TechStack | undefined): InspectPackageOptions {
+    return { maxBytes: this.config.PACKAGE_MAX_BYTES, declared, limits: archiveLimitsOf(this.config) };
   }
 }

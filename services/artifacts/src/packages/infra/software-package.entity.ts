@@ -1,4 +1,4 @@
-import type { PackageSource, PackageStatus, TechStack } from '@stagecraft/contracts';
+import type { PackageSource, PackageStatus, PackageVerification, TechStack } from '@stagecraft/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'software_packages' })
@@ -29,6 +29,10 @@ export class SoftwarePackageEntity {
   })
   declaredSizeBytes!: number | null;
   @Column('text', { nullable: true }) sha256!: string | null;
+  /** The sha256 given at createPackageUpload, signed into the upload URL for the store to verify. */
+  @Column('text', { name: 'declared_sha256', nullable: true }) declaredSha256!: string | null;
+  /** Who vouched for sha256: the store's checksum or the service's own full read. */
+  @Column('text', { nullable: true }) verification!: PackageVerification | null;
   @Column('text') status!: PackageStatus;
   @Column('text', { name: 'rejection_reason', nullable: true }) rejectionReason!: string | null;
   @Column({ type: 'timestamptz', name: 'verifying_since', precision: 3, nullable: true }) verifyingSince!: Date | null;

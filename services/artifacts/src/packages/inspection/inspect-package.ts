@@ -13,8 +13,8 @@ import {
   type UnpackLimits,
 } from '@stagecraft/archive';
 
-import type { InspectionResult, InspectPackageOptions } from './package-inspection.types';
-import { decideStack, StackDetector } from './stack-detector';
+import type { InspectionResult, InspectPackageOptions, TechStack } from './package-inspection.types';
+import { type ArchiveFindings, decideStack, StackDetector } from './stack-detector';
 
 /**
  * Reads a package once, as a stream, in bounded memory: its sha256 and size from every byte, its
@@ -32,15 +32,31 @@ import { decideStack, StackDetector } from './stack-detector';
  *   verdict on the package and worth a retry. The source is destroyed in that case too.
  */
 export async function inspectPackage(stream: Readable, options: InspectPackageOptions): Promise<InspectionResult> {
+  return inspectStream(stream, options, null);
+}
+
+/**
+ * inspectPackage for bytes whose sha256 someone else verified (the object store): the same
+ * reading and rules, without hashing, and the result carries `sha256`.
+ */
+export async function inspectVouchedStream(
+  stream: Readable,
+  options: InspectPackageOptions,
+  sha256: string,
+): Promise<InspectionResult> {
+  return inspectStream(stream, options, sha256);
+}
+
+function inspectStream(stream: Readable, options: InspectPackageOptions, vouchedSha256: string | null) {
   const { maxBytes } = options;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new TypeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
-  return new PackageInspection(options).run(stream);
+  return new PackageInspection(options, vouchedSha256).run(stream);
 }
 
 class PackageInspection {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | null;
   private sizeBytes = 0;
   private head: Buffer[] = [];
   private headBytes = 0;
@@ -51,8 +67,23 @@ class PackageInspection {
   private rejection: string | null = null;
   private readonly limits: UnpackLimits;
 
-  constructor(private readonly options: InspectPackageOptions) {
+  /** The hex sha256 of every byte read, once they all were. */
+  private readonly sha256: () => string;
+
+  constructor(
+    private readonly options: InspectPackageOptions,
+    vouchedSha256: string | null,
+  ) {
     this.limits = resolveUnpackLimits(options.limits);
+    if (vouchedSha256 === null) {
+      const hash = createHash('sha256');
+      this.hash = hash;
+      this.sha256 = () => hash.digest('hex');
+    } else {
+      const vouched = vouchedSha256;
+      this.hash = null;
+      this.sha256 = () => vouched;
+    }
   }
 
   async run(stream: Readable): Promise<InspectionResult> {
@@ -64,7 +95,7 @@ class PackageInspection {
         if (this.sizeBytes > this.options.maxBytes) {
           return this.rejected(`larger than the limit of ${this.options.maxBytes} bytes`, null);
         }
-        this.hash.update(chunk);
+        this.hash?.update(chunk);
         await this.accept(chunk);
       }
       if (!this.sniffed) await this.sniff();
@@ -73,19 +104,10 @@ class PackageInspection {
       this.reader?.destroy();
     }
 
-    const sha256 = this.hash.digest('hex');
+    const sha256 = this.sha256();
     if (this.rejection !== null) return this.rejected(this.rejection, sha256);
     if (!this.detector || !this.format) throw new Error('inspection ended without a format or a rejection');
-    const decision = decideStack(this.detector.findings(), this.options.declared);
-    if (!decision.ok) return this.rejected(decision.reason, sha256);
-    return {
-      status: 'READY',
-      sha256,
-      sizeBytes: this.sizeBytes,
-      techStack: decision.techStack,
-      format: this.format,
-      evidence: decision.evidence,
-    };
+    return decided(this.detector.findings(), { sha256, sizeBytes: this.sizeBytes, declared: this.options.declared });
   }
 
   private async accept(chunk: Buffer): Promise<void> {
@@ -134,6 +156,23 @@ class PackageInspection {
   private rejected(reason: string, sha256: string | null): InspectionResult {
     return { status: 'REJECTED', sha256, sizeBytes: this.sizeBytes, reason };
   }
+}
+
+/** READY with the stack the findings decide (declared or detected), or REJECTED saying why not. */
+export function decided(
+  findings: ArchiveFindings,
+  bytes: { sha256: string; sizeBytes: number; declared: TechStack | undefined },
+): InspectionResult {
+  const decision = decideStack(findings, bytes.declared);
+  if (!decision.ok) return { status: 'REJECTED', sha256: bytes.sha256, sizeBytes: bytes.sizeBytes, reason: decision.reason };
+  return {
+    status: 'READY',
+    sha256: bytes.sha256,
+    sizeBytes: bytes.sizeBytes,
+    techStack: decision.techStack,
+    format: findings.format,
+    evidence: decision.evidence,
+  };
 }
 
 function toBuffer(data: unknown): Buffer {

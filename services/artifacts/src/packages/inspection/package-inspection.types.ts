@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import type { ArchiveFormat, UnpackLimits } from '@stagecraft/archive';
 
 export type { ArchiveFormat };
@@ -13,6 +15,14 @@ export interface InspectPackageOptions {
   declared?: TechStack;
   /** Entry count, unpacked size and ratio limits; @stagecraft/archive's defaults otherwise. */
   limits?: Partial<UnpackLimits>;
+}
+
+/** A package whose sha256 the object store vouched for: read by ranges, or whole when detection needs every entry. */
+export interface StoredPackage {
+  readonly size: number;
+  /** Exactly `length` bytes from `start`. */
+  read(start: number, length: number): Promise<Buffer>;
+  stream(): Promise<Readable>;
 }
 
 export type InspectionResult =
