@@ -74,6 +74,8 @@ test('an administrator uploads a JAR, sees a broken rule on its field, builds it
   await expect(outcome).toContainText('READY');
   await expect(outcome).toContainText('JAVA');
   await expect(outcome).toContainText(/sha256 [0-9a-f]{64}/);
+  // The browser declared the file's sha256, and `npm start`'s package repository verified it.
+  await expect(outcome).toContainText('checked by the package repository as it arrived');
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false,
     latency: 0,

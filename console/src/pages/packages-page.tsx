@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 
 import { Action } from '../api/actions';
 import { type ApiProblem, problemOf } from '../api/errors';
+import { sha256Of } from '../api/sha256';
 import { uploadPackageContent } from '../api/upload';
 import { ActionButton, ActionsHeader, Field, ProblemBanner } from '../components/form';
 import { graphql, type ResultOf } from '../graphql';
@@ -18,6 +19,7 @@ export const PackageFields = graphql(`
     status
     techStack
     sha256
+    verification
     sizeBytes
     rejectionReason
     bucket
@@ -46,8 +48,15 @@ const PackagesQuery = graphql(
 );
 
 const CreateUpload = graphql(`
-  mutation CreateUpload($name: String!, $version: String!, $sizeBytes: Float!, $projectId: ID) {
-    createPackageUpload(name: $name, version: $version, sizeBytes: $sizeBytes, source: SWR, enterpriseProjectId: $projectId) {
+  mutation CreateUpload($name: String!, $version: String!, $sizeBytes: Float!, $sha256: String, $projectId: ID) {
+    createPackageUpload(
+      name: $name
+      version: $version
+      sizeBytes: $sizeBytes
+      sha256: $sha256
+      source: SWR
+      enterpriseProjectId: $projectId
+    ) {
       package {
         id
       }
@@ -207,7 +216,9 @@ function UploadPanel({ projectId, refusal, onDone }: { projectId: string | null;
     if (!file) return setProblem({ message: 'Choose a package file first.', field: 'file' });
     setProblem(null);
     setResult(null);
-    const created = await createUpload({ name, version, sizeBytes: file.size, projectId });
+    // A file the browser cannot hash is still uploaded: the platform then reads all of it itself.
+    const sha256 = await sha256Of(file).catch(() => null);
+    const created = await createUpload({ name, version, sizeBytes: file.size, sha256, projectId });
     const createProblem = problemOf(created.error);
     if (createProblem || !created.data) return setProblem(createProblem);
     const id = created.data.createPackageUpload.package.id;
@@ -281,6 +292,7 @@ function UploadPanel({ projectId, refusal, onDone }: { projectId: string | null;
           {result.sha256 && (
             <>
               , sha256 <code>{result.sha256}</code>
+              {result.verification === 'STORE_CHECKSUM' && ' (checked by the package repository as it arrived)'}
             </>
           )}
           {result.rejectionReason && <>: {result.rejectionReason}</>}
