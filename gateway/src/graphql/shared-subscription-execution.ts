@@ -26,7 +26,8 @@ type PromiseOrValue<T> = T | Promise<T>;
  * with the caller's rights (`@ServiceCall`, the `serviceCall` extension), the same caller
  * (`callerKeyOf`). Without any such field the answer depends on the event alone: every
  * `@ResolveField` is marked either a service call or a field computed from its parent, and a test
- * enforces it (service-call.decorator.spec.ts).
+ * enforces it (service-call.decorator.spec.ts). A shared execution runs with the context of the
+ * subscription that reached the event first (same token, so the same rights).
  */
 export function sharedSubscriptionExecution(callerKeyOf: (contextValue: unknown) => string | undefined) {
   const results = new WeakMap<object, Map<string, PromiseOrValue<ExecutionResult>>>();
