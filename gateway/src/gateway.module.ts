@@ -25,6 +25,7 @@ import { createLoaders } from './graphql/loaders';
 import { pluginsForNest } from './graphql/nest-apollo';
 import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
+import { sharedSubscriptionExecution } from './graphql/shared-subscription-execution';
 import { HealthController } from './health/health.controller';
 import { RegistryTokenController } from './registry/registry-token.controller';
 import { GATEWAY_RESOLVERS } from './resolvers';
@@ -76,9 +77,14 @@ export class GatewayModule {
             ]),
             formatError,
             // graphql-ws: the token comes in the connection parameters, as browsers cannot set headers there.
-            // Frames of one event-loop turn leave in one write (graphql/frame-batching.ts).
+            // Frames of one event-loop turn leave in one write (graphql/frame-batching.ts); an event's
+            // selection is executed once for the subscribers that get the same answer, the caller
+            // being the token (graphql/shared-subscription-execution.ts).
             subscriptions: {
-              'graphql-ws': { onConnect: ({ extra }) => batchFramesPerTurn((extra as { socket: WebSocket }).socket) },
+              'graphql-ws': {
+                onConnect: ({ extra }) => batchFramesPerTurn((extra as { socket: WebSocket }).socket),
+                subscribe: sharedSubscriptionExecution((context) => (context as GraphQLContext).requestContext.token),
+              },
             },
             context: graphQLContextFactory(client),
           }),

@@ -1,7 +1,7 @@
 import { Args, Float, ID, Resolver, Subscription } from '@nestjs/graphql';
 import { Actions, CallerResolver } from '@stagecraft/authz';
-import { buildEventFilter, BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
-import { NatsRpcClient } from '@stagecraft/messaging';
+import { type BuildEventDto, buildEventFilter, BuildsSubjects, JobsSubjects, ServiceError } from '@stagecraft/contracts';
+import { NatsRpcClient, type StreamEvent } from '@stagecraft/messaging';
 
 import { Meta } from '../auth/meta.decorator';
 import { RequirePermission } from '../auth/permission.decorator';
@@ -17,6 +17,13 @@ const LOG_POLL_MS = 500;
  */
 @Resolver(() => BuildEvent)
 export class BuildSubscriptionsResolver {
+  /**
+   * One BuildEvent per stream event for all subscribers (the live feed hands them the same event):
+   * the gateway's graphql-ws then executes a selection once per event for subscribers that would
+   * get the same answer (graphql/shared-subscription-execution.ts).
+   */
+  private readonly views = new WeakMap<StreamEvent<BuildEventDto>, BuildEvent>();
+
   constructor(
     private readonly client: NatsRpcClient,
     private readonly callers: CallerResolver,
@@ -49,6 +56,7 @@ export class BuildSubscriptionsResolver {
         ? await this.feed.live(filterSubject)
         : await this.feed.resume(filterSubject, afterSequence);
     const callers = this.callers;
+    const views = this.views;
     async function* events(): AsyncGenerator<BuildEvent> {
       try {
         for await (const event of subscription) {
@@ -56,7 +64,12 @@ export class BuildSubscriptionsResolver {
           // (no promise) while they are fresh; a policy change drops them at once.
           const current = callers.cachedCaller(meta) ?? (await callers.resolve(meta));
           if (!current.can(Actions.assembling.get, event.data.build.enterpriseProjectId)) continue;
-          yield { sequence: event.streamSequence, type: event.data.type, at: event.data.at, build: event.data.build as never };
+          let view = views.get(event);
+          if (!view) {
+            view = { sequence: event.streamSequence, type: event.data.type, at: event.data.at, build: event.data.build as never };
+            views.set(event, view);
+          }
+          yield view;
         }
       } finally {
         subscription.close();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import { JetStreamClient, JetStreamManager, NatsConnection, PubAck } from 'nats';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -328,6 +328,74 @@ describe('outbox relay (real Postgres + JetStream)', () => {
     expect(await countInStream(filter)).toBe(10);
     expect((await readStream(filter)).map((event) => event.eventId)).toEqual(ids);
   });
+
+  /** The relay's NATS, whose JetStream publishes can be watched and made to fail. */
+  function watchedNats(fault?: (call: number, publish: () => Promise<PubAck>) => Promise<PubAck>) {
+    const stats = { calls: 0, inFlight: 0, maxInFlight: 0 };
+    const real = nc.jetstream();
+    const publish = (...args: Parameters<JetStreamClient['publish']>) => {
+      const call = stats.calls++;
+      stats.inFlight++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      const send = () => real.publish(...args);
+      return (fault ? fault(call, send) : send()).finally(() => stats.inFlight--);
+    };
+    const watched = { connection: { jetstream: () => ({ publish }) }, qualify: (subject: string) => nats.qualify(subject) };
+    return { nats: watched as unknown as NatsRpcClient, stats };
+  }
+
+  it('publishes a batch without awaiting each ack before the next, in sequence order, each once', async () => {
+    const { table, subject, filter } = await newOutbox();
+    for (let i = 0; i < 5; i++) {
+      await write(
+        table,
+        Array.from({ length: 50 }, (_, j) => ({ subject: subject(`p${i}-${j}`), payload: { i, j } })),
+      );
+    }
+    const { nats: watched, stats } = watchedNats();
+    const relayed = relay(table, { nats: watched });
+    await relayed.start();
+    await relayed.flush();
+    expect(stats.maxInFlight).toBe(100); // a whole batch (batchSize 100) before its first ack
+    expect((await readStream(filter)).map((event) => event.eventId)).toEqual(await sequenceOrder(table));
+    expect(await countInStream(filter)).toBe(250);
+    expect(relayed.metrics()).toMatchObject({ published: 250, duplicates: 0, lastSequence: 250 });
+    expect(await unpublished(table)).toBe(0);
+  });
+
+  it.each([
+    ['lost on the way (never stored)', false, 0],
+    ['stored, its ack lost', true, 6],
+  ])(
+    'on a publish %s mid-batch: marks the rows acknowledged before it; after a restart the rest follow it, in order, once',
+    async (_case, stored, duplicatesAfterRestart) => {
+      const { table, subject, filter } = await newOutbox();
+      const ids = await write(
+        table,
+        Array.from({ length: 10 }, (_, i) => ({ subject: subject(`f${i}`), payload: { i } })),
+      );
+      // The 5th publish fails; with the expected-last-msg-id guard JetStream refuses the rows
+      // after a lost one, so none of them is stored ahead of it.
+      const { nats: watched } = watchedNats((call, send) =>
+        call === 4 ? (stored ? send() : Promise.resolve()).then(() => Promise.reject(new Error('TIMEOUT'))) : send(),
+      );
+      const failing = relay(table, { nats: watched, backoff: { initialMs: 60_000 } });
+      await failing.start();
+      for (let tries = 0; (await unpublished(table)) !== 6 && tries < 100; tries++) await sleep(20);
+      expect(await unpublished(table)).toBe(6);
+      expect(failing.metrics().errors).toBe(1);
+      await failing.stop();
+      expect(await countInStream(filter)).toBe(stored ? 10 : 4);
+
+      const restarted = relay(table);
+      await restarted.start();
+      await restarted.flush();
+      expect(restarted.metrics()).toMatchObject({ published: 6, duplicates: duplicatesAfterRestart });
+      expect((await readStream(filter)).map((event) => event.eventId)).toEqual(ids);
+      expect(await countInStream(filter)).toBe(10);
+      expect(await unpublished(table)).toBe(0);
+    },
+  );
 
   it('reconnects its session after the connection is killed, and keeps publishing', async () => {
     const { table, subject, filter } = await newOutbox();

@@ -1,10 +1,11 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { outboxLag } from '@stagecraft/observability';
-import { headers as natsHeaders, JetStreamClient, JetStreamPublishOptions } from 'nats';
+import { headers as natsHeaders, JetStreamClient, JetStreamPublishOptions, PubAck } from 'nats';
 import { Client } from 'pg';
 
 import { NatsRpcClient } from '../nats-rpc.client';
 import { encodeJson } from '../wire-format';
+import { publishInOrder } from './ordered-publish';
 import { OUTBOX_LOCK_NAMESPACE, outboxChannel, parseOutboxTable } from './outbox';
 import { qualifyStreamName } from './subjects';
 
@@ -89,15 +90,17 @@ const PENDING_CAP = 100_000;
 /**
  * Publishes an outbox table to JetStream.
  *
- * - Order: rows go out one at a time in `sequence` order, each publish awaiting its ack before
- *   the next, so the stream holds them in that order; `appendToOutbox` makes sequence order equal
+ * - Order: a batch goes out in `sequence` order without awaiting each ack before the next
+ *   (`publishInOrder`: the stream holds them in that order, and a row lost on the way stops the
+ *   rows after it from being stored ahead of it); `appendToOutbox` makes sequence order equal
  *   commit order (writers serialize on a transaction-level advisory lock until commit).
  * - One publisher: every replica runs a relay, each on its own Postgres session, and only the one
  *   holding the session-level advisory lock `(relay namespace, table oid)` publishes. The lock,
  *   the LISTEN and the marking UPDATEs share that session, so a relay whose session dies loses the
  *   lock and cannot mark anything afterwards; a standby takes over at its next poll.
- * - Once: a row is marked `published_at` only after JetStream's ack. A crash between the ack and
- *   the mark leaves the row unpublished; the next leader publishes it again with the same
+ * - Once: a row is marked `published_at` only after JetStream's ack, and only when every row
+ *   before it in the batch was acknowledged too. A crash between the ack and the mark leaves the
+ *   row unpublished; the next leader publishes it again with the same
  *   `Nats-Msg-Id` and JetStream drops it as a duplicate (within the stream's duplicate window).
  * - Wake-ups: the insert trigger's NOTIFY (delivered at commit) wakes the leader at once; a poll
  *   every `pollIntervalMs` covers lost notifications and reconnect gaps.
@@ -261,7 +264,13 @@ export class OutboxRelay {
       const rows = await this.markAndRead(client, published, this.batchSize);
       published = [];
       if (rows.length === 0) return true;
-      for (const row of rows) await this.publish(row);
+      const outcome = await publishInOrder(rows, (row, expectedLastMsgId) => this.publish(row, expectedLastMsgId));
+      this.counters.duplicates += outcome.duplicates;
+      if (outcome.error !== undefined) {
+        // What JetStream acknowledged before the failure is marked; the rest goes out again, from the failed row.
+        if (outcome.acked > 0) await this.markAndRead(client, rows.slice(0, outcome.acked), 0);
+        throw outcome.error;
+      }
       await this.options.hooks?.afterPublish?.(rows);
       published = rows;
     }
@@ -301,7 +310,7 @@ export class OutboxRelay {
     }));
   }
 
-  private async publish(row: OutboxRow): Promise<void> {
+  private publish(row: OutboxRow, expectedLastMsgId?: string): Promise<PubAck> {
     this.js ??= this.options.nats.connection.jetstream();
     const headers = natsHeaders();
     for (const [name, value] of Object.entries(this.options.headersOf?.(row) ?? {})) headers.set(name, value);
@@ -312,9 +321,10 @@ export class OutboxRelay {
       headers,
       timeout: this.options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs,
     };
-    if (this.streamName) options.expect = { streamName: this.streamName };
-    const ack = await this.js.publish(this.options.nats.qualify(row.subject), encodeJson(row.payload), options);
-    if (ack.duplicate) this.counters.duplicates++;
+    options.expect = {};
+    if (this.streamName) options.expect.streamName = this.streamName;
+    if (expectedLastMsgId) options.expect.lastMsgID = expectedLastMsgId;
+    return this.js.publish(this.options.nats.qualify(row.subject), encodeJson(row.payload), options);
   }
 
   private async refreshLag(client: Client): Promise<void> {
