@@ -35,7 +35,14 @@ const PAGE = 20;
 const THROUGHPUT_SIZE = 100_000;
 const LEVELS_AT_THROUGHPUT_SIZE = [16, 64];
 const SCALE_CLIENTS = 16;
-const TARGET = { minRatio: 0.5, maxP50Growth: 1.3 };
+/** Issue 16 asks the platform path for ≥ 80 % of the in-process throughput. */
+const TARGET = { minRatio: 0.8, maxP50Growth: 1.3 };
+/**
+ * 1: the gateway runs as `npm start` runs it, in a process of its own (compiled: `npm run build`
+ * first), and only jobs and iam share the bench's thread with the in-process baseline; 0 (the
+ * default): the gateway in this process too, so the ratio is one thread's cost per request.
+ */
+const GATEWAY_PROCESS = process.env.BENCH_JOBS_GATEWAY_PROCESS === '1';
 const LIST_QUERY = `{ packageJobs(first: ${PAGE}) { edges { cursor node { id name createdAt version } } pageInfo { hasNextPage endCursor } } }`;
 
 interface JobsLevelResult extends LevelResult {
@@ -89,7 +96,7 @@ async function growTo(db: DataSource, from: number, upTo: number, accountId: str
 }
 
 async function main(): Promise<void> {
-  const platform = await startIamPlatform({ jobs: true });
+  const platform = await startIamPlatform({ jobs: true, gatewayProcess: GATEWAY_PROCESS });
   const worker = startLoadWorker();
   let inProcess: Awaited<ReturnType<typeof startInProcessList>> | undefined;
   const results: JobsLevelResult[] = [];
@@ -185,7 +192,12 @@ function report(results: JobsLevelResult[], plans: Record<number, string>, loads
   const scaleVerdict = passFail(platformGrowth <= TARGET.maxP50Growth && !anyErrors);
 
   console.log(`\n## package-jobs-list — GraphQL \`packageJobs(first: ${PAGE})\` (${describeEnvironment()})\n`);
-  console.log(`User holding ${HELD_PROJECTS} of ${PROJECTS} enterprise projects; jobs spread evenly over the 100 projects.\n`);
+  console.log(`User holding ${HELD_PROJECTS} of ${PROJECTS} enterprise projects; jobs spread evenly over the 100 projects.`);
+  console.log(
+    GATEWAY_PROCESS
+      ? 'Gateway in a process of its own (dist/gateway/src/main.js, as npm start runs it); jobs, iam and the in-process baseline share the bench process.\n'
+      : "Gateway, jobs, iam and the in-process baseline on the bench process's one thread.\n",
+  );
   console.log(
     `### Item 1 — throughput at ${THROUGHPUT_SIZE.toLocaleString('en')} jobs (target: platform ≥ ${percent(TARGET.minRatio)} of in-process req/s)\n`,
   );
@@ -247,6 +259,7 @@ function report(results: JobsLevelResult[], plans: Record<number, string>, loads
       slices: SLICES,
       leadInMs: LEAD_IN_MS,
       sizes: SIZES,
+      gateway: GATEWAY_PROCESS ? 'own process (dist/gateway/src/main.js)' : 'bench process',
     },
   });
   console.log(`\nwrote ${file}`);

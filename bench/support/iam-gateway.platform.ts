@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,7 +30,8 @@ export interface IamPlatform {
   databaseUrl: string;
   admin: { accessKey: string; secretKey: string };
   iam: INestMicroservice;
-  gateway: INestApplication;
+  /** In this process, unless started with `{ gatewayProcess: true }`. */
+  gateway?: INestApplication;
   /** Started with `{ jobs: true }`. */
   jobs?: INestMicroservice;
   gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLAnswer<T>>;
@@ -40,7 +43,7 @@ export interface IamPlatform {
  * and a subject prefix of their own: the approach of gateway/test/platform-harness.ts, limited to
  * what a benchmark's query touches, so no other service runs beside the measurement.
  */
-export async function startIamPlatform(options: { jobs?: boolean } = {}): Promise<IamPlatform> {
+export async function startIamPlatform(options: { jobs?: boolean; gatewayProcess?: boolean } = {}): Promise<IamPlatform> {
   await ensureTestNatsServer();
   const database = await createTestDatabase('bench');
   const prefix = testSubjectPrefix();
@@ -48,9 +51,11 @@ export async function startIamPlatform(options: { jobs?: boolean } = {}): Promis
   const credentialsFile = join(folder, 'admin.json');
   let iam: INestMicroservice | undefined;
   let gateway: INestApplication | undefined;
+  let gatewayProcess: { url: string; stop(): Promise<void> } | undefined;
   let jobs: INestMicroservice | undefined;
   const close = async () => {
     await gateway?.close();
+    await gatewayProcess?.stop();
     await jobs?.close();
     await iam?.close();
     await database.drop();
@@ -72,20 +77,14 @@ export async function startIamPlatform(options: { jobs?: boolean } = {}): Promis
         'warn',
       ]);
     }
-    gateway = await startGateway(
-      loadConfig(GatewayConfig, {
-        ...testNatsSettings('gateway', prefix),
-        HOST: '127.0.0.1',
-        PORT: '0',
-        NODE_ENV: 'test',
-      }),
-      ['error'],
-    );
+    const gatewayEnv = { ...testNatsSettings('gateway', prefix), HOST: '127.0.0.1', NODE_ENV: 'test' as const };
+    if (options.gatewayProcess) gatewayProcess = await spawnGateway(gatewayEnv);
+    else gateway = await startGateway(loadConfig(GatewayConfig, { ...gatewayEnv, PORT: '0' }), ['error']);
   } catch (error) {
     await close();
     throw error;
   }
-  const graphqlUrl = `${(await gateway.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
+  const graphqlUrl = gatewayProcess ? gatewayProcess.url : `${(await gateway!.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
   return {
     graphqlUrl,
     databaseUrl: database.url,
@@ -103,4 +102,54 @@ export async function startIamPlatform(options: { jobs?: boolean } = {}): Promis
     },
     close,
   };
+}
+
+/**
+ * The gateway as `npm start` runs it: `node dist/gateway/src/main.js` in a process of its own
+ * (compiled: run `npm run build` first), so its work is not on the bench's thread.
+ */
+async function spawnGateway(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const main = join(__dirname, '..', '..', 'dist', 'gateway', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited during start (${child.exitCode})`);
+    const answered = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (answered) return { url, stop };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await stop();
+  throw new Error('the gateway did not answer within 60 s');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
