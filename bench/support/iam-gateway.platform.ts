@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +15,7 @@ import {
   testSubjectPrefix,
 } from '@stagecraft/testing';
 
+import { freePort } from '../../deploy/local/src/free-port';
 import { GatewayConfig } from '../../gateway/src/config';
 import { startGateway } from '../../gateway/src/start-gateway';
 
@@ -141,15 +141,4 @@ async function spawnGateway(env: Record<string, string>): Promise<{ url: string;
   }
   await stop();
   throw new Error('the gateway did not answer within 60 s');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
