@@ -20,6 +20,23 @@ describe('CoalescedTask', () => {
     expect(runs).toBe(2);
   });
 
+  it('after stop, runs neither a new wake-up nor the run asked for while one was in progress', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const task = new CoalescedTask(
+      () => new Promise<void>((resolve) => ((runs += 1), (release = resolve))),
+      () => undefined,
+    );
+    task.wake();
+    task.wake(); // asked for during the first run: idle() would let it start as the first run settles
+    const stopped = task.stop();
+    release();
+    await stopped;
+    task.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toBe(1);
+  });
+
   it('hands a failure to onError and keeps running later wake-ups', async () => {
     const errors: string[] = [];
     let fail = true;

@@ -5,6 +5,7 @@
 export class CoalescedTask {
   private running?: Promise<void>;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly task: () => Promise<unknown>,
@@ -12,6 +13,7 @@ export class CoalescedTask {
   ) {}
 
   wake(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -28,8 +30,19 @@ export class CoalescedTask {
       });
   }
 
-  /** Settles when the run in progress (if any) has ended. */
+  /** Settles when the run in progress (if any) has ended; a run asked for meanwhile may follow it. */
   idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /**
+   * Runs nothing more, not even the run asked for while one was in progress (which `idle` would
+   * let start as it settles), and settles when the run in progress has ended: after it, nothing
+   * of this task touches what a shutdown is about to close.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.again = false;
     return this.running ?? Promise.resolve();
   }
 }

@@ -67,7 +67,7 @@ export class BaseImageWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.polls.idle();
+    await this.polls.stop();
   }
 
   /** One pass as of `now`. */

@@ -44,7 +44,7 @@ export class BuildHistoryPruner implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.passes.idle();
+    await this.passes.stop();
   }
 
   /** One pass as of `now`: the builds, their logs and their stored events; answers the ids of the builds deleted. */

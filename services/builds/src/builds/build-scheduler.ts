@@ -32,8 +32,6 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
     () => this.tick(),
     (error) => this.logger.warn(`scheduling failed: ${error.message}`),
   );
-  /** Set once shutdown starts: no tick after it, or one could claim a build again after its lease was released. */
-  private stopping = false;
 
   constructor(
     private readonly builds: BuildRepository,
@@ -50,18 +48,18 @@ export class BuildScheduler implements BuildQueue, OnApplicationBootstrap, OnApp
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
     clearInterval(this.timer);
-    await this.ticks.idle();
+    // No tick after this one, not even one asked for meanwhile: it could launch a build that
+    // stopAll below no longer sees (and that runs on after the database is closed), or claim a
+    // build again after its lease was released.
+    await this.ticks.stop();
     await this.runner.stopAll();
     // Handed over at once rather than when the leases run out: the next replica to tick takes them.
     await this.builds.releaseLeases(this.runner.id);
   }
 
-  /** Looks at the queue now (coalesced: a tick in progress runs once more afterwards). */
+  /** Looks at the queue now (coalesced: a tick in progress runs once more afterwards; none once shutdown began). */
   wake(): void {
-    // A build that stopAll ended wakes the scheduler as it finishes: too late to take anything.
-    if (this.stopping) return;
     this.ticks.wake();
   }
 

@@ -51,7 +51,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.passes.idle();
+    await this.passes.stop();
   }
 
   /** Runs a pass now, or right after the one in progress. */
