@@ -39,6 +39,27 @@ function clientFor(server: RunningS3Server): S3Client {
   });
 }
 
+interface Fixture {
+  directory: string;
+  server: RunningS3Server;
+  s3: S3Client;
+}
+
+/** A server on a folder of its own, with a client and the bucket made. */
+async function startFixture(verifyChecksums: boolean): Promise<Fixture> {
+  const directory = mkdtempSync(join(tmpdir(), 'stagecraft-s3-server-'));
+  const server = await startS3Server({ directory, verifyChecksums });
+  const s3 = clientFor(server);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  return { directory, server, s3 };
+}
+
+async function stopFixture({ directory, server, s3 }: Fixture): Promise<void> {
+  s3.destroy();
+  await server.close();
+  rmSync(directory, { recursive: true, force: true });
+}
+
 /** Every file under `directory` with its content: what a refused request must leave as it was. */
 function filesUnder(directory: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -83,18 +104,8 @@ describe('startS3Server verifying checksums', () => {
     return { body: Buffer.from(await object.Body!.transformToByteArray()).toString(), checksum: object.ChecksumSHA256 };
   };
 
-  beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'stagecraft-s3-server-'));
-    server = await startS3Server({ directory, verifyChecksums: true });
-    s3 = clientFor(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-
-  afterAll(async () => {
-    s3.destroy();
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ directory, server, s3 } = await startFixture(true)));
+  afterAll(() => stopFixture({ directory, server, s3 }));
 
   it('stores a body whose SHA-256 matches and answers that checksum on HEAD and GET', async () => {
     const body = 'package bytes';
@@ -331,18 +342,8 @@ describe('startS3Server not verifying checksums', () => {
   let server: RunningS3Server;
   let s3: S3Client;
 
-  beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'stagecraft-s3-server-'));
-    server = await startS3Server({ directory, verifyChecksums: false });
-    s3 = clientFor(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-
-  afterAll(async () => {
-    s3.destroy();
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ directory, server, s3 } = await startFixture(false)));
+  afterAll(() => stopFixture({ directory, server, s3 }));
 
   it('ignores the checksum header and answers none, as plain s3rver', async () => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'unchecked.tgz', Body: 'bytes', ChecksumSHA256: sha256('other') }));

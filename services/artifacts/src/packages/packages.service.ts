@@ -140,9 +140,7 @@ export class PackagesService {
       }
       // The embedded S3 does not enforce a size-bound URL, so the declared size is held to here.
       const sizeMismatch = declaredSizeProblem(head.sizeBytes, pkg.declaredSizeBytes);
-      const verdict = sizeMismatch
-        ? rejected(head.sizeBytes, null, sizeMismatch)
-        : await this.inspect(store, pkg, head, pkg.declaredSha256);
+      const verdict = sizeMismatch ? rejected(head.sizeBytes, null, sizeMismatch) : await this.inspect(store, pkg, head);
       Object.assign(pkg, verdict, { verifyingSince: null });
       if (verdict.status === 'REJECTED') {
         // Bytes that are no usable package are not kept; the row says why.
@@ -182,7 +180,7 @@ export class PackagesService {
       objectKey: request.objectKey,
       declaredTechStack: request.techStack ?? null,
     };
-    const verdict = await this.inspect(store, object, head, null);
+    const verdict = await this.inspect(store, object, head);
     if (verdict.status === 'REJECTED') {
       throw new PackageError(
         PackageErrorReason.CONTENT_REJECTED,
@@ -365,12 +363,7 @@ export class PackagesService {
       .catch(rethrowStorage('bucket'));
   }
 
-  private async inspect(
-    store: ObjectStore,
-    object: PackageObject,
-    head: ObjectHead,
-    declaredSha256: string | null,
-  ): Promise<PackageVerdict> {
+  private async inspect(store: ObjectStore, object: PackageObject, head: ObjectHead): Promise<PackageVerdict> {
     if (head.sizeBytes > this.config.PACKAGE_MAX_BYTES) {
       return rejected(
         head.sizeBytes,
@@ -379,13 +372,10 @@ export class PackagesService {
       );
     }
     const declared = object.declaredTechStack ?? undefined;
-    const vouched = await this.storeVouchedSha256(store, object.bucket, head, declaredSha256);
-    if (vouched) {
-      const stored = storedObject(store, object, head.sizeBytes);
-      return verdictOf(await this.inspector.inspectStored(stored, vouched, declared), 'STORE_CHECKSUM');
-    }
-    const stream = await store.read(object.bucket, object.objectKey).catch(rethrowStorage('id'));
-    return verdictOf(await this.inspector.inspect(stream, declared), 'FULL_READ');
+    const stored = storedObject(store, object, head.sizeBytes);
+    const vouched = await this.storeVouchedSha256(store, object, head);
+    if (vouched) return verdictOf(await this.inspector.inspectStored(stored, vouched, declared), 'STORE_CHECKSUM');
+    return verdictOf(await this.inspector.inspect(await stored.stream(), declared), 'FULL_READ');
   }
 
   /**
@@ -393,14 +383,10 @@ export class PackagesService {
    * once per bucket) and holds one for the whole object, equal to what the client declared if it
    * declared one. Otherwise null, and the service reads every byte itself.
    */
-  private async storeVouchedSha256(
-    store: ObjectStore,
-    bucket: string,
-    head: ObjectHead,
-    declaredSha256: string | null,
-  ): Promise<string | null> {
-    if (!head.sha256 || (declaredSha256 !== null && head.sha256 !== declaredSha256)) return null;
-    return (await store.verifiesChecksums(bucket)) ? head.sha256 : null;
+  private async storeVouchedSha256(store: ObjectStore, object: PackageObject, head: ObjectHead): Promise<string | null> {
+    const declared = object.declaredSha256 ?? null;
+    if (!head.sha256 || (declared !== null && head.sha256 !== declared)) return null;
+    return (await store.verifiesChecksums(object.bucket)) ? head.sha256 : null;
   }
 
   private async insert(fields: SoftwarePackageFields): Promise<SoftwarePackageEntity> {

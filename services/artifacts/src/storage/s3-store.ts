@@ -138,19 +138,19 @@ export class S3Store {
   /** Exactly `length` bytes from `start` (a ranged GET). */
   async readRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
     if (length === 0) return Buffer.alloc(0);
+    let bytes: Buffer;
     try {
       const object = await this.client.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${start + length - 1}` }),
       );
-      const bytes = Buffer.from(await object.Body!.transformToByteArray());
-      if (bytes.length !== length) {
-        throw new StorageError('unreachable', `the object storage answered ${bytes.length} bytes for a range of ${length}`);
-      }
-      return bytes;
+      bytes = Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
-      if (error instanceof StorageError) throw error;
       throw toStorageError(error, bucket);
     }
+    if (bytes.length !== length) {
+      throw new StorageError('unreachable', `the object storage answered ${bytes.length} bytes for a range of ${length}`);
+    }
+    return bytes;
   }
 
   /**

@@ -54,9 +54,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     await this.passes.stop();
   }
 
-  /** Runs a pass now, or right after the one in progress. */
+  /** Runs a pass now, or right after the one in progress (none once shutdown began). */
   wake(): void {
-    if (!this.stopped) this.passes.wake();
+    this.passes.wake();
   }
 
   /** Sends every delivery due now, batch by batch; answers how many were attempted. */

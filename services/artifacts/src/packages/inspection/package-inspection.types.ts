@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-import type { ArchiveFormat, UnpackLimits } from '@stagecraft/archive';
+import type { ArchiveFormat, ByteRangeSource, UnpackLimits } from '@stagecraft/archive';
 
 export type { ArchiveFormat };
 
@@ -18,10 +18,7 @@ export interface InspectPackageOptions {
 }
 
 /** A package whose sha256 the object store vouched for: read by ranges, or whole when detection needs every entry. */
-export interface StoredPackage {
-  readonly size: number;
-  /** Exactly `length` bytes from `start`. */
-  read(start: number, length: number): Promise<Buffer>;
+export interface StoredPackage extends ByteRangeSource {
   stream(): Promise<Readable>;
 }
 
