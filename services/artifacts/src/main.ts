@@ -2,6 +2,7 @@ import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability';
 
 import { ArtifactsConfig } from './config';
 import { startArtifacts } from './start-artifacts';
@@ -9,6 +10,7 @@ import { startArtifacts } from './start-artifacts';
 async function main(): Promise<void> {
   const config = loadConfig(ArtifactsConfig);
   await startArtifacts(config);
+  releaseMemoryWhenIdle();
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability';
 
 import { BuildsConfig } from './config';
 import { startBuilds } from './start-builds';
@@ -9,6 +10,7 @@ import { startBuilds } from './start-builds';
 async function main(): Promise<void> {
   const config = loadConfig(BuildsConfig);
   await startBuilds(config);
+  releaseMemoryWhenIdle();
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability';
 
 import { ClustersConfig } from './config';
 import { startClusters } from './start-clusters';
@@ -9,6 +10,7 @@ import { startClusters } from './start-clusters';
 async function main(): Promise<void> {
   const config = loadConfig(ClustersConfig);
   await startClusters(config);
+  releaseMemoryWhenIdle();
 }
 
 main().catch((error: unknown) => {

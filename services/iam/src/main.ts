@@ -2,6 +2,7 @@ import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability';
 
 import { IamConfig } from './config';
 import { startIam } from './start-iam';
@@ -9,6 +10,7 @@ import { startIam } from './start-iam';
 async function main(): Promise<void> {
   const config = loadConfig(IamConfig);
   await startIam(config);
+  releaseMemoryWhenIdle();
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import './telemetry';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability';
 
 import { JobsConfig } from './config';
 import { startJobs } from './start-jobs';
@@ -9,6 +10,7 @@ import { startJobs } from './start-jobs';
 async function main(): Promise<void> {
   const config = loadConfig(JobsConfig);
   await startJobs(config);
+  releaseMemoryWhenIdle();
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,75 @@
+import { memoryReducingCollection, releaseMemoryWhenIdle } from './idle-memory';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keeps the event loop busy (about 90 % of the time) for `ms`, in slices so timers still fire. */
+async function busyFor(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const slice = Date.now() + 18;
+    while (Date.now() < slice) {
+      // spinning: the loop's utilisation is what the releaser reads
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('releaseMemoryWhenIdle', () => {
+  const stops: (() => void)[] = [];
+  afterEach(() => stops.splice(0).forEach((stop) => stop()));
+
+  function release(settings: Parameters<typeof releaseMemoryWhenIdle>[0]): { collections: number[]; started: number } {
+    const collections: number[] = [];
+    const started = Date.now();
+    stops.push(releaseMemoryWhenIdle(settings, () => collections.push(Date.now() - started)));
+    return { collections, started };
+  }
+
+  it('collects once the event loop has been quiet for the samples asked for, and not again while the heap stays put', async () => {
+    const { collections } = release({ checkEveryMs: 20, idleChecks: 3, minGrowthBytes: 512 * 1024 * 1024 });
+    await sleep(400);
+    expect(collections).toHaveLength(1);
+    expect(collections[0]).toBeGreaterThanOrEqual(55); // three 20 ms samples, give or take a timer's slack
+  });
+
+  it('leaves a busy process alone, and collects once it goes quiet', async () => {
+    const { collections } = release({ checkEveryMs: 20, idleChecks: 2, idleUtilization: 0.05 });
+    await busyFor(400);
+    expect(collections).toEqual([]);
+    await sleep(200);
+    expect(collections).toHaveLength(1);
+  });
+
+  it('collects again after the heap has grown by the growth asked for', async () => {
+    const { collections } = release({ checkEveryMs: 20, idleChecks: 2, minGrowthBytes: 16 * 1024 * 1024 });
+    await sleep(150);
+    expect(collections).toHaveLength(1);
+    // ~48 MiB of live objects: the heap has to grow to hold them.
+    const held = Array.from({ length: 1_000_000 }, (_, i) => ({ i, text: `object ${i}` }));
+    await sleep(200);
+    expect(held).toHaveLength(1_000_000);
+    expect(collections).toHaveLength(2);
+  });
+
+  it('stops sampling when stopped', async () => {
+    const collections: number[] = [];
+    const stop = releaseMemoryWhenIdle({ checkEveryMs: 20, idleChecks: 1 }, () => collections.push(1));
+    stop();
+    await sleep(100);
+    expect(collections).toEqual([]);
+  });
+});
+
+describe('memoryReducingCollection', () => {
+  it('hands back the heap that garbage made the process grow, without putting gc on the global object', () => {
+    const hadGc = 'gc' in globalThis;
+    let garbage: unknown[] | undefined = Array.from({ length: 1_000_000 }, (_, i) => ({ i, text: `object ${i}` }));
+    expect(garbage).toHaveLength(1_000_000);
+    garbage = undefined;
+    const before = process.memoryUsage().heapTotal;
+    memoryReducingCollection()();
+    const after = process.memoryUsage().heapTotal;
+    expect(before - after).toBeGreaterThan(16 * 1024 * 1024);
+    expect('gc' in globalThis).toBe(hadGc);
+  });
+});
