@@ -3,7 +3,7 @@
 // `kubectl apply` takes); toClientModel() turns one into client-node's model for its typed APIs.
 import { isIPv4, isIPv6 } from 'node:net';
 
-import { loadYaml } from '@kubernetes/client-node';
+import { kubeClient } from './kube-client';
 
 /** A Kubernetes object in its JSON wire format. */
 export interface KubeManifest {
@@ -18,7 +18,7 @@ export interface KubeManifest {
  * APIs serialize only the model's fields, so a manifest goes through client-node's deserializer.
  */
 export function toClientModel<T>(manifest: KubeManifest): T {
-  return loadYaml<T>(JSON.stringify(manifest));
+  return kubeClient().loadYaml<T>(JSON.stringify(manifest));
 }
 
 export interface ResourceAmounts {

@@ -1,7 +1,5 @@
-import {
-  CoreV1Api,
+import type {
   KubeConfig,
-  NetworkingV1Api,
   V1LimitRange,
   V1Namespace,
   V1NetworkPolicy,
@@ -10,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 
 import { buildNamespaceManifests, BuildNamespaceOptions, toClientModel } from './build-namespace.manifests';
+import { kubeClient } from './kube-client';
 import { KubeRequestError } from './kube-error';
 import { requestOptions } from './request-options';
 
@@ -33,6 +32,7 @@ export async function ensureBuildNamespace(
 ): Promise<EnsureBuildNamespaceResult> {
   const m = buildNamespaceManifests(options);
   const ns = options.namespace;
+  const { CoreV1Api, NetworkingV1Api } = kubeClient();
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const opts = () => requestOptions(callOptions.requestTimeoutMs ?? 10_000);

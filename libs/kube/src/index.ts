@@ -2,6 +2,7 @@ export * from './backoff';
 export * from './build-namespace.manifests';
 export * from './build-namespace.provisioner';
 export * from './build-nodes.selector';
+export * from './kube-client';
 export * from './kube-connection.check';
 export * from './kube-egress';
 export * from './kube-error';

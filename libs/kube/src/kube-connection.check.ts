@@ -1,14 +1,7 @@
-import {
-  type ConfigurationOptions,
-  KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  ResponseContext,
-  SelfDecodingBody,
-  VersionApi,
-} from '@kubernetes/client-node';
+import type { ConfigurationOptions, KubeConfig, ObservableMiddleware } from '@kubernetes/client-node';
 import { isEgressDenied } from '@stagecraft/config';
 
+import { kubeClient } from './kube-client';
 import { egressPolicyOf } from './kube-egress';
 import { describeKubeError, isKubernetesStatusBody, isKubernetesStatusError } from './kube-error';
 import { requestOptions } from './request-options';
@@ -68,6 +61,7 @@ export async function checkConnection(kubeConfig: KubeConfig, options: { timeout
   }
   // client-node drops the body of a 401; keep it, to tell a Kubernetes answer from any web server's.
   let answeredWithStatus = false;
+  const { Observable, ResponseContext, SelfDecodingBody, VersionApi } = kubeClient();
   const keepStatus: ObservableMiddleware = {
     pre: (context) => new Observable(Promise.resolve(context)),
     post: (response) =>

@@ -12,9 +12,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
-import { Cluster, Context, KubeConfig, loadYaml, User } from '@kubernetes/client-node';
+import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { EgressPolicy } from '@stagecraft/config';
 
+import { kubeClient } from './kube-client';
 import { applyEgressPolicy } from './kube-egress';
 
 export type KubeCredentialKind = 'token' | 'token-file' | 'client-certificate' | 'basic-auth' | 'exec' | 'auth-provider';
@@ -251,7 +252,7 @@ function parse(text: string, options: ParseKubeconfigOptions): Extract<ParsedKub
   if (Buffer.byteLength(text) > maxBytes) throw new Problem(`the kubeconfig is larger than ${Math.floor(maxBytes / 1024)} KiB`);
   let raw: unknown;
   try {
-    raw = loadYaml(text);
+    raw = kubeClient().loadYaml(text);
   } catch {
     // The YAML parser's message quotes the offending text, which may be a credential.
     throw new Problem('the kubeconfig is not valid YAML');
@@ -281,7 +282,7 @@ function parse(text: string, options: ParseKubeconfigOptions): Extract<ParsedKub
   const namespace = nonEmpty(context.body.namespace) ? context.body.namespace : undefined;
   const ctx: Context = { name: context.name, cluster: cluster.name, user: user.name, namespace };
 
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new (kubeClient().KubeConfig)();
   kubeConfig.loadFromOptions({ clusters: [cluster], users: [user], contexts: [ctx], currentContext: ctx.name });
   applyEgressPolicy(kubeConfig, options.egress ?? new EgressPolicy());
   return {
@@ -300,7 +301,7 @@ function parse(text: string, options: ParseKubeconfigOptions): Extract<ParsedKub
 /** Secrets that might appear in the text: every string value under `users`, and certificate data. */
 function secretsIn(text: string): string[] {
   try {
-    const raw = loadYaml(text) as Record<string, unknown>;
+    const raw = kubeClient().loadYaml(text) as Record<string, unknown>;
     const found: string[] = [];
     const walk = (v: unknown) => {
       if (typeof v === 'string') found.push(v);

@@ -1,8 +1,9 @@
 // Keeps the list of a cluster's nodes current (a ResourceWatcher over nodes), reporting each
 // node's summary and calling back only when a summary changed.
-import { CoreV1Api, KubeConfig, V1Node } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 
 import { jsonEqual } from './json-equal';
+import { kubeClient } from './kube-client';
 import { NodeSummary, summarizeNode } from './node-summary';
 import { ResourceWatcher, type ResourceWatcherOptions, type WatchError } from './resource.watcher';
 
@@ -18,7 +19,7 @@ export class NodeWatcher {
   private emitted: NodeSummary[] | undefined;
 
   constructor(kubeConfig: KubeConfig, options: NodeWatcherOptions) {
-    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const core = kubeConfig.makeApiClient(kubeClient().CoreV1Api);
     const { onChange, ...watchOptions } = options;
     this.watcher = new ResourceWatcher<V1Node>(kubeConfig, {
       ...watchOptions,

@@ -1,9 +1,10 @@
 // Keeps a set of objects of one kind current: list, then watch from the list's resourceVersion.
 // A watch that the server ends cleanly (its timeout) resumes from the last resourceVersion; a
 // broken watch, a failed list or a 410 Gone re-lists after an exponential backoff with jitter.
-import { type ConfigurationOptions, type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
+import type { ConfigurationOptions, KubeConfig, KubernetesObject, Watch } from '@kubernetes/client-node';
 
 import { backoffDelay, BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+import { kubeClient } from './kube-client';
 import { describeKubeError } from './kube-error';
 import { requestOptions } from './request-options';
 
@@ -61,7 +62,7 @@ export class ResourceWatcher<T extends KubernetesObject> {
     kubeConfig: KubeConfig,
     private readonly options: ResourceWatcherOptions<T>,
   ) {
-    this.watch = new Watch(kubeConfig);
+    this.watch = new (kubeClient().Watch)(kubeConfig);
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   }
 

@@ -11,9 +11,20 @@ import * as https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import { Agent as UndiciAgent, buildConnector, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
 
 import { bareAddress, blockListOf, type Cidr, deniedRangeOf, inCidrs, parseCidrList } from './ip-ranges';
+
+let loadedUndici: typeof Undici | undefined;
+
+/**
+ * undici, loaded when a process first makes an outbound HTTP request through a policy: every
+ * process loads this module, most never use a dispatcher, and undici costs several MiB to hold.
+ */
+function undici(): typeof Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
+  return (loadedUndici ??= require('undici') as typeof Undici);
+}
 
 /** A connection the policy refused; `code` is what socket errors carry, for classifiers. */
 export class EgressDeniedError extends Error {
@@ -62,7 +73,7 @@ export class EgressPolicy {
   readonly allowedCidrs: readonly Cidr[];
   private readonly allowed: BlockList;
   private readonly resolver: Resolver;
-  private undici?: UndiciAgent;
+  private undici?: Undici.Agent;
 
   constructor(options: EgressPolicyOptions = {}) {
     this.allowedCidrs =
@@ -166,7 +177,7 @@ export class EgressPolicy {
   }
 
   /** An undici dispatcher whose connections pass the policy (one per policy, pooled). */
-  dispatcher(): UndiciAgent {
+  dispatcher(): Undici.Agent {
     this.undici ??= this.dispatcherWith();
     return this.undici;
   }
@@ -176,20 +187,21 @@ export class EgressPolicy {
    * client's TLS settings: ca, cert, key, servername, rejectUnauthorized…). It belongs to the
    * caller, who closes it; `lookup` stays the policy's.
    */
-  dispatcherWith(connectOptions: buildConnector.BuildOptions = {}): UndiciAgent {
-    const base = buildConnector({ ...connectOptions, lookup: this.lookup } as buildConnector.BuildOptions);
-    const connect: buildConnector.connector = (options, callback) => {
+  dispatcherWith(connectOptions: Undici.buildConnector.BuildOptions = {}): Undici.Agent {
+    const { Agent, buildConnector } = undici();
+    const base = buildConnector({ ...connectOptions, lookup: this.lookup } as Undici.buildConnector.BuildOptions);
+    const connect: Undici.buildConnector.connector = (options, callback) => {
       const refused = this.guardLiteral(options.hostname);
       if (refused) return process.nextTick(() => callback(refused, null));
       base(options, callback);
     };
-    return new UndiciAgent({ connect });
+    return new Agent({ connect });
   }
 
   /** `fetch` whose connections pass the policy (redirects included: they use the same dispatcher). */
   readonly fetch: typeof fetch = (input, init) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-      ...(init as Parameters<typeof undiciFetch>[1]),
+    undici().fetch(input as Parameters<typeof Undici.fetch>[0], {
+      ...(init as Parameters<typeof Undici.fetch>[1]),
       dispatcher: this.dispatcher(),
     }) as unknown as Promise<Response>;
 

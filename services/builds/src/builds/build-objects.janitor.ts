@@ -1,6 +1,5 @@
-import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { describeKubeError, requestOptions } from '@stagecraft/kube';
+import { describeKubeError, kubeClient, requestOptions } from '@stagecraft/kube';
 
 import { BuildsConfig } from '../config';
 import { isTerminal } from './domain/build-state';
@@ -58,6 +57,7 @@ export class BuildObjectsJanitor implements OnApplicationBootstrap, OnApplicatio
     const cluster = await this.clusters.open(clusterId);
     if (!cluster) return [];
     const timeout = () => requestOptions(this.config.KUBE_REQUEST_TIMEOUT_MS);
+    const { BatchV1Api, CoreV1Api } = kubeClient();
     const batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
     const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     const namespace = cluster.namespace;

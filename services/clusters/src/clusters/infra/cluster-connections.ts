@@ -1,10 +1,11 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Injectable, Logger } from '@nestjs/common';
 import { EgressPolicy } from '@stagecraft/config';
 import type { ClusterNodeDto } from '@stagecraft/contracts';
 import {
   checkConnection,
   ensureBuildNamespace,
+  kubeClient,
   KubeRequestError,
   parseCidrList,
   parseEgressAllowList,
@@ -69,7 +70,9 @@ export class ClusterConnections {
 
   /** The cluster's nodes now, sorted by name, as a watch would store them. */
   async listNodes(kubeConfig: KubeConfig): Promise<ClusterNodeDto[]> {
-    const list = await kubeConfig.makeApiClient(CoreV1Api).listNode({}, requestOptions(this.config.KUBE_CONNECT_TIMEOUT_MS));
+    const list = await kubeConfig
+      .makeApiClient(kubeClient().CoreV1Api)
+      .listNode({}, requestOptions(this.config.KUBE_CONNECT_TIMEOUT_MS));
     return list.items
       .map(summarizeNode)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, V1Job, V1Pod } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
 import type { UnpackLimits } from '@stagecraft/archive';
 import type { EgressPolicy } from '@stagecraft/config';
 import { type BuildPhase, parsePhaseMarker } from '@stagecraft/contracts';
-import { describeKubeError, requestOptions, ResourceWatcher, type TimestampedLine } from '@stagecraft/kube';
+import { describeKubeError, kubeClient, requestOptions, ResourceWatcher, type TimestampedLine } from '@stagecraft/kube';
 import {
   classifyBuildFailure,
   type DependencyPlan,
@@ -108,6 +108,7 @@ export async function deleteBuildObjects(
   timeoutMs: number,
   which: { job: boolean } = { job: true },
 ): Promise<void> {
+  const { BatchV1Api, CoreV1Api } = kubeClient();
   const batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
   const namespace = cluster.namespace;
@@ -155,6 +156,7 @@ class KubernetesBuildRun {
     private readonly credentials: Record<string, RegistryCredentials>,
   ) {
     this.name = buildObjectName(build.id);
+    const { BatchV1Api, CoreV1Api } = kubeClient();
     this.batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
     this.core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     this.cursors = structuredClone(build.logCursor ?? {});
