@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';
+import { releaseMemoryWhenIdle } from '@stagecraft/observability/process';
 import exitHook from 'async-exit-hook';
 
 import { ChildReaper } from './child-reaper';
@@ -24,6 +25,7 @@ async function main(shutdown: ShutdownList): Promise<void> {
   console.log(`A new token: the createAccessToken mutation with the access key in ${platform.credentialsFile}`);
   console.log(`Metrics: /metrics of every process, listed for Prometheus (file_sd) in ${platform.metricsTargetsFile}`);
   console.log('Press Ctrl-C to stop.');
+  releaseMemoryWhenIdle();
 }
 
 const shutdown = new ShutdownList();

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { PROCESS_IDENTITIES, type ProcessIdentity } from '@stagecraft/contracts';
-import { generateNatsIdentity, natsAuthorizationBlock, processNatsUsers, publicKeyOfSeed } from '@stagecraft/messaging';
+import { generateNatsIdentity, natsAuthorizationBlock, processNatsUsers, publicKeyOfSeed } from '@stagecraft/messaging/nats-auth';
 
 export interface NatsIdentityFiles {
   /** The process's seed file (0600), for its NATS_NKEY_SEED_FILE. */

@@ -1,7 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type RunningNatsServer, startNatsServerProcess } from '@stagecraft/messaging';
+import { type RunningNatsServer, startNatsServerProcess } from '@stagecraft/messaging/nats-auth';
 
 import { freePort } from './free-port';
 import { which } from './which';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { readableLog } from '@stagecraft/observability';
+import { readableLog } from '@stagecraft/observability/process';
 
 /** How a process ended: its exit code, or the signal that ended it. */
 export interface ProcessExit {
@@ -28,7 +28,7 @@ export class ServiceProcess {
   ) {
     this.logFile = join(logDir, `${name}.log`);
     const log = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', log, log] });
+    this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
