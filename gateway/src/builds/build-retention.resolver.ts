@@ -15,7 +15,7 @@ import { BuildRetention, BuildRetentionInput } from './build-retention.types';
 export class BuildRetentionResolver {
   constructor(private readonly client: NatsRpcClient) {}
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['id'] })
   @ResolveField(() => BuildRetention, {
     description: "The build history policy this job follows: its own, else its project's, else the platform's.",
   })

@@ -1,6 +1,6 @@
 import { Args, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Actions } from '@stagecraft/authz';
-import { BuildsSubjects, JobsSubjects, type PackageJobDto } from '@stagecraft/contracts';
+import { BuildsSubjects, JobsSubjects, PACKAGE_JOB_DTO_KEYS, type PackageJobDto } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import type { GraphQLResolveInfo } from 'graphql';
 
@@ -13,6 +13,7 @@ import { Cluster } from '../clusters/clusters.types';
 import { pageComplexity } from '../graphql/connection';
 import { RequestLoaders } from '../graphql/context.decorator';
 import type { Loaders } from '../graphql/loaders';
+import { selectedDtoKeys } from '../graphql/selected-dto-keys';
 import { LocalField, ServiceCall } from '../graphql/service-call.decorator';
 import { EnterpriseProject, User } from '../iam/iam.types';
 import { pullCommandOf } from '../registry/pull-command';
@@ -24,6 +25,8 @@ import {
   PackageJobInput,
   PackageJobPatch,
 } from './jobs.types';
+
+const JOB_KEYS: ReadonlySet<keyof PackageJobDto> = new Set(PACKAGE_JOB_DTO_KEYS);
 
 @Resolver(() => PackageJob)
 export class PackageJobsResolver {
@@ -56,6 +59,7 @@ export class PackageJobsResolver {
         nameContains: filter?.nameContains,
         clusterId: filter?.clusterId,
         withTotalCount,
+        fields: selectedDtoKeys(info, ['edges', 'node'], JOB_KEYS),
       },
       meta,
     );
@@ -101,32 +105,32 @@ export class PackageJobsResolver {
     return (await this.client.send(JobsSubjects.deleteJob, { id }, meta)).id;
   }
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['enterpriseProjectId'] })
   @ResolveField(() => EnterpriseProject)
   enterpriseProject(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.projects.load(job.enterpriseProjectId);
   }
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['packageId'] })
   @ResolveField(() => SoftwarePackage)
   package(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.packages.load(job.packageId);
   }
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['clusterId'] })
   @ResolveField(() => Cluster)
   cluster(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.clusters.load(job.clusterId);
   }
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['id'] })
   @ResolveField(() => Build, { nullable: true })
   lastBuild(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.lastBuilds.load(job.id);
   }
 
   // Named apart from Query.builds, so every method name stands for one schema field.
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['id'] })
   @ResolveField('builds', () => BuildConnection, { complexity: pageComplexity })
   async jobBuilds(
     @Parent() job: PackageJobDto,
@@ -137,13 +141,13 @@ export class PackageJobsResolver {
     return toBuildConnection(await this.client.send(BuildsSubjects.listBuilds, { jobId: job.id, first, after }, meta));
   }
 
-  @ServiceCall()
+  @ServiceCall<PackageJobDto>({ reads: ['createdBy'] })
   @ResolveField(() => User)
   createdBy(@Parent() job: PackageJobDto, @RequestLoaders() loaders: Loaders) {
     return loaders.users.load(job.createdBy);
   }
 
-  @LocalField()
+  @LocalField<PackageJobDto>({ reads: ['archiveImage'] })
   @ResolveField(() => String, {
     description:
       'How to pull the image its builds push. A PRIVATE one needs `docker login <registry>` first, with an access key or a robot account of the project (docs/registry.md).',

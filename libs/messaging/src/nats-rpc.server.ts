@@ -10,9 +10,10 @@ import { endSpan, rpcRequestDuration, startHandlerSpan, traceContext } from '@st
 import { type NatsConfig, natsConnectionOptionsFor } from './nats-auth/nats-config';
 import { NatsConnectionStatus } from './nats-connection-status';
 import { NATS_CONNECTION_OPTIONS } from './nats-rpc.client';
+import { parsePayload } from './nest/payload-text';
 import { rememberReplySubject } from './nest/rpc-sender';
 import { OutboundBatch } from './outbound-batch';
-import { decodeJson, encodeJson } from './wire-format';
+import { encodeJson } from './wire-format';
 
 export interface NatsRpcServerOptions {
   /** The service's name: its NATS identity and its queue group, so replicas share requests. */
@@ -113,7 +114,7 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
 function deserializeRequest(message: Pick<Msg, 'data'>, options?: { channel?: string; replyTo?: string }) {
   let data: unknown;
   try {
-    data = decodeJson(message.data);
+    data = parsePayload(message.data);
   } catch {
     data = undefined;
   }

@@ -51,8 +51,8 @@ export interface PackageJobDto extends JobBuildSettingsDto {
   version: number;
 }
 
-/** A page of jobs, counted when asked for (`withTotalCount`). */
-export type PackageJobPageDto = PageDto<PackageJobDto> & { totalCount: number | null };
+/** A page of jobs, counted when asked for (`withTotalCount`); each job with the keys asked for (`fields`), else all. */
+export type PackageJobPageDto = PageDto<Partial<PackageJobDto>> & { totalCount: number | null };
 
 /** How many jobs use a package or a cluster (deleting one in use is refused). */
 export interface JobUsageDto {

@@ -1,12 +1,46 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 import { LabelInput } from '../clusters/clusters.requests';
 import { PageRequest } from '../common/page';
 import { TECH_STACKS, type TechStack } from '../common/tech-stack';
+import type { PackageJobDto } from './jobs.dto';
 
 export const BUILD_TYPES = ['SYSTEM_DEFAULT', 'CUSTOM_DOCKERFILE', 'IMAGE'] as const;
 export const IMAGE_CLASSES = ['PUBLIC', 'PRIVATE'] as const;
+
+/** Every key of a PackageJobDto: a key added to the DTO and not here fails to compile. */
+export const PACKAGE_JOB_DTO_KEYS = Object.keys({
+  id: true,
+  accountId: true,
+  enterpriseProjectId: true,
+  name: true,
+  description: true,
+  packageId: true,
+  techStack: true,
+  buildSpec: true,
+  imageClass: true,
+  archiveImage: true,
+  clusterId: true,
+  nodeLabels: true,
+  warnings: true,
+  autoRebase: true,
+  createdBy: true,
+  createdAt: true,
+  updatedAt: true,
+  version: true,
+} satisfies Record<keyof PackageJobDto, true>) as (keyof PackageJobDto)[];
 
 export class PackageJobInput {
   @IsString() name!: string;
@@ -65,6 +99,12 @@ export class ListPackageJobsRequest extends PageRequest {
   @IsOptional() @IsString() nameContains?: string | null;
   @IsOptional() @IsUUID() clusterId?: string | null;
   @IsOptional() @IsBoolean() withTotalCount?: boolean | null;
+  /** Only these keys of each job are sent (the gateway names what the GraphQL selection reads); every key when absent. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PACKAGE_JOB_DTO_KEYS.length)
+  @IsIn(PACKAGE_JOB_DTO_KEYS, { each: true })
+  fields?: (keyof PackageJobDto)[] | null;
 }
 
 export class BaseImagesRequest {

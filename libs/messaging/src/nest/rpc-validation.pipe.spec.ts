@@ -1,7 +1,8 @@
-import { ErrorCode, ServiceError } from '@stagecraft/contracts';
+import { ErrorCode, ListPackageJobsRequest, ServiceError } from '@stagecraft/contracts';
 import { Type } from 'class-transformer';
-import { IsIn, IsString, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 
+import { parsePayload } from './payload-text';
 import { rpcValidationPipe } from './rpc-validation.pipe';
 
 class Statement {
@@ -87,5 +88,75 @@ describe('rpcValidationPipe', () => {
   it('leaves custom parameters (the caller) alone', async () => {
     const caller = { name: 'a\u0000' };
     await expect(rpcValidationPipe().transform(caller, { type: 'custom' })).resolves.toBe(caller);
+  });
+
+  describe('payloads it found valid before', () => {
+    class Page {
+      @IsOptional() @IsInt() first?: number | null;
+      @IsOptional() @ValidateNested() @Type(() => Statement) statement?: Statement;
+    }
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const asPage = { type: 'body', metatype: Page } as const;
+
+    it('are not validated again, and still become a new instance of the class', async () => {
+      const pipe = rpcValidationPipe();
+      // ValidationPipe's own call of class-validator (a protected method).
+      const validate = jest.spyOn(pipe as unknown as { validate(...args: unknown[]): unknown }, 'validate');
+      const text = '{"first":20,"statement":{"effect":"ALLOW"}}';
+      const first = await pipe.transform(parsePayload(bytes(text)), asPage);
+      const again = await pipe.transform(parsePayload(bytes(text)), asPage);
+      expect(validate).toHaveBeenCalledTimes(1);
+      expect(again).toBeInstanceOf(Page);
+      expect((again as Page).statement).toBeInstanceOf(Statement);
+      expect(again).toEqual(first);
+      expect(again).not.toBe(first);
+    });
+
+    it('are told apart by their exact text: 1e400 (Infinity) is refused after null was accepted', async () => {
+      const pipe = rpcValidationPipe();
+      await expect(pipe.transform(parsePayload(bytes('{"first":null}')), asPage)).resolves.toBeInstanceOf(Page);
+      // Both would be written back as {"first":null}: the text they came in is what counts.
+      await expect(pipe.transform(parsePayload(bytes('{"first":1e400}')), asPage)).rejects.toMatchObject({ field: 'first' });
+    });
+
+    it('are remembered only when valid: a refused payload is refused every time', async () => {
+      const pipe = rpcValidationPipe();
+      for (let i = 0; i < 2; i += 1) {
+        await expect(pipe.transform(parsePayload(bytes('{"first":"20"}')), asPage)).rejects.toMatchObject({
+          code: ErrorCode.BAD_USER_INPUT,
+          field: 'first',
+        });
+      }
+    });
+
+    it('lose their prototype keys every time', async () => {
+      const pipe = rpcValidationPipe();
+      const text = '{"first":1,"__proto__":{"polluted":true}}';
+      for (let i = 0; i < 2; i += 1) {
+        const value = await pipe.transform(parsePayload(bytes(text)), asPage);
+        expect(Object.getPrototypeOf(value)).toBe(Page.prototype);
+        expect(Object.keys(value as object)).toEqual(['first']);
+      }
+    });
+
+    it('are still checked for control characters', async () => {
+      const pipe = rpcValidationPipe();
+      const text = '{"statement":{"effect":"ALLOW\\u0000"}}';
+      for (let i = 0; i < 2; i += 1) {
+        await expect(pipe.transform(parsePayload(bytes(text)), asPage)).rejects.toMatchObject({ field: 'statement.effect' });
+      }
+    });
+  });
+
+  it('refuses a job key jobs.list does not know (its `fields`)', async () => {
+    const pipe = rpcValidationPipe();
+    const list = { type: 'body', metatype: ListPackageJobsRequest } as const;
+    await expect(pipe.transform({ first: 20, fields: ['id', 'createdAt'] }, list)).resolves.toBeInstanceOf(
+      ListPackageJobsRequest,
+    );
+    await expect(pipe.transform({ first: 20, fields: ['id', 'password'] }, list)).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'fields',
+    });
   });
 });

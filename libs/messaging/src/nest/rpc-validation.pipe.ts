@@ -1,5 +1,8 @@
-import { type ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ServiceError } from '@stagecraft/contracts';
+import { plainToInstance } from 'class-transformer';
+
+import { payloadTextOf } from './payload-text';
 
 /**
  * Fields whose text is multi-line by nature (a Dockerfile, a kubeconfig's YAML): tab, line feed
@@ -29,15 +32,50 @@ export function rpcValidationPipe(): ValidationPipe {
   });
 }
 
+/** Payload texts remembered as valid, per request class; the oldest are forgotten first. */
+const REMEMBERED_PER_CLASS = 64;
+
 class RpcValidationPipe extends ValidationPipe {
+  /**
+   * The exact JSON texts (payloadTextOf) of payloads this pipe found valid, per request class.
+   * class-validator walks every rule of the class on each request, and the gateway sends the same
+   * few payloads over and over (a list's page size and selection). Validation depends on nothing
+   * but the text and the class, so a text found valid is valid again: it is only turned into a
+   * new instance of the class, as ValidationPipe would have. Failures are never remembered.
+   */
+  private readonly valid = new Map<Type<unknown>, Set<string>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Custom parameters (the caller from the token) are no user input.
-    if (metadata.type !== 'custom') {
-      const problem = controlCharacterProblem(value);
-      if (problem) throw ServiceError.badInput(problem.field, `${problem.field}: ${problem.message}`);
+    if (metadata.type === 'custom') return super.transform(value, metadata);
+    const problem = controlCharacterProblem(value);
+    if (problem) throw ServiceError.badInput(problem.field, `${problem.field}: ${problem.message}`);
+    const text = payloadTextOf(value);
+    const metatype = metadata.metatype;
+    if (text === undefined || !metatype || !this.toValidate(metadata) || !isPlainObject(value))
+      return super.transform(value, metadata);
+    const known = this.valid.get(metatype);
+    if (known?.has(text)) {
+      // What ValidationPipe does to a value before building the instance (prototype keys go).
+      this.stripProtoKeys(value);
+      return plainToInstance(metatype, value, this.transformOptions);
     }
-    return super.transform(value, metadata);
+    const transformed = await super.transform(value, metadata);
+    this.remember(metatype, text);
+    return transformed;
   }
+
+  private remember(metatype: Type<unknown>, text: string): void {
+    let known = this.valid.get(metatype);
+    if (!known) this.valid.set(metatype, (known = new Set()));
+    if (known.size >= REMEMBERED_PER_CLASS) known.delete(known.values().next().value!);
+    known.add(text);
+  }
+}
+
+/** A JSON object (not an array): what a request class is built from. */
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** The first string or key in a payload that holds a control character, with its field path. */

@@ -120,6 +120,21 @@ describe('PackageJobsService', () => {
     });
   });
 
+  describe('list', () => {
+    it('sends the keys of each job asked for, and every key when none are named', async () => {
+      const job = await stored();
+      const full = await service.list(developer, { first: 20 });
+      expect(full.edges).toEqual([{ cursor: expect.any(String), node: job }]);
+      const picked = await service.list(developer, { first: 20, fields: ['id', 'name', 'createdAt', 'version'] });
+      expect(picked.edges).toEqual([
+        { cursor: full.edges[0].cursor, node: { id: job.id, name: 'orders', createdAt: job.createdAt, version: 1 } },
+      ]);
+      expect((await service.list(developer, { first: 20, fields: [] })).edges).toEqual([
+        { cursor: full.edges[0].cursor, node: {} },
+      ]);
+    });
+  });
+
   describe('update', () => {
     it('applies the patch and moves the version on', async () => {
       const job = await stored();

@@ -206,7 +206,7 @@ export class PackageJobsService {
     if (!where) return { edges: [], hasNextPage: false, endCursor: null, totalCount: request.withTotalCount ? 0 : null };
     const page = await this.jobs.page({ accountId: caller.accountId, where }, request);
     return {
-      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })),
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: onlyKeys(toDto(edge.node), request.fields) })),
       hasNextPage: page.hasNextPage,
       endCursor: page.endCursor,
       totalCount: page.totalCount,
@@ -294,4 +294,12 @@ export function toDto(
     updatedAt: job.updatedAt.toISOString(),
     version: job.version,
   };
+}
+
+/** The keys asked for, else the whole DTO: what is left out is not encoded, sent nor parsed. */
+function onlyKeys(dto: PackageJobDto, keys: readonly (keyof PackageJobDto)[] | null | undefined): Partial<PackageJobDto> {
+  if (!keys) return dto;
+  const picked: Partial<Record<keyof PackageJobDto, unknown>> = {};
+  for (const key of keys) picked[key] = dto[key];
+  return picked as Partial<PackageJobDto>;
 }
