@@ -19,6 +19,7 @@ module.exports = {
     '^@stagecraft/(archive|config|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@stagecraft/messaging/nats-auth$': path.join(__dirname, 'libs/messaging/src/nats-auth/index.ts'),
     '^@stagecraft/observability/process$': path.join(__dirname, 'libs/observability/src/process.ts'),
+    '^@stagecraft/service/service-config$': path.join(__dirname, 'libs/service/src/service-config.ts'),
     '^@stagecraft/service-([a-z]+)$': path.join(__dirname, 'services/$1/src/index.ts'),
     '^@stagecraft/([a-z0-9-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },

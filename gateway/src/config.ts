@@ -1,4 +1,5 @@
-import { ProcessConfig } from '@stagecraft/service';
+// Not the barrel: its service module would load TypeORM and pg into a gateway without a database.
+import { ProcessConfig } from '@stagecraft/service/service-config';
 import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** The gateway's environment. Each property is named as the variable it reads. */

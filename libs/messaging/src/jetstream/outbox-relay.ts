@@ -1,7 +1,7 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { outboxLag } from '@stagecraft/observability';
 import { headers as natsHeaders, JetStreamClient, JetStreamPublishOptions, PubAck } from 'nats';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 
 import { NatsRpcClient } from '../nats-rpc.client';
 import { encodeJson } from '../wire-format';
@@ -353,7 +353,10 @@ export class OutboxRelay {
   // ---- the session ----------------------------------------------------------------------
 
   private async connect(): Promise<void> {
-    const client = new Client({
+    // pg is loaded here, not at the top: the gateway loads this library and has no database.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client: PgClient } = require('pg') as typeof import('pg');
+    const client = new PgClient({
       connectionString: this.options.connectionString,
       application_name: `outbox-relay:${this.table}`.slice(0, 63),
       keepAlive: true,

@@ -7,7 +7,7 @@ import {
   ObservabilityShutdown,
   startObservabilityServer,
 } from '@stagecraft/observability';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import type { NatsConfig } from '../nats-auth/nats-config';
 import { NatsConnectionStatus } from '../nats-connection-status';
@@ -54,7 +54,10 @@ async function serveObservability(app: INestMicroservice, strategy: NatsRpcServe
   const shutdown = optional(app, ObservabilityShutdown);
   if (!shutdown) throw new Error('OBSERVABILITY_PORT needs ObservabilityModule in the service (serviceModule imports it)');
   const connections = [optional(app, NatsConnectionStatus), strategy.connectionStatus];
-  const database = optional(app, DataSource);
+  // typeorm is loaded here, not at the top: the gateway loads this library and has no database
+  // (a service's own modules have loaded it already).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const database = optional<DataSource>(app, (require('typeorm') as typeof import('typeorm')).DataSource);
   const server = await startObservabilityServer({
     port: settings.OBSERVABILITY_PORT,
     host: settings.OBSERVABILITY_HOST,

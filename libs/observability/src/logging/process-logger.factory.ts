@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 import { isPretty, type LogFormat, type LogLevelName, PINO_LEVELS } from './log-settings';
 import { redactPaths } from './redaction';
@@ -42,6 +42,9 @@ export function createProcessLogger(options: ProcessLoggerOptions): Logger {
 }
 
 function prettyStream(destination: DestinationStream, colorize: boolean): DestinationStream {
+  // Loaded only for text logs: a process writing JSON lines (every service `npm start` runs) need not hold it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pinoPretty = require('pino-pretty') as typeof PinoPretty;
   return pinoPretty({
     destination,
     sync: true,
