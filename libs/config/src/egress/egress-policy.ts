@@ -15,15 +15,13 @@ import type * as Undici from 'undici';
 
 import { bareAddress, blockListOf, type Cidr, deniedRangeOf, inCidrs, parseCidrList } from './ip-ranges';
 
-let loadedUndici: typeof Undici | undefined;
-
 /**
  * undici, loaded when a process first makes an outbound HTTP request through a policy: every
  * process loads this module, most never use a dispatcher, and undici costs several MiB to hold.
  */
 function undici(): typeof Undici {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
-  return (loadedUndici ??= require('undici') as typeof Undici);
+  return require('undici') as typeof Undici;
 }
 
 /** A connection the policy refused; `code` is what socket errors carry, for classifiers. */

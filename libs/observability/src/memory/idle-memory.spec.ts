@@ -18,11 +18,12 @@ describe('releaseMemoryWhenIdle', () => {
   const stops: (() => void)[] = [];
   afterEach(() => stops.splice(0).forEach((stop) => stop()));
 
-  function release(settings: Parameters<typeof releaseMemoryWhenIdle>[0]): { collections: number[]; started: number } {
+  /** Starts a releaser whose collections are recorded (ms after its start) instead of run. */
+  function release(settings: Parameters<typeof releaseMemoryWhenIdle>[0]): { collections: number[] } {
     const collections: number[] = [];
     const started = Date.now();
     stops.push(releaseMemoryWhenIdle(settings, () => collections.push(Date.now() - started)));
-    return { collections, started };
+    return { collections };
   }
 
   it('collects once the event loop has been quiet for the samples asked for, and not again while the heap stays put', async () => {
@@ -52,9 +53,8 @@ describe('releaseMemoryWhenIdle', () => {
   });
 
   it('stops sampling when stopped', async () => {
-    const collections: number[] = [];
-    const stop = releaseMemoryWhenIdle({ checkEveryMs: 20, idleChecks: 1 }, () => collections.push(1));
-    stop();
+    const { collections } = release({ checkEveryMs: 20, idleChecks: 1 });
+    stops.splice(0).forEach((stop) => stop());
     await sleep(100);
     expect(collections).toEqual([]);
   });
