@@ -2,6 +2,16 @@ import { memoryReducingCollection, releaseMemoryWhenIdle } from './idle-memory';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `collections` holds `count` entries, for at most `withinMs`. The releaser's timers
+ * are late on a loaded machine (CI runs two Jest workers beside Postgres and NATS), so a fixed
+ * sleep is not a fair wait; the assertion after it is the same.
+ */
+async function untilCollected(collections: number[], count: number, withinMs = 5_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (collections.length < count && Date.now() < deadline) await sleep(10);
+}
+
 /** Keeps the event loop busy (about 90 % of the time) for `ms`, in slices so timers still fire. */
 async function busyFor(ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -18,17 +28,29 @@ describe('releaseMemoryWhenIdle', () => {
   const stops: (() => void)[] = [];
   afterEach(() => stops.splice(0).forEach((stop) => stop()));
 
-  /** Starts a releaser whose collections are recorded (ms after its start) instead of run. */
-  function release(settings: Parameters<typeof releaseMemoryWhenIdle>[0]): { collections: number[] } {
+  /**
+   * Starts a releaser whose collections are recorded (ms after its start); `collect` runs as well
+   * when given, so the heap the releaser measures after a release is the one a real release leaves.
+   */
+  function release(
+    settings: Parameters<typeof releaseMemoryWhenIdle>[0],
+    collect: () => void = () => undefined,
+  ): { collections: number[] } {
     const collections: number[] = [];
     const started = Date.now();
-    stops.push(releaseMemoryWhenIdle(settings, () => collections.push(Date.now() - started)));
+    stops.push(
+      releaseMemoryWhenIdle(settings, () => {
+        collect();
+        collections.push(Date.now() - started);
+      }),
+    );
     return { collections };
   }
 
   it('collects once the event loop has been quiet for the samples asked for, and not again while the heap stays put', async () => {
     const { collections } = release({ checkEveryMs: 20, idleChecks: 3, minGrowthBytes: 512 * 1024 * 1024 });
-    await sleep(400);
+    await untilCollected(collections, 1);
+    await sleep(300);
     expect(collections).toHaveLength(1);
     expect(collections[0]).toBeGreaterThanOrEqual(55); // three 20 ms samples, give or take a timer's slack
   });
@@ -37,17 +59,22 @@ describe('releaseMemoryWhenIdle', () => {
     const { collections } = release({ checkEveryMs: 20, idleChecks: 2, idleUtilization: 0.05 });
     await busyFor(400);
     expect(collections).toEqual([]);
-    await sleep(200);
+    await untilCollected(collections, 1);
     expect(collections).toHaveLength(1);
   });
 
   it('collects again after the heap has grown by the growth asked for', async () => {
-    const { collections } = release({ checkEveryMs: 20, idleChecks: 2, minGrowthBytes: 16 * 1024 * 1024 });
-    await sleep(150);
+    // A real collection first: otherwise V8 may shrink the heap on its own after the release is
+    // recorded, and the objects below would only win back what it gave.
+    const { collections } = release(
+      { checkEveryMs: 20, idleChecks: 2, minGrowthBytes: 16 * 1024 * 1024 },
+      memoryReducingCollection(),
+    );
+    await untilCollected(collections, 1);
     expect(collections).toHaveLength(1);
     // ~48 MiB of live objects: the heap has to grow to hold them.
     const held = Array.from({ length: 1_000_000 }, (_, i) => ({ i, text: `object ${i}` }));
-    await sleep(200);
+    await untilCollected(collections, 2);
     expect(held).toHaveLength(1_000_000);
     expect(collections).toHaveLength(2);
   });
