@@ -18,6 +18,9 @@ module.exports = {
   moduleNameMapper: {
     '^@stagecraft/(archive|config|kube|oci)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@stagecraft/messaging/nats-auth$': path.join(__dirname, 'libs/messaging/src/nats-auth/index.ts'),
+    '^@stagecraft/oci/docker-registry-config$': path.join(__dirname, 'libs/oci/src/docker-registry-config.ts'),
+    '^@stagecraft/oci/registry-token$': path.join(__dirname, 'libs/oci/src/registry-token/index.ts'),
+    '^@stagecraft/observability/defer-unused-modules$': path.join(__dirname, 'libs/observability/src/defer-unused-modules.ts'),
     '^@stagecraft/observability/process$': path.join(__dirname, 'libs/observability/src/process.ts'),
     '^@stagecraft/service/service-config$': path.join(__dirname, 'libs/service/src/service-config.ts'),
     '^@stagecraft/service-([a-z]+)$': path.join(__dirname, 'services/$1/src/index.ts'),

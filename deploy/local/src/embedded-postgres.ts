@@ -44,7 +44,9 @@ export async function startEmbeddedPostgres(
     user: 'postgres',
     password,
     persistent: true,
-    postgresFlags: ['-c', `max_connections=${maxConnections}`],
+    // io_method=sync: Postgres 18's default starts three I/O worker processes, which an idle
+    // platform pays for (~3 MiB) and a single user's database does not need (docs/benchmarks.md).
+    postgresFlags: ['-c', `max_connections=${maxConnections}`, '-c', 'io_method=sync'],
     // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
     createPostgresUser: true,
     onLog: (message) => log.push(String(message)),

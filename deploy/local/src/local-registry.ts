@@ -2,23 +2,18 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type CachedBaseImage, seedBaseImages } from '@stagecraft/base-images';
-import {
-  dockerRegistryConfig,
-  type DockerRegistryTokenAuth,
-  platformTokenSource,
-  RegistryClient,
-  type RegistryTokenKey,
-  type SeededImage,
-} from '@stagecraft/oci';
+import type { SeededImage } from '@stagecraft/oci';
+import { dockerRegistryConfig, type DockerRegistryTokenAuth } from '@stagecraft/oci/docker-registry-config';
 
+import type { BaseImageSeeder } from './base-image-seeder';
 import { rememberedPort, waitFor } from './free-port';
+import { localHttp } from './local-http';
 import { which } from './which';
 
 /** The registry's token auth: iam issues tokens at `realm` and signs them with the key of `certificateFile`. */
 export interface RegistryTokenAuth extends DockerRegistryTokenAuth {
-  /** The key, for the launcher's own pushes of the base images (before iam runs). */
-  key: RegistryTokenKey;
+  /** The key's file, for the seeder's own pushes of the base images (before iam runs). */
+  keyFile: string;
 }
 
 export interface RunningRegistry {
@@ -33,13 +28,13 @@ export interface RunningRegistry {
  * The embedded OCI registry: `docker-registry` from PATH on loopback, storing under
  * `<data>/registry`, on the port it had last time when that port is free (the base-image
  * catalog and jobs name images by host:port), taking tokens from iam (docs/registry.md). Seeded
- * with the base images once they are built (`baseImages`, prepared while the rest of the platform
- * starts), with tokens the launcher signs itself.
+ * with the base images by `seeder`, which prepares them while the rest of the platform starts and
+ * pushes them with tokens it signs itself.
  */
 export async function startLocalRegistry(
   dataDir: string,
   logDir: string,
-  baseImages: Promise<CachedBaseImage[]>,
+  seeder: BaseImageSeeder,
   auth: RegistryTokenAuth,
 ): Promise<RunningRegistry> {
   const binary = which('docker-registry');
@@ -61,16 +56,18 @@ export async function startLocalRegistry(
   try {
     await waitFor(
       // 401: the registry asks for a token, as it should.
-      async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 401,
+      async () => (await localHttp(`http://127.0.0.1:${port}/v2/`)).status === 401,
       10_000,
       `docker-registry did not start; see ${join(logDir, 'registry.log')}`,
     );
     const host = `127.0.0.1:${port}`;
-    const client = new RegistryClient({
+    const images = await seeder.seed({
       registry: host,
-      tokenSource: platformTokenSource(auth.key, { issuer: auth.issuer, service: auth.service, subject: 'stagecraft-launcher' }),
+      keyFile: auth.keyFile,
+      certificateFile: auth.certificateFile,
+      issuer: auth.issuer,
+      service: auth.service,
     });
-    const images = await seedBaseImages(client, await baseImages);
     return { host, images, pid: child.pid, stop };
   } catch (error) {
     await stop();

@@ -6,18 +6,18 @@ import {
   DEFAULT_REGISTRY_SERVICE,
   DEFAULT_REGISTRY_TOKEN_ISSUER,
   ensureRegistryTokenFiles,
-  loadRegistryTokenKey,
-} from '@stagecraft/oci';
+} from '@stagecraft/oci/registry-token';
 
+import { startBaseImageSeeder } from './base-image-seeder';
 import type { ChildReaper } from './child-reaper';
 import type { LauncherConfig } from './config';
 import { ensurePrivateDataDir } from './data-dir';
-import { prepareEmbeddedBaseImages } from './embedded-base-images';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startEmbeddedS3 } from './embedded-s3';
 import { waitFor } from './free-port';
 import { ensureAttestationKey, ensureSecretsKey, ensureSigningKey } from './keys';
 import { claimDataDir } from './launcher-lock';
+import { localHttp } from './local-http';
 import { startLocalRegistry } from './local-registry';
 import { withObservabilityPorts } from './metrics-targets';
 import { ensureNatsIdentities, writeNatsAuthorization } from './nats-identities';
@@ -88,8 +88,10 @@ export async function startPlatform(
   if (config.STAGECRAFT_ATTESTATIONS) ensureAttestationKey(attestationKeyFile);
 
   // The base images are built (first start) or read from the user's cache while the rest starts.
-  const baseImages = prepareEmbeddedBaseImages();
-  baseImages.catch(() => undefined); // awaited below; a failure must not go unhandled before then
+  const seeder = startBaseImageSeeder();
+  shutdown.add(seeder.stop);
+  reaper.watch(seeder.pid);
+  void seeder.ended.then(() => reaper.forget(seeder.pid));
 
   // Each process connects as its own NATS user; the server configuration is written even when
   // NATS_URL names another server, whose operator includes it (docs/security.md).
@@ -134,9 +136,9 @@ export async function startPlatform(
         service: DEFAULT_REGISTRY_SERVICE,
         issuer: DEFAULT_REGISTRY_TOKEN_ISSUER,
         certificateFile: tokenFiles.certificateFile,
-        key: loadRegistryTokenKey(readFileSync(tokenFiles.keyFile, 'utf8'), readFileSync(tokenFiles.certificateFile, 'utf8')),
+        keyFile: tokenFiles.keyFile,
       };
-      const started = await startLocalRegistry(dataDir, logDir, baseImages, registryAuth);
+      const started = await startLocalRegistry(dataDir, logDir, seeder, registryAuth);
       shutdown.add(started.stop);
       reaper.watch(started.pid);
       return { registry: started, tokenFiles };
@@ -259,7 +261,14 @@ export async function startPlatform(
   shutdown.add(() => supervisor.stop());
 
   await Promise.race([
-    waitFor(async () => (await fetch(`${base}/health`)).ok, 60_000, `the platform did not become healthy; logs are in ${logDir}`),
+    waitFor(
+      async () => {
+        const { status } = await localHttp(`${base}/health`);
+        return status >= 200 && status < 300;
+      },
+      60_000,
+      `the platform did not become healthy; logs are in ${logDir}`,
+    ),
     supervisor.firstExit.then((message) => Promise.reject(new Error(message))),
   ]);
   healthy = true;
@@ -301,14 +310,14 @@ async function ensureLocalCluster(graphqlUrl: string, token: string): Promise<vo
 }
 
 async function graphql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
+  const response = await localHttp(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  const body = JSON.parse(response.body) as { data?: T; errors?: { message: string }[] };
   if (!body.data || body.errors?.length)
-    throw new Error(`the platform refused a setup call: ${body.errors?.[0]?.message ?? response.statusText}`);
+    throw new Error(`the platform refused a setup call: ${body.errors?.[0]?.message ?? `HTTP ${response.status}`}`);
   return body.data;
 }
 
