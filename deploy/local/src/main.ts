@@ -1,3 +1,4 @@
+import '@stagecraft/observability/defer-unused-modules';
 import 'reflect-metadata';
 
 import { loadConfig } from '@stagecraft/config';

@@ -1,3 +1,4 @@
+import '@stagecraft/observability/defer-unused-modules';
 import './telemetry';
 import 'reflect-metadata';
 
