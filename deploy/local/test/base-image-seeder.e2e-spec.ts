@@ -9,14 +9,9 @@ import { join } from 'node:path';
 
 import type { BaseImageSeeder, SeedTarget } from '../src/base-image-seeder';
 import { PREPARE_TIMEOUT_MS, prepareLauncher, ROOT } from './launcher-process';
+import { isAlive } from './process-tree';
 
-const alive = (pid: number | undefined) => {
-  try {
-    return pid !== undefined && process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-};
+const alive = (pid: number | undefined) => pid !== undefined && isAlive(pid);
 
 describe('the launcher’s base-image seeder', () => {
   let startBaseImageSeeder: () => BaseImageSeeder;
