@@ -5,17 +5,28 @@
  *   node -r ./bench/register.cjs bench/package-jobs-list.bench.ts
  *
  * One table, grown in place: 10,000 jobs → 100,000 → 1,000,000 (INSERT … SELECT generate_series,
- * then ANALYZE). At 100k: 16 and 64 clients, both paths (target: platform ≥ 50% of the in-process
- * req/s at each level). At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at
- * 10k ≤ 1.3). Environment: BENCH_JOBS_WARMUP_MS (1500), BENCH_JOBS_DURATION_MS (6000),
- * BENCH_JOBS_SLICES (4), BENCH_JOBS_SIZES (10000,100000,1000000). Uses the machine's Postgres (a
- * fresh database, dropped at the end) and NATS (a fresh subject prefix).
+ * then ANALYZE). At 100k: 16 and 64 clients, both paths (target: platform ≥ 80 % of the
+ * in-process req/s at each level, issue 16), and the bench thread's CPU time per request of each
+ * path. At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at 10k ≤ 1.3).
+ * At 100k, with the gateway in this process, the thread's CPU time per request is also taken
+ * layer by layer (package-jobs-list/layers.ts). The processes run with NODE_ENV=production, as
+ * deployed, unless the bench is given another (support/production-mode.ts).
+ *
+ * Environment: BENCH_JOBS_WARMUP_MS (1500), BENCH_JOBS_DURATION_MS (6000), BENCH_JOBS_SLICES (4),
+ * BENCH_JOBS_SIZES (10000,100000,1000000), BENCH_JOBS_LAYER_MS (1000), BENCH_JOBS_LAYER_ROUNDS
+ * (7). Uses the machine's Postgres (a fresh database, dropped at the end) and NATS (a fresh
+ * subject prefix).
  */
 
+// First: graphql-js reads NODE_ENV when it is loaded.
+import './support/production-mode';
+
 import { CallerResolver } from '@stagecraft/authz';
+import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { DataSource } from 'typeorm';
 
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
+import { type LayerResult, measureLayers } from './package-jobs-list/layers';
 import { describeEnvironment, envInt, markdownTable, passFail, round, writeResults } from './support/bench-report';
 import type { LevelResult, Target } from './support/closed-loop';
 import { inAlternatingTurns, LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, LoadTotals, TARGETS } from './support/closed-loop';
@@ -44,9 +55,22 @@ const TARGET = { minRatio: 0.8, maxP50Growth: 1.3 };
  */
 const GATEWAY_PROCESS = process.env.BENCH_JOBS_GATEWAY_PROCESS === '1';
 const LIST_QUERY = `{ packageJobs(first: ${PAGE}) { edges { cursor node { id name createdAt version } } pageInfo { hasNextPage endCursor } } }`;
+/** The `jobs.list.v1` request the gateway makes of LIST_QUERY (the node's fields as selected). */
+const LIST_REQUEST: ListPackageJobsRequest = {
+  first: PAGE,
+  after: null,
+  withTotalCount: false,
+  fields: ['id', 'name', 'createdAt', 'version'],
+};
+/** The layers' breakdown (package-jobs-list/layers.ts): callers on the bench thread, each layer's time per round, rounds. */
+const LAYER_CONCURRENCY = 64;
+const LAYER_MS = envInt('BENCH_JOBS_LAYER_MS', 1_000);
+const LAYER_ROUNDS = envInt('BENCH_JOBS_LAYER_ROUNDS', 7);
 
 interface JobsLevelResult extends LevelResult {
   jobs: number;
+  /** The bench thread's CPU µs per answered request (servers only: the clients have a thread of their own). */
+  threadMicrosPerRequest: number;
 }
 
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
@@ -102,6 +126,7 @@ async function main(): Promise<void> {
   const results: JobsLevelResult[] = [];
   const plans: Record<number, string> = {};
   const loads: Record<number, number> = {};
+  let layers: LayerResult[] = [];
   try {
     const jobs = platform.jobs!;
     const { token, projectIds } = await setUp(platform);
@@ -144,9 +169,23 @@ async function main(): Promise<void> {
         );
         for (const target of TARGETS) await slice(target, WARMUP_MS, 0);
         const totals = new Map(TARGETS.map((target) => [target, new LoadTotals()]));
-        await inAlternatingTurns(SLICES, async (target) => totals.get(target)!.add(await slice(target, LEAD_IN_MS, SLICE_MS)));
+        const threadTime = new Map(TARGETS.map((target) => [target, { micros: 0, requests: 0 }]));
+        await inAlternatingTurns(SLICES, async (target) => {
+          const before = process.threadCpuUsage();
+          const answered = await slice(target, LEAD_IN_MS, SLICE_MS);
+          const used = process.threadCpuUsage(before);
+          const time = threadTime.get(target)!;
+          time.micros += used.user + used.system;
+          time.requests += answered.totalRequests;
+          totals.get(target)!.add(answered);
+        });
         for (const target of TARGETS) {
-          const result: JobsLevelResult = { jobs: size, ...totals.get(target)!.result(target, clients) };
+          const time = threadTime.get(target)!;
+          const result: JobsLevelResult = {
+            jobs: size,
+            ...totals.get(target)!.result(target, clients),
+            threadMicrosPerRequest: Math.round(time.micros / time.requests),
+          };
           results.push(result);
           const error = result.firstError ? ` (first error: ${result.firstError})` : '';
           console.error(
@@ -155,8 +194,15 @@ async function main(): Promise<void> {
           );
         }
       }
+      if (size === THROUGHPUT_SIZE && platform.gateway) {
+        layers = await measureLayers(
+          { gateway: platform.gateway, jobs, token, query: LIST_QUERY, listRequest: LIST_REQUEST, expectedEdges: PAGE },
+          { concurrency: LAYER_CONCURRENCY, durationMs: LAYER_MS, rounds: LAYER_ROUNDS },
+        );
+        console.error(`layers: ${layers.map((l) => `${l.layer} ${l.cpuMicrosPerRequest} µs`).join(', ')}`);
+      }
     }
-    report(results, plans, loads);
+    report(results, plans, loads, layers);
   } finally {
     await worker.stop();
     await inProcess?.close();
@@ -164,7 +210,12 @@ async function main(): Promise<void> {
   }
 }
 
-function report(results: JobsLevelResult[], plans: Record<number, string>, loads: Record<number, number>): void {
+function report(
+  results: JobsLevelResult[],
+  plans: Record<number, string>,
+  loads: Record<number, number>,
+  layers: LayerResult[],
+): void {
   const find = (jobs: number, target: Target, clients: number) =>
     results.find((r) => r.jobs === jobs && r.target === target && r.clients === clients);
   const percent = (value: number) => `${Math.round(value * 100)}%`;
@@ -203,7 +254,7 @@ function report(results: JobsLevelResult[], plans: Record<number, string>, loads
   );
   console.log(
     markdownTable(
-      ['path', ...LOAD_COLUMNS, 'errors', 'platform / in-process'],
+      ['path', ...LOAD_COLUMNS, 'errors', 'thread µs / req', 'platform / in-process'],
       results
         .filter((r) => r.jobs === THROUGHPUT_SIZE)
         .map((r) => {
@@ -212,12 +263,14 @@ function report(results: JobsLevelResult[], plans: Record<number, string>, loads
             r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
             ...loadCells(r),
             r.errors,
+            r.threadMicrosPerRequest,
             r.target === 'platform' ? `${percent(ratio)} ${ratio >= TARGET.minRatio ? 'PASS' : 'FAIL'}` : '',
           ];
         }),
     ),
   );
   console.log(`\nItem 1: ${throughputVerdict}`);
+  if (layers.length > 0) reportLayers(layers, find(THROUGHPUT_SIZE, 'platform', 64), find(THROUGHPUT_SIZE, 'in-process', 64));
   console.log(
     `\n### Item 2 — growth, ${SCALE_CLIENTS} clients (target: platform p50 at ${largest.toLocaleString('en')} / p50 at ${smallest.toLocaleString('en')} ≤ ${TARGET.maxP50Growth})\n`,
   );
@@ -260,9 +313,48 @@ function report(results: JobsLevelResult[], plans: Record<number, string>, loads
       leadInMs: LEAD_IN_MS,
       sizes: SIZES,
       gateway: GATEWAY_PROCESS ? 'own process (dist/gateway/src/main.js)' : 'bench process',
+      nodeEnv: process.env.NODE_ENV,
+      layers: { concurrency: LAYER_CONCURRENCY, durationMs: LAYER_MS, rounds: LAYER_ROUNDS },
     },
+    layers,
   });
   console.log(`\nwrote ${file}`);
+}
+
+/** Where the platform path's thread time goes, layer by layer, beside the in-process path's. */
+function reportLayers(layers: LayerResult[], platform?: JobsLevelResult, inProcess?: JobsLevelResult): void {
+  const names: Record<LayerResult['layer'], string> = {
+    service: "jobs' list in process (caller, SQL, DTOs, JSON), no HTTP",
+    nats: '+ NATS: the gateway asks jobs (both transports, Nest pipeline)',
+    graphql: "+ graphql-js: the operation on the gateway's schema (Nest resolver, guard)",
+    apollo: "+ Apollo's request pipeline and the gateway's plugins",
+  };
+  const rows: (string | number)[][] = [];
+  let previous: number | undefined;
+  for (const layer of layers) {
+    rows.push([
+      names[layer.layer],
+      layer.cpuMicrosPerRequest,
+      previous === undefined ? '' : layer.cpuMicrosPerRequest - previous,
+    ]);
+    previous = layer.cpuMicrosPerRequest;
+  }
+  if (platform)
+    rows.push([
+      '+ HTTP: the platform path as measured above, 64 clients',
+      platform.threadMicrosPerRequest,
+      previous === undefined ? '' : platform.threadMicrosPerRequest - previous,
+    ]);
+  if (inProcess)
+    rows.push([
+      'the in-process path as measured above (HTTP, caller, SQL, JSON), 64 clients',
+      inProcess.threadMicrosPerRequest,
+      '',
+    ]);
+  console.log(
+    `\n### Where the platform path's time goes: the bench thread's CPU µs per request (median of ${LAYER_ROUNDS} rounds of ${LAYER_MS / 1000} s, ${LAYER_CONCURRENCY} callers on the thread)\n`,
+  );
+  console.log(markdownTable(['layer', 'µs / request', 'added'], rows));
 }
 
 runBench('package-jobs-list', main);

@@ -78,7 +78,12 @@ export async function startIamPlatform(options: { jobs?: boolean; gatewayProcess
       ]);
     }
     const gatewayEnv = { ...testNatsSettings('gateway', prefix), HOST: '127.0.0.1', NODE_ENV: 'test' as const };
-    if (options.gatewayProcess) gatewayProcess = await spawnGateway(gatewayEnv);
+    // A gateway process of its own runs as deployed when the bench runs so (support/production-mode.ts).
+    if (options.gatewayProcess)
+      gatewayProcess = await spawnGateway({
+        ...gatewayEnv,
+        NODE_ENV: process.env.NODE_ENV === 'production' ? 'production' : 'test',
+      });
     else gateway = await startGateway(loadConfig(GatewayConfig, { ...gatewayEnv, PORT: '0' }), ['error']);
   } catch (error) {
     await close();
