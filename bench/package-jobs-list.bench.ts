@@ -270,7 +270,14 @@ function report(
     ),
   );
   console.log(`\nItem 1: ${throughputVerdict}`);
-  if (layers.length > 0) reportLayers(layers, find(THROUGHPUT_SIZE, 'platform', 64), find(THROUGHPUT_SIZE, 'in-process', 64));
+  if (layers.length > 0) {
+    // The level with as many clients as the layers have callers.
+    reportLayers(
+      layers,
+      find(THROUGHPUT_SIZE, 'platform', LAYER_CONCURRENCY),
+      find(THROUGHPUT_SIZE, 'in-process', LAYER_CONCURRENCY),
+    );
+  }
   console.log(
     `\n### Item 2 — growth, ${SCALE_CLIENTS} clients (target: platform p50 at ${largest.toLocaleString('en')} / p50 at ${smallest.toLocaleString('en')} ≤ ${TARGET.maxP50Growth})\n`,
   );
@@ -296,7 +303,8 @@ function report(
   }
   console.log(
     `\nclosed loop; per level ${WARMUP_MS / 1000} s warm-up per path, then ${DURATION_MS / 1000} s measured per path in ` +
-      `${SLICES} slices taken in turns (${LEAD_IN_MS} ms lead-in each); clients in a worker thread, servers on the main thread.`,
+      `${SLICES} slices taken in turns (${LEAD_IN_MS} ms lead-in each); clients in a worker thread, servers on the main thread; ` +
+      `thread µs / req: the main thread's CPU time per answered request${GATEWAY_PROCESS ? ' (not counting the gateway, in a process of its own)' : ''}; NODE_ENV=${process.env.NODE_ENV}.`,
   );
   const file = writeResults('package-jobs-list', results, {
     targets: {
@@ -341,13 +349,13 @@ function reportLayers(layers: LayerResult[], platform?: JobsLevelResult, inProce
   }
   if (platform)
     rows.push([
-      '+ HTTP: the platform path as measured above, 64 clients',
+      `+ HTTP: the platform path as measured above, ${LAYER_CONCURRENCY} clients`,
       platform.threadMicrosPerRequest,
       previous === undefined ? '' : platform.threadMicrosPerRequest - previous,
     ]);
   if (inProcess)
     rows.push([
-      'the in-process path as measured above (HTTP, caller, SQL, JSON), 64 clients',
+      `the in-process path as measured above (HTTP, caller, SQL, JSON), ${LAYER_CONCURRENCY} clients`,
       inProcess.threadMicrosPerRequest,
       '',
     ]);
