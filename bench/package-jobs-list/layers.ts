@@ -10,6 +10,8 @@ import { execute, parse } from 'graphql';
 import { graphQLContextFactory } from '../../gateway/src/gateway.module';
 import { apolloFromNest } from '../../gateway/src/graphql/nest-apollo';
 import { PackageJobsService } from '../../services/jobs/src/package-jobs/package-jobs.service';
+import { median } from '../support/bench-report';
+import { inAlternatingTurns } from '../support/closed-loop';
 
 /**
  * Where the platform path's cost per request goes: the same list asked at each layer the
@@ -55,12 +57,11 @@ export async function measureLayers(
   const calls = layerCalls(setup);
   for (const layer of LAYERS) await inLoop(calls[layer], options.concurrency, Math.min(options.durationMs, 1_000));
   const perRound = new Map<Layer, number[]>(LAYERS.map((layer) => [layer, []]));
-  for (let round = 0; round < options.rounds; round += 1) {
-    // Turns, the order flipped each round, as the bench takes its paths.
-    for (const layer of round % 2 === 0 ? LAYERS : [...LAYERS].reverse()) {
-      perRound.get(layer)!.push(await inLoop(calls[layer], options.concurrency, options.durationMs));
-    }
-  }
+  await inAlternatingTurns(
+    options.rounds,
+    async (layer) => void perRound.get(layer)!.push(await inLoop(calls[layer], options.concurrency, options.durationMs)),
+    LAYERS,
+  );
   return LAYERS.map((layer) => ({ layer, cpuMicrosPerRequest: median(perRound.get(layer)!), rounds: perRound.get(layer)! }));
 }
 
@@ -126,10 +127,4 @@ async function inLoop(call: () => Promise<void>, concurrency: number, durationMs
   );
   const used = process.threadCpuUsage(before);
   return Math.round((used.user + used.system) / calls);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2);
 }

@@ -35,11 +35,18 @@ export function loadSlices(worker: LoadWorker, compared: ComparedQuery, clients:
     worker.load({ ...request, url: urls[target], clients, leadInMs, durationMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
 }
 
-/** Calls `measure` for every target in each of `turns` turns, the order flipped each turn (A B, B A, …). */
-export async function inAlternatingTurns(turns: number, measure: (target: Target) => Promise<void>): Promise<void> {
+/**
+ * Calls `measure` for every item (the targets, unless given others) in each of `turns` turns, the
+ * order flipped each turn (A B, B A, …).
+ */
+export async function inAlternatingTurns<T = Target>(
+  turns: number,
+  measure: (item: T) => Promise<void>,
+  items: readonly T[] = TARGETS as readonly T[],
+): Promise<void> {
   for (let turn = 0; turn < turns; turn += 1) {
-    // A change in the machine's load then hits both paths alike.
-    for (const target of turn % 2 === 0 ? TARGETS : [...TARGETS].reverse()) await measure(target);
+    // A change in the machine's load then hits every item alike.
+    for (const item of turn % 2 === 0 ? items : [...items].reverse()) await measure(item);
   }
 }
 
