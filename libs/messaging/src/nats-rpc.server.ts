@@ -6,6 +6,7 @@ import { CustomTransportStrategy, MessageHandler, NatsContext, NatsOptions, Serv
 import type { Span } from '@opentelemetry/api';
 import { ServiceError } from '@stagecraft/contracts';
 import { endSpan, rpcRequestDuration, startHandlerSpan, traceContext } from '@stagecraft/observability';
+import { finalize, isObservable } from 'rxjs';
 
 import { type NatsConfig, natsConnectionOptionsFor } from './nats-auth/nats-config';
 import { NatsConnectionStatus } from './nats-connection-status';
@@ -94,6 +95,30 @@ export class NatsRpcServer extends ServerNats implements CustomTransportStrategy
       if (handling) finish(handling, (response as WritePacketLike).err);
       this.replies.add(() => publish(response));
     };
+  }
+
+  /**
+   * A request is answered with what its handler returns. Nest's handler runs guards, pipes,
+   * interceptors and error filters as always; Nest's transport would then turn a plain answer into
+   * an observable and send it from a subscription, a few rxjs objects and a tick per request for a
+   * value already in hand. An observable answer (a handler's stream, or an error filter's failure)
+   * still goes Nest's way. Events, and subjects without a handler, are Nest's alone.
+   */
+  override async handleMessage(channel: string, natsMsg: Msg): Promise<void> {
+    const handler = natsMsg.reply ? this.getHandlerByPattern(channel) : null;
+    if (!handler) return super.handleMessage(channel, natsMsg);
+    const context = new NatsContext([natsMsg.subject, natsMsg.headers]);
+    const { data, id } = deserializeRequest(natsMsg, { channel, replyTo: natsMsg.reply });
+    const publish = this.getPublisher(natsMsg, id!, context);
+    return this.runWithProcessingHooks(context, async (runEndHook) => {
+      const answer: unknown = await handler(data, context);
+      if (isObservable(answer)) {
+        this.send(answer.pipe(finalize(runEndHook)), publish);
+        return;
+      }
+      runEndHook();
+      publish({ response: answer, isDisposed: true });
+    });
   }
 
   /** Subjects are plain strings: Nest's lookup would first try (and fail) to parse each one as JSON. */

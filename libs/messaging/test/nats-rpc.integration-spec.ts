@@ -4,6 +4,7 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { ErrorCode, Headers, IamSubjects, ServiceError } from '@stagecraft/contracts';
 import { IsString } from 'class-validator';
+import { delay, of, throwError } from 'rxjs';
 
 import { NatsRpcClient, startService } from '../src';
 import { connectAsOperator, operatorNatsSettings } from './test-nats';
@@ -47,6 +48,18 @@ function echoModule(replica: string) {
     @MessagePattern(IamSubjects.createEnterpriseProject)
     writeOnce() {
       return ++received.write === 1 ? NEVER : { replica, attempt: received.write };
+    }
+
+    // Nest lets a handler answer with a stream: a request takes one reply, its first value (or its error).
+    @MessagePattern(IamSubjects.listUsers)
+    streamed(@Payload() request: EchoRequest) {
+      if (request.text === 'conflict') return throwError(() => ServiceError.conflict('streamed conflict', 'text'));
+      return of('first', request.text).pipe(delay(5));
+    }
+
+    @MessagePattern(IamSubjects.health)
+    nothing() {
+      return undefined;
     }
 
     @EventPattern(IamSubjects.authzChanged)
@@ -145,6 +158,20 @@ describe('NATS request/reply (real NATS)', () => {
     expect(masked).toMatchObject({ code: ErrorCode.INTERNAL });
     expect((masked as ServiceError).message).toMatch(/^internal error \(correlation id [\w-]+\)$/);
     expect((masked as ServiceError).message).not.toMatch(/SELECT|\/srv/);
+  });
+
+  it('answers a plain value, nothing as null, and a stream with its first value or its error', async () => {
+    await expect(client.send(IamSubjects.health, {} as never)).resolves.toBeNull();
+    await expect(client.send(IamSubjects.listUsers, { text: 'second' } as never)).resolves.toBe('first');
+    await expect(client.send(IamSubjects.listUsers, { text: 'conflict' } as never)).rejects.toMatchObject({
+      code: ErrorCode.CONFLICT,
+      field: 'text',
+      message: 'streamed conflict',
+    });
+    await expect(client.send(IamSubjects.listUsers, { text: 9 } as never)).rejects.toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'text',
+    });
   });
 
   it('answers UNAVAILABLE when a responder is too slow, and at once when there is none', async () => {

@@ -1,4 +1,13 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { type AuditEvent, IamSubjects, type Subject, subjectOwner } from '@stagecraft/contracts';
@@ -19,13 +28,19 @@ export interface AuditSpec {
 /**
  * Records the handler's successful calls in the audit trail: the service publishes an event on
  * core NATS (`iam.events.audit.v1`) after answering, and iam stores it. Refused calls and calls
- * without a user leave no record.
+ * without a user leave no record. The interceptor is bound to the audited handlers alone: Nest
+ * calls a handler without interceptors directly, where one bound to every handler wrapped each
+ * request of every subject in observables.
  */
 export const Audited = <R, Q = unknown>(
   action: string,
   resourceType: string,
   resource: (result: R, request: Q) => { id: string; enterpriseProjectId?: string | null } | null,
-) => SetMetadata<string, AuditSpec>(AUDITED, { action, resourceType, resource: resource as AuditSpec['resource'] });
+) =>
+  applyDecorators(
+    SetMetadata<string, AuditSpec>(AUDITED, { action, resourceType, resource: resource as AuditSpec['resource'] }),
+    UseInterceptors(AuditInterceptor),
+  );
 
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {

@@ -8,11 +8,10 @@ import {
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { NatsRpcClient } from '@stagecraft/messaging';
 import type { Subscription } from 'nats';
 
-import { AuditInterceptor } from './audit.interceptor';
 import { listenForAuthzChanges } from './authz-changes';
 import { CallerResolver, type CallerRulesSource, MAX_RULES_CACHE_TTL_MS } from './caller-resolver';
 import { NatsCallerRulesSource, NatsVerificationKeySource } from './nats-sources';
@@ -58,12 +57,7 @@ export class AuthzModule {
     const module = AuthzModule.forCallers(options);
     return {
       ...module,
-      providers: [
-        ...(module.providers ?? []),
-        { provide: APP_GUARD, useClass: RpcAuthGuard },
-        // Handlers marked @Audited report who changed what to iam's audit trail.
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-      ],
+      providers: [...(module.providers ?? []), { provide: APP_GUARD, useClass: RpcAuthGuard }],
     };
   }
 
