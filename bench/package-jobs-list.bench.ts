@@ -9,7 +9,9 @@
  * in-process req/s at each level, issue 16), and the bench thread's CPU time per request of each
  * path. At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at 10k ≤ 1.3).
  * At 100k, with the gateway in this process, the thread's CPU time per request is also taken
- * layer by layer (package-jobs-list/layers.ts). The processes run with NODE_ENV=production, as
+ * layer by layer (package-jobs-list/layers.ts), and the gateway's Apollo server is measured
+ * behind three HTTP front ends at 64 clients: its own direct path, express and Fastify
+ * (package-jobs-list/http-front-ends.ts). The processes run with NODE_ENV=production, as
  * deployed, unless the bench is given another (support/production-mode.ts).
  *
  * Environment: BENCH_JOBS_WARMUP_MS (1500), BENCH_JOBS_DURATION_MS (6000), BENCH_JOBS_SLICES (4),
@@ -26,10 +28,11 @@ import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { DataSource } from 'typeorm';
 
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
+import { FRONT_ENDS, type FrontEnd, startFrontEnds } from './package-jobs-list/http-front-ends';
 import { type LayerResult, measureLayers } from './package-jobs-list/layers';
 import { describeEnvironment, envInt, markdownTable, passFail, round, writeResults } from './support/bench-report';
-import type { LevelResult, Target } from './support/closed-loop';
-import { inAlternatingTurns, LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, LoadTotals, TARGETS } from './support/closed-loop';
+import type { ComparedQuery, Target, ThreadTimedResult } from './support/closed-loop';
+import { LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, measureLevel, TARGETS } from './support/closed-loop';
 import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
 import { startLoadWorker } from './support/load-client';
 import { createUser, setupData, signIn, signInAs } from './support/platform-setup';
@@ -62,15 +65,26 @@ const LIST_REQUEST: ListPackageJobsRequest = {
   withTotalCount: false,
   fields: ['id', 'name', 'createdAt', 'version'],
 };
+/** The front ends compared at the higher level's number of clients. */
+const FRONT_END_CLIENTS = 64;
+const FRONT_END_NAMES: Record<FrontEnd, string> = {
+  direct: 'direct: POST /graphql from the HTTP server to Apollo (the gateway as it runs)',
+  express: "express: the gateway's Nest express app with Apollo's express integration",
+  fastify: 'Fastify 5 with @as-integrations/fastify',
+};
 /** The layers' breakdown (package-jobs-list/layers.ts): callers on the bench thread, each layer's time per round, rounds. */
 const LAYER_CONCURRENCY = 64;
 const LAYER_MS = envInt('BENCH_JOBS_LAYER_MS', 1_000);
 const LAYER_ROUNDS = envInt('BENCH_JOBS_LAYER_ROUNDS', 7);
 
-interface JobsLevelResult extends LevelResult {
+/** threadMicrosPerRequest: the bench thread's CPU µs per answered request (servers only: the clients have a thread of their own). */
+interface JobsLevelResult extends ThreadTimedResult {
   jobs: number;
-  /** The bench thread's CPU µs per answered request (servers only: the clients have a thread of their own). */
-  threadMicrosPerRequest: number;
+}
+
+/** The bench's list, asked of the given URLs, right when the page has PAGE edges. */
+function listLoad<T extends string>(urls: Record<T, string>, token: string): ComparedQuery<T> {
+  return { urls, token, query: LIST_QUERY, expectPath: ['data', 'packageJobs', 'edges', 'length'], expectValue: PAGE };
 }
 
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
@@ -127,6 +141,7 @@ async function main(): Promise<void> {
   const plans: Record<number, string> = {};
   const loads: Record<number, number> = {};
   let layers: LayerResult[] = [];
+  let fronts: ThreadTimedResult<FrontEnd>[] = [];
   try {
     const jobs = platform.jobs!;
     const { token, projectIds } = await setUp(platform);
@@ -156,40 +171,14 @@ async function main(): Promise<void> {
 
       const levels = size === THROUGHPUT_SIZE ? LEVELS_AT_THROUGHPUT_SIZE : [SCALE_CLIENTS];
       for (const clients of levels) {
-        const slice = loadSlices(
-          worker,
-          {
-            urls,
-            token,
-            query: LIST_QUERY,
-            expectPath: ['data', 'packageJobs', 'edges', 'length'],
-            expectValue: PAGE,
-          },
-          clients,
-        );
-        for (const target of TARGETS) await slice(target, WARMUP_MS, 0);
-        const totals = new Map(TARGETS.map((target) => [target, new LoadTotals()]));
-        const threadTime = new Map(TARGETS.map((target) => [target, { micros: 0, requests: 0 }]));
-        await inAlternatingTurns(SLICES, async (target) => {
-          const before = process.threadCpuUsage();
-          const answered = await slice(target, LEAD_IN_MS, SLICE_MS);
-          const used = process.threadCpuUsage(before);
-          const time = threadTime.get(target)!;
-          time.micros += used.user + used.system;
-          time.requests += answered.totalRequests;
-          totals.get(target)!.add(answered);
-        });
-        for (const target of TARGETS) {
-          const time = threadTime.get(target)!;
-          const result: JobsLevelResult = {
-            jobs: size,
-            ...totals.get(target)!.result(target, clients),
-            threadMicrosPerRequest: Math.round(time.micros / time.requests),
-          };
+        const slice = loadSlices(worker, listLoad(urls, token), clients);
+        const measured = await measureLevel(slice, TARGETS, clients, { warmupMs: WARMUP_MS, slices: SLICES, sliceMs: SLICE_MS });
+        for (const level of measured) {
+          const result: JobsLevelResult = { jobs: size, ...level };
           results.push(result);
           const error = result.firstError ? ` (first error: ${result.firstError})` : '';
           console.error(
-            `${size} jobs, ${target} × ${clients}: ${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, ` +
+            `${size} jobs, ${result.target} × ${clients}: ${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, ` +
               `p99 ${result.latencyMs.p99} ms, ${result.errors} errors${error}`,
           );
         }
@@ -200,9 +189,23 @@ async function main(): Promise<void> {
           { concurrency: LAYER_CONCURRENCY, durationMs: LAYER_MS, rounds: LAYER_ROUNDS },
         );
         console.error(`layers: ${layers.map((l) => `${l.layer} ${l.cpuMicrosPerRequest} µs`).join(', ')}`);
+        const frontEnds = await startFrontEnds(platform.gateway, platform.graphqlUrl);
+        try {
+          const slice = loadSlices(worker, listLoad(frontEnds.urls, token), FRONT_END_CLIENTS);
+          fronts = await measureLevel(slice, FRONT_ENDS, FRONT_END_CLIENTS, {
+            warmupMs: WARMUP_MS,
+            slices: SLICES,
+            sliceMs: SLICE_MS,
+          });
+        } finally {
+          await frontEnds.close();
+        }
+        console.error(
+          `front ends: ${fronts.map((f) => `${f.target} ${f.requestsPerSecond} req/s, ${f.threadMicrosPerRequest} µs`).join('; ')}`,
+        );
       }
     }
-    report(results, plans, loads, layers);
+    report(results, plans, loads, layers, fronts);
   } finally {
     await worker.stop();
     await inProcess?.close();
@@ -215,6 +218,7 @@ function report(
   plans: Record<number, string>,
   loads: Record<number, number>,
   layers: LayerResult[],
+  fronts: ThreadTimedResult<FrontEnd>[],
 ): void {
   const find = (jobs: number, target: Target, clients: number) =>
     results.find((r) => r.jobs === jobs && r.target === target && r.clients === clients);
@@ -278,6 +282,7 @@ function report(
       find(THROUGHPUT_SIZE, 'in-process', LAYER_CONCURRENCY),
     );
   }
+  if (fronts.length > 0) reportFrontEnds(fronts);
   console.log(
     `\n### Item 2 — growth, ${SCALE_CLIENTS} clients (target: platform p50 at ${largest.toLocaleString('en')} / p50 at ${smallest.toLocaleString('en')} ≤ ${TARGET.maxP50Growth})\n`,
   );
@@ -323,10 +328,32 @@ function report(
       gateway: GATEWAY_PROCESS ? 'own process (dist/gateway/src/main.js)' : 'bench process',
       nodeEnv: process.env.NODE_ENV,
       layers: { concurrency: LAYER_CONCURRENCY, durationMs: LAYER_MS, rounds: LAYER_ROUNDS },
+      frontEnds: { clients: FRONT_END_CLIENTS },
     },
     layers,
+    frontEnds: fronts,
   });
   console.log(`\nwrote ${file}`);
+}
+
+/** The same GraphQL list through the gateway's Apollo server behind each HTTP front end. */
+function reportFrontEnds(fronts: ThreadTimedResult<FrontEnd>[]): void {
+  const direct = fronts.find((f) => f.target === 'direct');
+  console.log(
+    `\n### The HTTP front end under Apollo (express against Fastify, issue 16 item 3), ${FRONT_END_CLIENTS} clients, gateway → NATS → jobs behind each\n`,
+  );
+  console.log(
+    markdownTable(
+      ['front end', ...LOAD_COLUMNS, 'errors', 'thread µs / req', 'req/s ÷ direct'],
+      fronts.map((f) => [
+        FRONT_END_NAMES[f.target],
+        ...loadCells(f),
+        f.errors,
+        f.threadMicrosPerRequest,
+        direct ? round(f.requestsPerSecond / direct.requestsPerSecond, 2) : '',
+      ]),
+    ),
+  );
 }
 
 /** Where the platform path's thread time goes, layer by layer, beside the in-process path's. */

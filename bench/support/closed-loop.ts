@@ -11,8 +11,8 @@ export const LEAD_IN_MS = 250;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** One path at one concurrency level, over all of its measured slices. */
-export interface LevelResult {
-  target: Target;
+export interface LevelResult<T extends string = Target> {
+  target: T;
   clients: number;
   requests: number;
   errors: number;
@@ -22,14 +22,18 @@ export interface LevelResult {
 }
 
 /** The query both paths are sent, where each path answers it, and the answer that counts as right. */
-export type ComparedQuery = Pick<LoadRequest, 'token' | 'query' | 'expectPath' | 'expectValue'> & {
-  urls: Record<Target, string>;
+export type ComparedQuery<T extends string = Target> = Pick<LoadRequest, 'token' | 'query' | 'expectPath' | 'expectValue'> & {
+  urls: Record<T, string>;
 };
 
 /** `clients` closed-loop clients on one target: `leadInMs` of load not counted, then `durationMs` measured. */
-export type LoadSlice = (target: Target, leadInMs: number, durationMs: number) => Promise<LoadResult>;
+export type LoadSlice<T extends string = Target> = (target: T, leadInMs: number, durationMs: number) => Promise<LoadResult>;
 
-export function loadSlices(worker: LoadWorker, compared: ComparedQuery, clients: number): LoadSlice {
+export function loadSlices<T extends string = Target>(
+  worker: LoadWorker,
+  compared: ComparedQuery<T>,
+  clients: number,
+): LoadSlice<T> {
   const { urls, ...request } = compared;
   return (target, leadInMs, durationMs) =>
     worker.load({ ...request, url: urls[target], clients, leadInMs, durationMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
@@ -53,7 +57,7 @@ export async function inAlternatingTurns<T = Target>(
 /** The table columns of a level's load, and its cells. */
 export const LOAD_COLUMNS = ['clients', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'max ms'];
 
-export function loadCells(result: LevelResult): number[] {
+export function loadCells(result: LevelResult<string>): number[] {
   const { p50, p99, mean, max } = result.latencyMs;
   return [result.clients, result.requestsPerSecond, p50, p99, mean, max];
 }
@@ -75,7 +79,7 @@ export class LoadTotals {
     this.firstError ??= run.firstError;
   }
 
-  result(target: Target, clients: number): LevelResult {
+  result<T extends string = Target>(target: T, clients: number): LevelResult<T> {
     const latencies = Float64Array.from(this.latencies).sort();
     return {
       target,
@@ -87,4 +91,39 @@ export class LoadTotals {
       ...(this.firstError ? { firstError: this.firstError } : {}),
     };
   }
+}
+
+/** A level's result with the measuring thread's CPU µs per answered request (the servers on it). */
+export type ThreadTimedResult<T extends string = Target> = LevelResult<T> & { threadMicrosPerRequest: number };
+
+/**
+ * One level: each item warmed up for `warmupMs`, then `slices` measured slices of `sliceMs` in
+ * alternating turns, with this thread's CPU time per answered request around each slice.
+ */
+export async function measureLevel<T extends string = Target>(
+  slice: LoadSlice<T>,
+  items: readonly T[],
+  clients: number,
+  options: { warmupMs: number; slices: number; sliceMs: number },
+): Promise<ThreadTimedResult<T>[]> {
+  for (const item of items) await slice(item, options.warmupMs, 0);
+  const totals = new Map(items.map((item) => [item, new LoadTotals()]));
+  const threadTime = new Map(items.map((item) => [item, { micros: 0, requests: 0 }]));
+  await inAlternatingTurns(
+    options.slices,
+    async (item) => {
+      const before = process.threadCpuUsage();
+      const answered = await slice(item, LEAD_IN_MS, options.sliceMs);
+      const used = process.threadCpuUsage(before);
+      const time = threadTime.get(item)!;
+      time.micros += used.user + used.system;
+      time.requests += answered.totalRequests;
+      totals.get(item)!.add(answered);
+    },
+    items,
+  );
+  return items.map((item) => {
+    const time = threadTime.get(item)!;
+    return { ...totals.get(item)!.result(item, clients), threadMicrosPerRequest: Math.round(time.micros / time.requests) };
+  });
 }
