@@ -77,7 +77,7 @@ const LAYER_CONCURRENCY = 64;
 const LAYER_MS = envInt('BENCH_JOBS_LAYER_MS', 1_000);
 const LAYER_ROUNDS = envInt('BENCH_JOBS_LAYER_ROUNDS', 7);
 
-/** threadMicrosPerRequest: the bench thread's CPU µs per answered request (servers only: the clients have a thread of their own). */
+/** A level at one table size; its thread time is the bench thread's alone (the clients have a thread of their own). */
 interface JobsLevelResult extends ThreadTimedResult {
   jobs: number;
 }
