@@ -65,8 +65,8 @@ const LIST_REQUEST: ListPackageJobsRequest = {
   withTotalCount: false,
   fields: ['id', 'name', 'createdAt', 'version'],
 };
-/** The front ends compared at the higher level's number of clients. */
-const FRONT_END_CLIENTS = 64;
+/** The front ends are compared at the higher level's number of clients. */
+const FRONT_END_CLIENTS = Math.max(...LEVELS_AT_THROUGHPUT_SIZE);
 const FRONT_END_NAMES: Record<FrontEnd, string> = {
   direct: 'direct: POST /graphql from the HTTP server to Apollo (the gateway as it runs)',
   express: "express: the gateway's Nest express app with Apollo's express integration",
