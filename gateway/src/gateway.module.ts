@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
-import { GraphQLModule } from '@nestjs/graphql';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { AuthzModule, CallerResolver } from '@stagecraft/authz';
 import { MessagingModule, NatsRpcClient } from '@stagecraft/messaging';
 import { ObservabilityModule } from '@stagecraft/observability';
@@ -15,6 +15,7 @@ import { GqlAuthGuard } from './auth/gql-auth.guard';
 import { type GraphQLContext, type RequestContext, requestContextFromHeaders } from './auth/request-context';
 import { BuildEventFeed } from './builds/build-event.feed';
 import { GatewayConfig } from './config';
+import { executorGateway } from './graphql/apollo-executor';
 import { costLimitPlugin } from './graphql/cost-limit.plugin';
 import { depthLimitRule } from './graphql/depth-limit.rule';
 import { formatError } from './graphql/format-error';
@@ -23,6 +24,7 @@ import { GraphQLErrorFilter } from './graphql/graphql-error.filter';
 import { introspectionGatePlugin, type SignedInCheck } from './graphql/introspection-gate.plugin';
 import { createLoaders } from './graphql/loaders';
 import { pluginsForNest } from './graphql/nest-apollo';
+import { declareNestPropertyFields } from './graphql/nest-property-fields';
 import { noStorePlugin } from './graphql/no-store.plugin';
 import { DateTimeScalar } from './graphql/scalars';
 import { sharedSubscriptionExecution } from './graphql/shared-subscription-execution';
@@ -58,6 +60,14 @@ export class GatewayModule {
             autoSchemaFile: true,
             sortSchema: true,
             buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+            // Queries and mutations over HTTP run on graphql/execute.ts, given to Apollo as a gateway's
+            // executor, on the schema Nest built (and Nest's own plain fields declared to it);
+            // subscriptions on graphql-js's own.
+            gateway: executorGateway(() => {
+              const { schema } = modules.get(GraphQLSchemaHost, { strict: false });
+              declareNestPropertyFields(schema);
+              return schema;
+            }),
             // Introspection: never in production, elsewhere only for a signed-in caller (the gate
             // below); GraphiQL only in development, its page only for a signed-in caller (start-gateway).
             introspection: !production,
