@@ -5,9 +5,10 @@ import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { CallerResolver } from '@stagecraft/authz';
 import { JobsSubjects, type ListPackageJobsRequest } from '@stagecraft/contracts';
 import { NatsRpcClient } from '@stagecraft/messaging';
-import { execute, parse } from 'graphql';
+import { parse } from 'graphql';
 
 import { graphQLContextFactory } from '../../gateway/src/gateway.module';
+import { execute } from '../../gateway/src/graphql/execute';
 import { apolloFromNest } from '../../gateway/src/graphql/nest-apollo';
 import { PackageJobsService } from '../../services/jobs/src/package-jobs/package-jobs.service';
 import { median } from '../support/bench-report';
@@ -22,8 +23,9 @@ import { inAlternatingTurns } from '../support/closed-loop';
  * - `service`: jobs' own work for `jobs.list.v1`: the caller (cached), the query, the DTOs, JSON.
  * - `nats`: the gateway's NatsRpcClient asks jobs over NATS (jobs' transport and Nest's
  *   microservice pipeline on one side, nats.js and the reply's JSON on the other).
- * - `graphql`: graphql-js executes the operation on the gateway's schema with the gateway's
- *   context (Nest's resolver, guard and the NATS request), and the answer is stringified.
+ * - `graphql`: the gateway's executor (gateway/src/graphql/execute.ts, graphql-js's algorithm)
+ *   runs the operation on the gateway's schema with the gateway's context (Nest's resolver, guard
+ *   and the NATS request), and the answer is stringified.
  * - `apollo`: the same through Apollo's request pipeline and the gateway's plugins, no HTTP.
  *
  * The HTTP server on top of `apollo` is what the bench's platform path measures.
