@@ -8,9 +8,10 @@ type ExecutorGateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 /**
  * Has Apollo run operations with the gateway's `execute` (execute.ts) instead of graphql-js's.
  * Apollo takes an executor only from a gateway (the `gateway` option, which @nestjs/apollo passes
- * on): this one serves the schema Nest built, unchanged, and executes each operation in process,
- * with the arguments Apollo gives graphql-js's `execute`. Parsing, validation, plugins, the
- * context and error formatting stay Apollo's. `schema()` is read when Apollo starts.
+ * on): this one serves the schema Nest built, unchanged, and executes each operation in process
+ * with the schema, document, context, variables and operation name Apollo would give graphql-js
+ * (the gateway sets no root value, field resolver or execution options). Parsing, validation,
+ * plugins, the context and error formatting stay Apollo's. `schema()` is read when Apollo starts.
  */
 export function executorGateway(schema: () => GraphQLSchema | undefined): ExecutorGateway {
   let listener: Parameters<ExecutorGateway['onSchemaLoadOrUpdate']>[0] | undefined;
