@@ -3,6 +3,7 @@ import {
   type ExecutionResult,
   type FieldNode,
   getArgumentValues,
+  getNullableType,
   type GraphQLAbstractType,
   GraphQLError,
   type GraphQLField,
@@ -101,10 +102,8 @@ export interface PropertyRead {
 }
 
 /** How a plain field is read; graphql-js's default resolver (no resolver of the field's own) also calls a method. */
-interface PlainRead {
-  resolver: GraphQLFieldResolver<unknown, unknown> | undefined;
-  property: string;
-  defaultValue: unknown;
+interface PlainRead extends Omit<PropertyRead, 'resolver'> {
+  resolver: PropertyRead['resolver'] | undefined;
   callsMethods: boolean;
 }
 
@@ -209,8 +208,7 @@ function plainReadOf(context: Context, fieldDef: GraphQLField<unknown, unknown>,
 
 /** A scalar or enum field without arguments: the only kind read straight off. */
 function isPlainShape(fieldDef: GraphQLField<unknown, unknown>): boolean {
-  const type = fieldDef.type;
-  return fieldDef.args.length === 0 && isLeafType(isNonNullType(type) ? type.ofType : type);
+  return fieldDef.args.length === 0 && isLeafType(getNullableType(fieldDef.type));
 }
 
 /** What graphql-js's defaultFieldResolver does for a field without a resolver of its own. */
@@ -259,7 +257,7 @@ function completePlainValue(parentType: GraphQLObjectType, fieldDef: GraphQLFiel
     if (isNonNullType(type)) throw new Error(`Cannot return null for non-nullable field ${parentType.name}.${fieldDef.name}.`);
     return null;
   }
-  return completeLeafValue((isNonNullType(type) ? type.ofType : type) as GraphQLLeafType, value);
+  return completeLeafValue(getNullableType(type) as GraphQLLeafType, value);
 }
 
 function executeField(
