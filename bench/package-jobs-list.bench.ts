@@ -87,6 +87,24 @@ function listLoad<T extends string>(urls: Record<T, string>, token: string): Com
   return { urls, token, query: LIST_QUERY, expectPath: ['data', 'packageJobs', 'edges', 'length'], expectValue: PAGE };
 }
 
+/**
+ * Both paths must answer the same bytes: a bigger answer on one side would cost its server, and the
+ * load client on the same cores, work the other does not do.
+ */
+async function expectSameAnswers(urls: Record<Target, string>, token: string): Promise<void> {
+  const answers = await Promise.all(
+    TARGETS.map(async (target) => {
+      const response = await fetch(urls[target], {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: LIST_QUERY }),
+      });
+      return response.text();
+    }),
+  );
+  if (answers[0] !== answers[1]) throw new Error(`the paths answer differently:\n${answers.join('\n')}`);
+}
+
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
 async function setUp(platform: IamPlatform): Promise<{ token: string; projectIds: string[]; heldProjectIds: string[] }> {
   const data = <T>(query: string, variables: Record<string, unknown>, token: string) =>
@@ -149,7 +167,7 @@ async function main(): Promise<void> {
     const [{ account_id: accountId }] = (await db.query(`SELECT account_id FROM iam.enterprise_projects LIMIT 1`)) as {
       account_id: string;
     }[];
-    inProcess = await startInProcessList(jobs, PAGE);
+    inProcess = await startInProcessList(jobs, LIST_REQUEST);
     const urls: Record<Target, string> = { platform: platform.graphqlUrl, 'in-process': inProcess.url };
     const callers = jobs.get(CallerResolver, { strict: false });
 
@@ -158,6 +176,7 @@ async function main(): Promise<void> {
       loads[size] = await growTo(db, rows, size, accountId, projectIds);
       rows = size;
       console.error(`${size} jobs inserted + analyzed in ${loads[size]} ms`);
+      await expectSameAnswers(urls, token);
 
       // The plan of the very query both paths run (from the same query builder).
       const caller = await callers.resolve({ token, correlationId: 'bench-explain' });

@@ -2,13 +2,14 @@ import { createServer, type Server } from 'node:http';
 
 import type { INestMicroservice } from '@nestjs/common';
 import { accessibleWhere, type Caller, CallerResolver } from '@stagecraft/authz';
+import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { paginate } from '@stagecraft/persistence';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 
 import { requestContextFromHeaders } from '../../gateway/src/auth/request-context';
 import { PackageJobEntity } from '../../services/jobs/src/package-jobs/infra/package-job.entity';
 // Not exported by @stagecraft/service-jobs; the baseline answers with the very DTOs jobs sends.
-import { toDto } from '../../services/jobs/src/package-jobs/package-jobs.service';
+import { listedJob } from '../../services/jobs/src/package-jobs/package-jobs.service';
 
 /** The query PackageJobsService.list builds for `packageJobs(first: N)` with no filter. */
 export function listQuery(dataSource: DataSource, caller: Caller): SelectQueryBuilder<PackageJobEntity> | null {
@@ -24,12 +25,15 @@ export function listQuery(dataSource: DataSource, caller: Caller): SelectQueryBu
 /**
  * The list answered in process, without NATS or GraphQL: a bare HTTP endpoint that verifies the
  * token and resolves the caller with jobs' own CallerResolver (its cached ability), runs the
- * identical query builder + keyset paginate on jobs' own pool, and sends the page as JSON.
+ * identical query builder + keyset paginate on jobs' own pool, and sends the page as JSON: the
+ * jobs as jobs.list sends them for `request` (the keys the gateway asks for), in the document the
+ * platform answers, so that both paths write and their clients parse the same bytes.
  */
 export async function startInProcessList(
   jobs: INestMicroservice,
-  first: number,
+  request: Pick<ListPackageJobsRequest, 'first' | 'fields'>,
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const { first, fields } = request;
   const callers = jobs.get(CallerResolver, { strict: false });
   const dataSource = jobs.get(DataSource, { strict: false });
   const server: Server = createServer((req, res) => {
@@ -40,14 +44,15 @@ export async function startInProcessList(
           const caller = await callers.resolve(requestContextFromHeaders(req.headers.authorization, undefined));
           const query = listQuery(dataSource, caller);
           const page = query ? await paginate(query, { createdAt: 'j.created_at', id: 'j.id' }, { first }) : null;
-          const body = JSON.stringify({
+          const body = `${JSON.stringify({
             data: {
               packageJobs: {
-                edges: (page?.edges ?? []).map((edge) => ({ cursor: edge.cursor, node: toDto(edge.node) })),
+                edges: (page?.edges ?? []).map((edge) => ({ cursor: edge.cursor, node: listedJob(edge.node, fields) })),
                 pageInfo: { hasNextPage: page?.hasNextPage ?? false, endCursor: page?.endCursor ?? null },
               },
             },
-          });
+            // Apollo ends its JSON with a newline.
+          })}\n`;
           res.writeHead(200, { 'content-type': 'application/json' }).end(body);
         } catch (error) {
           res

@@ -273,7 +273,9 @@ function executeField(
   const returnType = fieldDef.type;
   const info = buildResolveInfo(context, fieldDef, fieldNodes, parentType, path);
   try {
-    const args = getArgumentValues(fieldDef, fieldNodes[0], context.variableValues);
+    // What getArgumentValues answers for a field that defines no arguments: it reads only defined ones.
+    const args =
+      fieldDef.args.length === 0 ? Object.create(null) : getArgumentValues(fieldDef, fieldNodes[0], context.variableValues);
     const contextValue = context.contextValue;
     const result = resolveFn(source, args, contextValue, info);
     const completed = isPromise(result)

@@ -3,16 +3,24 @@ import { ErrorCode, ServiceError } from '@stagecraft/contracts';
 // The body of every reply on the wire is `{ data }` or `{ error: { code, message, field? } }`
 // (ErrorBody). Requests are the bare JSON payload; correlation id and token travel in headers.
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value ?? null));
+  return Buffer.from(JSON.stringify(value ?? null), 'utf8');
 }
 
 export function decodeJson(bytes: Uint8Array): unknown {
   if (bytes.length === 0) return null;
-  return JSON.parse(decoder.decode(bytes));
+  return JSON.parse(utf8Text(bytes));
+}
+
+/**
+ * A message's text, as TextDecoder reads it: malformed sequences replaced, a leading byte order
+ * mark skipped. Buffer's conversions (here and in encodeJson) make no fresh ArrayBuffer per
+ * message as TextDecoder and TextEncoder do: a list page's reply (4.7 KB) is encoded and decoded
+ * on every request, and those allocations showed in the hop's profile (issue 16).
+ */
+export function utf8Text(bytes: Uint8Array): string {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.byteLength - start).toString('utf8');
 }
 
 /** Turns a reply into its data, or throws the ServiceError it carries. */

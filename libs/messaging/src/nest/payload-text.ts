@@ -1,10 +1,9 @@
-import { decodeJson } from '../wire-format';
+import { decodeJson, utf8Text } from '../wire-format';
 
 /** Longer payloads (a Dockerfile, a kubeconfig) are not remembered: they seldom repeat. */
 export const REMEMBERED_PAYLOAD_MAX_BYTES = 512;
 
 const texts = new WeakMap<object, string>();
-const decoder = new TextDecoder();
 
 /**
  * A request's payload, parsed from the message's bytes as decodeJson does; for a short object
@@ -13,7 +12,7 @@ const decoder = new TextDecoder();
  */
 export function parsePayload(bytes: Uint8Array): unknown {
   if (bytes.length === 0 || bytes.length > REMEMBERED_PAYLOAD_MAX_BYTES) return decodeJson(bytes);
-  const text = decoder.decode(bytes);
+  const text = utf8Text(bytes);
   const value: unknown = JSON.parse(text);
   if (typeof value === 'object' && value !== null) texts.set(value, text);
   return value;

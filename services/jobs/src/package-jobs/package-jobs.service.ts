@@ -206,7 +206,7 @@ export class PackageJobsService {
     if (!where) return { edges: [], hasNextPage: false, endCursor: null, totalCount: request.withTotalCount ? 0 : null };
     const page = await this.jobs.page({ accountId: caller.accountId, where }, request);
     return {
-      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: onlyKeys(toDto(edge.node), request.fields) })),
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: listedJob(edge.node, request.fields) })),
       hasNextPage: page.hasNextPage,
       endCursor: page.endCursor,
       totalCount: page.totalCount,
@@ -296,8 +296,15 @@ export function toDto(
   };
 }
 
-/** The keys asked for, else the whole DTO: what is left out is not encoded, sent nor parsed. */
-function onlyKeys(dto: PackageJobDto, keys: readonly (keyof PackageJobDto)[] | null | undefined): Partial<PackageJobDto> {
+/**
+ * A job as jobs.list sends it: its DTO with only the keys asked for, else the whole DTO. What is
+ * left out is not encoded, sent nor parsed.
+ */
+export function listedJob(
+  job: PackageJobEntity,
+  keys: readonly (keyof PackageJobDto)[] | null | undefined,
+): Partial<PackageJobDto> {
+  const dto = toDto(job);
   if (!keys) return dto;
   const picked: Partial<Record<keyof PackageJobDto, unknown>> = {};
   for (const key of keys) picked[key] = dto[key];
