@@ -44,6 +44,7 @@ export async function startInProcessList(
           const caller = await callers.resolve(requestContextFromHeaders(req.headers.authorization, undefined));
           const query = listQuery(dataSource, caller);
           const page = query ? await paginate(query, { createdAt: 'j.created_at', id: 'j.id' }, { first }) : null;
+          // Apollo ends its JSON with a newline.
           const body = `${JSON.stringify({
             data: {
               packageJobs: {
@@ -51,7 +52,6 @@ export async function startInProcessList(
                 pageInfo: { hasNextPage: page?.hasNextPage ?? false, endCursor: page?.endCursor ?? null },
               },
             },
-            // Apollo ends its JSON with a newline.
           })}\n`;
           res.writeHead(200, { 'content-type': 'application/json' }).end(body);
         } catch (error) {
