@@ -6,8 +6,10 @@
  *
  * One table, grown in place: 10,000 jobs → 100,000 → 1,000,000 (INSERT … SELECT generate_series,
  * then ANALYZE). At 100k: 16 and 64 clients, both paths (target: platform ≥ 80 % of the
- * in-process req/s at each level, issue 16), and the bench thread's CPU time per request of each
- * path. At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at 10k ≤ 1.3).
+ * in-process req/s at each level, issue 16), and the CPU time per request of each path: the
+ * bench thread's, the whole machine's and the nats-server's (and the gateway process's, when it
+ * runs in one). At 10k and 1M: 16 clients, both paths (target: platform p50 at 1M / p50 at 10k
+ * ≤ 1.3).
  * At 100k, with the gateway in this process, the thread's CPU time per request is also taken
  * layer by layer (package-jobs-list/layers.ts), and the gateway's Apollo server is measured
  * behind three HTTP front ends at 64 clients: its own direct path, express and Fastify
@@ -23,6 +25,8 @@
 // First: graphql-js reads NODE_ENV when it is loaded.
 import './support/production-mode';
 
+import { availableParallelism } from 'node:os';
+
 import { CallerResolver } from '@stagecraft/authz';
 import type { ListPackageJobsRequest } from '@stagecraft/contracts';
 import { DataSource } from 'typeorm';
@@ -30,8 +34,9 @@ import { DataSource } from 'typeorm';
 import { listQuery, startInProcessList } from './package-jobs-list/baseline';
 import { FRONT_ENDS, type FrontEnd, startFrontEnds } from './package-jobs-list/http-front-ends';
 import { type LayerResult, measureLayers } from './package-jobs-list/layers';
+import { commandName, descendantsOf } from './package-upload/process-probe';
 import { describeEnvironment, envInt, markdownTable, passFail, round, writeResults } from './support/bench-report';
-import type { ComparedQuery, Target, ThreadTimedResult } from './support/closed-loop';
+import type { ComparedQuery, CpuTimedResult, Target } from './support/closed-loop';
 import { LEAD_IN_MS, LOAD_COLUMNS, loadCells, loadSlices, measureLevel, TARGETS } from './support/closed-loop';
 import { type IamPlatform, startIamPlatform } from './support/iam-gateway.platform';
 import { startLoadWorker } from './support/load-client';
@@ -78,7 +83,7 @@ const LAYER_MS = envInt('BENCH_JOBS_LAYER_MS', 1_000);
 const LAYER_ROUNDS = envInt('BENCH_JOBS_LAYER_ROUNDS', 7);
 
 /** A level at one table size; its thread time is the bench thread's alone (the clients have a thread of their own). */
-interface JobsLevelResult extends ThreadTimedResult {
+interface JobsLevelResult extends CpuTimedResult {
   jobs: number;
 }
 
@@ -103,6 +108,18 @@ async function expectSameAnswers(urls: Record<Target, string>, token: string): P
     }),
   );
   if (answers[0] !== answers[1]) throw new Error(`the paths answer differently:\n${answers.join('\n')}`);
+}
+
+/**
+ * The platform's processes besides this one, whose CPU time each path costs: the nats-server the
+ * bench started (none when it was given one), and the gateway's when it runs in a process of its own.
+ */
+function watchedProcesses(platform: IamPlatform): Record<string, number> {
+  const watched: Record<string, number> = {};
+  const natsServer = descendantsOf(process.pid).find((pid) => commandName(pid) === 'nats-server');
+  if (natsServer !== undefined) watched['nats-server'] = natsServer;
+  if (platform.gatewayPid !== undefined) watched['gateway process'] = platform.gatewayPid;
+  return watched;
 }
 
 /** Admin token, 100 projects, and a non-admin user holding `servicestage:assembling:*` in 3 of them. */
@@ -159,7 +176,7 @@ async function main(): Promise<void> {
   const plans: Record<number, string> = {};
   const loads: Record<number, number> = {};
   let layers: LayerResult[] = [];
-  let fronts: ThreadTimedResult<FrontEnd>[] = [];
+  let fronts: CpuTimedResult<FrontEnd>[] = [];
   try {
     const jobs = platform.jobs!;
     const { token, projectIds } = await setUp(platform);
@@ -191,7 +208,12 @@ async function main(): Promise<void> {
       const levels = size === THROUGHPUT_SIZE ? LEVELS_AT_THROUGHPUT_SIZE : [SCALE_CLIENTS];
       for (const clients of levels) {
         const slice = loadSlices(worker, listLoad(urls, token), clients);
-        const measured = await measureLevel(slice, TARGETS, clients, { warmupMs: WARMUP_MS, slices: SLICES, sliceMs: SLICE_MS });
+        const measured = await measureLevel(slice, TARGETS, clients, {
+          warmupMs: WARMUP_MS,
+          slices: SLICES,
+          sliceMs: SLICE_MS,
+          processes: watchedProcesses(platform),
+        });
         for (const level of measured) {
           const result: JobsLevelResult = { jobs: size, ...level };
           results.push(result);
@@ -237,7 +259,7 @@ function report(
   plans: Record<number, string>,
   loads: Record<number, number>,
   layers: LayerResult[],
-  fronts: ThreadTimedResult<FrontEnd>[],
+  fronts: CpuTimedResult<FrontEnd>[],
 ): void {
   const find = (jobs: number, target: Target, clients: number) =>
     results.find((r) => r.jobs === jobs && r.target === target && r.clients === clients);
@@ -275,21 +297,33 @@ function report(
   console.log(
     `### Item 1 — throughput at ${THROUGHPUT_SIZE.toLocaleString('en')} jobs (target: platform ≥ ${percent(TARGET.minRatio)} of in-process req/s)\n`,
   );
+  const throughputRows = results.filter((r) => r.jobs === THROUGHPUT_SIZE);
+  const watched = [...new Set(throughputRows.flatMap((r) => Object.keys(r.processMicrosPerRequest)))];
   console.log(
     markdownTable(
-      ['path', ...LOAD_COLUMNS, 'errors', 'thread µs / req', 'platform / in-process'],
-      results
-        .filter((r) => r.jobs === THROUGHPUT_SIZE)
-        .map((r) => {
-          const ratio = ratios.find((x) => x.clients === r.clients)!.ratio;
-          return [
-            r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
-            ...loadCells(r),
-            r.errors,
-            r.threadMicrosPerRequest,
-            r.target === 'platform' ? `${percent(ratio)} ${ratio >= TARGET.minRatio ? 'PASS' : 'FAIL'}` : '',
-          ];
-        }),
+      [
+        'path',
+        ...LOAD_COLUMNS,
+        'errors',
+        'thread µs / req',
+        'machine µs / req',
+        ...watched.map((label) => `${label} µs / req`),
+        'cores busy',
+        'platform / in-process',
+      ],
+      throughputRows.map((r) => {
+        const ratio = ratios.find((x) => x.clients === r.clients)!.ratio;
+        return [
+          r.target === 'platform' ? 'gateway → NATS → jobs' : 'in-process (no NATS)',
+          ...loadCells(r),
+          r.errors,
+          r.threadMicrosPerRequest,
+          r.machineMicrosPerRequest,
+          ...watched.map((label) => r.processMicrosPerRequest[label] ?? ''),
+          r.busyCores,
+          r.target === 'platform' ? `${percent(ratio)} ${ratio >= TARGET.minRatio ? 'PASS' : 'FAIL'}` : '',
+        ];
+      }),
     ),
   );
   console.log(`\nItem 1: ${throughputVerdict}`);
@@ -328,7 +362,9 @@ function report(
   console.log(
     `\nclosed loop; per level ${WARMUP_MS / 1000} s warm-up per path, then ${DURATION_MS / 1000} s measured per path in ` +
       `${SLICES} slices taken in turns (${LEAD_IN_MS} ms lead-in each); clients in a worker thread, servers on the main thread; ` +
-      `thread µs / req: the main thread's CPU time per answered request${GATEWAY_PROCESS ? ' (not counting the gateway, in a process of its own)' : ''}; NODE_ENV=${process.env.NODE_ENV}.`,
+      `thread µs / req: the main thread's CPU time per answered request${GATEWAY_PROCESS ? ' (not counting the gateway, in a process of its own)' : ''}; ` +
+      `machine µs / req: every core's busy time per answered request (the clients, Postgres and NATS included); ` +
+      `cores busy: of ${availableParallelism()}, on average; NODE_ENV=${process.env.NODE_ENV}.`,
   );
   const file = writeResults('package-jobs-list', results, {
     targets: {
@@ -356,7 +392,7 @@ function report(
 }
 
 /** The same GraphQL list through the gateway's Apollo server behind each HTTP front end. */
-function reportFrontEnds(fronts: ThreadTimedResult<FrontEnd>[]): void {
+function reportFrontEnds(fronts: CpuTimedResult<FrontEnd>[]): void {
   const direct = fronts.find((f) => f.target === 'direct');
   console.log(
     `\n### The HTTP front end under Apollo (express against Fastify, issue 16 item 3), ${FRONT_END_CLIENTS} clients, gateway → NATS → jobs behind each\n`,

@@ -11,12 +11,12 @@
  * alone before its memory is read). Needs what `npm start` needs (README).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from '../deploy/local/src/free-port';
-import { rssMiB } from './package-upload/process-probe';
+import { descendantsOf, rssMiB } from './package-upload/process-probe';
 import { describeEnvironment, envInt, markdownTable, median, passFail, round, writeResults } from './support/bench-report';
 import { runBench } from './support/run-bench';
 
@@ -42,36 +42,6 @@ interface StartResult {
   rep: number;
   startSeconds: number;
   idle: { totalMiB: number; totalPssMiB: number; nodeMiB: number; otherMiB: number; processes: ProcessMemory[] };
-}
-
-function parentOf(pid: string): number | null {
-  try {
-    return Number(
-      readFileSync(`/proc/${pid}/stat`, 'utf8')
-        .replace(/^.*\) /s, '')
-        .split(' ')[1],
-    );
-  } catch {
-    return null;
-  }
-}
-
-/** Every process below `root`, at any depth (the launcher's children and theirs: postgres' backends too). */
-function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    const parent = parentOf(entry);
-    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
 }
 
 function pssMiB(pid: number): number {

@@ -2,9 +2,10 @@
  * What the bench reads about other processes, from Linux's /proc:
  * - RSS sampled every 50 ms in a worker thread (so a busy bench event loop never delays a sample),
  * - the kernel's exact RSS high-water mark (VmHWM), reset per measured window with clear_refs,
- * - CPU time (user + system) per process, to see which process a phase keeps busy.
+ * - CPU time (user + system) per process, to see which process a phase keeps busy,
+ * - a process's descendants (the servers a bench started), and the machine's CPU time.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 const MiB = 1024 * 1024;
@@ -134,5 +135,42 @@ export async function waitForQuiet(
     const waitedMs = performance.now() - started;
     if (busyCores <= maxBusyCores) return { busyCores, quiet: true, waitedMs };
     if (waitedMs >= maxMs) return { busyCores, quiet: false, waitedMs };
+  }
+}
+
+function parentOf(pid: string): number | null {
+  try {
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every process below `root`, at any depth (a launcher's children and theirs: Postgres' backends too). */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const parent = parentOf(entry);
+    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** The executable's name (`/proc/<pid>/comm`: nats-server, node), or null once the process is gone. */
+export function commandName(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
-import { type LatencySummary, summarizeLatencies } from './bench-report';
+import { cpuSeconds, machineCpuSeconds } from '../package-upload/process-probe';
+import { type LatencySummary, round, summarizeLatencies } from './bench-report';
 import type { LoadWorker } from './load-client';
 import type { LoadRequest, LoadResult } from './load-worker';
 
@@ -93,37 +94,76 @@ export class LoadTotals {
   }
 }
 
-/** A level's result with the measuring thread's CPU µs per answered request (the servers on it). */
-export type ThreadTimedResult<T extends string = Target> = LevelResult<T> & { threadMicrosPerRequest: number };
+/** A level's result with the CPU time each answered request cost: the measuring thread's, the machine's, the servers'. */
+export type CpuTimedResult<T extends string = Target> = LevelResult<T> & {
+  /** This thread's CPU µs per answered request (the servers on it). */
+  threadMicrosPerRequest: number;
+  /** Every core's busy µs per answered request: this process (clients included) and every other. */
+  machineMicrosPerRequest: number;
+  /** The cores kept busy while measuring, on average (of `os.availableParallelism()`). */
+  busyCores: number;
+  /** CPU µs per answered request of each process `measureLevel` was asked to watch, by its label. */
+  processMicrosPerRequest: Record<string, number>;
+};
+
+/** What one item's slices used, summed. */
+class CpuTotals {
+  requests = 0;
+  threadMicros = 0;
+  machineMicros = 0;
+  wallMicros = 0;
+  readonly processMicros = new Map<string, number>();
+
+  result(): Omit<CpuTimedResult, keyof LevelResult> {
+    const perRequest = (micros: number) => Math.round(micros / this.requests);
+    return {
+      threadMicrosPerRequest: perRequest(this.threadMicros),
+      machineMicrosPerRequest: perRequest(this.machineMicros),
+      busyCores: round(this.machineMicros / this.wallMicros, 2),
+      processMicrosPerRequest: Object.fromEntries([...this.processMicros].map(([label, micros]) => [label, perRequest(micros)])),
+    };
+  }
+}
 
 /**
  * One level: each item warmed up for `warmupMs`, then `slices` measured slices of `sliceMs` in
- * alternating turns, with this thread's CPU time per answered request around each slice.
+ * alternating turns, with the CPU time per answered request around each slice: this thread's,
+ * the machine's, and that of the `processes` given (label → pid; a bench's nats-server, say).
+ * The machine's shows what the other processes on the cores cost each path; this thread's, the
+ * servers on it.
  */
 export async function measureLevel<T extends string = Target>(
   slice: LoadSlice<T>,
   items: readonly T[],
   clients: number,
-  options: { warmupMs: number; slices: number; sliceMs: number },
-): Promise<ThreadTimedResult<T>[]> {
+  options: { warmupMs: number; slices: number; sliceMs: number; processes?: Record<string, number> },
+): Promise<CpuTimedResult<T>[]> {
   for (const item of items) await slice(item, options.warmupMs, 0);
+  const processes = Object.entries(options.processes ?? {});
   const totals = new Map(items.map((item) => [item, new LoadTotals()]));
-  const threadTime = new Map(items.map((item) => [item, { micros: 0, requests: 0 }]));
+  const cpu = new Map(items.map((item) => [item, new CpuTotals()]));
   await inAlternatingTurns(
     options.slices,
     async (item) => {
+      const started = performance.now();
+      const machineBefore = machineCpuSeconds().busy;
+      const processesBefore = processes.map(([, pid]) => cpuSeconds(pid));
       const before = process.threadCpuUsage();
       const answered = await slice(item, LEAD_IN_MS, options.sliceMs);
       const used = process.threadCpuUsage(before);
-      const time = threadTime.get(item)!;
-      time.micros += used.user + used.system;
+      const time = cpu.get(item)!;
+      time.machineMicros += (machineCpuSeconds().busy - machineBefore) * 1e6;
+      processes.forEach(([label, pid], index) => {
+        const micros = (cpuSeconds(pid) - processesBefore[index]) * 1e6;
+        time.processMicros.set(label, (time.processMicros.get(label) ?? 0) + micros);
+      });
+      time.wallMicros += (performance.now() - started) * 1e3;
+      time.threadMicros += used.user + used.system;
+      // Every request the slice answered, its lead-in included: the CPU times span the lead-in too.
       time.requests += answered.totalRequests;
       totals.get(item)!.add(answered);
     },
     items,
   );
-  return items.map((item) => {
-    const time = threadTime.get(item)!;
-    return { ...totals.get(item)!.result(item, clients), threadMicrosPerRequest: Math.round(time.micros / time.requests) };
-  });
+  return items.map((item) => ({ ...totals.get(item)!.result(item, clients), ...cpu.get(item)!.result() }));
 }

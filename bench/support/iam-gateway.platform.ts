@@ -32,6 +32,8 @@ export interface IamPlatform {
   iam: INestMicroservice;
   /** In this process, unless started with `{ gatewayProcess: true }`. */
   gateway?: INestApplication;
+  /** The gateway's process, when started with `{ gatewayProcess: true }`. */
+  gatewayPid?: number;
   /** Started with `{ jobs: true }`. */
   jobs?: INestMicroservice;
   gql<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLAnswer<T>>;
@@ -51,7 +53,7 @@ export async function startIamPlatform(options: { jobs?: boolean; gatewayProcess
   const credentialsFile = join(folder, 'admin.json');
   let iam: INestMicroservice | undefined;
   let gateway: INestApplication | undefined;
-  let gatewayProcess: { url: string; stop(): Promise<void> } | undefined;
+  let gatewayProcess: { url: string; pid: number; stop(): Promise<void> } | undefined;
   let jobs: INestMicroservice | undefined;
   const close = async () => {
     await gateway?.close();
@@ -96,6 +98,7 @@ export async function startIamPlatform(options: { jobs?: boolean; gatewayProcess
     admin: JSON.parse(readFileSync(credentialsFile, 'utf8')),
     iam,
     gateway,
+    gatewayPid: gatewayProcess?.pid,
     jobs,
     async gql(query, variables, token) {
       const response = await fetch(graphqlUrl, {
@@ -113,7 +116,7 @@ export async function startIamPlatform(options: { jobs?: boolean; gatewayProcess
  * The gateway as `npm start` runs it: `node dist/gateway/src/main.js` in a process of its own
  * (compiled: run `npm run build` first), so its work is not on the bench's thread.
  */
-async function spawnGateway(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+async function spawnGateway(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const main = join(__dirname, '..', '..', 'dist', 'gateway', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const port = await freePort();
@@ -141,7 +144,7 @@ async function spawnGateway(env: Record<string, string>): Promise<{ url: string;
       (response) => response.ok,
       () => false,
     );
-    if (answered) return { url, stop };
+    if (answered) return { url, pid: child.pid!, stop };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stop();
