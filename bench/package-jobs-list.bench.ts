@@ -82,7 +82,7 @@ const LAYER_CONCURRENCY = 64;
 const LAYER_MS = envInt('BENCH_JOBS_LAYER_MS', 1_000);
 const LAYER_ROUNDS = envInt('BENCH_JOBS_LAYER_ROUNDS', 7);
 
-/** A level at one table size; its thread time is the bench thread's alone (the clients have a thread of their own). */
+/** A level at one table size. */
 interface JobsLevelResult extends CpuTimedResult {
   jobs: number;
 }
@@ -185,6 +185,7 @@ async function main(): Promise<void> {
       account_id: string;
     }[];
     inProcess = await startInProcessList(jobs, LIST_REQUEST);
+    const watchedPids = watchedProcesses(platform);
     const urls: Record<Target, string> = { platform: platform.graphqlUrl, 'in-process': inProcess.url };
     const callers = jobs.get(CallerResolver, { strict: false });
 
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
           warmupMs: WARMUP_MS,
           slices: SLICES,
           sliceMs: SLICE_MS,
-          processes: watchedProcesses(platform),
+          processes: watchedPids,
         });
         for (const level of measured) {
           const result: JobsLevelResult = { jobs: size, ...level };

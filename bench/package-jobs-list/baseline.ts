@@ -8,7 +8,7 @@ import { DataSource, type SelectQueryBuilder } from 'typeorm';
 
 import { requestContextFromHeaders } from '../../gateway/src/auth/request-context';
 import { PackageJobEntity } from '../../services/jobs/src/package-jobs/infra/package-job.entity';
-// Not exported by @stagecraft/service-jobs; the baseline answers with the very DTOs jobs sends.
+// Not exported by @stagecraft/service-jobs; the baseline answers with the very jobs jobs.list sends.
 import { listedJob } from '../../services/jobs/src/package-jobs/package-jobs.service';
 
 /** The query PackageJobsService.list builds for `packageJobs(first: N)` with no filter. */

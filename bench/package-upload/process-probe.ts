@@ -43,10 +43,14 @@ export function cpuSeconds(pid: number): number {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1e6;
   }
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The fields of `/proc/<pid>/stat` after the command name (which may hold spaces): state first. */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 export interface RssSeries {
@@ -140,9 +144,7 @@ export async function waitForQuiet(
 
 function parentOf(pid: string): number | null {
   try {
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(pid)[1]);
   } catch {
     return null;
   }
