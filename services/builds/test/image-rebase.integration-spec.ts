@@ -25,11 +25,15 @@ describe('rebaseImage: a new base under an assembled image, which then runs on i
   let v2: HostImage;
   let built: { digest: string; layers: string[] };
 
-  /** Runs the image to its end and answers what it printed. */
+  /** Runs the image to its end and answers what it printed; its container and storage (a whole root file system) go afterwards. */
   const outputOf = async (image: string) => {
     const running = await runImage(image);
-    expect(await running.exited).toBe(0);
-    return running.output();
+    try {
+      expect(await running.exited).toBe(0);
+      return running.output();
+    } finally {
+      await running.stop();
+    }
   };
   const release = (version: string) => ({
     type: 'file' as const,
