@@ -49,6 +49,8 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   const jobId = randomUUID();
   let app: INestApplicationContext;
   const closed = new WeakSet<INestApplicationContext>();
+  /** Every app a test started: one a failed assertion left running is closed after it, not left ticking into the next test. */
+  const started: INestApplicationContext[] = [];
   let executor: ScriptedExecutor;
 
   const start = async (env: Record<string, string> = {}) => {
@@ -61,6 +63,7 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       ...env,
     });
     app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor }), { logger: false });
+    started.push(app);
     await app.init();
   };
   const status = async (id: string): Promise<BuildStatus> =>
@@ -96,8 +99,10 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     closed.add(which);
     await which.close();
   };
+  afterEach(async () => {
+    for (const each of started.splice(0)) await stop(each).catch(() => undefined);
+  });
   afterAll(async () => {
-    await stop();
     await database.drop();
   });
 
@@ -146,7 +151,14 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     const id = await queue();
     await statusReaching(id, 'RUNNING');
     // The process dies without finishing it: its executor never reports, nothing stops it cleanly,
-    // and its lease is never renewed again (a runner that is gone, its lease run out).
+    // and its lease is never renewed again (a runner that is gone, its lease run out). Dead, it
+    // does nothing more: its ticks fail from here on. Until one has, a tick in progress could still
+    // claim the build back once its lease is run out below, as a live replica rightly would.
+    const renewals = jest.spyOn(app.get(BuildRepository), 'renewLeases').mockRejectedValue(new Error('process gone'));
+    await eventually(
+      () => Promise.resolve(renewals.mock.calls.length),
+      (calls) => calls > 0,
+    );
     await app
       .get(DataSource)
       .query(
