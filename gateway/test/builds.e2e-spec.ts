@@ -48,6 +48,11 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
       clusterId: cluster.data!.registerCluster.id,
     });
   });
+  /** What closes each graphql-ws client a test opened: one a failed assertion left subscribed is closed after the test. */
+  const clients: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of clients.splice(0)) await close().catch(() => undefined);
+  });
   afterAll(() => platform.close());
 
   const waitForEnd = (id: string, timeoutMs = 60_000): Promise<BuildView> =>
@@ -204,6 +209,7 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
         connectionParams: { authorization: `Bearer ${token}` },
         lazy: false,
       });
+      clients.push(async () => client.dispose());
       const values: T[] = [];
       const done = new Promise<T[]>((resolve, reject) => {
         client.subscribe<T>(

@@ -98,6 +98,13 @@ interface CliRun {
 }
 
 let runs = 0;
+/** The CLI processes still running: one a failed or timed-out test left behind is killed after it. */
+const children = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+});
 
 /** Runs `main.ts <command>` the way the build container does; `onStart` sees the process (and its stdout so far). */
 async function runCli(
@@ -125,6 +132,8 @@ async function runCli(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -265,6 +274,8 @@ describe('assembler CLI: assemble', () => {
             child.kill('SIGTERM');
           }, 200);
         }, 20);
+        // A run that ends without reaching the download (a failed test) stops the polling too.
+        child.once('exit', () => clearInterval(poll));
       },
     );
 

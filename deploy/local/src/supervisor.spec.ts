@@ -12,6 +12,16 @@ describe('Supervisor (real child processes)', () => {
   writeFileSync(steady, 'setInterval(() => undefined, 1000);');
   const telling = join(dir, 'telling.js');
   writeFileSync(telling, 'console.log(`${process.env.SHARED} ${process.env.OWN}`); setInterval(() => undefined, 1000);');
+  /** Every supervisor a test started: one a failed assertion left restarting or running its processes is stopped after it. */
+  const supervisors: Supervisor[] = [];
+  const supervised = (...args: ConstructorParameters<typeof Supervisor>) => {
+    const supervisor = new Supervisor(...args);
+    supervisors.push(supervisor);
+    return supervisor;
+  };
+  afterEach(async () => {
+    await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stop()));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function record() {
@@ -31,7 +41,7 @@ describe('Supervisor (real child processes)', () => {
 
   it('restarts a process that exits on its own, waiting twice as long after each crash in a row, up to the maximum', async () => {
     const { events, hooks } = record();
-    const supervisor = new Supervisor([{ name: 'flaky', entry: crashing, env: {}, replicas: 1 }], dir, hooks, {
+    const supervisor = supervised([{ name: 'flaky', entry: crashing, env: {}, replicas: 1 }], dir, hooks, {
       firstMs: 100,
       maxMs: 400,
       stableMs: 60_000,
@@ -53,7 +63,7 @@ describe('Supervisor (real child processes)', () => {
 
   it('runs each replica under its own name, and does not restart what it stops', async () => {
     const { events, hooks } = record();
-    const supervisor = new Supervisor([{ name: 'svc', entry: steady, env: {}, replicas: 3 }], dir, hooks);
+    const supervisor = supervised([{ name: 'svc', entry: steady, env: {}, replicas: 3 }], dir, hooks);
     expect(supervisor.processes.map((p) => p.name)).toEqual(['svc', 'svc-2', 'svc-3']);
     expect(events.started).toHaveLength(3);
     await supervisor.stop();
@@ -65,7 +75,7 @@ describe('Supervisor (real child processes)', () => {
 
   it('gives each replica its own environment over the shared one (each its own port)', async () => {
     const { hooks } = record();
-    const supervisor = new Supervisor(
+    const supervisor = supervised(
       [{ name: 'own', entry: telling, env: { SHARED: 'all' }, replicaEnv: (index) => ({ OWN: `port-${index}` }), replicas: 2 }],
       dir,
       hooks,

@@ -47,6 +47,10 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
   let controller: FakeJobController;
   let running: StartedLauncher;
   let subscriber: Client | undefined;
+  /** The readers and the cluster's driver loop while these hold: a failed assertion's are stopped after the test, not left looping. */
+  let reading = false;
+  let driving = false;
+  const load: Promise<unknown>[] = [];
 
   beforeAll(async () => {
     await prepareLauncher();
@@ -68,6 +72,11 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
       },
     });
   }, PREPARE_TIMEOUT_MS);
+  afterEach(async () => {
+    reading = false;
+    driving = false;
+    await Promise.allSettled(load.splice(0));
+  });
   afterAll(async () => {
     await subscriber?.dispose();
     if (running) await stopLauncher(running);
@@ -135,7 +144,7 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
       const index = buildIds.indexOf(job.slice('stagecraft-build-'.length));
       return index % 2 === 0 ? Date.now() - started.get(podName)! > 2_000 + (index % 6) * 1_000 : !killing;
     };
-    let driving = true;
+    driving = true;
     const driver = (async () => {
       while (driving) {
         for (const job of kube.objects('jobs.batch', NAMESPACE)) {
@@ -164,7 +173,7 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
     })();
 
     // 32 clients read the whole time: a replica's death must fail none of their reads.
-    let reading = true;
+    reading = true;
     let reads = 0;
     const failedReads: string[] = [];
     const readers = Array.from({ length: READERS }, async (_, client) => {
@@ -176,6 +185,7 @@ describe('two replicas of every service, one of each killed -9 in turn, under lo
         if (answer.errors?.length || answer.data?.me.name !== 'admin') failedReads.push(JSON.stringify(answer.errors));
       }
     });
+    load.push(driver, ...readers);
 
     await until(() => started.size === BUILDS, 60_000);
     const runningAtKill: Record<string, number> = {};

@@ -4,6 +4,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 import { batchFramesPerTurn } from './frame-batching';
 
+/** What closes each connection a test opened: one a failed assertion left open is closed after the test. */
+const opened: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of opened.splice(0)) await close();
+});
+
 /** A ws server whose first connection is handed to the test, with a client that collects frames. */
 async function connection() {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -31,6 +37,7 @@ async function connection() {
     client.terminate();
     await new Promise((resolve) => server.close(resolve));
   };
+  opened.push(close);
   return { websocket, received, writes, until, close };
 }
 

@@ -40,6 +40,9 @@ interface WatchHandle {
   abort: () => void;
 }
 
+/** What stops each watch (or informer) a test started: one a failed assertion left open is stopped after the test. */
+const openWatches: (() => unknown)[] = [];
+
 async function watch(kc: KubeConfig, path: string, query: Record<string, string | number | boolean>): Promise<WatchHandle> {
   const events: WatchHandle['events'] = [];
   let finish: (err: unknown) => void = () => undefined;
@@ -51,6 +54,7 @@ async function watch(kc: KubeConfig, path: string, query: Record<string, string 
       events.push({ type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion, code: obj.code }),
     (err) => finish(err ?? 'closed'),
   );
+  openWatches.push(() => controller.abort());
   return { events, done, abort: () => controller.abort() };
 }
 
@@ -67,6 +71,9 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     core = kc.makeApiClient(CoreV1Api);
   });
   afterAll(() => fake.close());
+  afterEach(async () => {
+    for (const stop of openWatches.splice(0)) await stop();
+  });
 
   beforeEach(async () => {
     ns = `test-${++counter}`;
@@ -352,6 +359,10 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       // client-node informers stop on errors (also on the abort of their own stop()); callers restart them.
       let stopped = false;
       informer.on('error', () => setTimeout(() => void (stopped || informer.start()), 20));
+      openWatches.push(() => {
+        stopped = true;
+        return informer.stop();
+      });
       await informer.start();
       const names = () =>
         informer

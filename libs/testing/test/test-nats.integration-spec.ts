@@ -9,7 +9,10 @@ describe('the test run nats-server', () => {
 
   it('accepts a process with its own key', async () => {
     const connection = await connectTestNats('gateway');
-    expect(connection.info?.server_name).toBeDefined();
-    await connection.close();
+    try {
+      expect(connection.info?.server_name).toBeDefined();
+    } finally {
+      await connection.close();
+    }
   });
 });
