@@ -3,7 +3,7 @@ import { subscribeOrdered } from '@stagecraft/messaging';
 import { RegistryClient } from '@stagecraft/oci';
 import { readTarEntries, skopeoInspect } from '@stagecraft/oci/testing';
 import { connectTestClient } from '@stagecraft/testing';
-import { buildExecutableJar, eventually } from '@stagecraft/testing';
+import { buildExecutableJar, eventually, stopAfterEach } from '@stagecraft/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -48,11 +48,8 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
       clusterId: cluster.data!.registerCluster.id,
     });
   });
-  /** What closes each graphql-ws client a test opened: one a failed assertion left subscribed is closed after the test. */
-  const clients: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of clients.splice(0)) await close().catch(() => undefined);
-  });
+  // Each graphql-ws client a test opened is disposed after it too (they reconnect: lazy: false).
+  const disposeLater = stopAfterEach();
   afterAll(() => platform.close());
 
   const waitForEnd = (id: string, timeoutMs = 60_000): Promise<BuildView> =>
@@ -209,7 +206,7 @@ describe('builds on a LOCAL cluster: Build, events, logs and a real image in a r
         connectionParams: { authorization: `Bearer ${token}` },
         lazy: false,
       });
-      clients.push(async () => client.dispose());
+      disposeLater(() => client.dispose());
       const values: T[] = [];
       const done = new Promise<T[]>((resolve, reject) => {
         client.subscribe<T>(

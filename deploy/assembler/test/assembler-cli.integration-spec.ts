@@ -13,6 +13,7 @@ import { buildTarball, buildZip } from '@stagecraft/archive/testing';
 import { formatSize } from '@stagecraft/oci';
 import { DEMO_BASE_IMAGES } from '@stagecraft/oci/testing';
 import { skopeoInspect, startSeededTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
+import { stopAfterEach } from '@stagecraft/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const USER = { username: 'builder', password: 'pushing-pa55word' };
@@ -98,13 +99,8 @@ interface CliRun {
 }
 
 let runs = 0;
-/** The CLI processes still running: one a failed or timed-out test left behind is killed after it. */
-const children = new Set<ChildProcess>();
-
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+// A CLI process a failed or timed-out test left running is killed after it (one that ended is not signalled again).
+const killLater = stopAfterEach();
 
 /** Runs `main.ts <command>` the way the build container does; `onStart` sees the process (and its stdout so far). */
 async function runCli(
@@ -132,8 +128,7 @@ async function runCli(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
+  killLater(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

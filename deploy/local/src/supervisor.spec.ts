@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { stopAfterEach } from '@stagecraft/testing';
+
 import { replicaName, Supervisor } from './supervisor';
 
 describe('Supervisor (real child processes)', () => {
@@ -12,16 +14,13 @@ describe('Supervisor (real child processes)', () => {
   writeFileSync(steady, 'setInterval(() => undefined, 1000);');
   const telling = join(dir, 'telling.js');
   writeFileSync(telling, 'console.log(`${process.env.SHARED} ${process.env.OWN}`); setInterval(() => undefined, 1000);');
-  /** Every supervisor a test started: one a failed assertion left restarting or running its processes is stopped after it. */
-  const supervisors: Supervisor[] = [];
+  // Every supervisor a test started is stopped after it too: one a failed assertion skipped would go on restarting its processes.
+  const stopLater = stopAfterEach();
   const supervised = (...args: ConstructorParameters<typeof Supervisor>) => {
     const supervisor = new Supervisor(...args);
-    supervisors.push(supervisor);
+    stopLater(() => supervisor.stop());
     return supervisor;
   };
-  afterEach(async () => {
-    await Promise.all(supervisors.splice(0).map((supervisor) => supervisor.stop()));
-  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function record() {

@@ -4,31 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { skopeoInspect } from '@stagecraft/oci/testing';
+import { stopAfterEach } from '@stagecraft/testing';
 import { connect as connectNats } from 'nats';
 
 import { freePort } from '../src/free-port';
-import {
-  graphql,
-  PREPARE_TIMEOUT_MS,
-  prepareLauncher,
-  ROOT,
-  type StartedLauncher,
-  startLauncher,
-  stopLauncher,
-} from './launcher-process';
+import { graphql, PREPARE_TIMEOUT_MS, prepareLauncher, ROOT, startLauncher, stopLauncher } from './launcher-process';
 import { childrenOf, commandLineOf, isAlive } from './process-tree';
 
 const MAIN = join(ROOT, 'dist', 'deploy', 'local', 'src', 'main.js');
-/** Every launcher a test started: one a failed assertion left running is stopped after the test, with its processes. */
-const launched: StartedLauncher[] = [];
+// Every launcher a test started is stopped after it too, with its processes, when a failed assertion skipped the test's own stop.
+const stopLater = stopAfterEach();
 const start = async (dataDir: string, port: number) => {
   const started = await startLauncher(dataDir, port);
-  launched.push(started);
+  // A launcher stopped or killed -9 has exited already: stopLauncher would wait for that exit again.
+  stopLater(async () => {
+    if (started.child.exitCode === null && started.child.signalCode === null) await stopLauncher(started);
+  });
   return started;
 };
 const stop = stopLauncher;
-/** The processes of a launcher a test killed -9: any a failed assertion left alive (same pid, same command) are killed after it. */
-const orphans: { pid: number; command: string }[] = [];
 
 async function query<T>(endpoint: string, token: string, text: string): Promise<T> {
   return (await graphql<T>(endpoint, token, text)).data!;
@@ -56,12 +50,6 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
   const dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-start-'));
 
   beforeAll(() => prepareLauncher(), PREPARE_TIMEOUT_MS);
-  afterEach(async () => {
-    // A launcher killed -9 has exited already (its exitCode stays null): stopLauncher would wait for that exit again.
-    for (const each of launched.splice(0)) if (each.child.exitCode === null && each.child.signalCode === null) await stop(each);
-    for (const { pid, command } of orphans.splice(0))
-      if (isAlive(pid) && commandLineOf(pid) === command) process.kill(pid, 'SIGKILL');
-  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   /** Issue 9: every secret of the data folder is the platform user's alone, and NATS takes no anonymous client. */
@@ -169,7 +157,11 @@ describe('npm start (the dev launcher, embedded Postgres and nats-server)', () =
       expect((await me(running.endpoint, running.token)).name).toBe('admin');
 
       const children = childrenOf(running.child.pid!);
-      orphans.push(...children.map((pid) => ({ pid, command: commandLineOf(pid) })));
+      // Any a failed assertion leaves alive once its launcher is killed -9 are killed after the test (same pid, same command).
+      for (const pid of children) {
+        const command = commandLineOf(pid);
+        stopLater(() => isAlive(pid) && commandLineOf(pid) === command && process.kill(pid, 'SIGKILL'));
+      }
       expect(children.length).toBeGreaterThanOrEqual(8); // six services, nats-server, registry, postgres
       running.child.kill('SIGKILL');
       const deadline = Date.now() + 20_000;

@@ -1,14 +1,12 @@
 import type { AddressInfo, Socket } from 'node:net';
 
+import { stopAfterEach } from '@stagecraft/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import { batchFramesPerTurn } from './frame-batching';
 
-/** What closes each connection a test opened: one a failed assertion left open is closed after the test. */
-const opened: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of opened.splice(0)) await close();
-});
+// Each connection a test opened is closed after it too, when a failed assertion skipped the test's own close.
+const closeLater = stopAfterEach();
 
 /** A ws server whose first connection is handed to the test, with a client that collects frames. */
 async function connection() {
@@ -37,7 +35,7 @@ async function connection() {
     client.terminate();
     await new Promise((resolve) => server.close(resolve));
   };
-  opened.push(close);
+  closeLater(close);
   return { websocket, received, writes, until, close };
 }
 

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 
 import { RegistryClient, type SeededImage } from '@stagecraft/oci';
 import { startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
-import { runImage } from '@stagecraft/testing';
+import { runToEnd } from '@stagecraft/testing';
 
 import { type CachedBaseImage, prepareBaseImages, seedBaseImages } from '../src';
 
@@ -11,14 +11,9 @@ const exec = promisify(execFile);
 
 /** Runs `command` in the image (its Env, WorkingDir and user) and answers what it printed once it ended. */
 async function outputOf(image: string, command: string[]): Promise<string> {
-  const container = await runImage(image, { command });
-  try {
-    const code = await container.exited;
-    if (code !== 0) throw new Error(`${command.join(' ')} in ${image} exited ${code}:\n${container.output()}`);
-    return container.output();
-  } finally {
-    await container.stop();
-  }
+  const { code, output } = await runToEnd(image, { command });
+  if (code !== 0) throw new Error(`${command.join(' ')} in ${image} exited ${code}:\n${output}`);
+  return output;
 }
 
 /**

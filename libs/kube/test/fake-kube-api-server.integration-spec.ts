@@ -16,6 +16,7 @@ import {
   V1Pod,
   Watch,
 } from '@kubernetes/client-node';
+import { stopAfterEach } from '@stagecraft/testing';
 
 import { describeKubeError } from '../src';
 import { FakeKubeApiServer, formatKubeletTimestamp, KubeStatus, Status, waitFor } from '../src/testing';
@@ -40,8 +41,8 @@ interface WatchHandle {
   abort: () => void;
 }
 
-/** What stops each watch (or informer) a test started: one a failed assertion left open is stopped after the test. */
-const openWatches: (() => unknown)[] = [];
+// Each watch (or informer) a test started is stopped after it too, when a failed assertion skipped the test's own stop.
+const stopLater = stopAfterEach();
 
 async function watch(kc: KubeConfig, path: string, query: Record<string, string | number | boolean>): Promise<WatchHandle> {
   const events: WatchHandle['events'] = [];
@@ -54,7 +55,7 @@ async function watch(kc: KubeConfig, path: string, query: Record<string, string 
       events.push({ type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion, code: obj.code }),
     (err) => finish(err ?? 'closed'),
   );
-  openWatches.push(() => controller.abort());
+  stopLater(() => controller.abort());
   return { events, done, abort: () => controller.abort() };
 }
 
@@ -71,9 +72,6 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
     core = kc.makeApiClient(CoreV1Api);
   });
   afterAll(() => fake.close());
-  afterEach(async () => {
-    for (const stop of openWatches.splice(0)) await stop();
-  });
 
   beforeEach(async () => {
     ns = `test-${++counter}`;
@@ -359,7 +357,7 @@ describe('FakeKubeApiServer through @kubernetes/client-node', () => {
       // client-node informers stop on errors (also on the abort of their own stop()); callers restart them.
       let stopped = false;
       informer.on('error', () => setTimeout(() => void (stopped || informer.start()), 20));
-      openWatches.push(() => {
+      stopLater(() => {
         stopped = true;
         return informer.stop();
       });

@@ -2,6 +2,7 @@ export * from './eventually';
 export * from './prometheus-text';
 export * from './run-image';
 export * from './stack-apps';
+export * from './stop-after-each';
 export * from './test-archives';
 export * from './test-database';
 export * from './test-keys';

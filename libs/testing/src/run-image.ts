@@ -36,6 +36,19 @@ interface ImageRuntimeConfig {
 }
 
 /**
+ * Runs `image` until its command ends: its exit code (null when a signal ended it) and what it
+ * printed. The container and its storage (a whole root file system) are removed either way.
+ */
+export async function runToEnd(image: string, options: RunImageOptions = {}): Promise<{ code: number | null; output: string }> {
+  const container = await runImage(image, options);
+  try {
+    return { code: await container.exited, output: container.output() };
+  } finally {
+    await container.stop();
+  }
+}
+
+/**
  * Runs `image` with buildah (`from` + `run --isolation chroot`, vfs storage in a folder of its own):
  * works as root on machines without a container engine. The container shares the host's network,
  * so a server in it answers on 127.0.0.1 at the port it listens on.

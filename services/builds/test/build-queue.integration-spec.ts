@@ -5,7 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import { buildAbility, Caller, compilePolicies, type PolicyStatement } from '@stagecraft/authz';
 import { loadConfig } from '@stagecraft/config';
 import type { BuildStatus } from '@stagecraft/contracts';
-import { createTestDatabase, eventually, type TestDatabase, testNatsSettings, testSubjectPrefix } from '@stagecraft/testing';
+import {
+  createTestDatabase,
+  eventually,
+  stopAfterEach,
+  type TestDatabase,
+  testNatsSettings,
+  testSubjectPrefix,
+} from '@stagecraft/testing';
 import { DataSource } from 'typeorm';
 
 import { BuildsModule } from '../src/builds.module';
@@ -27,6 +34,8 @@ class ScriptedExecutor implements BuildExecutor {
     this.started.push(build.id);
     return new Promise((resolve, reject) => {
       this.finishers.set(build.id, resolve);
+      // Stopped before it started (a shutdown while the build was being scheduled): it ends at once, as a real executor's does.
+      if (signal.aborted) return reject(signal.reason);
       signal.addEventListener('abort', () => {
         this.aborted.push({ id: build.id, why: (signal.reason as BuildStop).why });
         reject(signal.reason);
@@ -48,9 +57,8 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   const clusterId = randomUUID();
   const jobId = randomUUID();
   let app: INestApplicationContext;
-  const closed = new WeakSet<INestApplicationContext>();
-  /** Every app a test started: one a failed assertion left running is closed after it, not left ticking into the next test. */
-  const started: INestApplicationContext[] = [];
+  // Every app a test starts is closed after it, in the order started (the one a restart replaced first).
+  const stopLater = stopAfterEach();
   let executor: ScriptedExecutor;
 
   const start = async (env: Record<string, string> = {}) => {
@@ -63,7 +71,8 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       ...env,
     });
     app = await NestFactory.createApplicationContext(BuildsModule.forConfig(config, { executor }), { logger: false });
-    started.push(app);
+    const started = app;
+    stopLater(() => started.close());
     await app.init();
   };
   const status = async (id: string): Promise<BuildStatus> =>
@@ -93,15 +102,6 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
   beforeAll(async () => {
     database = await createTestDatabase('buildqueue');
   });
-  /** Closes the running app once (a second close of the same app is not what a process does). */
-  const stop = async (which = app) => {
-    if (!which || closed.has(which)) return;
-    closed.add(which);
-    await which.close();
-  };
-  afterEach(async () => {
-    for (const each of started.splice(0)) await stop(each).catch(() => undefined);
-  });
   afterAll(async () => {
     await database.drop();
   });
@@ -123,7 +123,6 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       .get(DataSource)
       .query('SELECT number FROM builds WHERE id = ANY($1) ORDER BY number', [[first, second]]);
     expect(numbers.map((row: { number: number }) => row.number)).toEqual([1, 2]);
-    await stop();
   });
 
   it('stops a build at its deadline: TIMED_OUT', async () => {
@@ -131,7 +130,6 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     const id = await queue();
     expect(await statusReaching(id, 'TIMED_OUT', 15_000)).toBe('TIMED_OUT');
     expect(await reasonOf(id)).toBe('DEADLINE_EXCEEDED');
-    await stop();
   });
 
   it('expires a build that waited too long in the queue', async () => {
@@ -143,7 +141,6 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
     expect(await reasonOf(waiting)).toBe('QUEUE_TIMEOUT');
     executor.finish(running, { status: 'SUCCEEDED', imageDigest: `sha256:${'b'.repeat(64)}`, image: 'x' });
     await statusReaching(running, 'SUCCEEDED');
-    await stop();
   });
 
   it('after a restart, ends what a dead process was running as ERROR/EXECUTOR_LOST, and leaves nothing RUNNING', async () => {
@@ -165,12 +162,9 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
         `UPDATE builds SET status = 'RUNNING', runner_id = gen_random_uuid(), lease_expires_at = now() - interval '1 second' WHERE id = $1`,
         [id],
       );
-    const lost = app;
     await start();
     expect(await statusReaching(id, 'ERROR')).toBe('ERROR');
     expect(await reasonOf(id)).toBe('EXECUTOR_LOST');
-    await stop(lost).catch(() => undefined);
-    await stop();
   });
 
   describe('two replicas on one database', () => {
@@ -213,13 +207,10 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       );
       expect(firstExecutor.aborted).toEqual([{ id, why: 'shutdown' }]);
       expect(await status(id)).toBe('ERROR');
-      await stop(first);
-      await stop();
     });
 
     it('stops a build where it runs when the cancel reaches another replica', async () => {
       await start();
-      const first = app;
       const firstExecutor = executor;
       const id = await queue(OWNER);
       await statusReaching(id, 'RUNNING');
@@ -229,8 +220,6 @@ describe('the build queue (real Postgres and NATS, a scripted executor)', () => 
       expect(answer.status).toBe('CANCELLING');
       expect(await statusReaching(id, 'CANCELLED')).toBe('CANCELLED');
       expect(firstExecutor.aborted).toEqual([{ id, why: 'cancel' }]);
-      await stop(first);
-      await stop();
     });
   });
 });

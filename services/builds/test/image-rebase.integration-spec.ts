@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { buildZip } from '@stagecraft/archive/testing';
 import { ImageAssembler, OCI_LABELS, parseImageReference, RebaseError, rebaseImage, RegistryClient } from '@stagecraft/oci';
 import { startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
-import { runImage } from '@stagecraft/testing';
+import { runToEnd } from '@stagecraft/testing';
 
 import { type HostImage, pushHostNodeImage } from './host-runtime-images';
 
@@ -25,15 +25,11 @@ describe('rebaseImage: a new base under an assembled image, which then runs on i
   let v2: HostImage;
   let built: { digest: string; layers: string[] };
 
-  /** Runs the image to its end and answers what it printed; its container and storage (a whole root file system) go afterwards. */
+  /** Runs the image to its end and answers what it printed. */
   const outputOf = async (image: string) => {
-    const running = await runImage(image);
-    try {
-      expect(await running.exited).toBe(0);
-      return running.output();
-    } finally {
-      await running.stop();
-    }
+    const { code, output } = await runToEnd(image);
+    expect(code).toBe(0);
+    return output;
   };
   const release = (version: string) => ({
     type: 'file' as const,

@@ -12,7 +12,7 @@ import { EgressPolicy } from '@stagecraft/config';
 import type { TechStack } from '@stagecraft/contracts';
 import { DEFAULT_NPM_REGISTRY, DEFAULT_PIP_INDEX_URL, type PackageRegistries, RegistryClient } from '@stagecraft/oci';
 import { startTestRegistry, type TestRegistry } from '@stagecraft/oci/testing';
-import { nodeApp, runImage } from '@stagecraft/testing';
+import { nodeApp, runImage, runToEnd } from '@stagecraft/testing';
 
 import type { ExecutionHooks, ExecutionOutcome } from '../src/builds/executors/build-executor';
 import { BuildSandbox } from '../src/builds/executors/build-sandbox';
@@ -242,12 +242,6 @@ describe('dependency installs on a LOCAL cluster (real buildah, real npm registr
     const result = await runBuild(executor({ pip: pipIndexUrl }), 'PYTHON', pythonImage, bytes);
     succeeded(result);
     expect(pipRequests).toContain('/simple/greeting/');
-    const running = await runImage(result.image);
-    try {
-      await running.exited;
-      expect(running.output()).toContain('hello from a wheel');
-    } finally {
-      await running.stop();
-    }
+    expect((await runToEnd(result.image)).output).toContain('hello from a wheel');
   }, 300_000);
 });
