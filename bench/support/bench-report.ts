@@ -36,6 +36,42 @@ export function median(values: readonly number[]): number {
   return percentile(Float64Array.from(values).sort(), 50);
 }
 
+/** One order's share of an {@link orderBalancedRatio}. */
+export interface OrderMedian {
+  order: string;
+  repetitions: number;
+  /** The middle ratio, or the mean of the two middle ones. */
+  median: number;
+}
+
+/**
+ * The ratio a verdict takes when a bench alternates which side goes first in each repetition:
+ * each order's median, then the geometric mean of those, so both orders weigh the same whatever
+ * the number of repetitions. On two cores, going first or second moved a repetition's ratio by
+ * 20–40 % in the upload bench; a plain median over three alternating repetitions counted the
+ * first repetition's order twice (docs/benchmarks.md, "Both orders weigh the same").
+ */
+export function orderBalancedRatio(results: readonly { order: string; ratio: number }[]): {
+  ratio: number;
+  byOrder: OrderMedian[];
+} {
+  const ratiosByOrder = new Map<string, number[]>();
+  for (const { order, ratio } of results) ratiosByOrder.set(order, [...(ratiosByOrder.get(order) ?? []), ratio]);
+  const byOrder = [...ratiosByOrder].map(([order, ratios]) => {
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    return { order, repetitions: ratios.length, median };
+  });
+  return { ratio: Math.exp(mean(byOrder.map((o) => Math.log(o.median)))), byOrder };
+}
+
+/** "1.012× (plain first: 1.2× of 2, Stagecraft first: 0.85× of 2)": how an order-balanced ratio came about. */
+export function describeOrderBalance({ ratio, byOrder }: ReturnType<typeof orderBalancedRatio>): string {
+  const orders = byOrder.map((o) => `${o.order}: ${round(o.median, 3)}× of ${o.repetitions}`).join(', ');
+  return `${round(ratio, 3)}× (${orders}${byOrder.length < 2 ? '; one order only, not balanced' : ''})`;
+}
+
 /** A GitHub-flavoured Markdown table; numbers are right-aligned. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = rows.map((row) => row.map(String));
