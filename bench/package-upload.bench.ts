@@ -10,11 +10,12 @@
  *
  * Environment: BENCH_SIZE_MIB (package size, default 1024), BENCH_UPLOAD_REPS (4),
  * BENCH_UPLOAD_STORE (verifying | plain), BENCH_UPLOAD_CLIENT (http | fetch, how (b) PUTs),
- * BENCH_UPLOAD_MULTIPART (1: also time a lib-storage multipart Upload, for reference; 0 skips it),
+ * BENCH_UPLOAD_MULTIPART (1: also time a lib-storage multipart Upload, for reference; off by default),
  * BENCH_UPLOAD_CPU_PROFILE (1: profile the artifacts process during upload + complete of the
  * first repetition; timings of that run are then not comparable), BENCH_UPLOAD_SEED,
  * BENCH_UPLOAD_SERVICE_LOGS (1: echo the services' output), BENCH_UPLOAD_QUIET_CORES (0.3) and
- * BENCH_UPLOAD_QUIET_MAX_S (30): before each step, wait up to that long for a machine that quiet.
+ * BENCH_UPLOAD_QUIET_MAX_S (30): before each step, wait up to that long for a machine that quiet,
+ * after a pause of BENCH_UPLOAD_SETTLE_MS (1500).
  *
  * Processes: this one (the clients, and the RSS sampler in a worker thread), s3rver (forked
  * child), iam and artifacts (`node dist/services/<name>/src/main.js`). Machine's Postgres (fresh
@@ -73,7 +74,9 @@ const SIZE_MIB = envInt('BENCH_SIZE_MIB', 1024);
 const SIZE_BYTES = SIZE_MIB * MiB;
 // Even, so that each order (plain first, Stagecraft first) runs as often.
 const REPS = envInt('BENCH_UPLOAD_REPS', 4);
-const MULTIPART = process.env.BENCH_UPLOAD_MULTIPART !== '0';
+// Off unless asked for: run between the two measured uploads, it made the one after it 20–40 %
+// faster than the one before it, whichever that was (docs/benchmarks.md, "Both orders weigh the same").
+const MULTIPART = process.env.BENCH_UPLOAD_MULTIPART === '1';
 const CPU_PROFILE = process.env.BENCH_UPLOAD_CPU_PROFILE === '1';
 const SEED = process.env.BENCH_UPLOAD_SEED ?? 'stagecraft-bench';
 /** verifying: the store checks the declared sha256 (as S3, MinIO and `npm start`'s); plain: s3rver as it is, which checks none. */
@@ -91,8 +94,10 @@ if (CLIENT !== 'http' && CLIENT !== 'fetch') throw new Error(`BENCH_UPLOAD_CLIEN
 const WARMUP_MIB = 8;
 /** One upload or one complete may take this long (1 GiB at a few MiB/s would still fit). */
 const OP_TIMEOUT_MS = 10 * 60_000;
-/** Pause between steps, so one step's disk writeback and GC tail fall less into the next. */
-const SETTLE_MS = 1_500;
+/** Pause before each step, so one step's disk writeback and GC tail fall less into the next. */
+const SETTLE_MS = envInt('BENCH_UPLOAD_SETTLE_MS', 1_500);
+/** When the artifacts process's RSS is read again after complete, to see what it kept. */
+const RSS_AFTER_MS = 4_500;
 /**
  * Then, before each measured step, wait (at most QUIET_MAX_S) until the whole machine was busy on
  * at most QUIET_CORES cores' worth of CPU for a second: on a shared machine, a step should not
@@ -342,7 +347,7 @@ async function stagecraftUpload(
   if (sampler) {
     const series = await sampler.stop();
     const peakHwmMiB = hwmReset ? peakRssMiB(artifacts.pid) : null;
-    await sleep(3 * SETTLE_MS);
+    await sleep(RSS_AFTER_MS);
     const afterMiB = rssMiB(artifacts.pid);
     const peak = Math.max(series.maxMiB, peakHwmMiB ?? 0);
     rss = {
@@ -621,7 +626,8 @@ function report(
   hashMiBps: number,
   profile?: { file: string; summary: ProfileSummary },
 ): void {
-  // Going first or second in a repetition moves its ratio by 20–40 % here: both orders weigh the same.
+  // Which upload goes first must not decide the verdict: both orders weigh the same (with the
+  // multipart row between them, the order moved a repetition's ratio by 20–40 %).
   const balanced = orderBalancedRatio(results.map((r) => ({ order: r.order, ratio: r.ratio.uploadAndComplete })));
   const worstGrowth = Math.max(...results.map((r) => r.rss.growthMiB));
   const throughputVerdict = passFail(balanced.ratio >= TARGET.minRatio);
@@ -698,7 +704,7 @@ function report(
         'RSS peak MiB (50 ms samples)',
         'VmHWM MiB',
         `RSS growth MiB (≤ ${TARGET.maxGrowthMiB})`,
-        'RSS 4.5 s later MiB',
+        `RSS ${RSS_AFTER_MS / 1000} s later MiB`,
         'create ms',
         'load avg',
       ],
