@@ -33,6 +33,7 @@ import {
   markdownTable,
   median,
   orderBalancedRatio,
+  orderBalanceFigures,
   passFail,
   round,
   writeResults,
@@ -384,8 +385,7 @@ function report(jar: GeneratedJar, results: RepResult[], registry: TestRegistry)
   const file = writeResults('image-assembly', results, {
     target: {
       ...TARGET,
-      orderBalancedRatio: round(balanced.ratio, 3),
-      byOrder: balanced.byOrder.map((o) => ({ ...o, median: round(o.median, 3) })),
+      ...orderBalanceFigures(balanced),
       worstGrowthMiB: worstGrowth,
       timeVerdict,
       memoryVerdict,

@@ -63,6 +63,7 @@ import {
   markdownTable,
   median,
   orderBalancedRatio,
+  orderBalanceFigures,
   passFail,
   round,
   writeResults,
@@ -780,8 +781,7 @@ function report(
       sha256MiBPerSecond: round(hashMiBps, 0),
       target: {
         ...TARGET,
-        orderBalancedRatio: round(balanced.ratio, 3),
-        byOrder: balanced.byOrder.map((o) => ({ ...o, median: round(o.median, 3) })),
+        ...orderBalanceFigures(balanced),
         worstGrowthMiB: worstGrowth,
         throughputVerdict,
         memoryVerdict,

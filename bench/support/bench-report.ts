@@ -66,6 +66,11 @@ export function orderBalancedRatio(results: readonly { order: string; ratio: num
   return { ratio: Math.exp(mean(byOrder.map((o) => Math.log(o.median)))), byOrder };
 }
 
+/** An order-balanced ratio as a bench's JSON gives it, rounded (the verdict takes the unrounded one). */
+export function orderBalanceFigures({ ratio, byOrder }: ReturnType<typeof orderBalancedRatio>) {
+  return { orderBalancedRatio: round(ratio, 3), byOrder: byOrder.map((o) => ({ ...o, median: round(o.median, 3) })) };
+}
+
 /** "1.012× (plain first: 1.2× of 2, Stagecraft first: 0.85× of 2)": how an order-balanced ratio came about. */
 export function describeOrderBalance({ ratio, byOrder }: ReturnType<typeof orderBalancedRatio>): string {
   const orders = byOrder.map((o) => `${o.order}: ${round(o.median, 3)}× of ${o.repetitions}`).join(', ');
